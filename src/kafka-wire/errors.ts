@@ -1,0 +1,33 @@
+/**
+ * Errors of the kafka-wire layer. Every error carries a stable string `code` that users can match
+ * on (listed in docs/errors.md); messages are for humans and may change.
+ */
+export class KafkaWireError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'KafkaWireError';
+    this.code = code;
+  }
+}
+
+/** Input ended before a value was complete, or a length pointed past the end. */
+export class ShortInputError extends KafkaWireError {
+  readonly offset: number;
+  constructor(message: string, offset: number) {
+    super('KWIRE_ERR_SHORT_INPUT', message);
+    this.name = 'ShortInputError';
+    this.offset = offset;
+  }
+}
+
+/** A value that is structurally impossible: negative length, varint too long, bad magic. */
+export class MalformedError extends KafkaWireError {
+  readonly offset: number;
+  constructor(message: string, offset: number) {
+    super('KWIRE_ERR_MALFORMED', message);
+    this.name = 'MalformedError';
+    this.offset = offset;
+  }
+}
