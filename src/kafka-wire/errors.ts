@@ -31,3 +31,27 @@ export class MalformedError extends KafkaWireError {
     this.offset = offset;
   }
 }
+
+/**
+ * A Kafka error code in a response. `where` says which level of the response carried it
+ * (e.g. "topics[0].partitions[2]" or "top level").
+ */
+export class KafkaProtocolError extends KafkaWireError {
+  readonly api: string;
+  readonly version: number;
+  readonly errorCode: number;
+  readonly errorName: string;
+  readonly retriable: boolean;
+  readonly where: string;
+
+  constructor(init: { api: string; version: number; errorCode: number; errorName: string; retriable: boolean; where: string; detail?: string | null }) {
+    super('KWIRE_ERR_KAFKA', `${init.api} v${init.version}: ${init.errorName} (${init.errorCode}) at ${init.where}${init.detail ? `: ${init.detail}` : ''}`);
+    this.name = 'KafkaProtocolError';
+    this.api = init.api;
+    this.version = init.version;
+    this.errorCode = init.errorCode;
+    this.errorName = init.errorName;
+    this.retriable = init.retriable;
+    this.where = init.where;
+  }
+}

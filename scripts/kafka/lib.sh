@@ -1,0 +1,181 @@
+# shellcheck shell=bash
+# Shared helpers for scripts/kafka/*.sh. Sourced, never run.
+#
+# Everything here is loopback-only and keyed by a "broker line":
+#   3.9 -> Apache Kafka 3.9.2 (last 3.x, ZooKeeper-capable, run here in KRaft)
+#   4   -> Apache Kafka 4.4.0 (KRaft only)
+# Layout under the project root (git-ignored):
+#   .cache/kafka/<version>/lib/        broker + client jars resolved by Maven (install.sh)
+#   .cache/kafka/<version>/seeder/     compiled scripts/kafka/seeder/Seed.java
+#   .cache/kafka-state/<version>/      config, data, logs, tls, expected/, broker.json, pid
+
+KWP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+KWP_SCRIPTS="$KWP_ROOT/scripts/kafka"
+KWP_CACHE="${KWP_KAFKA_CACHE:-$KWP_ROOT/.cache/kafka}"
+KWP_STATE_ROOT="${KWP_KAFKA_STATE:-$KWP_ROOT/.cache/kafka-state}"
+
+KWP_VERSION_39="${KWP_KAFKA_VERSION_39:-3.9.2}"
+KWP_VERSION_4="${KWP_KAFKA_VERSION_4:-4.4.0}"
+KWP_HOST=127.0.0.1
+# Test-only secret for the PKCS12 key/trust stores; nothing here guards anything real.
+KWP_STORE_PASSWORD=kwp-test-store
+
+if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
+  KWP_JAVA="$JAVA_HOME/bin/java"
+  KWP_JAVAC="$JAVA_HOME/bin/javac"
+else
+  KWP_JAVA=java
+  KWP_JAVAC=javac
+fi
+
+log() { printf 'kafka: %s\n' "$*" >&2; }
+die() { printf 'kafka: error: %s\n' "$*" >&2; exit 1; }
+
+# Milliseconds since the epoch (GNU date; falls back to whole seconds).
+now_ms() {
+  local t
+  t="$(date +%s%3N 2>/dev/null)"
+  case "$t" in *N) t="$(( $(date +%s) * 1000 ))" ;; esac
+  printf '%s' "$t"
+}
+
+# resolve_line <3.9|4|x.y.z>: sets KWP_LINE (3.9|4), KWP_VERSION, KWP_MAJOR.
+resolve_line() {
+  case "$1" in
+    3.9|39|3) KWP_VERSION="$KWP_VERSION_39" ;;
+    4|4.x) KWP_VERSION="$KWP_VERSION_4" ;;
+    [0-9]*.[0-9]*.[0-9]*) KWP_VERSION="$1" ;;
+    *) die "unknown broker line '$1' (expected 3.9, 4 or a version such as 3.9.2)" ;;
+  esac
+  KWP_MAJOR="${KWP_VERSION%%.*}"
+  case "$KWP_MAJOR" in
+    3) KWP_LINE=3.9 ;;
+    4) KWP_LINE=4 ;;
+    *) die "Kafka $KWP_VERSION is not supported (only 3.x >= 3.5 for --add-scram, and 4.x)" ;;
+  esac
+}
+
+# set_paths: needs KWP_VERSION. Sets the per-version directories.
+set_paths() {
+  KWP_LIB="$KWP_CACHE/$KWP_VERSION/lib"
+  KWP_LIB_MARKER="$KWP_LIB/.complete"
+  KWP_SEEDER_DIR="$KWP_CACHE/$KWP_VERSION/seeder"
+  KWP_STATE="$KWP_STATE_ROOT/$KWP_VERSION"
+  KWP_CONFIG_DIR="$KWP_STATE/config"
+  KWP_DATA="$KWP_STATE/data"
+  KWP_LOGS="$KWP_STATE/logs"
+  KWP_TLS="$KWP_STATE/tls"
+  KWP_EXPECTED="$KWP_STATE/expected"
+  KWP_PIDFILE="$KWP_STATE/broker.pid"
+  KWP_SEEDED_MARKER="$KWP_STATE/.seeded"
+  KWP_INFO="$KWP_STATE/broker.json"
+}
+
+# set_ports [base]: consecutive ports from the base, in this order:
+# controller, PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL, MTLS.
+set_ports() {
+  local base="${1:-}"
+  if [ -z "$base" ]; then
+    if [ "$KWP_LINE" = 3.9 ]; then base="${KWP_KAFKA_PORT_BASE_39:-39092}"; else base="${KWP_KAFKA_PORT_BASE_4:-49092}"; fi
+  fi
+  case "$base" in ''|*[!0-9]*) die "port base '$base' is not a number" ;; esac
+  if [ "$base" -lt 1024 ] || [ "$base" -gt 65530 ]; then die "port base $base out of range 1024..65530"; fi
+  KWP_PORT_BASE="$base"
+  KWP_PORT_CONTROLLER="$base"
+  KWP_PORT_PLAINTEXT=$((base + 1))
+  KWP_PORT_SSL=$((base + 2))
+  KWP_PORT_SASL_PLAINTEXT=$((base + 3))
+  KWP_PORT_SASL_SSL=$((base + 4))
+  KWP_PORT_MTLS=$((base + 5))
+}
+
+# Port base a running broker was started with (from its broker.json), or empty.
+running_port_base() {
+  [ -f "$KWP_INFO" ] || return 0
+  sed -n 's/.*"portBase": *\([0-9][0-9]*\).*/\1/p' "$KWP_INFO" | head -n 1
+}
+
+# java_check: java on PATH (or JAVA_HOME) and at least 17.
+java_check() {
+  command -v "$KWP_JAVA" >/dev/null 2>&1 || die "java not found: install a Java 17+ JDK (Debian: apt-get install openjdk-17-jdk-headless) or set JAVA_HOME"
+  local v major
+  v="$("$KWP_JAVA" -version 2>&1 | sed -n 's/.* version "\([^"]*\)".*/\1/p' | head -n 1)"
+  [ -n "$v" ] || die "could not read the Java version from '$KWP_JAVA -version'"
+  case "$v" in 1.*) major="$(printf '%s' "$v" | cut -d. -f2)" ;; *) major="${v%%[.+-]*}" ;; esac
+  case "$major" in ''|*[!0-9]*) die "could not parse Java version '$v'" ;; esac
+  [ "$major" -ge 17 ] || die "Java $v is too old: Kafka 4.x brokers need Java 17+ (found '$KWP_JAVA' $v)"
+}
+
+javac_check() {
+  command -v "$KWP_JAVAC" >/dev/null 2>&1 || die "javac not found: the seeder needs a JDK, not only a JRE (Debian: apt-get install openjdk-17-jdk-headless)"
+}
+
+mvn_check() {
+  command -v mvn >/dev/null 2>&1 || die "mvn not found: install Maven 3.6+ (Debian: apt-get install maven)"
+}
+
+# lib_complete: the jar folder exists and was fully copied (install.sh writes the marker last).
+lib_complete() { [ -f "$KWP_LIB_MARKER" ]; }
+
+# Directory lock: mkdir is atomic. A lock whose owner is dead is taken over.
+# node:test runs test files in parallel processes, so two ensureBroker() calls can race.
+KWP_LOCKS=""
+lock_acquire() {
+  local dir="$KWP_STATE_ROOT/.lock-$1" waited=0 owner
+  mkdir -p "$KWP_STATE_ROOT"
+  while ! mkdir "$dir" 2>/dev/null; do
+    owner="$(cat "$dir/pid" 2>/dev/null || true)"
+    if [ -n "$owner" ] && ! kill -0 "$owner" 2>/dev/null; then
+      rm -rf "$dir"
+      continue
+    fi
+    if [ -z "$owner" ] && [ "$waited" -gt 50 ]; then
+      # Owner died between mkdir and writing its pid.
+      rm -rf "$dir"
+      continue
+    fi
+    if [ "$waited" -eq 0 ]; then log "waiting for another kafka script (lock $1${owner:+, pid $owner})"; fi
+    waited=$((waited + 1))
+    [ "$waited" -lt 3000 ] || die "timed out after 600 s waiting for lock $dir"
+    sleep 0.2
+  done
+  printf '%s\n' "$$" >"$dir/pid"
+  KWP_LOCKS="$KWP_LOCKS $dir"
+  trap lock_release_all EXIT
+}
+lock_release_all() {
+  local d
+  for d in $KWP_LOCKS; do rm -rf "$d"; done
+  KWP_LOCKS=""
+}
+
+# broker_pid: prints the pid if the pid file names a live JVM running this state dir.
+# Checking the command line guards against a recycled pid.
+broker_pid() {
+  local pid args
+  [ -f "$KWP_PIDFILE" ] || return 1
+  pid="$(cat "$KWP_PIDFILE" 2>/dev/null || true)"
+  case "$pid" in ''|*[!0-9]*) return 1 ;; esac
+  kill -0 "$pid" 2>/dev/null || return 1
+  args="$(ps -p "$pid" -o args= 2>/dev/null || true)"
+  case "$args" in *"kafka.Kafka $KWP_CONFIG_DIR/server.properties"*) printf '%s' "$pid" ;; *) return 1 ;; esac
+}
+
+# tcp_open <port>: a TCP connection to 127.0.0.1:<port> succeeds.
+tcp_open() {
+  timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$KWP_HOST" "$1" 2>/dev/null
+}
+
+# kafka_ping <port>: sends ApiVersions v0 (api key 18, correlation id 0x4b57, null client id)
+# and expects a reply with the same correlation id and error code 0. Proves a Kafka broker is
+# processing requests on that PLAINTEXT port, without starting a JVM.
+kafka_ping() {
+  local reply
+  reply="$(timeout 3 bash -c '
+    exec 3<>"/dev/tcp/$0/$1" || exit 1
+    printf "\000\000\000\012\000\022\000\000\000\000\113\127\377\377" >&3
+    head -c 10 <&3 | od -An -tx1 | tr -d " \n"
+  ' "$KWP_HOST" "$1" 2>/dev/null)" || return 1
+  # size (4 bytes, any) | correlation id 00004b57 | error code 0000
+  case "$reply" in ????????00004b570000) return 0 ;; *) return 1 ;; esac
+}

@@ -1,0 +1,1 @@
+export * as kafkaWire from './kafka-wire/index.js';

@@ -1,0 +1,4 @@
+/** Public face of the Kafka wire layer: primitives, protocol messages, errors. */
+export * from './errors.js';
+export * from './primitives/index.js';
+export * from './protocol/index.js';

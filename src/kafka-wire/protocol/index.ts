@@ -1,0 +1,15 @@
+export { decodeMessage, encodeMessage, defaultMessage, defineMessage, isFlexible, type Input, type MessageSchema } from './codec.js';
+export type { Infer, Fields, UnknownTag } from './schema.js';
+export {
+  RequestHeader, ResponseHeader, requestHeaderVersion, responseHeaderVersion,
+  encodeRequestHeader, decodeRequestHeader, encodeResponseHeader, decodeResponseHeader,
+} from './header.js';
+export { APIS, API_VERSIONS_KEY, apiByKey, apiByNameOrKey, negotiateVersion, type ApiSpec } from './versions.js';
+export { encodeRequestFrame, decodeRequestFrame, decodeResponseFrame, throwIfError, type DecodedRequest, type DecodedResponse } from './frame.js';
+export { kafkaError, type KafkaErrorInfo } from './error-codes.js';
+export { ApiVersionsRequest, ApiVersionsResponse } from './apis/api-versions.js';
+export { FetchRequest, FetchResponse } from './apis/fetch.js';
+export { ListOffsetsRequest, ListOffsetsResponse } from './apis/list-offsets.js';
+export { MetadataRequest, MetadataResponse } from './apis/metadata.js';
+export { ProduceRequest, ProduceResponse } from './apis/produce.js';
+export { SaslAuthenticateRequest, SaslAuthenticateResponse, SaslHandshakeRequest, SaslHandshakeResponse } from './apis/sasl.js';

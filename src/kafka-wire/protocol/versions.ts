@@ -1,0 +1,65 @@
+import { ApiVersionsRequest, ApiVersionsResponse } from './apis/api-versions.js';
+import { FetchRequest, FetchResponse } from './apis/fetch.js';
+import { ListOffsetsRequest, ListOffsetsResponse } from './apis/list-offsets.js';
+import { MetadataRequest, MetadataResponse } from './apis/metadata.js';
+import { ProduceRequest, ProduceResponse } from './apis/produce.js';
+import { SaslAuthenticateRequest, SaslAuthenticateResponse, SaslHandshakeRequest, SaslHandshakeResponse } from './apis/sasl.js';
+import type { MessageSchema } from './codec.js';
+import { parseRange } from './schema.js';
+
+export interface ApiSpec {
+  readonly key: number;
+  readonly name: string;
+  readonly request: MessageSchema;
+  readonly response: MessageSchema;
+  /** Lowest and highest version our codec encodes and decodes. */
+  readonly min: number;
+  readonly max: number;
+  /** First flexible version (KIP-482), or Infinity if never flexible. */
+  readonly flexibleSince: number;
+  /**
+   * Lowest version our client will send even if a broker advertises less: Produce below 3 is
+   * rejected by 4.x brokers that still advertise it (KAFKA-18659); Fetch below 4 lacks the
+   * isolation level and last stable offset we rely on; ListOffsets v0 is the pre-KIP-79 form.
+   */
+  readonly clientMin: number;
+}
+
+function api(key: number, name: string, request: MessageSchema, response: MessageSchema, clientMin?: number): ApiSpec {
+  const { min, max } = parseRange(request.validVersions);
+  return { key, name, request, response, min, max, flexibleSince: parseRange(request.flexibleVersions).min, clientMin: clientMin ?? min };
+}
+
+export const API_VERSIONS_KEY = 18;
+
+/** The version table: every API we speak, as data. */
+export const APIS: readonly ApiSpec[] = [
+  api(0, 'Produce', ProduceRequest, ProduceResponse, 3),
+  api(1, 'Fetch', FetchRequest, FetchResponse, 4),
+  api(2, 'ListOffsets', ListOffsetsRequest, ListOffsetsResponse, 1),
+  api(3, 'Metadata', MetadataRequest, MetadataResponse, 1),
+  api(17, 'SaslHandshake', SaslHandshakeRequest, SaslHandshakeResponse),
+  api(API_VERSIONS_KEY, 'ApiVersions', ApiVersionsRequest, ApiVersionsResponse),
+  api(36, 'SaslAuthenticate', SaslAuthenticateRequest, SaslAuthenticateResponse),
+];
+
+const byKey = new Map(APIS.map((a) => [a.key, a]));
+const byName = new Map(APIS.map((a) => [a.name.toLowerCase(), a]));
+
+export function apiByKey(key: number): ApiSpec | undefined {
+  return byKey.get(key);
+}
+
+/** Looks an API up by name (case-insensitive, e.g. 'Fetch') or by its key as a decimal string. */
+export function apiByNameOrKey(s: string): ApiSpec | undefined {
+  return /^\d+$/.test(s) ? byKey.get(Number(s)) : byName.get(s.toLowerCase());
+}
+
+/**
+ * The version to use for `api` given the broker's advertised range: the highest both sides
+ * support, or undefined if the ranges do not meet.
+ */
+export function negotiateVersion(api: ApiSpec, brokerMin: number, brokerMax: number): number | undefined {
+  const v = Math.min(api.max, brokerMax);
+  return v >= Math.max(api.clientMin, brokerMin) ? v : undefined;
+}
