@@ -2,3 +2,5 @@
 export * from './errors.js';
 export * from './primitives/index.js';
 export * from './protocol/index.js';
+export * from './records/index.js';
+export { crc32, crc32c } from './primitives/crc.js';

@@ -17,7 +17,7 @@ const UNSUPPORTED_VERSION = 35;
  * body is written once.
  */
 export function encodeRequestFrame<F extends Fields>(
-  api: ApiSpec & { request: MessageSchema<F> },
+  api: ApiSpec<F, Fields>,
   version: number,
   correlationId: number,
   clientId: string | null,
@@ -61,7 +61,7 @@ export interface DecodedResponse<F extends Fields = Fields> {
  * answers a version it does not know (KIP-511).
  */
 export function decodeResponseFrame<F extends Fields>(
-  api: ApiSpec & { response: MessageSchema<F> },
+  api: ApiSpec<Fields, F>,
   version: number,
   frame: Buffer,
 ): DecodedResponse<F> {

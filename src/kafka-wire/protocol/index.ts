@@ -4,7 +4,9 @@ export {
   RequestHeader, ResponseHeader, requestHeaderVersion, responseHeaderVersion,
   encodeRequestHeader, decodeRequestHeader, encodeResponseHeader, decodeResponseHeader,
 } from './header.js';
-export { APIS, API_VERSIONS_KEY, apiByKey, apiByNameOrKey, negotiateVersion, type ApiSpec } from './versions.js';
+export {
+  APIS, API_VERSIONS_KEY, ProduceApi, FetchApi, ListOffsetsApi, MetadataApi, SaslHandshakeApi, ApiVersionsApi, SaslAuthenticateApi,
+  apiByKey, apiByNameOrKey, negotiateVersion, type ApiSpec } from './versions.js';
 export { encodeRequestFrame, decodeRequestFrame, decodeResponseFrame, throwIfError, type DecodedRequest, type DecodedResponse } from './frame.js';
 export { kafkaError, type KafkaErrorInfo } from './error-codes.js';
 export { ApiVersionsRequest, ApiVersionsResponse } from './apis/api-versions.js';

@@ -5,13 +5,13 @@ import { MetadataRequest, MetadataResponse } from './apis/metadata.js';
 import { ProduceRequest, ProduceResponse } from './apis/produce.js';
 import { SaslAuthenticateRequest, SaslAuthenticateResponse, SaslHandshakeRequest, SaslHandshakeResponse } from './apis/sasl.js';
 import type { MessageSchema } from './codec.js';
-import { parseRange } from './schema.js';
+import { parseRange, type Fields } from './schema.js';
 
-export interface ApiSpec {
+export interface ApiSpec<Q extends Fields = Fields, S extends Fields = Fields> {
   readonly key: number;
   readonly name: string;
-  readonly request: MessageSchema;
-  readonly response: MessageSchema;
+  readonly request: MessageSchema<Q>;
+  readonly response: MessageSchema<S>;
   /** Lowest and highest version our codec encodes and decodes. */
   readonly min: number;
   readonly max: number;
@@ -25,23 +25,25 @@ export interface ApiSpec {
   readonly clientMin: number;
 }
 
-function api(key: number, name: string, request: MessageSchema, response: MessageSchema, clientMin?: number): ApiSpec {
+function api<Q extends Fields, S extends Fields>(key: number, name: string, request: MessageSchema<Q>, response: MessageSchema<S>, clientMin?: number): ApiSpec<Q, S> {
   const { min, max } = parseRange(request.validVersions);
   return { key, name, request, response, min, max, flexibleSince: parseRange(request.flexibleVersions).min, clientMin: clientMin ?? min };
 }
 
 export const API_VERSIONS_KEY = 18;
 
+export const ProduceApi = api(0, 'Produce', ProduceRequest, ProduceResponse, 3);
+export const FetchApi = api(1, 'Fetch', FetchRequest, FetchResponse, 4);
+export const ListOffsetsApi = api(2, 'ListOffsets', ListOffsetsRequest, ListOffsetsResponse, 1);
+export const MetadataApi = api(3, 'Metadata', MetadataRequest, MetadataResponse, 1);
+export const SaslHandshakeApi = api(17, 'SaslHandshake', SaslHandshakeRequest, SaslHandshakeResponse);
+export const ApiVersionsApi = api(API_VERSIONS_KEY, 'ApiVersions', ApiVersionsRequest, ApiVersionsResponse);
+export const SaslAuthenticateApi = api(36, 'SaslAuthenticate', SaslAuthenticateRequest, SaslAuthenticateResponse);
+
 /** The version table: every API we speak, as data. */
 export const APIS: readonly ApiSpec[] = [
-  api(0, 'Produce', ProduceRequest, ProduceResponse, 3),
-  api(1, 'Fetch', FetchRequest, FetchResponse, 4),
-  api(2, 'ListOffsets', ListOffsetsRequest, ListOffsetsResponse, 1),
-  api(3, 'Metadata', MetadataRequest, MetadataResponse, 1),
-  api(17, 'SaslHandshake', SaslHandshakeRequest, SaslHandshakeResponse),
-  api(API_VERSIONS_KEY, 'ApiVersions', ApiVersionsRequest, ApiVersionsResponse),
-  api(36, 'SaslAuthenticate', SaslAuthenticateRequest, SaslAuthenticateResponse),
-];
+  ProduceApi, FetchApi, ListOffsetsApi, MetadataApi, SaslHandshakeApi, ApiVersionsApi, SaslAuthenticateApi,
+] as readonly ApiSpec[];
 
 const byKey = new Map(APIS.map((a) => [a.key, a]));
 const byName = new Map(APIS.map((a) => [a.name.toLowerCase(), a]));

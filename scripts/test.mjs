@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// Runs every test tier in one node:test run so CI sees one summary:
+//   unit (pure codec, loopback servers), fixtures (recorded bytes), kafka (real brokers started by
+//   scripts/kafka). Builds first, and stops the brokers it used at the end unless KWP_KEEP_KAFKA=1.
+// Usage: node scripts/test.mjs [--tier unit|kafka|all] [--no-build] [name-filter...]
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const args = process.argv.slice(2);
+let tier = 'all';
+let build = true;
+const filters = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--tier') tier = args[++i] ?? 'all';
+  else if (args[i] === '--no-build') build = false;
+  else filters.push(args[i]);
+}
+
+function run(cmd, cmdArgs, opts = {}) {
+  const r = spawnSync(cmd, cmdArgs, { stdio: 'inherit', cwd: root, ...opts });
+  if (r.error) throw r.error;
+  return r.status ?? 1;
+}
+
+if (build) {
+  const status = run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
+  if (status !== 0) process.exit(status);
+}
+
+function find(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? find(p) : p.endsWith('.test.js') ? [p] : [];
+  });
+}
+
+/** Real-broker tests are named *.kafka.test.ts (or live in test/harness). */
+const isKafka = (f) => f.endsWith('.kafka.test.js') || f.includes('/test/harness/');
+const all = find(join(root, 'dist/test')).sort();
+let files = all.filter((f) => (tier === 'unit' ? !isKafka(f) : tier === 'kafka' ? isKafka(f) : true));
+if (filters.length > 0) files = files.filter((f) => filters.some((s) => relative(root, f).includes(s)));
+// Unit files first: they fail fast and need no broker.
+files.sort((a, b) => Number(isKafka(a)) - Number(isKafka(b)) || a.localeCompare(b));
+if (files.length === 0) {
+  console.error('no test files matched');
+  process.exit(1);
+}
+
+let status;
+try {
+  status = run(process.execPath, ['--test', '--test-concurrency=1', ...files]);
+} finally {
+  if (files.some(isKafka) && process.env.KWP_KEEP_KAFKA !== '1') {
+    run('bash', [join(root, 'scripts/kafka/stop.sh'), 'all'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+}
+process.exit(status);

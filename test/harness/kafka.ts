@@ -1,0 +1,398 @@
+/**
+ * Real Apache Kafka brokers for the "real broker" test tier.
+ *
+ * A thin Node front for scripts/kafka/*.sh (see docs/kafka-harness.md): the scripts resolve
+ * Kafka with Maven, run it in KRaft combined mode on 127.0.0.1, seed fixed topics with Kafka's
+ * own Java producer, and write the ground truth to <stateDir>/expected/. Brokers are shared:
+ * they outlive the test process, and ensureBroker() on a running broker returns in ~50 ms.
+ * Imports only node:* modules.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type BrokerLine = '3.9' | '4';
+
+export const BROKER_LINES: readonly BrokerLine[] = ['3.9', '4'];
+
+export interface BrokerPorts {
+  controller: number;
+  plaintext: number;
+  ssl: number;
+  saslPlaintext: number;
+  saslSsl: number;
+  /** SSL with ssl.client.auth=required. */
+  mtls: number;
+}
+
+export interface BrokerUser {
+  username: string;
+  password: string;
+}
+
+export interface BrokerInfo {
+  line: BrokerLine;
+  /** Exact Kafka version, e.g. "3.9.2". */
+  version: string;
+  /** Always 127.0.0.1; also what the broker advertises in Metadata. */
+  host: string;
+  ports: BrokerPorts;
+  stateDir: string;
+  /** The broker's log4j output. */
+  logFile: string;
+  /** CA that signed the broker certificate (SAN DNS:localhost, IP:127.0.0.1) and the client certificate. */
+  caPemPath: string;
+  /** An unrelated CA: verifying the broker with it must fail. */
+  untrustedCaPemPath: string;
+  /** Client certificate and key (PKCS#8 PEM) accepted by the MTLS listener. */
+  clientCertPemPath: string;
+  clientKeyPemPath: string;
+  /** Client certificate and key signed by the untrusted CA: the MTLS listener must reject them. */
+  untrustedClientCertPemPath: string;
+  untrustedClientKeyPemPath: string;
+  users: {
+    /** SASL/PLAIN on SASL_PLAINTEXT and SASL_SSL. */
+    plain: BrokerUser;
+    /** SCRAM-SHA-256 and SCRAM-SHA-512 on SASL_PLAINTEXT and SASL_SSL. */
+    scram: BrokerUser;
+    /** A second user, valid for PLAIN and both SCRAM mechanisms. */
+    admin: BrokerUser;
+  };
+  expectedDir: string;
+}
+
+export interface ExpectedHeader {
+  key: string;
+  value: Buffer | null;
+}
+
+/** One record as the Java producer wrote it (offset and timestamp from its RecordMetadata). */
+export interface ExpectedRecord {
+  partition: number;
+  offset: bigint;
+  /** CreateTime, or for `log-append-time` the broker's append time. */
+  timestamp: bigint;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: ExpectedHeader[];
+  /** Written inside an aborted transaction (only in `txn`); still occupies its offset. */
+  aborted: boolean;
+  /** Visible to read_committed consumers (every non-transactional record). */
+  committed: boolean;
+}
+
+export interface ExpectedPartitionOffsets {
+  partition: number;
+  logStartOffset: bigint;
+  highWatermark: bigint;
+  lastStableOffset: bigint;
+}
+
+export interface ExpectedTopic {
+  name: string;
+  partitions: number;
+  /** none | gzip | snappy | lz4 | zstd (the producer's compression.type). */
+  codec: string;
+  timestampType: 'CreateTime' | 'LogAppendTime';
+  transactional: boolean;
+  /** Data records produced (aborted ones included; control records not). */
+  records: number;
+  committedRecords: number;
+  abortedRecords: number;
+  /** File name in expectedDir: <topic>.jsonl, or big.json for `big`. */
+  expectedFile: string;
+  contents: string;
+  offsets: ExpectedPartitionOffsets[];
+}
+
+/** The seeded topics, in seeding order. */
+export const SEEDED_TOPICS = [
+  'plain',
+  'multi',
+  'codec-gzip',
+  'codec-snappy',
+  'codec-lz4',
+  'codec-zstd',
+  'headers',
+  'nulls',
+  'txn',
+  'log-append-time',
+  'timestamps',
+  'big',
+] as const;
+
+export type SeededTopic = (typeof SEEDED_TOPICS)[number];
+
+/** `big` has 100 000 records: offset i holds key null, value `big-${i padded to 6}`, timestamp base + i. */
+export const BIG_COUNT = 100_000;
+export const TIMESTAMP_BASE = 1_700_000_000_000n;
+
+const ROOT = findRoot();
+const SCRIPTS = join(ROOT, 'scripts', 'kafka');
+/** First start may download ~45 MB of jars and format + seed; later starts take seconds. */
+const START_TIMEOUT_MS = 600_000;
+
+/** The project root: the first directory holding scripts/kafka/start.sh above this module, else above the cwd. */
+function findRoot(): string {
+  const starts = [dirname(fileURLToPath(import.meta.url)), process.cwd()];
+  for (const start of starts) {
+    let dir = start;
+    for (;;) {
+      if (existsSync(join(dir, 'scripts', 'kafka', 'start.sh'))) return dir;
+      const parent = dirname(dir);
+      if (parent === dir) break;
+      dir = parent;
+    }
+  }
+  throw new Error(`kafka harness: no scripts/kafka/start.sh above ${starts.join(' or ')}`);
+}
+
+interface ScriptResult {
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs scripts/kafka/<script> with bash. Resolves with its output on exit 0.
+ * @throws Error carrying the script's stderr when it exits non-zero, is killed, or exceeds timeoutMs.
+ */
+function runScript(script: string, args: readonly string[], timeoutMs: number): Promise<ScriptResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [join(SCRIPTS, script), ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => {
+      stdout += s;
+    });
+    child.stderr.setEncoding('utf8').on('data', (s: string) => {
+      stderr += s;
+      if (process.env['KWP_KAFKA_VERBOSE']) process.stderr.write(s);
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+    }, timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(new Error(`kafka harness: cannot run ${script}: ${err.message}`, { cause: err }));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) {
+        resolve({ stdout, stderr });
+        return;
+      }
+      const how = signal !== null ? `was killed by ${signal}` : `exited with ${String(code)}`;
+      reject(new Error(`kafka harness: ${script} ${args.join(' ')} ${how}\n${stderr.trimEnd()}`));
+    });
+  });
+}
+
+export interface EnsureBrokerOptions {
+  /** First of six consecutive ports; only used when the broker is not running yet. */
+  portBase?: number;
+}
+
+/**
+ * Starts the broker line if it is not running and answering (format + seed on a fresh data
+ * dir), then returns its connection details. Safe to call concurrently from several processes.
+ * @throws Error with the script's stderr when the broker cannot be started.
+ */
+export async function ensureBroker(line: BrokerLine, opts: EnsureBrokerOptions = {}): Promise<BrokerInfo> {
+  const args: string[] = [line];
+  if (opts.portBase !== undefined) args.push('--port-base', String(opts.portBase));
+  const { stdout } = await runScript('start.sh', args, START_TIMEOUT_MS);
+  const stateDir = stdout.trim().split('\n').pop();
+  if (stateDir === undefined || stateDir === '') throw new Error(`kafka harness: start.sh ${line} printed no state directory`);
+  return readBrokerInfo(stateDir);
+}
+
+/**
+ * Stops the broker line (SIGTERM, then SIGKILL after 30 s). Data is kept unless opts.clean,
+ * which deletes the whole state directory (the next ensureBroker formats and seeds again).
+ */
+export async function stopBroker(line: BrokerLine, opts: { clean?: boolean } = {}): Promise<void> {
+  const args: string[] = [line];
+  if (opts.clean === true) args.push('--clean');
+  await runScript('stop.sh', args, 120_000);
+}
+
+/** Stops the broker and starts it again on the same data (no format, no seed). */
+export async function restartBroker(line: BrokerLine): Promise<BrokerInfo> {
+  await stopBroker(line);
+  return ensureBroker(line);
+}
+
+/**
+ * Reads every seeded topic back with Kafka's Java consumer (read_uncommitted and
+ * read_committed) and compares it with expected/. Takes 1-2 s per line.
+ * @throws Error listing the differences.
+ */
+export async function verifyBroker(line: BrokerLine): Promise<void> {
+  await runScript('verify.sh', [line], 120_000);
+}
+
+/** `host:port` of one listener, e.g. bootstrap(info, 'ssl'). */
+export function bootstrap(info: BrokerInfo, listener: keyof BrokerPorts = 'plaintext'): string {
+  return `${info.host}:${info.ports[listener]}`;
+}
+
+/** Reads <stateDir>/broker.json as written by start.sh. */
+export function readBrokerInfo(stateDir: string): BrokerInfo {
+  const raw = readJson(join(stateDir, 'broker.json'));
+  const o = obj(raw, 'broker.json');
+  const line = str(o, 'line');
+  if (line !== '3.9' && line !== '4') throw new Error(`kafka harness: broker.json has unknown line ${line}`);
+  const p = obj(o['ports'], 'ports');
+  const u = obj(o['users'], 'users');
+  const user = (name: string): BrokerUser => {
+    const x = obj(u[name], `users.${name}`);
+    return { username: str(x, 'username'), password: str(x, 'password') };
+  };
+  return {
+    line,
+    version: str(o, 'version'),
+    host: str(o, 'host'),
+    ports: {
+      controller: num(p, 'controller'),
+      plaintext: num(p, 'plaintext'),
+      ssl: num(p, 'ssl'),
+      saslPlaintext: num(p, 'saslPlaintext'),
+      saslSsl: num(p, 'saslSsl'),
+      mtls: num(p, 'mtls'),
+    },
+    stateDir: str(o, 'stateDir'),
+    logFile: str(o, 'logFile'),
+    caPemPath: str(o, 'caPemPath'),
+    untrustedCaPemPath: str(o, 'untrustedCaPemPath'),
+    clientCertPemPath: str(o, 'clientCertPemPath'),
+    clientKeyPemPath: str(o, 'clientKeyPemPath'),
+    untrustedClientCertPemPath: str(o, 'untrustedClientCertPemPath'),
+    untrustedClientKeyPemPath: str(o, 'untrustedClientKeyPemPath'),
+    users: { plain: user('plain'), scram: user('scram'), admin: user('admin') },
+    expectedDir: str(o, 'expectedDir'),
+  };
+}
+
+/** expected/topics.json: one entry per seeded topic with counts and the offsets after seeding. */
+export function readTopics(info: BrokerInfo): ExpectedTopic[] {
+  const o = obj(readJson(join(info.expectedDir, 'topics.json')), 'topics.json');
+  const list = o['topics'];
+  if (!Array.isArray(list)) throw new Error('kafka harness: topics.json has no topics array');
+  return list.map((t: unknown, i: number): ExpectedTopic => {
+    const x = obj(t, `topics[${i}]`);
+    const tt = str(x, 'timestampType');
+    if (tt !== 'CreateTime' && tt !== 'LogAppendTime') throw new Error(`kafka harness: bad timestampType ${tt}`);
+    const offsets = x['offsets'];
+    if (!Array.isArray(offsets)) throw new Error(`kafka harness: topics[${i}] has no offsets`);
+    return {
+      name: str(x, 'name'),
+      partitions: num(x, 'partitions'),
+      codec: str(x, 'codec'),
+      timestampType: tt,
+      transactional: bool(x, 'transactional'),
+      records: num(x, 'records'),
+      committedRecords: num(x, 'committedRecords'),
+      abortedRecords: num(x, 'abortedRecords'),
+      expectedFile: str(x, 'expectedFile'),
+      contents: str(x, 'contents'),
+      offsets: offsets.map((po: unknown, j: number): ExpectedPartitionOffsets => {
+        const y = obj(po, `topics[${i}].offsets[${j}]`);
+        return {
+          partition: num(y, 'partition'),
+          logStartOffset: BigInt(str(y, 'logStartOffset')),
+          highWatermark: BigInt(str(y, 'highWatermark')),
+          lastStableOffset: BigInt(str(y, 'lastStableOffset')),
+        };
+      }),
+    };
+  });
+}
+
+/**
+ * The records the seeder produced to `topic`, in partition then offset order. For `big` the
+ * 100 000 records are generated from expected/big.json.
+ * @throws Error if the topic was not seeded.
+ */
+export function readExpected(info: BrokerInfo, topic: string): ExpectedRecord[] {
+  if (topic === 'big') return bigRecords(info);
+  const file = join(info.expectedDir, `${topic}.jsonl`);
+  if (!existsSync(file)) throw new Error(`kafka harness: no ground truth for topic ${topic} (${file})`);
+  const out: ExpectedRecord[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line === '') continue;
+    const x = obj(JSON.parse(line) as unknown, file);
+    const headers = x['headers'];
+    if (!Array.isArray(headers)) throw new Error(`kafka harness: ${file}: headers is not an array`);
+    out.push({
+      partition: num(x, 'partition'),
+      offset: BigInt(str(x, 'offset')),
+      timestamp: BigInt(str(x, 'timestamp')),
+      key: b64(x['key']),
+      value: b64(x['value']),
+      headers: headers.map((h: unknown): ExpectedHeader => {
+        const y = obj(h, `${file} header`);
+        return { key: str(y, 'key'), value: b64(y['value']) };
+      }),
+      aborted: bool(x, 'aborted'),
+      committed: bool(x, 'committed'),
+    });
+  }
+  return out;
+}
+
+function bigRecords(info: BrokerInfo): ExpectedRecord[] {
+  const s = obj(readJson(join(info.expectedDir, 'big.json')), 'big.json');
+  const count = num(s, 'count');
+  const base = BigInt(str(s, 'timestampBase'));
+  const out: ExpectedRecord[] = new Array<ExpectedRecord>(count);
+  for (let i = 0; i < count; i++) {
+    out[i] = {
+      partition: 0,
+      offset: BigInt(i),
+      timestamp: base + BigInt(i),
+      key: null,
+      value: Buffer.from(`big-${String(i).padStart(6, '0')}`, 'latin1'),
+      headers: [],
+      aborted: false,
+      committed: true,
+    };
+  }
+  return out;
+}
+
+function readJson(file: string): unknown {
+  return JSON.parse(readFileSync(file, 'utf8')) as unknown;
+}
+
+function obj(v: unknown, what: string): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`kafka harness: ${what} is not an object`);
+  return v as Record<string, unknown>;
+}
+
+function str(o: Record<string, unknown>, k: string): string {
+  const v = o[k];
+  if (typeof v !== 'string') throw new Error(`kafka harness: field ${k} is not a string`);
+  return v;
+}
+
+function num(o: Record<string, unknown>, k: string): number {
+  const v = o[k];
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new Error(`kafka harness: field ${k} is not an integer`);
+  return v;
+}
+
+function bool(o: Record<string, unknown>, k: string): boolean {
+  const v = o[k];
+  if (typeof v !== 'boolean') throw new Error(`kafka harness: field ${k} is not a boolean`);
+  return v;
+}
+
+function b64(v: unknown): Buffer | null {
+  if (v === null) return null;
+  if (typeof v !== 'string') throw new Error('kafka harness: expected base64 string or null');
+  return Buffer.from(v, 'base64');
+}
