@@ -19,15 +19,15 @@ export type Input<S extends Fields> = {
   -readonly [K in keyof S]?: InputField<S[K]>;
 } & { _unknownTags?: UnknownTag[] };
 
-type InputField<F extends Field> = F extends { readonly type: 'array'; readonly items: infer I }
+type InputField<F extends Field> = F extends { readonly type: 'array'; readonly __items?: infer I }
   ? Nullable<F, (I extends Fields ? Input<I> : I extends Scalar ? Infer<{ x: { type: I; versions: '0+' } }>['x'] : never)[]>
-  : F extends { readonly type: 'struct'; readonly fields: infer S extends Fields }
+  : F extends { readonly type: 'struct'; readonly __fields?: infer S extends Fields }
     ? Nullable<F, Input<S>>
     : Infer<{ x: F }>['x'];
 
 type Nullable<F, T> = F extends { readonly nullable: string } ? T | null : T;
 
-export function defineMessage<const F extends Fields>(
+export function defineMessage<F extends Fields>(
   name: string,
   validVersions: string,
   flexibleVersions: string,

@@ -58,14 +58,17 @@ type ScalarType<S extends Scalar> = S extends 'bool'
         ? Buffer
         : number;
 
-type ItemsType<I> = I extends Scalar ? ScalarType<I> : I extends Fields ? Infer<I> : never;
+type ItemsType<I> = I extends string ? ScalarType<I & Scalar> : I extends Fields ? Infer<I> : never;
 
-type FieldType<F extends Field> = F extends ArrayField
-  ? ItemsType<F['items']>[]
-  : F extends StructField
-    ? Infer<F['fields']>
-    : F extends ScalarField
-      ? ScalarType<F['type']>
+// The element and struct types are read from phantom properties (`__items`, `__fields`) that exist
+// only in the types: TypeScript intersects inferred field types with their constraint (ArrayField),
+// which turns `items` into a union with every Scalar and would spoil inference from `items` itself.
+type FieldType<F extends Field> = F extends { readonly type: 'array' }
+  ? F extends { readonly __items?: infer I } ? ItemsType<I>[] : never
+  : F extends { readonly type: 'struct' }
+    ? F extends { readonly __fields?: infer S extends Fields } ? Infer<S> : never
+    : F extends { readonly type: infer T extends Scalar }
+      ? ScalarType<T>
       : never;
 
 type WithNull<F extends Field, T> = F extends { readonly nullable: string } ? T | null : T;
@@ -77,7 +80,7 @@ export type Infer<S extends Fields> = {
 
 // Constructors keep the declarations short and keep literal types for inference.
 function scalar<T extends Scalar>(type: T) {
-  return <const O extends FieldOptions = {}>(versions: string, opts?: O) =>
+  return <O extends FieldOptions = {}>(versions: string, opts?: O) =>
     ({ type, versions, ...opts }) as { readonly type: T; readonly versions: string } & O;
 }
 
@@ -94,16 +97,16 @@ export const bytes = scalar('bytes');
 export const uuid = scalar('uuid');
 export const records = scalar('records');
 
-export function array<const I extends Scalar | Fields, const O extends FieldOptions = {}>(
+export function array<I extends Scalar | Fields, O extends FieldOptions = {}>(
   versions: string,
   items: I,
   opts?: O,
 ) {
-  return { type: 'array', versions, items, ...opts } as { readonly type: 'array'; readonly versions: string; readonly items: I } & O;
+  return { type: 'array', versions, items, ...opts } as { readonly type: 'array'; readonly versions: string; readonly items: I; readonly __items?: I } & O;
 }
 
-export function struct<const F extends Fields, const O extends FieldOptions = {}>(versions: string, fields: F, opts?: O) {
-  return { type: 'struct', versions, fields, ...opts } as { readonly type: 'struct'; readonly versions: string; readonly fields: F } & O;
+export function struct<F extends Fields, O extends FieldOptions = {}>(versions: string, fields: F, opts?: O) {
+  return { type: 'struct', versions, fields, ...opts } as { readonly type: 'struct'; readonly versions: string; readonly fields: F; readonly __fields?: F } & O;
 }
 
 /** A version range as Kafka writes it: 'N', 'N-M', 'N+' or 'none'. */

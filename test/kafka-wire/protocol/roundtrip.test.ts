@@ -140,7 +140,7 @@ test('unknown tagged fields survive decode → encode byte for byte', () => {
 test('decode errors name the message, version and byte offset', () => {
   const fetch = APIS.find((a) => a.name === 'Fetch')!.response;
   const w = new Writer();
-  encodeMessage(fetch, 11, { responses: [{ topic: 't', partitions: [{ records: Buffer.alloc(100) }] }] }, w);
+  encodeMessage(fetch, 11, { responses: [{ topic: 't', partitions: [{ records: Buffer.alloc(100) }] }] } as never, w);
   const bytes = Buffer.from(w.finish()).subarray(0, 60);
   assert.throws(() => decodeMessage(fetch, 11, new Reader(bytes)), (e: unknown) => {
     const err = e as { code?: string; message: string; api?: string; version?: number; offset?: number };
