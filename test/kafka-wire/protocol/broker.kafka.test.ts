@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   ApiVersionsApi, decodeResponseFrame, encodeMessage, FetchApi, ListOffsetsApi, MetadataApi, negotiateVersion,
-  ProduceApi, readRecords, Writer, type ApiSpec,
+  ProduceApi, readRecords, SaslAuthenticateApi, SaslHandshakeApi, Writer, type ApiSpec,
 } from '../../../src/kafka-wire/index.js';
 import { BROKER_LINES, ensureBroker, readExpected, readTopics, type BrokerInfo, type ExpectedRecord } from '../../harness/kafka.js';
 import { RawKafka } from '../../support/raw-kafka.js';
@@ -170,6 +170,39 @@ for (const line of BROKER_LINES) {
         reencode(ProduceApi, v, res.frame, v >= 9 ? 5 : 4);
         const code = res.body.responses[0]!.partitionResponses[0]!.errorCode;
         assert.ok(code === 3 || code === 100, `v${v}: UNKNOWN_TOPIC_OR_PARTITION or UNKNOWN_TOPIC_ID, got ${code}`);
+      }
+    });
+
+    test('SaslHandshake v0-1 and SaslAuthenticate v0-2 with PLAIN, and a wrong password', async () => {
+      const { username, password } = info.users.plain;
+      for (let hv = 0; hv <= 1; hv++) {
+        for (let av = 0; av <= 2; av++) {
+          const sasl = await RawKafka.open(info.host, info.ports.saslPlaintext);
+          try {
+            const hs = await sasl.request(SaslHandshakeApi, hv, { mechanism: 'PLAIN' });
+            reencode(SaslHandshakeApi, hv, hs.frame, 4);
+            assert.equal(hs.body.errorCode, 0);
+            assert.ok(hs.body.mechanisms.includes('SCRAM-SHA-512'), 'mechanisms listed');
+            if (hv === 0) continue; // v0 sends raw tokens without SaslAuthenticate framing
+            const ok = await sasl.request(SaslAuthenticateApi, av, { authBytes: Buffer.from(`\0${username}\0${password}`) });
+            reencode(SaslAuthenticateApi, av, ok.frame, av >= 2 ? 5 : 4);
+            assert.equal(ok.body.errorCode, 0, `handshake v${hv} authenticate v${av}`);
+            // Authenticated: a Metadata request is now served on this connection.
+            const md = await sasl.request(MetadataApi, 9, { topics: [{ name: 'plain' }], allowAutoTopicCreation: false });
+            assert.equal(md.body.topics[0]!.errorCode, 0);
+          } finally {
+            sasl.close();
+          }
+        }
+      }
+      const bad = await RawKafka.open(info.host, info.ports.saslPlaintext);
+      try {
+        await bad.request(SaslHandshakeApi, 1, { mechanism: 'PLAIN' });
+        const res = await bad.request(SaslAuthenticateApi, 2, { authBytes: Buffer.from(`\0${username}\0wrong`) });
+        assert.equal(res.body.errorCode, 58, 'SASL_AUTHENTICATION_FAILED');
+        assert.match(res.body.errorMessage ?? '', /Authentication failed|invalid credentials/i);
+      } finally {
+        bad.close();
       }
     });
 
