@@ -51,7 +51,8 @@ if (files.length === 0) {
 
 let status;
 try {
-  status = run(process.execPath, ['--test', '--test-concurrency=1', ...files]);
+  // Files run one at a time, so the harness test may stop and restart the shared brokers.
+  status = run(process.execPath, ['--test', '--test-concurrency=1', ...files], { env: { KWP_KAFKA_TEST_RESTART: '1', ...process.env } });
 } finally {
   if (files.some(isKafka) && process.env.KWP_KEEP_KAFKA !== '1') {
     run('bash', [join(root, 'scripts/kafka/stop.sh'), 'all'], { stdio: ['ignore', 'ignore', 'inherit'] });

@@ -23,7 +23,7 @@ install_version() {
   mkdir -p "$tmp"
   log "resolving org.apache.kafka:kafka_2.13:$KWP_VERSION with Maven into $KWP_LIB"
   t0="$(now_ms)"
-  if ! mvn -B -q -f "$KWP_SCRIPTS/pom.xml" dependency:copy-dependencies \
+  if ! mvn -B -q -Dstyle.color=never -f "$KWP_SCRIPTS/pom.xml" dependency:copy-dependencies \
       -Dkafka.version="$KWP_VERSION" -Dkafka.line="$KWP_MAJOR" \
       -DoutputDirectory="$tmp" >"$tmp.mvn.log" 2>&1; then
     cat "$tmp.mvn.log" >&2

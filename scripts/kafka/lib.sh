@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # variables are used by the scripts that source this file
 # Shared helpers for scripts/kafka/*.sh. Sourced, never run.
 #
 # Everything here is loopback-only and keyed by a "broker line":
@@ -103,7 +104,7 @@ java_check() {
   [ -n "$v" ] || die "could not read the Java version from '$KWP_JAVA -version'"
   case "$v" in 1.*) major="$(printf '%s' "$v" | cut -d. -f2)" ;; *) major="${v%%[.+-]*}" ;; esac
   case "$major" in ''|*[!0-9]*) die "could not parse Java version '$v'" ;; esac
-  [ "$major" -ge 17 ] || die "Java $v is too old: Kafka 4.x brokers need Java 17+ (found '$KWP_JAVA' $v)"
+  [ "$major" -ge 17 ] || die "Java $v is too old: these scripts and Kafka 4.x need Java 17+ (found '$KWP_JAVA' $v)"
 }
 
 javac_check() {
@@ -143,6 +144,12 @@ lock_acquire() {
   KWP_LOCKS="$KWP_LOCKS $dir"
   trap lock_release_all EXIT
 }
+lock_release() {
+  local dir="$KWP_STATE_ROOT/.lock-$1" d rest=""
+  rm -rf "$dir"
+  for d in $KWP_LOCKS; do [ "$d" = "$dir" ] || rest="$rest $d"; done
+  KWP_LOCKS="$rest"
+}
 lock_release_all() {
   local d
   for d in $KWP_LOCKS; do rm -rf "$d"; done
@@ -157,12 +164,17 @@ broker_pid() {
   pid="$(cat "$KWP_PIDFILE" 2>/dev/null || true)"
   case "$pid" in ''|*[!0-9]*) return 1 ;; esac
   kill -0 "$pid" 2>/dev/null || return 1
-  args="$(ps -p "$pid" -o args= 2>/dev/null || true)"
+  if [ -r "/proc/$pid/cmdline" ]; then
+    args="$(tr '\000' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)"
+  else
+    args="$(ps -ww -p "$pid" -o args= 2>/dev/null || true)"
+  fi
   case "$args" in *"kafka.Kafka $KWP_CONFIG_DIR/server.properties"*) printf '%s' "$pid" ;; *) return 1 ;; esac
 }
 
 # tcp_open <port>: a TCP connection to 127.0.0.1:<port> succeeds.
 tcp_open() {
+  # shellcheck disable=SC2016  # $0/$1 expand in the inner bash
   timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$KWP_HOST" "$1" 2>/dev/null
 }
 
@@ -171,6 +183,7 @@ tcp_open() {
 # processing requests on that PLAINTEXT port, without starting a JVM.
 kafka_ping() {
   local reply
+  # shellcheck disable=SC2016  # $0/$1 expand in the inner bash
   reply="$(timeout 3 bash -c '
     exec 3<>"/dev/tcp/$0/$1" || exit 1
     printf "\000\000\000\012\000\022\000\000\000\000\113\127\377\377" >&3
@@ -178,4 +191,47 @@ kafka_ping() {
   ' "$KWP_HOST" "$1" 2>/dev/null)" || return 1
   # size (4 bytes, any) | correlation id 00004b57 | error code 0000
   case "$reply" in ????????00004b570000) return 0 ;; *) return 1 ;; esac
+}
+
+# set_log_opts <file> <level>: KWP_LOG_OPTS = system properties selecting the logging config
+# and the file this JVM logs to.
+set_log_opts() {
+  if [ "$KWP_MAJOR" -ge 4 ]; then
+    KWP_LOG_OPTS=("-Dlog4j2.configurationFile=$KWP_CONFIG_DIR/log4j2.properties")
+  else
+    KWP_LOG_OPTS=("-Dlog4j.configuration=file:$KWP_CONFIG_DIR/log4j.properties")
+  fi
+  KWP_LOG_OPTS+=("-Dkwp.log.file=$1" "-Dkwp.log.level=$2" "-Dkafka.logs.dir=$KWP_LOGS")
+}
+
+# The seeder is compiled once per Kafka version (against that version's kafka-clients) and
+# recompiled when Seed.java changes.
+seeder_build() {
+  local src="$KWP_SCRIPTS/seeder/Seed.java" sum
+  sum="$(cksum <"$src" | tr -d ' ')"
+  if [ -f "$KWP_SEEDER_DIR/Seed.class" ] && [ "$(cat "$KWP_SEEDER_DIR/.source-cksum" 2>/dev/null)" = "$sum" ]; then
+    return 0
+  fi
+  javac_check
+  lock_acquire "seeder-$KWP_VERSION"
+  if [ -f "$KWP_SEEDER_DIR/Seed.class" ] && [ "$(cat "$KWP_SEEDER_DIR/.source-cksum" 2>/dev/null)" = "$sum" ]; then
+    lock_release "seeder-$KWP_VERSION"
+    return 0
+  fi
+  log "compiling seeder for Kafka $KWP_VERSION"
+  rm -rf "$KWP_SEEDER_DIR.tmp.$$"
+  mkdir -p "$KWP_SEEDER_DIR.tmp.$$"
+  "$KWP_JAVAC" -nowarn -encoding UTF-8 --release 17 -cp "$KWP_LIB/kafka-clients-$KWP_VERSION.jar" \
+    -d "$KWP_SEEDER_DIR.tmp.$$" "$src" >&2 || die "compiling $src failed"
+  printf '%s\n' "$sum" >"$KWP_SEEDER_DIR.tmp.$$/.source-cksum"
+  rm -rf "$KWP_SEEDER_DIR"
+  mv "$KWP_SEEDER_DIR.tmp.$$" "$KWP_SEEDER_DIR"
+  lock_release "seeder-$KWP_VERSION"
+}
+
+seeder_run() {
+  mkdir -p "$KWP_STATE/tmp" "$KWP_LOGS"
+  set_log_opts "$KWP_LOGS/seeder.log" WARN
+  "$KWP_JAVA" -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.io.tmpdir="$KWP_STATE/tmp" \
+    "${KWP_LOG_OPTS[@]}" -cp "$KWP_SEEDER_DIR:$KWP_LIB/*" Seed "$@"
 }

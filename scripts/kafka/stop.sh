@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Stop test brokers started by scripts/kafka/start.sh.
+#
+#   scripts/kafka/stop.sh              # all lines (same as: stop.sh all)
+#   scripts/kafka/stop.sh 4            # one line; data kept, the next start.sh reuses it
+#   scripts/kafka/stop.sh 3.9 --clean  # stop and delete its state (data, logs, TLS, expected/)
+#
+# SIGTERM first (Kafka shuts down cleanly, so a restart recovers nothing), SIGKILL after
+# KWP_KAFKA_STOP_TIMEOUT seconds (default 30).
+set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+stop_line() {
+  local clean="$1" pid waited=0 limit
+  resolve_line "$2"
+  set_paths
+  lock_acquire "broker-$KWP_VERSION"
+  limit=$(( ${KWP_KAFKA_STOP_TIMEOUT:-30} * 5 ))
+  if pid="$(broker_pid)"; then
+    log "stopping Kafka $KWP_VERSION (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null; do
+      if [ "$waited" -ge "$limit" ]; then
+        log "Kafka $KWP_VERSION did not stop within ${KWP_KAFKA_STOP_TIMEOUT:-30} s; killing it"
+        kill -KILL "$pid" 2>/dev/null || true
+        sleep 0.5
+        break
+      fi
+      sleep 0.2
+      waited=$((waited + 1))
+    done
+    log "Kafka $KWP_VERSION stopped after $(( waited / 5 )).$(( waited % 5 * 2 )) s"
+  else
+    log "Kafka $KWP_VERSION is not running"
+  fi
+  rm -f "$KWP_PIDFILE"
+  if [ "$clean" = 1 ] && [ -d "$KWP_STATE" ]; then
+    rm -rf "$KWP_STATE"
+    log "deleted $KWP_STATE"
+  fi
+  lock_release_all
+}
+
+main() {
+  local lines=() clean=0 a
+  for a in "$@"; do
+    case "$a" in
+      --clean) clean=1 ;;
+      -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+      all) lines+=(3.9 4) ;;
+      -*) die "unknown option $a" ;;
+      *) lines+=("$a") ;;
+    esac
+  done
+  [ "${#lines[@]}" -gt 0 ] || lines=(3.9 4)
+  for a in "${lines[@]}"; do stop_line "$clean" "$a"; done
+}
+
+main "$@"
