@@ -127,6 +127,12 @@ function merge64(accH: number, accL: number, vH: number, vL: number): void {
   add64(rHi, rLo, P64_4H, P64_4L);
 }
 
+// 16-bit limbs of the low halves of P1 and P2, for the inlined multiplications below.
+const P64_1L0 = P64_1L & 0xffff;
+const P64_1L1 = P64_1L >>> 16;
+const P64_2L0 = P64_2L & 0xffff;
+const P64_2L1 = P64_2L >>> 16;
+
 /** Computes xxHash64 of data[start, end) with the seed given as halves; result in rHi:rLo. */
 function xxh64Core(data: Uint8Array, seedH: number, seedL: number, start: number, end: number): void {
   const len = end - start;
@@ -148,19 +154,102 @@ function xxh64Core(data: Uint8Array, seedH: number, seedL: number, start: number
     let v4H = rHi;
     let v4L = rLo;
     const limit = end - 32;
+    // The four lanes are written out with locals: this loop dominates the hash's cost.
+    let iL: number, iH: number, a0: number, a1: number, p00: number, p01: number, p10: number, mid: number;
+    let tL: number, tH: number, sL: number, sH: number, xH: number, xL: number;
     while (i <= limit) {
-      round64(v1H, v1L, readU32LE(data, i + 4), readU32LE(data, i));
-      v1H = rHi;
-      v1L = rLo;
-      round64(v2H, v2L, readU32LE(data, i + 12), readU32LE(data, i + 8));
-      v2H = rHi;
-      v2L = rLo;
-      round64(v3H, v3L, readU32LE(data, i + 20), readU32LE(data, i + 16));
-      v3H = rHi;
-      v3L = rLo;
-      round64(v4H, v4L, readU32LE(data, i + 28), readU32LE(data, i + 24));
-      v4H = rHi;
-      v4L = rLo;
+      // lane 1: v = rotl64(v + input * P2, 31) * P1
+      iL = data[i + 0]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24);
+      iH = data[i + 4]! | (data[i + 5]! << 8) | (data[i + 6]! << 16) | (data[i + 7]! << 24);
+      a0 = iL & 0xffff;
+      a1 = iL >>> 16;
+      p00 = a0 * P64_2L0;
+      p01 = a0 * P64_2L1;
+      p10 = a1 * P64_2L0;
+      mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
+      tL = ((mid << 16) | (p00 & 0xffff)) >>> 0;
+      tH = a1 * P64_2L1 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16) + Math.imul(iH, P64_2L) + Math.imul(iL, P64_2H);
+      sL = v1L + tL;
+      sH = v1H + tH + (sL > 0xffffffff ? 1 : 0);
+      xH = (sH << 31) | ((sL >>> 0) >>> 1);
+      xL = ((sL >>> 0) << 31) | ((sH >>> 0) >>> 1);
+      a0 = xL & 0xffff;
+      a1 = xL >>> 16;
+      p00 = a0 * P64_1L0;
+      p01 = a0 * P64_1L1;
+      p10 = a1 * P64_1L0;
+      mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
+      v1L = ((mid << 16) | (p00 & 0xffff)) >>> 0;
+      v1H = (a1 * P64_1L1 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16) + Math.imul(xH, P64_1L) + Math.imul(xL, P64_1H)) >>> 0;
+      // lane 2: v = rotl64(v + input * P2, 31) * P1
+      iL = data[i + 8]! | (data[i + 9]! << 8) | (data[i + 10]! << 16) | (data[i + 11]! << 24);
+      iH = data[i + 12]! | (data[i + 13]! << 8) | (data[i + 14]! << 16) | (data[i + 15]! << 24);
+      a0 = iL & 0xffff;
+      a1 = iL >>> 16;
+      p00 = a0 * P64_2L0;
+      p01 = a0 * P64_2L1;
+      p10 = a1 * P64_2L0;
+      mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
+      tL = ((mid << 16) | (p00 & 0xffff)) >>> 0;
+      tH = a1 * P64_2L1 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16) + Math.imul(iH, P64_2L) + Math.imul(iL, P64_2H);
+      sL = v2L + tL;
+      sH = v2H + tH + (sL > 0xffffffff ? 1 : 0);
+      xH = (sH << 31) | ((sL >>> 0) >>> 1);
+      xL = ((sL >>> 0) << 31) | ((sH >>> 0) >>> 1);
+      a0 = xL & 0xffff;
+      a1 = xL >>> 16;
+      p00 = a0 * P64_1L0;
+      p01 = a0 * P64_1L1;
+      p10 = a1 * P64_1L0;
+      mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
+      v2L = ((mid << 16) | (p00 & 0xffff)) >>> 0;
+      v2H = (a1 * P64_1L1 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16) + Math.imul(xH, P64_1L) + Math.imul(xL, P64_1H)) >>> 0;
+      // lane 3: v = rotl64(v + input * P2, 31) * P1
+      iL = data[i + 16]! | (data[i + 17]! << 8) | (data[i + 18]! << 16) | (data[i + 19]! << 24);
+      iH = data[i + 20]! | (data[i + 21]! << 8) | (data[i + 22]! << 16) | (data[i + 23]! << 24);
+      a0 = iL & 0xffff;
+      a1 = iL >>> 16;
+      p00 = a0 * P64_2L0;
+      p01 = a0 * P64_2L1;
+      p10 = a1 * P64_2L0;
+      mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
+      tL = ((mid << 16) | (p00 & 0xffff)) >>> 0;
+      tH = a1 * P64_2L1 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16) + Math.imul(iH, P64_2L) + Math.imul(iL, P64_2H);
+      sL = v3L + tL;
+      sH = v3H + tH + (sL > 0xffffffff ? 1 : 0);
+      xH = (sH << 31) | ((sL >>> 0) >>> 1);
+      xL = ((sL >>> 0) << 31) | ((sH >>> 0) >>> 1);
+      a0 = xL & 0xffff;
+      a1 = xL >>> 16;
+      p00 = a0 * P64_1L0;
+      p01 = a0 * P64_1L1;
+      p10 = a1 * P64_1L0;
+      mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
+      v3L = ((mid << 16) | (p00 & 0xffff)) >>> 0;
+      v3H = (a1 * P64_1L1 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16) + Math.imul(xH, P64_1L) + Math.imul(xL, P64_1H)) >>> 0;
+      // lane 4: v = rotl64(v + input * P2, 31) * P1
+      iL = data[i + 24]! | (data[i + 25]! << 8) | (data[i + 26]! << 16) | (data[i + 27]! << 24);
+      iH = data[i + 28]! | (data[i + 29]! << 8) | (data[i + 30]! << 16) | (data[i + 31]! << 24);
+      a0 = iL & 0xffff;
+      a1 = iL >>> 16;
+      p00 = a0 * P64_2L0;
+      p01 = a0 * P64_2L1;
+      p10 = a1 * P64_2L0;
+      mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
+      tL = ((mid << 16) | (p00 & 0xffff)) >>> 0;
+      tH = a1 * P64_2L1 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16) + Math.imul(iH, P64_2L) + Math.imul(iL, P64_2H);
+      sL = v4L + tL;
+      sH = v4H + tH + (sL > 0xffffffff ? 1 : 0);
+      xH = (sH << 31) | ((sL >>> 0) >>> 1);
+      xL = ((sL >>> 0) << 31) | ((sH >>> 0) >>> 1);
+      a0 = xL & 0xffff;
+      a1 = xL >>> 16;
+      p00 = a0 * P64_1L0;
+      p01 = a0 * P64_1L1;
+      p10 = a1 * P64_1L0;
+      mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
+      v4L = ((mid << 16) | (p00 & 0xffff)) >>> 0;
+      v4H = (a1 * P64_1L1 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16) + Math.imul(xH, P64_1L) + Math.imul(xL, P64_1H)) >>> 0;
       i += 32;
     }
     rotl64(v1H, v1L, 1);

@@ -32,11 +32,12 @@ export interface ZstdDecodeOptions {
   readonly verifyChecksum?: boolean;
 }
 
-const ZSTD_MAGIC = 0xfd2fb528;
+/** @internal shared with zstd-encoder.ts */
+export const ZSTD_MAGIC = 0xfd2fb528;
 const SKIPPABLE_MASK = 0xfffffff0;
 const SKIPPABLE_MAGIC = 0x184d2a50;
 /** RFC 8878 section 3.1.1.2.3: Block_Maximum_Size is at most 128 KiB. */
-const BLOCK_SIZE_MAX = 128 * 1024;
+export const BLOCK_SIZE_MAX = 128 * 1024;
 
 const MAX_LL_SYMBOL = 35;
 const MAX_ML_SYMBOL = 52;
@@ -73,20 +74,36 @@ function bitsAt(b: Uint8Array, p: number, n: number): number {
   return (w >>> (p & 7)) & ((1 << n) - 1);
 }
 
+/**
+ * The sequences bitstream of the current block is copied here, behind SEQ_PAD zero bytes, so the
+ * hot loop can read 32-bit words with DataView (one load) without bounds branches: a sequence
+ * reads at most 31+16+16+9+9+8 = 89 bits, and the loop stops as soon as the position drops below
+ * the stream start, so reads never go below byte 0; words past the end read the tail padding.
+ */
+const SEQ_PAD = 16;
+const seqBytes = new Uint8Array(SEQ_PAD + BLOCK_SIZE_MAX + 8);
+const seqView = new DataView(seqBytes.buffer);
+
+function seqBits(p: number, n: number): number {
+  return (seqView.getUint32(p >>> 3, true) >>> (p & 7)) & ((1 << n) - 1);
+}
+
 // --- Code tables, RFC 8878 section 3.1.1.3.2.1.1 ---------------------------------------------
 
-const LL_BASE = Uint32Array.from([
+/** @internal Literals length code baselines and extra bits (shared with zstd-encoder.ts). */
+export const LL_BASE = Uint32Array.from([
   0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 20, 22, 24, 28, 32, 40, 48, 64, 128, 256, 512, 1024, 2048,
   4096, 8192, 16384, 32768, 65536,
 ]);
-const LL_BITS = Uint8Array.from([
+export const LL_BITS = Uint8Array.from([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 3, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
 ]);
-const ML_BASE = Uint32Array.from([
+/** @internal Match length code baselines and extra bits (shared with zstd-encoder.ts). */
+export const ML_BASE = Uint32Array.from([
   3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34,
   35, 37, 39, 41, 43, 47, 51, 59, 67, 83, 99, 131, 259, 515, 1027, 2051, 4099, 8195, 16387, 32771, 65539,
 ]);
-const ML_BITS = Uint8Array.from([
+export const ML_BITS = Uint8Array.from([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 3, 3,
   4, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
 ]);
@@ -102,7 +119,7 @@ const OF_DEFAULT = [1, 1, 1, 1, 1, 1, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 
 // --- FSE ---------------------------------------------------------------------------------------
 
 /** An FSE decoding table (RFC 8878 section 4.1): per state, the symbol and how to get the next state. */
-interface FseTable {
+export interface FseTable {
   log: number;
   readonly symbol: Uint8Array;
   readonly nbBits: Uint8Array;
@@ -163,9 +180,10 @@ function predefined(norm: number[], log: number): FseTable {
   return t;
 }
 
-const LL_PREDEFINED = predefined(LL_DEFAULT, 6);
-const ML_PREDEFINED = predefined(ML_DEFAULT, 6);
-const OF_PREDEFINED = predefined(OF_DEFAULT, 5);
+/** @internal The predefined decoding tables (shared with zstd-encoder.ts, which inverts them). */
+export const LL_PREDEFINED = predefined(LL_DEFAULT, 6);
+export const ML_PREDEFINED = predefined(ML_DEFAULT, 6);
+export const OF_PREDEFINED = predefined(OF_DEFAULT, 5);
 
 const normScratch = new Int16Array(256);
 
@@ -572,8 +590,12 @@ function decodeSequences(
     p = pos + 3;
   }
   const buf = out.buf;
+  const outView = new DataView(buf.buffer, buf.byteOffset, buf.length);
+  const outCap = buf.length;
   let op = out.pos;
   const lits = state.litBuf;
+  const litView = new DataView(lits.buffer, lits.byteOffset, lits.length);
+  const litCap = lits.length;
   let lp = state.litPos;
   const litEnd = state.litEnd;
   if (nbSeq === 0) {
@@ -596,8 +618,11 @@ function decodeSequences(
     if (p >= end) fail('truncated', 'sequence bitstream is missing', p);
     const last = src[end - 1]!;
     if (last === 0) fail('corrupt', 'sequence bitstream has no end marker', end - 1);
-    const startBit = p * 8;
-    let bp = (end - 1) * 8 + highBit(last);
+    const streamLen = end - p;
+    seqBytes.set(src.subarray(p, end), SEQ_PAD);
+    seqBytes.fill(0, SEQ_PAD + streamLen, SEQ_PAD + streamLen + 8);
+    const startBit = SEQ_PAD * 8;
+    let bp = (SEQ_PAD + streamLen - 1) * 8 + highBit(last);
     const llSym = ll.symbol;
     const llNb = ll.nbBits;
     const llBase = ll.baseline;
@@ -609,11 +634,12 @@ function decodeSequences(
     const mlBase = ml.baseline;
     // Initial states: literal length, then offset, then match length (RFC 8878 section 3.1.1.3.2.2).
     bp -= ll.log;
-    let llState = bitsAt(src, bp, ll.log);
+    let llState = seqBits(bp, ll.log);
     bp -= of.log;
-    let ofState = bitsAt(src, bp, of.log);
+    let ofState = seqBits(bp, of.log);
     bp -= ml.log;
-    let mlState = bitsAt(src, bp, ml.log);
+    let mlState = seqBits(bp, ml.log);
+    if (bp < startBit) fail('corrupt', 'sequence bitstream too short for the initial states', p);
     let rep1 = state.rep1;
     let rep2 = state.rep2;
     let rep3 = state.rep3;
@@ -625,17 +651,17 @@ function decodeSequences(
       let ofValue: number;
       if (ofCode <= 24) {
         bp -= ofCode;
-        ofValue = (1 << ofCode) + bitsAt(src, bp, ofCode);
+        ofValue = (1 << ofCode) + seqBits(bp, ofCode);
       } else {
         bp -= ofCode;
-        ofValue = 2 ** ofCode + bitsAt(src, bp, 24) + bitsAt(src, bp + 24, ofCode - 24) * 0x1000000;
+        ofValue = 2 ** ofCode + seqBits(bp, 24) + seqBits(bp + 24, ofCode - 24) * 0x1000000;
       }
       let n = ML_BITS[mlCode]!;
       bp -= n;
-      const matchLen = ML_BASE[mlCode]! + bitsAt(src, bp, n);
+      const matchLen = ML_BASE[mlCode]! + seqBits(bp, n);
       n = LL_BITS[llCode]!;
       bp -= n;
-      const litLen = LL_BASE[llCode]! + bitsAt(src, bp, n);
+      const litLen = LL_BASE[llCode]! + seqBits(bp, n);
       // Repeat offsets, RFC 8878 section 3.1.1.5.
       let offset: number;
       if (ofValue > 3) {
@@ -668,19 +694,26 @@ function decodeSequences(
       if (s + 1 < nbSeq) {
         n = llNb[llState]!;
         bp -= n;
-        llState = llBase[llState]! + bitsAt(src, bp, n);
+        llState = llBase[llState]! + seqBits(bp, n);
         n = mlNb[mlState]!;
         bp -= n;
-        mlState = mlBase[mlState]! + bitsAt(src, bp, n);
+        mlState = mlBase[mlState]! + seqBits(bp, n);
         n = ofNb[ofState]!;
         bp -= n;
-        ofState = ofBase[ofState]! + bitsAt(src, bp, n);
+        ofState = ofBase[ofState]! + seqBits(bp, n);
       }
       if (bp < startBit) fail('corrupt', 'sequence bitstream overflow', p);
       // Execute: literals, then the match (RFC 8878 section 3.1.1.4).
       if (litLen > litEnd - lp) fail('corrupt', 'sequence uses more literals than decoded', p);
       if (litLen + matchLen > limit - op) fail(limitReason, 'block output exceeds its limit', p);
-      if (litLen <= 16) {
+      if (litLen <= 16 && lp + 16 <= litCap && op + 16 <= outCap) {
+        // "Wild copy": always move 16 bytes; the excess lands past `op` where later output
+        // overwrites it, and both buffers were checked to have the room.
+        outView.setUint32(op, litView.getUint32(lp, true), true);
+        outView.setUint32(op + 4, litView.getUint32(lp + 4, true), true);
+        outView.setUint32(op + 8, litView.getUint32(lp + 8, true), true);
+        outView.setUint32(op + 12, litView.getUint32(lp + 12, true), true);
+      } else if (litLen <= 32) {
         for (let i = 0; i < litLen; i++) buf[op + i] = lits[lp + i]!;
       } else {
         buf.set(lits.subarray(lp, lp + litLen), op);
@@ -689,13 +722,29 @@ function decodeSequences(
       lp += litLen;
       if (offset > op - frameStart) fail('corrupt', `match offset ${offset} reaches before the frame start`, p);
       let from = op - offset;
-      if (offset >= matchLen) {
-        if (matchLen <= 32) {
-          for (let i = 0; i < matchLen; i++) buf[op + i] = buf[from + i]!;
-        } else {
-          buf.copyWithin(op, from, from + matchLen);
-        }
+      if (offset >= matchLen && matchLen > 64) {
+        buf.copyWithin(op, from, from + matchLen);
         op += matchLen;
+      } else if (offset >= 8 && op + matchLen + 8 <= outCap) {
+        // Wild copy in 8-byte steps: with the source 8+ bytes behind, every word read is
+        // already final, and the overshoot (< 8 bytes) is overwritten by later output.
+        const stop = op + matchLen;
+        do {
+          outView.setUint32(op, outView.getUint32(from, true), true);
+          outView.setUint32(op + 4, outView.getUint32(from + 4, true), true);
+          op += 8;
+          from += 8;
+        } while (op < stop);
+        op = stop;
+      } else if (offset >= 4) {
+        // Word copies are safe once the source is 4+ bytes behind: every word read is complete.
+        const stop = op + matchLen;
+        while (op + 4 <= stop) {
+          outView.setUint32(op, outView.getUint32(from, true), true);
+          op += 4;
+          from += 4;
+        }
+        while (op < stop) buf[op++] = buf[from++]!;
       } else if (offset === 1) {
         buf.fill(buf[from]!, op, op + matchLen);
         op += matchLen;
