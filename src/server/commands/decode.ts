@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { KafkaWireError } from '../../kafka-wire/index.js';
 import { apiByNameOrKey, decodeRequestFrame, decodeResponseFrame } from '../../kafka-wire/index.js';
-import { UsageError } from './usage.js';
+import { readInput, UsageError } from './usage.js';
 import { toJson } from './json.js';
 
 export interface DecodeArgs {
@@ -21,11 +20,14 @@ export interface DecodeArgs {
  */
 export function decodeCommand(args: DecodeArgs): string {
   if (args.request === args.response) throw new UsageError('decode needs exactly one of --request or --response');
-  const frame = readFileSync(args.file);
   const jsonOpts = { readCommitted: args.readCommitted === true, includeControl: args.all === true, rawRecords: args.rawRecords === true };
   const api = args.api === undefined ? undefined : apiByNameOrKey(args.api);
   if (args.api !== undefined && api === undefined) throw new UsageError(`unknown api ${JSON.stringify(args.api)}`);
   const version = args.version === undefined ? undefined : parseVersion(args.version);
+  if (args.response && (api === undefined || version === undefined)) {
+    throw new UsageError('decode --response needs --api and --version (a response header does not name them)');
+  }
+  const frame = readInput(args.file);
   if (args.request) {
     const decoded = decodeRequestFrame(frame);
     if (api !== undefined && decoded.api.key !== api.key) {
@@ -36,8 +38,7 @@ export function decodeCommand(args: DecodeArgs): string {
     }
     return JSON.stringify({ header: toJson(decoded.header), body: toJson(decoded.body, jsonOpts) }, null, 2);
   }
-  if (api === undefined || version === undefined) throw new UsageError('decode --response needs --api and --version (a response header does not name them)');
-  const decoded = decodeResponseFrame(api, version, frame);
+  const decoded = decodeResponseFrame(api!, version!, frame);
   const out: Record<string, unknown> = { header: toJson(decoded.header), body: toJson(decoded.body, jsonOpts) };
   if (decoded.version !== version) out.decodedAtVersion = decoded.version;
   return JSON.stringify(out, null, 2);

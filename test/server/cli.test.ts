@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { encodeRecordBatch, encodeRequestFrame, FetchApi, MetadataApi } from '../../src/kafka-wire/index.js';
+
+const CLI = join(process.cwd(), 'dist/src/server/cli.js');
+const dir = mkdtempSync(join(tmpdir(), 'kwp-cli-'));
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function file(name: string, bytes: Buffer): string {
+  const p = join(dir, name);
+  writeFileSync(p, bytes);
+  return p;
+}
+
+test('decode --request reads api and version from the header', () => {
+  const frame = encodeRequestFrame(MetadataApi, 12, 7, 'me', { topics: [{ name: 'orders' }], allowAutoTopicCreation: false }).subarray(4);
+  const r = cli('decode', file('md.bin', Buffer.from(frame)), '--request');
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.deepEqual(out.header, { requestApiKey: 3, requestApiVersion: 12, correlationId: 7, clientId: 'me' });
+  assert.equal(out.body.topics[0].name, 'orders');
+  assert.equal(out.body.allowAutoTopicCreation, false);
+  const wrong = cli('decode', join(dir, 'md.bin'), '--request', '--api', 'Fetch');
+  assert.equal(wrong.status, 1);
+  assert.match(wrong.stderr, /^error KWIRE_ERR_MISMATCH: /);
+});
+
+test('decode of a Fetch request shows int64 as strings', () => {
+  const frame = encodeRequestFrame(FetchApi, 4, 1, null, {
+    maxWaitMs: 100, minBytes: 1, topics: [{ topic: 't', partitions: [{ partition: 0, fetchOffset: 9007199254740993n, partitionMaxBytes: 1 }] }],
+  }).subarray(4);
+  const out = JSON.parse(cli('decode', file('fetch.bin', Buffer.from(frame)), '--request', '--api', '1', '--version', '4').stdout);
+  assert.equal(out.body.topics[0].partitions[0].fetchOffset, '9007199254740993');
+});
+
+test('records prints records as JSON; --all keeps control records', () => {
+  const data = encodeRecordBatch({ baseOffset: 10n, baseTimestamp: 1700000000000n, records: [{ key: null, value: 'a', headers: [{ key: 'h', value: null }] }] });
+  const marker = encodeRecordBatch({ baseOffset: 11n, control: true, transactional: true, producerId: 1n, records: [{ key: Buffer.from([0, 0, 0, 1]), value: Buffer.alloc(6) }] });
+  const p = file('records.bin', Buffer.concat([data, marker]));
+  const r = cli('records', p);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), [{ offset: '10', timestamp: '1700000000000', key: null, value: Buffer.from('a').toString('base64'), headers: [{ key: 'h', value: null }] }]);
+  assert.equal(JSON.parse(cli('records', p, '--all').stdout).length, 2);
+});
+
+test('corrupt input exits 1 with the typed error code on stderr', () => {
+  const batch = encodeRecordBatch({ records: [{ value: 'hello' }] });
+  batch[batch.length - 2]! ^= 0xff;
+  const r = cli('records', file('bad.bin', batch));
+  assert.equal(r.status, 1);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /^error KWIRE_ERR_CRC_MISMATCH: CRC mismatch in batch at base offset 0/);
+  const short = cli('decode', file('short.bin', Buffer.from('000300', 'hex')), '--request');
+  assert.equal(short.status, 1);
+  assert.match(short.stderr, /^error KWIRE_ERR_SHORT_INPUT: /);
+});
+
+test('a wrong command line exits 2 with SERVER_ERR_USAGE', () => {
+  for (const args of [['nope'], ['decode'], ['decode', 'x.bin', '--response', '--api', 'Fetch'], ['decode', 'x.bin', '--bogus']]) {
+    const r = cli(...args);
+    assert.equal(r.status, 2, args.join(' '));
+    assert.match(r.stderr, /^error SERVER_ERR_USAGE: /);
+  }
+  const missing = cli('records', join(dir, 'does-not-exist.bin'));
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /^error SERVER_ERR_FILE: cannot read /);
+  const help = cli('--help');
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /kafka-ws-proxy decode FILE/);
+});
