@@ -1,0 +1,767 @@
+/**
+ * Record decoding benchmark: our decoder (src/kafka-wire/records) against KafkaJS,
+ * @platformatic/kafka and kafka-ts, and against a hand-written "floor" loop, on the same bytes in
+ * the same process. See bench/README.md for the inputs, the method and the latest results.
+ *
+ *   cd bench && npm install && npm run bench:decode -- [--quick] [--json FILE] [--filter NAME] [--only IMPL]
+ *
+ * Every implementation fully materializes every record the way its users receive it: offset,
+ * timestamp, key, value and headers are read (and kept observable in a sink) so lazy decoding is
+ * not measured as free. Peers are loaded from bench/node_modules through their internal record
+ * batch entry points (they are not our dependencies; see bench/package.json).
+ */
+import { writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import {
+  decodeMessage, decompress, FetchResponse, KafkaRecord, Reader, readRecords, type ReadOptions,
+} from '../src/kafka-wire/index.js';
+import { benchDir, buildInputs, V2_HEADER_SIZE, type BenchInput } from './inputs.js';
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const QUICK = process.argv.includes('--quick');
+const SAMPLES = Number(arg('--samples') ?? (QUICK ? 3 : 7));
+const SAMPLE_MS = Number(arg('--time-ms') ?? (QUICK ? 6 : 300));
+const WARMUP_MS = Number(arg('--warmup-ms') ?? (QUICK ? 6 : 500));
+const JSON_FILE = arg('--json');
+const FILTER = arg('--filter');
+const ONLY = arg('--only');
+const NO_PEERS = process.argv.includes('--no-peers');
+
+// ---------------------------------------------------------------------------------------------
+// The sink. Every touched value is stored here so V8 cannot drop the work that produced it; every
+// implementation pays the same four stores per record. `acc` sums key/value/header byte lengths and
+// `last*` keep the last record's offset/timestamp, which the correctness check compares.
+
+const SINK: unknown[] = new Array<unknown>(4096).fill(null);
+const SINK_MASK = 4095;
+let sinkAt = 0;
+let acc = 0;
+let lastOffset: unknown = null;
+let lastTimestamp: unknown = null;
+
+// ---------------------------------------------------------------------------------------------
+// Ours
+
+function touchOurs(records: readonly KafkaRecord[]): number {
+  let a = 0;
+  let s = sinkAt;
+  let o: bigint = -1n;
+  let t: bigint = -1n;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    o = r.offset;
+    t = r.timestamp;
+    const k = r.key;
+    const v = r.value;
+    SINK[s] = o; SINK[s + 1] = t; SINK[s + 2] = k; SINK[s + 3] = v;
+    s = (s + 4) & SINK_MASK;
+    a += (k === null ? 0 : k.length) + (v === null ? 0 : v.length);
+    const hs = r.headers;
+    for (let j = 0; j < hs.length; j++) {
+      const h = hs[j]!;
+      a += h.key.length + (h.value === null ? 0 : h.value.length);
+    }
+  }
+  sinkAt = s; acc += a; lastOffset = o; lastTimestamp = t;
+  return records.length;
+}
+
+/** The positions-only path: the decoded records' public position fields, no getters. */
+function touchPositions(records: readonly KafkaRecord[]): number {
+  let a = 0;
+  let s = sinkAt;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    SINK[s] = r;
+    s = (s + 4) & SINK_MASK;
+    a += (r.keyLength < 0 ? 0 : r.keyLength) + (r.valueLength < 0 ? 0 : r.valueLength) + r.headersCount;
+  }
+  sinkAt = s; acc += a;
+  const last = records[records.length - 1];
+  lastOffset = last?.offset ?? null; lastTimestamp = last?.timestamp ?? null;
+  return records.length;
+}
+
+function oursBatch(input: BenchInput, verifyCrc: boolean, positionsOnly: boolean): Run {
+  const opts: ReadOptions = { verifyCrc };
+  const buf = input.buf;
+  const touch = positionsOnly ? touchPositions : touchOurs;
+  return () => touch(readRecords(buf, opts).records);
+}
+
+function oursFetch(input: BenchInput, verifyCrc: boolean, positionsOnly: boolean): Run {
+  const buf = input.buf;
+  const touch = positionsOnly ? touchPositions : touchOurs;
+  return () => {
+    const resp = decodeMessage(FetchResponse, 12, new Reader(buf));
+    let n = 0;
+    for (const topic of resp.responses) {
+      for (const p of topic.partitions) {
+        n += touch(readRecords(p.records, { verifyCrc, abortedTransactions: p.abortedTransactions }).records);
+      }
+    }
+    return n;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Floor: the least a decoder that hands out usable record objects must do. Reads the batch header,
+// decompresses if needed, then per record reads the varints, slices key/value views and builds a
+// plain object with bigint offset/timestamp and eagerly parsed headers. No validation, no CRC.
+
+interface FloorHeader { key: string; value: Buffer | null }
+interface FloorRecord { offset: bigint; timestamp: bigint; key: Buffer | null; value: Buffer | null; headers: FloorHeader[] }
+
+const NO_FLOOR_HEADERS: FloorHeader[] = [];
+let fp = 0;
+
+function fVarint(b: Buffer): number {
+  let x = b[fp++]!;
+  if (x < 0x80) return (x >>> 1) ^ -(x & 1);
+  let u = x & 0x7f;
+  let shift = 7;
+  do {
+    x = b[fp++]!;
+    u |= (x & 0x7f) << shift;
+    shift += 7;
+  } while (x >= 0x80);
+  return (u >>> 1) ^ -(u & 1);
+}
+
+function fVarlong(b: Buffer): number {
+  let x = b[fp++]!;
+  if (x < 0x80) return (x >>> 1) ^ -(x & 1);
+  let u = x & 0x7f;
+  let scale = 128;
+  do {
+    x = b[fp++]!;
+    u += (x & 0x7f) * scale;
+    scale *= 128;
+  } while (x >= 0x80);
+  return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+}
+
+function floorRecords(b: Buffer, start: number, count: number, baseOffset: bigint, baseTs: bigint, out: FloorRecord[]): void {
+  fp = start;
+  for (let i = 0; i < count; i++) {
+    const len = fVarint(b);
+    const end = fp + len;
+    fp++; // attributes
+    const tsDelta = fVarlong(b);
+    const offDelta = fVarint(b);
+    const kl = fVarint(b);
+    const key = kl < 0 ? null : b.subarray(fp, fp + kl);
+    if (kl > 0) fp += kl;
+    const vl = fVarint(b);
+    const value = vl < 0 ? null : b.subarray(fp, fp + vl);
+    if (vl > 0) fp += vl;
+    const hc = fVarint(b);
+    let headers = NO_FLOOR_HEADERS;
+    if (hc > 0) {
+      headers = new Array<FloorHeader>(hc);
+      for (let h = 0; h < hc; h++) {
+        const hkl = fVarint(b);
+        const hk = b.toString('utf8', fp, fp + hkl);
+        fp += hkl;
+        const hvl = fVarint(b);
+        const hv = hvl < 0 ? null : b.subarray(fp, fp + hvl);
+        if (hvl > 0) fp += hvl;
+        headers[h] = { key: hk, value: hv };
+      }
+    }
+    out.push({ offset: baseOffset + BigInt(offDelta), timestamp: baseTs + BigInt(tsDelta), key, value, headers });
+    fp = end;
+  }
+}
+
+function floorBatches(buf: Buffer, out: FloorRecord[]): void {
+  let p = 0;
+  while (buf.length - p >= V2_HEADER_SIZE) {
+    const end = p + 12 + buf.readInt32BE(p + 8);
+    if (end > buf.length) break;
+    const codec = buf.readInt16BE(p + 21) & 7;
+    const baseOffset = buf.readBigInt64BE(p);
+    const baseTs = buf.readBigInt64BE(p + 27);
+    const count = buf.readInt32BE(p + 57);
+    if (codec === 0) floorRecords(buf, p + V2_HEADER_SIZE, count, baseOffset, baseTs, out);
+    else floorRecords(decompress(codec, buf.subarray(p + V2_HEADER_SIZE, end)), 0, count, baseOffset, baseTs, out);
+    p = end;
+  }
+}
+
+function touchFloor(records: readonly FloorRecord[]): number {
+  let a = 0;
+  let s = sinkAt;
+  let o: bigint = -1n;
+  let t: bigint = -1n;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    o = r.offset;
+    t = r.timestamp;
+    const k = r.key;
+    const v = r.value;
+    SINK[s] = o; SINK[s + 1] = t; SINK[s + 2] = k; SINK[s + 3] = v;
+    s = (s + 4) & SINK_MASK;
+    a += (k === null ? 0 : k.length) + (v === null ? 0 : v.length);
+    const hs = r.headers;
+    for (let j = 0; j < hs.length; j++) {
+      const h = hs[j]!;
+      a += h.key.length + (h.value === null ? 0 : h.value.length);
+    }
+  }
+  sinkAt = s; acc += a; lastOffset = o; lastTimestamp = t;
+  return records.length;
+}
+
+function floor(input: BenchInput): Run {
+  const buf = input.buf;
+  if (input.kind === 'batch') {
+    return () => {
+      const out: FloorRecord[] = [];
+      floorBatches(buf, out);
+      return touchFloor(out);
+    };
+  }
+  return () => {
+    const resp = decodeMessage(FetchResponse, 12, new Reader(buf));
+    let n = 0;
+    for (const topic of resp.responses) {
+      for (const p of topic.partitions) {
+        if (p.records === null) continue;
+        const out: FloorRecord[] = [];
+        floorBatches(p.records, out);
+        n += touchFloor(out);
+      }
+    }
+    return n;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Peers. Loaded from bench/node_modules by path (their package "exports" hide the internals),
+// typed here only as far as the benchmark reads them.
+
+interface KjsRecord { offset: string; timestamp: string; key: Buffer | null; value: Buffer | null; headers: Record<string, Buffer | Buffer[] | null> }
+interface KafkaJs {
+  version: string;
+  Decoder: new (buf: Buffer) => unknown;
+  /** src/protocol/recordBatch/v0/decoder.js: one v2 batch from a Decoder at its first byte. */
+  decodeBatch: (decoder: unknown) => Promise<{ records: KjsRecord[] }>;
+  /** src/protocol/requests/fetch/v11/response.js (KafkaJS stops at Fetch v11). */
+  fetchV11: { decode(buf: Buffer): Promise<{ responses: Array<{ partitions: Array<{ messages: KjsRecord[] }> }> }> };
+}
+
+interface PltRecord { offsetDelta: number; timestampDelta: bigint; key: Buffer | null; value: Buffer | null; headers: Array<[Buffer | null, Buffer | null]> }
+interface PltBatch { firstOffset: bigint; firstTimestamp: bigint; records: PltRecord[] }
+interface Platformatic {
+  version: string;
+  Reader: { from(buf: Buffer): unknown };
+  /** dist/protocol/records.js */
+  readRecordsBatch(reader: unknown): PltBatch;
+  /** dist/apis/consumer/fetch-v12.js */
+  parseResponse(correlationId: number, apiKey: number, apiVersion: number, reader: unknown): { responses: Array<{ partitions: Array<{ records: PltBatch[] | null }> }> };
+}
+
+interface KtsRecord { offsetDelta: number; timestampDelta: bigint; key: string | null; value: string | null; headers: Array<{ key: string | null; value: string | null }> }
+interface KtsBatch { baseOffset: bigint; baseTimestamp: bigint; records: KtsRecord[] }
+interface KafkaTs {
+  version: string;
+  Decoder: new (buf: Buffer) => unknown;
+  /** dist/api/fetch/common.js: every batch of a records field; compressed ones finish in `decompressions`. */
+  decodeRecordBatch(decoder: unknown, size: number, decompressions: Array<Promise<unknown>>): KtsBatch[];
+  /** dist/api/fetch/v12.js */
+  fetchV12: { response(decoder: unknown): Promise<{ responses: Array<{ partitions: Array<{ records: KtsBatch[] }> }> }> };
+}
+
+interface Peers { kafkajs?: KafkaJs; platformatic?: Platformatic; kafkaTs?: KafkaTs; missing: string[] }
+
+function prop<T>(mod: unknown, name: string): T {
+  const v = (mod as Record<string, unknown>)[name];
+  if (v === undefined) throw new Error(`export ${name} not found`);
+  return v as T;
+}
+
+async function loadPeers(): Promise<Peers> {
+  const peers: Peers = { missing: [] };
+  if (NO_PEERS) return peers;
+  const dir = benchDir();
+  const modules = join(dir, 'node_modules');
+  const require = createRequire(join(dir, 'package.json'));
+  const version = (pkg: string): string => (JSON.parse(readFileSync(join(modules, pkg, 'package.json'), 'utf8')) as { version: string }).version;
+  const esm = async (file: string): Promise<unknown> => import(pathToFileURL(join(modules, file)).href) as Promise<unknown>;
+  try {
+    peers.kafkajs = {
+      version: version('kafkajs'),
+      Decoder: require('kafkajs/src/protocol/decoder') as KafkaJs['Decoder'],
+      decodeBatch: require('kafkajs/src/protocol/recordBatch/v0/decoder') as KafkaJs['decodeBatch'],
+      fetchV11: require('kafkajs/src/protocol/requests/fetch/v11/response') as KafkaJs['fetchV11'],
+    };
+  } catch (e) {
+    peers.missing.push(`kafkajs: ${(e as Error).message.split('\n')[0]!}`);
+  }
+  try {
+    const records = await esm('@platformatic/kafka/dist/protocol/records.js');
+    const reader = await esm('@platformatic/kafka/dist/protocol/reader.js');
+    const fetch = await esm('@platformatic/kafka/dist/apis/consumer/fetch-v12.js');
+    peers.platformatic = {
+      version: version('@platformatic/kafka'),
+      Reader: prop(reader, 'Reader'),
+      readRecordsBatch: prop(records, 'readRecordsBatch'),
+      parseResponse: prop(fetch, 'parseResponse'),
+    };
+  } catch (e) {
+    peers.missing.push(`@platformatic/kafka: ${(e as Error).message.split('\n')[0]!}`);
+  }
+  try {
+    peers.kafkaTs = {
+      version: version('kafka-ts'),
+      Decoder: prop(require('kafka-ts/dist/utils/decoder'), 'Decoder'),
+      decodeRecordBatch: prop(require('kafka-ts/dist/api/fetch/common'), 'decodeRecordBatch'),
+      fetchV12: prop(require('kafka-ts/dist/api/fetch/v12'), 'FETCH_V12'),
+    };
+  } catch (e) {
+    peers.missing.push(`kafka-ts: ${(e as Error).message.split('\n')[0]!}`);
+  }
+  return peers;
+}
+
+/** KafkaJS hands out offset and timestamp as decimal strings and headers as an object. */
+function touchKafkaJs(records: readonly KjsRecord[]): number {
+  let a = 0;
+  let s = sinkAt;
+  let o = '';
+  let t = '';
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    o = r.offset;
+    t = r.timestamp;
+    const k = r.key;
+    const v = r.value;
+    SINK[s] = o; SINK[s + 1] = t; SINK[s + 2] = k; SINK[s + 3] = v;
+    s = (s + 4) & SINK_MASK;
+    a += (k === null ? 0 : k.length) + (v === null ? 0 : v.length);
+    const hs = r.headers;
+    for (const hk in hs) {
+      const hv = hs[hk];
+      a += hk.length + (hv === null || hv === undefined ? 0 : hv.length);
+    }
+  }
+  sinkAt = s; acc += a; lastOffset = o; lastTimestamp = t;
+  return records.length;
+}
+
+/** @platformatic/kafka: offset/timestamp computed as its MessagesStream does (firstOffset + BigInt(offsetDelta)). */
+function touchPlatformatic(batch: PltBatch): number {
+  const records = batch.records;
+  const firstOffset = batch.firstOffset;
+  const firstTimestamp = batch.firstTimestamp;
+  let a = 0;
+  let s = sinkAt;
+  let o: bigint = -1n;
+  let t: bigint = -1n;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    o = firstOffset + BigInt(r.offsetDelta);
+    t = firstTimestamp + r.timestampDelta;
+    const k = r.key;
+    const v = r.value;
+    SINK[s] = o; SINK[s + 1] = t; SINK[s + 2] = k; SINK[s + 3] = v;
+    s = (s + 4) & SINK_MASK;
+    a += (k === null ? 0 : k.length) + (v === null ? 0 : v.length);
+    const hs = r.headers;
+    for (let j = 0; j < hs.length; j++) {
+      const h = hs[j]!;
+      a += (h[0] === null ? 0 : h[0].length) + (h[1] === null ? 0 : h[1].length);
+    }
+  }
+  sinkAt = s; acc += a; lastOffset = o; lastTimestamp = t;
+  return records.length;
+}
+
+/** kafka-ts: keys, values and headers are UTF-8 strings; offset/timestamp as its Consumer computes them. */
+function touchKafkaTs(batches: readonly KtsBatch[]): number {
+  let n = 0;
+  for (const batch of batches) {
+    const records = batch.records;
+    const baseOffset = batch.baseOffset;
+    const baseTimestamp = batch.baseTimestamp;
+    let a = 0;
+    let s = sinkAt;
+    let o: bigint = -1n;
+    let t: bigint = -1n;
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      o = baseOffset + BigInt(r.offsetDelta);
+      t = baseTimestamp + BigInt(r.timestampDelta);
+      const k = r.key;
+      const v = r.value;
+      SINK[s] = o; SINK[s + 1] = t; SINK[s + 2] = k; SINK[s + 3] = v;
+      s = (s + 4) & SINK_MASK;
+      a += (k === null ? 0 : k.length) + (v === null ? 0 : v.length);
+      const hs = r.headers;
+      for (let j = 0; j < hs.length; j++) {
+        const h = hs[j]!;
+        a += (h.key === null ? 0 : h.key.length) + (h.value === null ? 0 : h.value.length);
+      }
+    }
+    sinkAt = s; acc += a; lastOffset = o; lastTimestamp = t;
+    n += records.length;
+  }
+  return n;
+}
+
+function kafkaJsRun(kj: KafkaJs, input: BenchInput): Run {
+  if (input.kind === 'batch') {
+    const buf = input.buf;
+    return async () => touchKafkaJs((await kj.decodeBatch(new kj.Decoder(buf))).records);
+  }
+  const buf = input.bufV11!;
+  return async () => {
+    const resp = await kj.fetchV11.decode(buf);
+    let n = 0;
+    for (const topic of resp.responses) for (const p of topic.partitions) n += touchKafkaJs(p.messages);
+    return n;
+  };
+}
+
+function platformaticRun(plt: Platformatic, input: BenchInput): Run {
+  const buf = input.buf;
+  if (input.kind === 'batch') return () => touchPlatformatic(plt.readRecordsBatch(plt.Reader.from(buf)));
+  return () => {
+    const resp = plt.parseResponse(0, 1, 12, plt.Reader.from(buf));
+    let n = 0;
+    for (const topic of resp.responses) {
+      for (const p of topic.partitions) for (const batch of p.records ?? []) n += touchPlatformatic(batch);
+    }
+    return n;
+  };
+}
+
+function kafkaTsRun(kts: KafkaTs, input: BenchInput): Run {
+  const buf = input.buf;
+  if (input.kind === 'fetch') {
+    return async () => {
+      const resp = await kts.fetchV12.response(new kts.Decoder(buf));
+      let n = 0;
+      for (const topic of resp.responses) for (const p of topic.partitions) n += touchKafkaTs(p.records);
+      return n;
+    };
+  }
+  if (input.compression === 0) {
+    return () => touchKafkaTs(kts.decodeRecordBatch(new kts.Decoder(buf), buf.length, []));
+  }
+  // Compressed batches are decompressed asynchronously (the codecs are promise-based).
+  return async () => {
+    const pending: Array<Promise<unknown>> = [];
+    const batches = kts.decodeRecordBatch(new kts.Decoder(buf), buf.length, pending);
+    await Promise.all(pending);
+    return touchKafkaTs(batches);
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Implementations
+
+type Run = () => number | Promise<number>;
+
+interface Impl {
+  readonly name: string;
+  /** 'on' / 'off' for ours; 'none' where the decoder has no CRC check at all. */
+  readonly crc: 'on' | 'off' | 'none';
+  readonly kind: 'ours' | 'positions' | 'floor' | 'peer';
+  /** A runner for the input, or the reason it cannot decode it. */
+  make(input: BenchInput): Run | string;
+  /** Bytes this implementation decodes for the input (KafkaJS gets the v11 Fetch body). */
+  bytes(input: BenchInput): number;
+}
+
+function impls(peers: Peers): Impl[] {
+  const ours = (input: BenchInput, crc: boolean, positions: boolean): Run =>
+    input.kind === 'batch' ? oursBatch(input, crc, positions) : oursFetch(input, crc, positions);
+  const size = (input: BenchInput): number => input.buf.length;
+  const list: Impl[] = [
+    { name: 'ours', crc: 'on', kind: 'ours', make: (i) => ours(i, true, false), bytes: size },
+    { name: 'ours', crc: 'off', kind: 'ours', make: (i) => ours(i, false, false), bytes: size },
+    { name: 'ours positions-only', crc: 'off', kind: 'positions', make: (i) => ours(i, false, true), bytes: size },
+    { name: 'floor', crc: 'none', kind: 'floor', make: floor, bytes: size },
+  ];
+  const kj = peers.kafkajs;
+  if (kj !== undefined) {
+    list.push({ name: `kafkajs ${kj.version}`, crc: 'none', kind: 'peer', make: (i) => kafkaJsRun(kj, i), bytes: (i) => (i.bufV11 ?? i.buf).length });
+  }
+  const plt = peers.platformatic;
+  if (plt !== undefined) {
+    list.push({ name: `@platformatic/kafka ${plt.version}`, crc: 'none', kind: 'peer', make: (i) => platformaticRun(plt, i), bytes: size });
+  }
+  const kts = peers.kafkaTs;
+  if (kts !== undefined) {
+    list.push({ name: `kafka-ts ${kts.version}`, crc: 'none', kind: 'peer', make: (i) => kafkaTsRun(kts, i), bytes: size });
+  }
+  return list.filter((impl) => ONLY === undefined || `${impl.name} crc=${impl.crc}`.includes(ONLY));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurement
+
+interface Digest { count: number; bytes: number; lastOffset: string; lastTimestamp: string }
+
+async function digest(run: Run): Promise<Digest> {
+  acc = 0; lastOffset = null; lastTimestamp = null;
+  const count = await run();
+  return { count, bytes: acc, lastOffset: String(lastOffset), lastTimestamp: String(lastTimestamp) };
+}
+
+function isPromise(v: unknown): v is Promise<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}
+
+/** Runs `run` back to back for at least `ms`; returns nanoseconds per call. */
+async function timeFor(run: Run, isAsync: boolean, ms: number): Promise<number> {
+  let calls = 0;
+  const start = performance.now();
+  let now = start;
+  if (isAsync) {
+    do {
+      await run();
+      calls++;
+      now = performance.now();
+    } while (now - start < ms);
+  } else {
+    do {
+      run();
+      calls++;
+      now = performance.now();
+    } while (now - start < ms);
+  }
+  return ((now - start) * 1e6) / calls;
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+interface Row {
+  input: string;
+  impl: string;
+  kind: Impl['kind'];
+  crc: Impl['crc'];
+  records: number;
+  bytes: number;
+  /** Set when the implementation cannot decode the input. */
+  na?: string;
+  nsPerRecord?: number;
+  recordsPerSec?: number;
+  mbPerSec?: number;
+  /** (max - min) / median of the samples, in percent. */
+  spreadPct?: number;
+  samplesNsPerCall?: number[];
+}
+
+const friendly: Array<[RegExp, string]> = [
+  [/LZ4 compression not implemented/, 'no built-in LZ4 codec (needs the kafkajs-lz4 plugin)'],
+  [/ZSTD compression not implemented/, 'no built-in ZSTD codec (needs a zstd codec plugin)'],
+  [/zstd.*is not a function|is not a function.*zstd/i, `zstd via node:zlib, which Node ${process.version} lacks (zlib zstd is Node >= 22.15)`],
+];
+
+function explain(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  for (const [re, text] of friendly) if (re.test(msg)) return text;
+  return `error: ${msg.split('\n')[0]!}`;
+}
+
+async function benchInput(input: BenchInput, list: Impl[]): Promise<Row[]> {
+  const rows: Row[] = [];
+  const live: Array<{ impl: Impl; run: Run; isAsync: boolean; row: Row }> = [];
+  let reference: Digest | undefined;
+  for (const impl of list) {
+    const row: Row = { input: input.name, impl: impl.name, kind: impl.kind, crc: impl.crc, records: input.records, bytes: impl.bytes(input) };
+    rows.push(row);
+    const run = impl.make(input);
+    if (typeof run === 'string') {
+      row.na = run;
+      continue;
+    }
+    // Correctness first: every implementation must yield the same records as ours.
+    let d: Digest;
+    let isAsync: boolean;
+    try {
+      const first = run();
+      isAsync = isPromise(first);
+      if (isAsync) await first;
+      d = await digest(run);
+    } catch (e) {
+      row.na = explain(e);
+      continue;
+    }
+    if (impl.kind === 'ours' && reference === undefined) reference = d;
+    const ref = reference ?? d;
+    // Offsets/timestamps compare as decimal strings: KafkaJS hands them out as strings.
+    // The positions-only path does not parse headers, so its byte sum differs by design.
+    if (d.count !== input.records || (impl.kind !== 'positions' && d.bytes !== ref.bytes) || d.lastOffset !== ref.lastOffset || d.lastTimestamp !== ref.lastTimestamp) {
+      row.na = `mismatch: got ${JSON.stringify(d)}, ours ${JSON.stringify(ref)}`;
+      continue;
+    }
+    live.push({ impl, run, isAsync, row });
+  }
+  for (const l of live) await timeFor(l.run, l.isAsync, WARMUP_MS);
+  const samples = live.map(() => [] as number[]);
+  for (let s = 0; s < SAMPLES; s++) {
+    // Interleaved, rotating the order each round so no implementation always runs first.
+    for (let k = 0; k < live.length; k++) {
+      const idx = (k + s) % live.length;
+      const l = live[idx]!;
+      samples[idx]!.push(await timeFor(l.run, l.isAsync, SAMPLE_MS));
+    }
+  }
+  live.forEach((l, idx) => {
+    const xs = samples[idx]!;
+    const perCall = median(xs);
+    l.row.nsPerRecord = perCall / input.records;
+    l.row.recordsPerSec = 1e9 / l.row.nsPerRecord;
+    l.row.mbPerSec = (l.row.bytes / perCall) * 1e3;
+    l.row.spreadPct = ((Math.max(...xs) - Math.min(...xs)) / perCall) * 100;
+    l.row.samplesNsPerCall = xs.map((x) => Math.round(x));
+  });
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+function fmt(n: number, digits = 0): string {
+  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function table(rows: readonly Row[]): string {
+  const head = ['input', 'implementation', 'CRC', 'records/s', 'ns/record', 'MB/s', '±%', 'vs ours (CRC off)'];
+  const out: string[][] = [head];
+  const byInput = new Map<string, Row[]>();
+  for (const r of rows) byInput.set(r.input, [...(byInput.get(r.input) ?? []), r]);
+  for (const [, rs] of byInput) {
+    const ours = rs.find((r) => r.kind === 'ours' && r.crc === 'off')?.nsPerRecord;
+    for (const r of rs) {
+      if (r.na !== undefined || r.nsPerRecord === undefined) {
+        out.push([r.input, r.impl, r.crc, 'n/a', '', '', '', r.na ?? '']);
+        continue;
+      }
+      const rel = ours === undefined ? '' : r.kind === 'ours' && r.crc === 'off' ? '1.00' : (r.nsPerRecord / ours).toFixed(2);
+      out.push([r.input, r.impl, r.crc, fmt(r.recordsPerSec!), fmt(r.nsPerRecord, 1), fmt(r.mbPerSec!), fmt(r.spreadPct!, 0), rel]);
+    }
+  }
+  const widths = head.map((_, c) => Math.max(...out.filter((row) => row[3] !== 'n/a' || c < 3).map((row) => (row[c] ?? '').length)));
+  const lines = out.map((row) => {
+    if (row[3] === 'n/a') return `| ${row.slice(0, 3).map((cell, c) => cell.padEnd(widths[c]!)).join(' | ')} | n/a: ${row[7]!}`;
+    return `| ${row.map((cell, c) => (c < 3 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join(' | ')} |`;
+  });
+  lines.splice(1, 0, `|${widths.map((w, c) => (c < 3 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
+  return lines.join('\n');
+}
+
+interface Ratio { input: string; name: string; value: number | null; target?: string; pass?: boolean; note?: string }
+
+function ratios(rows: readonly Row[], inputs: readonly BenchInput[]): Ratio[] {
+  const out: Ratio[] = [];
+  for (const input of inputs) {
+    const rs = rows.filter((r) => r.input === input.name);
+    const get = (pred: (r: Row) => boolean): number | undefined => rs.find((r) => pred(r) && r.nsPerRecord !== undefined)?.nsPerRecord;
+    const off = get((r) => r.kind === 'ours' && r.crc === 'off');
+    const on = get((r) => r.kind === 'ours' && r.crc === 'on');
+    if (off === undefined) continue;
+    const primary = input.name === '1000x100';
+    for (const r of rs.filter((x) => x.kind === 'peer')) {
+      const target = !primary ? undefined : r.impl.startsWith('kafkajs') ? 4 : 2;
+      if (r.nsPerRecord === undefined) {
+        out.push({ input: input.name, name: `speedup vs ${r.impl}`, value: null, note: r.na ?? '' });
+        continue;
+      }
+      const v = r.nsPerRecord / off;
+      out.push({ input: input.name, name: `speedup vs ${r.impl}`, value: v, ...(target === undefined ? {} : { target: `>= ${target}x`, pass: v >= target }) });
+    }
+    const fl = get((r) => r.kind === 'floor');
+    if (fl !== undefined) {
+      const v = off / fl;
+      out.push({ input: input.name, name: 'ours / floor (time)', value: v, ...(primary ? { target: '<= 1.2x', pass: v <= 1.2 } : {}) });
+    }
+    const pos = get((r) => r.kind === 'positions');
+    if (pos !== undefined) out.push({ input: input.name, name: 'positions-only / full (time)', value: pos / off });
+    if (on !== undefined) {
+      // CRC covers attributes..end of each batch: about the input's bytes (compressed bytes for lz4/zstd).
+      const v = ((on - off) * input.records) / input.buf.length;
+      out.push({ input: input.name, name: 'CRC-32C cost, ns/byte', value: v, ...(primary ? { target: '<= 1 ns/byte', pass: v <= 1 } : {}) });
+    }
+  }
+  return out;
+}
+
+function ratioText(rs: readonly Ratio[]): string {
+  return rs.map((r) => {
+    const v = r.value === null ? `n/a (${r.note ?? ''})` : r.name.startsWith('CRC') ? `${r.value.toFixed(2)}` : `${r.value.toFixed(2)}x`;
+    const t = r.target === undefined ? '' : `   target ${r.target}: ${r.pass === true ? 'PASS' : 'MISS'}`;
+    return `  ${r.input.padEnd(14)} ${r.name.padEnd(44)} ${v}${t}`;
+  }).join('\n');
+}
+
+function machine(): Record<string, string | number> {
+  return {
+    node: process.version,
+    v8: process.versions.v8,
+    platform: `${process.platform} ${process.arch}`,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    nproc: availableParallelism(),
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+  };
+}
+
+async function main(): Promise<void> {
+  const all = buildInputs();
+  // --filter: an exact input name, else every input whose name contains it.
+  const exact = all.filter((i) => i.name === FILTER);
+  const inputs = exact.length > 0 ? exact : all.filter((i) => FILTER === undefined || i.name.includes(FILTER));
+  const peers = await loadPeers();
+  const list = impls(peers);
+  const m = machine();
+  console.log(`decode benchmark: ${SAMPLES} samples x ${SAMPLE_MS} ms per implementation and input (median), ${WARMUP_MS} ms warm-up${QUICK ? ' [--quick]' : ''}`);
+  console.log(`machine: ${m['cpu']!}, nproc ${m['nproc']!}, ${m['memoryGiB']!} GiB, node ${m['node']!} (${m['platform']!})`);
+  for (const miss of peers.missing) console.log(`peer not loaded: ${miss} (run npm install in bench/)`);
+  const t0 = performance.now();
+  const rows: Row[] = [];
+  for (const input of inputs) {
+    rows.push(...(await benchInput(input, list)));
+    if (!QUICK) process.stdout.write(`  done ${input.name}\n`);
+  }
+  console.log('\nInputs:');
+  for (const i of inputs) console.log(`  ${i.name.padEnd(14)} ${String(i.buf.length).padStart(7)} B, ${String(i.records).padStart(5)} records: ${i.description}`);
+  console.log('\nMB/s = input bytes as received (compressed bytes for lz4/zstd) per second, 1 MB = 10^6 B.');
+  console.log('"vs ours" = time relative to ours with CRC off (2.00 = takes twice as long). Peers never check CRCs.\n');
+  console.log(table(rows));
+  const rs = ratios(rows, inputs);
+  console.log('\nRatios (speedup = peer time / our time, CRC off on our side):');
+  console.log(ratioText(rs));
+  console.log(`\ntotal ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  if (SINK.length !== 4096) console.log(''); // keep the sink observable
+  if (JSON_FILE !== undefined) {
+    const doc = {
+      benchmark: 'decode', date: new Date().toISOString(), command: process.argv.slice(1).join(' '), machine: m,
+      options: { samples: SAMPLES, sampleMs: SAMPLE_MS, warmupMs: WARMUP_MS, quick: QUICK },
+      inputs: inputs.map((i) => ({ name: i.name, description: i.description, bytes: i.buf.length, records: i.records, compression: i.compression })),
+      results: rows, ratios: rs,
+    };
+    writeFileSync(JSON_FILE, `${JSON.stringify(doc, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`);
+    console.log(`wrote ${JSON_FILE}`);
+  }
+}
+
+if (!existsSync(join(benchDir(), 'node_modules')) && !NO_PEERS) console.log('bench/node_modules missing: peers will be skipped (cd bench && npm install)');
+await main();
