@@ -10,6 +10,7 @@ import { decodeGzip, encodeGzip } from './gzip.js';
 import { decodeLz4Frame, encodeLz4Frame, type Lz4EncodeOptions, type Lz4HeaderChecksumMode } from './lz4.js';
 import { decodeSnappy, encodeSnappyRaw, encodeSnappyXerial } from './snappy.js';
 import { decodeZstd } from './zstd.js';
+import { encodeZstd } from './zstd-encoder.js';
 
 export { CompressionError, DEFAULT_MAX_OUTPUT_BYTES, KWIRE_ERR_COMPRESSION, KWIRE_ERR_COMPRESSION_LIMIT } from './errors.js';
 export type { CodecName, CompressionFailure } from './errors.js';
@@ -91,10 +92,10 @@ function zlibZstdCompress(): ZstdCompressSync | undefined {
 
 /**
  * Compresses `input` with a Kafka codec. gzip uses node:zlib; snappy and lz4 use the encoders in
- * this folder; zstd uses node:zlib when the running Node has it.
+ * this folder; zstd uses node:zlib when the running Node has it (better ratio) and otherwise the
+ * small encoder in zstd-encoder.ts.
  * @returns the compressed bytes; for codec 0 a Buffer view of `input` (no copy)
- * @throws CompressionError (reason 'unsupported') for zstd on a Node without zlib zstd, and for
- *   unknown codec ids
+ * @throws CompressionError (reason 'unsupported') for unknown codec ids
  */
 export function compress(codec: number, input: Uint8Array, opts?: CompressOptions): Buffer {
   switch (codec) {
@@ -108,10 +109,7 @@ export function compress(codec: number, input: Uint8Array, opts?: CompressOption
       return encodeLz4Frame(input, opts?.lz4);
     case CODEC.zstd: {
       const fn = zlibZstdCompress();
-      if (fn === undefined) {
-        throw new CompressionError('zstd', 'unsupported', 'zstd compression needs node:zlib zstd (Node >= 22.15)', 0);
-      }
-      return fn(input);
+      return fn === undefined ? encodeZstd(input) : fn(input);
     }
     default:
       throw new CompressionError('codec', 'unsupported', `unknown compression codec id ${codec}`, 0);
