@@ -3,13 +3,15 @@ import { constants as bufferConstants } from 'node:buffer';
 import { KafkaWireError } from '../../errors.js';
 
 /** Codec names as they appear in {@link CompressionError.codec}. */
-export type CodecName = 'gzip' | 'snappy' | 'lz4' | 'zstd' | 'xxhash' | 'codec';
+/** `codec` is used for failures before a codec is chosen (unknown codec id). */
+export type CodecName = 'gzip' | 'snappy' | 'lz4' | 'zstd' | 'codec';
 
 /**
  * Why a codec gave up. `truncated`: input ended inside a structure. `corrupt`: a value that is
  * impossible for the format. `checksum`: a checksum carried by the format did not match.
- * `limit`: output would exceed `maxOutputBytes`. `unsupported`: a valid feature we do not
- * implement (zstd dictionaries, unknown codec ids, zstd compression).
+ * `limit`: output would exceed `maxOutputBytes`. `unsupported`: a feature we do not implement or
+ * a value we do not accept (zstd and lz4 dictionaries, the legacy lz4 format, lz4 frame versions
+ * other than 01, unknown codec ids, invalid options such as a negative `maxOutputBytes`).
  */
 export type CompressionFailure = 'truncated' | 'corrupt' | 'checksum' | 'limit' | 'unsupported';
 

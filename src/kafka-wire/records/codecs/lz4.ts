@@ -101,6 +101,10 @@ function decodeBlockInto(
 ): number {
   let ip = ipStart;
   let op = opStart;
+  const srcView = new DataView(src.buffer, src.byteOffset, src.length);
+  const outView = new DataView(out.buffer, out.byteOffset, out.length);
+  const srcCap = src.length;
+  const outCap = out.length;
   for (;;) {
     if (ip >= end) fail('truncated', 'block ends before a sequence token', ip);
     const tokenPos = ip;
@@ -116,7 +120,13 @@ function decodeBlockInto(
     }
     if (litLen > end - ip) fail('truncated', `literal run of ${litLen} bytes runs past the block`, tokenPos);
     if (litLen > opLimit - op) fail(overflowReason, 'block output exceeds its limit', tokenPos);
-    if (litLen <= 16) {
+    if (litLen <= 16 && ip + 16 <= srcCap && op + 16 <= outCap) {
+      // "Wild copy" of 16 bytes: the excess lands past `op`, where later output overwrites it.
+      outView.setUint32(op, srcView.getUint32(ip, true), true);
+      outView.setUint32(op + 4, srcView.getUint32(ip + 4, true), true);
+      outView.setUint32(op + 8, srcView.getUint32(ip + 8, true), true);
+      outView.setUint32(op + 12, srcView.getUint32(ip + 12, true), true);
+    } else if (litLen <= 32) {
       for (let i = 0; i < litLen; i++) out[op + i] = src[ip + i]!;
     } else {
       out.set(src.subarray(ip, ip + litLen), op);
@@ -142,9 +152,19 @@ function decodeBlockInto(
     matchLen += 4;
     if (matchLen > opLimit - op) fail(overflowReason, 'block output exceeds its limit', tokenPos);
     let from = op - offset;
-    if (offset >= matchLen && matchLen > 32) {
+    if (offset >= matchLen && matchLen > 64) {
       out.copyWithin(op, from, from + matchLen);
       op += matchLen;
+    } else if (offset >= 8 && op + matchLen + 8 <= outCap) {
+      // Wild copy in 8-byte steps: the source is 8+ bytes behind, so every word read is final.
+      const stop = op + matchLen;
+      do {
+        outView.setUint32(op, outView.getUint32(from, true), true);
+        outView.setUint32(op + 4, outView.getUint32(from + 4, true), true);
+        op += 8;
+        from += 8;
+      } while (op < stop);
+      op = stop;
     } else if (offset === 1) {
       out.fill(out[from]!, op, op + matchLen);
       op += matchLen;
@@ -164,8 +184,9 @@ export function decodeLz4Block(input: Uint8Array, opts?: { readonly maxOutputByt
   const max = resolveMaxOutput('lz4', opts?.maxOutputBytes);
   const out = new OutputBuffer('lz4', max);
   // A block expands at most ~255x (one input byte can add 255 to a match length).
-  out.reserve(Math.min(max, input.length * 255 + 16), 0);
-  out.pos = decodeBlockInto(input, 0, input.length, out.buf, 0, out.buf.length, 0, out.buf.length === max ? 'limit' : 'corrupt');
+  const bound = Math.min(max, input.length * 255 + 16);
+  out.reserve(bound, 0);
+  out.pos = decodeBlockInto(input, 0, input.length, out.buf, 0, bound, 0, bound === max ? 'limit' : 'corrupt');
   return out.finish();
 }
 
@@ -224,10 +245,12 @@ function parseFrameHeader(src: Uint8Array, frameStart: number, hcMode: Lz4Header
  * sized once. Also validates the block-header chain (sizes, truncation).
  * @returns [bound, offset just past the end mark and content checksum]
  */
-function scanFrame(src: Uint8Array, h: FrameHeader): [number, number] {
+function scanFrame(src: Uint8Array, h: FrameHeader): [number, number, number] {
   const end = src.length;
   let pos = h.dataStart;
   let bound = 0;
+  // Stored blocks produce exactly their size: a lower bound checked before allocating.
+  let exact = 0;
   for (;;) {
     if (end - pos < 4) fail('truncated', 'block size is cut off', pos);
     const raw = readU32(src, pos);
@@ -237,14 +260,19 @@ function scanFrame(src: Uint8Array, h: FrameHeader): [number, number] {
     if (size > h.blockMax) fail('corrupt', `block of ${size} bytes exceeds the ${h.blockMax}-byte maximum`, pos - 4);
     const need = size + (h.blockChecksum ? 4 : 0);
     if (need > end - pos) fail('truncated', 'block data is cut off', pos);
-    bound += raw >>> 31 !== 0 ? size : h.blockMax;
+    if (raw >>> 31 !== 0) {
+      bound += size;
+      exact += size;
+    } else {
+      bound += h.blockMax;
+    }
     pos += need;
   }
   if (h.contentChecksum) {
     if (end - pos < 4) fail('truncated', 'content checksum is cut off', pos);
     pos += 4;
   }
-  return [bound, pos];
+  return [bound, exact, pos];
 }
 
 /**
@@ -282,12 +310,13 @@ export function decodeLz4Frame(input: Uint8Array, opts?: Lz4DecodeOptions): Buff
 
 function decodeFrame(src: Uint8Array, frameStart: number, hcMode: Lz4HeaderChecksumMode, verify: boolean, out: OutputBuffer): number {
   const h = parseFrameHeader(src, frameStart, hcMode);
-  const [bound, frameEnd] = scanFrame(src, h);
+  const [bound, exact, frameEnd] = scanFrame(src, h);
   if (h.contentSize > bound) fail('corrupt', `content size ${h.contentSize} exceeds what the blocks can hold`, frameStart + 6);
   const allowed = out.remainingAllowed();
+  if (exact > allowed) fail('limit', `stored blocks alone exceed maxOutputBytes ${out.max}`, frameStart);
   const expected = h.contentSize >= 0 ? h.contentSize : bound;
   if (h.contentSize > allowed) fail('limit', `content size ${h.contentSize} exceeds maxOutputBytes ${out.max}`, frameStart + 6);
-  out.reserve(Math.min(expected, allowed), frameStart);
+  out.reserve(Math.min(expected, allowed), frameStart, h.contentSize >= 0);
   const outFrameStart = out.pos;
   // With a declared size, output past it is corruption; otherwise only maxOutputBytes limits it.
   const frameLimit = h.contentSize >= 0 ? outFrameStart + h.contentSize : out.pos + allowed;

@@ -75,6 +75,10 @@ function readLengthVarint(b: Uint8Array, pos: number, end: number): void {
 function decodeElements(src: Uint8Array, ip: number, end: number, out: Uint8Array, outStart: number, outLen: number): void {
   let op = outStart;
   const opEnd = outStart + outLen;
+  const srcView = new DataView(src.buffer, src.byteOffset, src.length);
+  const outView = new DataView(out.buffer, out.byteOffset, out.length);
+  const srcCap = src.length;
+  const outCap = out.length;
   while (ip < end) {
     const tagPos = ip;
     const tag = src[ip++]!;
@@ -93,7 +97,13 @@ function decodeElements(src: Uint8Array, ip: number, end: number, out: Uint8Arra
       n += 1;
       if (n > end - ip) fail('truncated', `literal of ${n} bytes runs past the end of the block`, tagPos);
       if (n > opEnd - op) fail('corrupt', 'literal overflows the declared uncompressed length', tagPos);
-      if (n <= 16) {
+      if (n <= 16 && ip + 16 <= srcCap && op + 16 <= outCap) {
+        // "Wild copy" of 16 bytes: the excess lands past `op`, where later output overwrites it.
+        outView.setUint32(op, srcView.getUint32(ip, true), true);
+        outView.setUint32(op + 4, srcView.getUint32(ip + 4, true), true);
+        outView.setUint32(op + 8, srcView.getUint32(ip + 8, true), true);
+        outView.setUint32(op + 12, srcView.getUint32(ip + 12, true), true);
+      } else if (n <= 32) {
         for (let i = 0; i < n; i++) out[op + i] = src[ip + i]!;
       } else {
         out.set(src.subarray(ip, ip + n), op);
@@ -119,14 +129,22 @@ function decodeElements(src: Uint8Array, ip: number, end: number, out: Uint8Arra
       offset = (src[ip]! | (src[ip + 1]! << 8) | (src[ip + 2]! << 16) | (src[ip + 3]! << 24)) >>> 0;
       ip += 4;
     }
-    // An offset of 0 or one reaching before the block start is invalid (format_description.txt
-    // section 2.2: "offsets ... must not point before the beginning of the output").
+    // format_description.txt, 2.2 Copies: an offset of 0, or one reaching back past the start of
+    // the decompressed data, can be encoded but is not valid.
     if (offset === 0 || offset > op - outStart) fail('corrupt', `copy offset ${offset} is out of range`, tagPos);
     if (len > opEnd - op) fail('corrupt', 'copy overflows the declared uncompressed length', tagPos);
     let from = op - offset;
-    if (offset >= len && len > 16) {
-      out.copyWithin(op, from, from + len);
-      op += len;
+    if (offset >= 8 && op + len + 8 <= outCap) {
+      // Wild copy in 8-byte steps (len <= 64): the source is 8+ bytes behind, so every word read
+      // is final, and the overshoot is overwritten by later output.
+      const stop = op + len;
+      do {
+        outView.setUint32(op, outView.getUint32(from, true), true);
+        outView.setUint32(op + 4, outView.getUint32(from + 4, true), true);
+        op += 8;
+        from += 8;
+      } while (op < stop);
+      op = stop;
     } else {
       // Overlapping copies repeat the last `offset` bytes, so they must go byte by byte.
       const stop = op + len;
@@ -227,6 +245,7 @@ function writeVarint(out: Uint8Array, pos: number, value: number): number {
   return pos;
 }
 
+/** Appends a literal element. Runs never exceed one 64 KiB fragment, so 1 or 2 length bytes suffice. */
 function emitLiteral(src: Uint8Array, from: number, to: number, out: Uint8Array, op: number): number {
   const n = to - from;
   if (n === 0) return op;
@@ -236,21 +255,10 @@ function emitLiteral(src: Uint8Array, from: number, to: number, out: Uint8Array,
   } else if (m < 0x100) {
     out[op++] = 60 << 2;
     out[op++] = m;
-  } else if (m < 0x10000) {
+  } else {
     out[op++] = 61 << 2;
     out[op++] = m & 0xff;
     out[op++] = m >>> 8;
-  } else if (m < 0x1000000) {
-    out[op++] = 62 << 2;
-    out[op++] = m & 0xff;
-    out[op++] = (m >>> 8) & 0xff;
-    out[op++] = m >>> 16;
-  } else {
-    out[op++] = 63 << 2;
-    out[op++] = m & 0xff;
-    out[op++] = (m >>> 8) & 0xff;
-    out[op++] = (m >>> 16) & 0xff;
-    out[op++] = m >>> 24;
   }
   out.set(src.subarray(from, to), op);
   return op + n;

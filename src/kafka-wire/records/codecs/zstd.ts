@@ -36,7 +36,7 @@ export interface ZstdDecodeOptions {
 export const ZSTD_MAGIC = 0xfd2fb528;
 const SKIPPABLE_MASK = 0xfffffff0;
 const SKIPPABLE_MAGIC = 0x184d2a50;
-/** RFC 8878 section 3.1.1.2.3: Block_Maximum_Size is at most 128 KiB. */
+/** RFC 8878 section 3.1.1.2.4: Block_Maximum_Size is at most 128 KiB. */
 export const BLOCK_SIZE_MAX = 128 * 1024;
 
 const MAX_LL_SYMBOL = 35;
@@ -632,7 +632,8 @@ function decodeSequences(
     const mlSym = ml.symbol;
     const mlNb = ml.nbBits;
     const mlBase = ml.baseline;
-    // Initial states: literal length, then offset, then match length (RFC 8878 section 3.1.1.3.2.2).
+    // Initial states: literal length, then offset, then match length (RFC 8878 section 3.1.1.3.2,
+    // "Decoding Sequences", "Starting states").
     bp -= ll.log;
     let llState = seqBits(bp, ll.log);
     bp -= of.log;
@@ -644,7 +645,8 @@ function decodeSequences(
     let rep2 = state.rep2;
     let rep3 = state.rep3;
     for (let s = 0; s < nbSeq; s++) {
-      // Extra bits are read offset, match length, literal length (RFC 8878 section 3.1.1.3.2.1).
+      // Extra bits are read offset, match length, literal length (RFC 8878 section 3.1.1.3.2,
+      // "Decoding a sequence").
       const ofCode = ofSym[ofState]!;
       const mlCode = mlSym[mlState]!;
       const llCode = llSym[llState]!;
@@ -772,9 +774,12 @@ function decodeSequences(
  * position after its last block, without decoding. Lets the output be sized once even when the
  * frame does not declare its content size (zstd-jni's streaming writer, which Kafka uses, does not).
  */
-function scanBlocks(src: Uint8Array, pos: number, blockMax: number): [number, number] {
+function scanBlocks(src: Uint8Array, pos: number, blockMax: number): [number, number, number] {
   const end = src.length;
   let bound = 0;
+  // Raw and RLE blocks produce exactly their Block_Size: a lower bound that lets a bomb made of
+  // RLE blocks fail before anything is allocated.
+  let exact = 0;
   for (;;) {
     if (end - pos < 3) fail('truncated', 'block header is cut off', pos);
     const h = src[pos]! | (src[pos + 1]! << 8) | (src[pos + 2]! << 16);
@@ -785,8 +790,9 @@ function scanBlocks(src: Uint8Array, pos: number, blockMax: number): [number, nu
     const content = type === 1 ? 1 : size;
     if (content > end - pos - 3) fail('truncated', 'block content is cut off', pos);
     bound += type === 2 ? blockMax : size;
+    if (type !== 2) exact += size;
     pos += 3 + content;
-    if ((h & 1) !== 0) return [bound, pos];
+    if ((h & 1) !== 0) return [bound, exact, pos];
   }
 }
 
@@ -814,7 +820,7 @@ function decodeFrame(src: Uint8Array, frameStart: number, out: OutputBuffer, ver
   if (didSize > 0) {
     let did = 0;
     for (let i = didSize - 1; i >= 0; i--) did = did * 256 + src[p + i]!;
-    // A Dictionary_ID of 0 means "no dictionary id"; any other one needs a dictionary we lack.
+    // RFC 8878 section 3.1.1.1.3: a Dictionary_ID of 0 means "no id"; any other needs a dictionary.
     if (did !== 0) fail('unsupported', `dictionaries unsupported (Dictionary_ID ${did})`, p);
     p += didSize;
   }
@@ -829,11 +835,12 @@ function decodeFrame(src: Uint8Array, frameStart: number, out: OutputBuffer, ver
   p += fcsSize;
   if (single) windowSize = contentSize;
   const blockMax = Math.min(windowSize, BLOCK_SIZE_MAX);
-  const [bound, blocksEnd] = scanBlocks(src, p, blockMax);
+  const [bound, exact, blocksEnd] = scanBlocks(src, p, blockMax);
   if (contentSize > bound) fail('corrupt', `content size ${contentSize} exceeds what the blocks can hold`, pos);
   const allowed = out.remainingAllowed();
   if (contentSize > allowed) fail('limit', `content size ${contentSize} exceeds maxOutputBytes ${out.max}`, pos);
-  out.reserve(Math.min(contentSize >= 0 ? contentSize : bound, allowed), pos);
+  if (exact > allowed) fail('limit', `raw and RLE blocks alone exceed maxOutputBytes ${out.max}`, pos);
+  out.reserve(Math.min(contentSize >= 0 ? contentSize : bound, allowed), pos, contentSize >= 0);
   const outStart = out.pos;
   const frameLimit = contentSize >= 0 ? outStart + contentSize : outStart + allowed;
   const frameReason: CompressionFailure = contentSize >= 0 ? 'corrupt' : 'limit';
