@@ -96,8 +96,23 @@ running_port_base() {
   sed -n 's/.*"portBase": *\([0-9][0-9]*\).*/\1/p' "$KWP_INFO" | head -n 1
 }
 
+# apt_provide <command> <debian package>: when <command> is missing and we are root on a Debian
+# machine (a fresh CI machine is), install the package instead of failing; otherwise do nothing
+# and let the caller's check print how to install it. KWP_NO_APT=1 turns this off.
+apt_provide() {
+  command -v "$1" >/dev/null 2>&1 && return 0
+  [ "${KWP_NO_APT:-0}" = 1 ] && return 0
+  [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 || return 0
+  printf 'kafka: %s not found; installing Debian package %s\n' "$1" "$2" >&2
+  if [ ! -f /tmp/.kwp-apt-updated ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 && touch /tmp/.kwp-apt-updated
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" >&2 || true
+}
+
 # java_check: java on PATH (or JAVA_HOME) and at least 17.
 java_check() {
+  [ -n "${JAVA_HOME:-}" ] || apt_provide java openjdk-17-jdk-headless
   command -v "$KWP_JAVA" >/dev/null 2>&1 || die "java not found: install a Java 17+ JDK (Debian: apt-get install openjdk-17-jdk-headless) or set JAVA_HOME"
   local v major
   v="$("$KWP_JAVA" -version 2>&1 | sed -n 's/.* version "\([^"]*\)".*/\1/p' | head -n 1)"
@@ -108,10 +123,12 @@ java_check() {
 }
 
 javac_check() {
+  [ -n "${JAVA_HOME:-}" ] || apt_provide javac openjdk-17-jdk-headless
   command -v "$KWP_JAVAC" >/dev/null 2>&1 || die "javac not found: the seeder needs a JDK, not only a JRE (Debian: apt-get install openjdk-17-jdk-headless)"
 }
 
 mvn_check() {
+  apt_provide mvn maven
   command -v mvn >/dev/null 2>&1 || die "mvn not found: install Maven 3.6+ (Debian: apt-get install maven)"
 }
 

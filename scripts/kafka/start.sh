@@ -24,6 +24,7 @@ set -euo pipefail
 # PKCS12 stores for the broker. Valid 10 years; regenerated only when missing.
 make_tls() {
   [ -f "$KWP_TLS/.complete" ] && return 0
+  apt_provide openssl openssl
   command -v openssl >/dev/null 2>&1 || die "openssl not found (Debian: apt-get install openssl)"
   command -v keytool >/dev/null 2>&1 || die "keytool not found: it ships with the JDK"
   local d="$KWP_TLS" pw="$KWP_STORE_PASSWORD"
