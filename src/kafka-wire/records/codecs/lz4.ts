@@ -28,6 +28,7 @@
 import { CompressionError, resolveMaxOutput, type CompressionFailure } from './errors.js';
 import { OutputBuffer } from './output.js';
 import { xxHash32 } from './xxhash.js';
+import { readU32LE } from './bytes.js';
 
 /** How to treat the frame header checksum byte; see the module comment. */
 export type Lz4HeaderChecksumMode = 'strict' | 'either' | 'ignore';
@@ -75,9 +76,6 @@ function fail(reason: CompressionFailure, message: string, offset: number): neve
   throw new CompressionError('lz4', reason, message, offset);
 }
 
-function readU32(b: Uint8Array, i: number): number {
-  return (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0;
-}
 
 function blockMaxSize(code: number): number {
   return 1 << (8 + 2 * code);
@@ -226,8 +224,8 @@ function parseFrameHeader(src: Uint8Array, frameStart: number, hcMode: Lz4Header
   if (hasDictId) fail('unsupported', 'dictionaries unsupported (FLG dictId bit set)', p);
   let contentSize = -1;
   if (hasContentSize) {
-    const lo = readU32(src, p + 2);
-    const hi = readU32(src, p + 6);
+    const lo = readU32LE(src, p + 2);
+    const hi = readU32LE(src, p + 6);
     contentSize = hi >= 0x200000 ? Infinity : hi * 0x100000000 + lo;
   }
   return {
@@ -253,7 +251,7 @@ function scanFrame(src: Uint8Array, h: FrameHeader): [number, number, number] {
   let exact = 0;
   for (;;) {
     if (end - pos < 4) fail('truncated', 'block size is cut off', pos);
-    const raw = readU32(src, pos);
+    const raw = readU32LE(src, pos);
     pos += 4;
     if (raw === 0) break;
     const size = raw & 0x7fffffff;
@@ -293,10 +291,10 @@ export function decodeLz4Frame(input: Uint8Array, opts?: Lz4DecodeOptions): Buff
   let pos = 0;
   while (pos < end) {
     if (end - pos < 4) fail('truncated', 'frame magic is cut off', pos);
-    const magic = readU32(input, pos);
+    const magic = readU32LE(input, pos);
     if ((magic & SKIPPABLE_MASK) >>> 0 === SKIPPABLE_MAGIC) {
       if (end - pos < 8) fail('truncated', 'skippable frame size is cut off', pos);
-      const size = readU32(input, pos + 4);
+      const size = readU32LE(input, pos + 4);
       if (size > end - pos - 8) fail('truncated', 'skippable frame is cut off', pos);
       pos += 8 + size;
       continue;
@@ -323,11 +321,11 @@ function decodeFrame(src: Uint8Array, frameStart: number, hcMode: Lz4HeaderCheck
   const limitReason: CompressionFailure = h.contentSize >= 0 ? 'corrupt' : 'limit';
   let pos = h.dataStart;
   for (;;) {
-    const raw = readU32(src, pos);
+    const raw = readU32LE(src, pos);
     pos += 4;
     if (raw === 0) break;
     const size = raw & 0x7fffffff;
-    if (h.blockChecksum && verify && xxHash32(src, 0, pos, pos + size) !== readU32(src, pos + size)) {
+    if (h.blockChecksum && verify && xxHash32(src, 0, pos, pos + size) !== readU32LE(src, pos + size)) {
       fail('checksum', 'block checksum mismatch', pos + size);
     }
     const op = out.pos;
@@ -353,7 +351,7 @@ function decodeFrame(src: Uint8Array, frameStart: number, hcMode: Lz4HeaderCheck
     pos += size + (h.blockChecksum ? 4 : 0);
   }
   if (h.contentChecksum) {
-    if (verify && xxHash32(out.buf, 0, outFrameStart, out.pos) !== readU32(src, pos)) {
+    if (verify && xxHash32(out.buf, 0, outFrameStart, out.pos) !== readU32LE(src, pos)) {
       fail('checksum', 'content checksum mismatch', pos);
     }
     pos += 4;

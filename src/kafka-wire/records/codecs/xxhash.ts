@@ -1,3 +1,4 @@
+import { readU32LE } from './bytes.js';
 /**
  * xxHash32 and xxHash64 (Yann Collet's xxHash specification, doc/xxhash_spec.md, v0.1.1).
  * LZ4 frames use xxHash32 for header, block and content checksums (LZ4 Frame Format 1.6.x);
@@ -18,9 +19,6 @@ function rotl32(x: number, r: number): number {
   return (x << r) | (x >>> (32 - r));
 }
 
-function readU32LE(b: Uint8Array, i: number): number {
-  return (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0;
-}
 
 /**
  * xxHash32 of `data[start, end)`.

@@ -23,6 +23,7 @@
 import { CompressionError, resolveMaxOutput, type CompressionFailure } from './errors.js';
 import { OutputBuffer } from './output.js';
 import { xxHash64Low32 } from './xxhash.js';
+import { readU32LE } from './bytes.js';
 
 /** Options for {@link decodeZstd}. */
 export interface ZstdDecodeOptions {
@@ -55,9 +56,6 @@ function fail(reason: CompressionFailure, message: string, offset: number): neve
   throw new CompressionError('zstd', reason, message, offset);
 }
 
-function readU32(b: Uint8Array, i: number): number {
-  return (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0;
-}
 
 function highBit(v: number): number {
   return 31 - Math.clz32(v);
@@ -476,13 +474,13 @@ function decodeLiterals(src: Uint8Array, pos: number, end: number, blockMax: num
   } else if (sizeFormat === 2) {
     hdr = 4;
     if (end - pos < 4) fail('truncated', 'literals header is cut off', pos);
-    const h = readU32(src, pos);
+    const h = readU32LE(src, pos);
     regen = (h >>> 4) & 0x3fff;
     comp = (h >>> 18) & 0x3fff;
   } else {
     hdr = 5;
     if (end - pos < 5) fail('truncated', 'literals header is cut off', pos);
-    const h = readU32(src, pos);
+    const h = readU32LE(src, pos);
     regen = (h >>> 4) & 0x3ffff;
     comp = (h >>> 22) + (src[pos + 4]! << 10);
   }
@@ -827,10 +825,10 @@ function decodeFrame(src: Uint8Array, frameStart: number, out: OutputBuffer, ver
   let contentSize = -1;
   if (fcsSize === 1) contentSize = src[p]!;
   else if (fcsSize === 2) contentSize = (src[p]! | (src[p + 1]! << 8)) + 256;
-  else if (fcsSize === 4) contentSize = readU32(src, p);
+  else if (fcsSize === 4) contentSize = readU32LE(src, p);
   else if (fcsSize === 8) {
-    const hi = readU32(src, p + 4);
-    contentSize = hi >= 0x200000 ? Infinity : hi * 0x100000000 + readU32(src, p);
+    const hi = readU32LE(src, p + 4);
+    contentSize = hi >= 0x200000 ? Infinity : hi * 0x100000000 + readU32LE(src, p);
   }
   p += fcsSize;
   if (single) windowSize = contentSize;
@@ -886,7 +884,7 @@ function decodeFrame(src: Uint8Array, frameStart: number, out: OutputBuffer, ver
   if (hasChecksum) {
     if (end - p < 4) fail('truncated', 'content checksum is cut off', p);
     // RFC 8878 section 3.1.1: the low 32 bits of xxHash64(content, seed 0), little-endian.
-    if (verify && xxHash64Low32(out.buf, outStart, out.pos) !== readU32(src, p)) {
+    if (verify && xxHash64Low32(out.buf, outStart, out.pos) !== readU32LE(src, p)) {
       fail('checksum', 'content checksum mismatch', p);
     }
     p += 4;
@@ -910,10 +908,10 @@ export function decodeZstd(input: Uint8Array, opts?: ZstdDecodeOptions): Buffer 
   try {
     while (pos < end) {
       if (end - pos < 4) fail('truncated', 'frame magic is cut off', pos);
-      const magic = readU32(input, pos);
+      const magic = readU32LE(input, pos);
       if ((magic & SKIPPABLE_MASK) >>> 0 === SKIPPABLE_MAGIC) {
         if (end - pos < 8) fail('truncated', 'skippable frame size is cut off', pos);
-        const size = readU32(input, pos + 4);
+        const size = readU32LE(input, pos + 4);
         if (size > end - pos - 8) fail('truncated', 'skippable frame is cut off', pos);
         pos += 8 + size;
         continue;
