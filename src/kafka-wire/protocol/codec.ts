@@ -2,7 +2,7 @@ import { KafkaWireError, MalformedError } from '../errors.js';
 import { Reader } from '../primitives/reader.js';
 import { Writer } from '../primitives/writer.js';
 import {
-  inRange, parseRange,
+  inRange,
   type Field, type Fields, type Infer, type Scalar, type ScalarField, type UnknownTag,
 } from './schema.js';
 
@@ -375,16 +375,11 @@ export function defaultMessage<F extends Fields>(schema: MessageSchema<F>, versi
   return defaultStruct(planFor(schema.fields, version, isFlexible(schema, version))) as Infer<F>;
 }
 
-export function annotate(err: unknown, api: string, version: number): unknown {
+function annotate(err: unknown, api: string, version: number): unknown {
   if (err instanceof KafkaWireError && !('api' in err)) {
     const offset = (err as { offset?: number }).offset;
     Object.assign(err, { api, version });
     err.message = `${api} v${version}: ${err.message}${offset === undefined ? '' : ` (at byte ${offset})`}`;
   }
   return err;
-}
-
-/** Lowest and highest version in a range string such as '0-17' or '3+'. */
-export function versionBounds(range: string): { min: number; max: number } {
-  return parseRange(range);
 }
