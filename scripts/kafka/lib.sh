@@ -20,6 +20,8 @@ KWP_VERSION_4="${KWP_KAFKA_VERSION_4:-4.4.0}"
 KWP_HOST=127.0.0.1
 # Test-only secret for the PKCS12 key/trust stores; nothing here guards anything real.
 KWP_STORE_PASSWORD=kwp-test-store
+# Session lifetime of SCRAM-SHA-512 logins on SASL_PLAINTEXT (KIP-368), see write_config.
+KWP_REAUTH_MS=${KWP_REAUTH_MS:-4000}
 
 if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
   KWP_JAVA="$JAVA_HOME/bin/java"

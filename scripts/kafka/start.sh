@@ -105,6 +105,9 @@ write_config() {
       printf 'listener.name.%s.scram-sha-256.sasl.jaas.config=%s\n' "$l" "$jaas_scram"
       printf 'listener.name.%s.scram-sha-512.sasl.jaas.config=%s\n' "$l" "$jaas_scram"
     done
+    # KIP-368: SCRAM-SHA-512 logins on SASL_PLAINTEXT expire after a few seconds, so the client's
+    # re-authentication runs in every test that uses them. Other logins never expire.
+    printf 'listener.name.sasl_plaintext.scram-sha-512.connections.max.reauth.ms=%s\n' "$KWP_REAUTH_MS"
     printf '\n# Storage and a fast single-node start.\n'
     printf 'log.dirs=%s\n' "$KWP_DATA"
     printf 'num.partitions=1\ndefault.replication.factor=1\nmin.insync.replicas=1\n'
