@@ -1,0 +1,307 @@
+import type { LookupFunction } from 'node:net';
+import { KafkaWireError } from '../errors.js';
+import { throwIfError } from '../protocol/frame.js';
+import { FetchApi, ListOffsetsApi, MetadataApi } from '../protocol/versions.js';
+import { readRecords, type KafkaRecord } from '../records/index.js';
+import { Connection, type SaslOptions, type TlsOptions } from '../transport/index.js';
+import { ClientClosedError, NoBrokerError, RetriesExhaustedError, UnknownPartitionError, UnknownTopicError } from './errors.js';
+import { MetadataCache, ZERO_UUID, type BrokerAddress, type TopicInfo } from './metadata.js';
+import { isRetriable } from './retriable.js';
+
+export type Isolation = 'read_uncommitted' | 'read_committed';
+
+export interface ClientOptions {
+  /** Bootstrap brokers as "host:port", tried in turn. */
+  brokers: readonly string[];
+  tls?: TlsOptions | undefined;
+  sasl?: SaslOptions | undefined;
+  clientId?: string;
+  connectTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  maxFrameBytes?: number;
+  lookup?: LookupFunction | undefined;
+  /** Retries of an operation after a retriable failure (default 5). */
+  retries?: number;
+  /** First backoff between retries; doubles up to retryBackoffMaxMs (defaults 100 ms and 1 s). */
+  retryBackoffMs?: number;
+  retryBackoffMaxMs?: number;
+  /** Topic metadata older than this is fetched again before use (default 5 minutes). */
+  metadataMaxAgeMs?: number;
+}
+
+export interface ListOffsetsOptions {
+  isolation?: Isolation;
+}
+
+export interface ListOffsetsResult {
+  /** -1 when no record has a timestamp at or after the one asked for. */
+  offset: bigint;
+  /** The found record's timestamp, -1 for the -1/-2 sentinels. */
+  timestamp: bigint;
+}
+
+export interface FetchOptions {
+  /** How long the broker may wait for minBytes (default 0: answer at once). */
+  maxWaitMs?: number;
+  minBytes?: number;
+  /** Upper bound of the response and of this partition's data (default 1 MiB; Kafka still sends one whole batch if it is larger). */
+  maxBytes?: number;
+  isolation?: Isolation;
+}
+
+export interface FetchResult {
+  /** Data records at or after the fetch offset, without control records and, under read_committed, without aborted ones. */
+  records: KafkaRecord[];
+  /** Where the next fetch should start; past control and aborted batches too. */
+  nextOffset: bigint;
+  highWatermark: bigint;
+  lastStableOffset: bigint;
+  logStartOffset: bigint;
+}
+
+export const LATEST = -1n;
+export const EARLIEST = -2n;
+
+const ISOLATION = { read_uncommitted: 0, read_committed: 1 } as const;
+
+/**
+ * A Kafka cluster seen with one set of credentials: bootstrap, metadata (never creating topics),
+ * leader routing, one pipelined connection per broker shared by every caller, and bounded retries
+ * with backoff on the failures a leader change or a broker restart produces.
+ */
+export class KafkaClient {
+  readonly options: Readonly<ClientOptions>;
+  private readonly metadata = new MetadataCache();
+  private readonly connections = new Map<string, Promise<Connection>>();
+  private readonly refreshing = new Map<string, Promise<TopicInfo>>();
+  private readonly sleepers = new Set<{ timer: NodeJS.Timeout; reject: (e: Error) => void }>();
+  private closed = false;
+
+  constructor(options: ClientOptions) {
+    if (options.brokers.length === 0) throw new KafkaWireError('KWIRE_ERR_CONFIG', 'at least one bootstrap broker is needed');
+    for (const b of options.brokers) parseAddress(b);
+    this.options = options;
+  }
+
+  /** The offset for a timestamp: LATEST (-1, the next offset to be written), EARLIEST (-2) or milliseconds since the epoch. */
+  listOffsets(topic: string, partition: number, timestamp: bigint | number, opts?: ListOffsetsOptions): Promise<ListOffsetsResult> {
+    const ts = BigInt(timestamp);
+    return this.retrying('ListOffsets', topic, async () => {
+      const conn = await this.leaderConnection(topic, partition);
+      const version = conn.version(ListOffsetsApi);
+      const res = await conn.request(ListOffsetsApi, {
+        replicaId: -1,
+        isolationLevel: ISOLATION[opts?.isolation ?? 'read_uncommitted'],
+        topics: [{ name: topic, partitions: [{ partitionIndex: partition, timestamp: ts }] }],
+        timeoutMs: this.requestTimeoutMs,
+      }, { version });
+      const p = res.body.topics.find((t) => t.name === topic)?.partitions.find((x) => x.partitionIndex === partition);
+      if (p === undefined) throw unexpected('ListOffsets', topic, partition);
+      throwIfError('ListOffsets', version, p.errorCode, `${topic}-${partition}`);
+      return { offset: p.offset, timestamp: p.timestamp };
+    });
+  }
+
+  /** Records at or after `offset` from the partition's leader. */
+  fetch(topic: string, partition: number, offset: bigint, opts?: FetchOptions): Promise<FetchResult> {
+    const maxWaitMs = opts?.maxWaitMs ?? 0;
+    const maxBytes = opts?.maxBytes ?? 1024 * 1024;
+    const isolation = opts?.isolation ?? 'read_uncommitted';
+    return this.retrying('Fetch', topic, async () => {
+      const info = await this.topicInfo(topic);
+      const conn = await this.leaderConnection(topic, partition);
+      let version = conn.version(FetchApi);
+      // v13+ names topics by id; a broker that gave no id in Metadata gets the name-based form.
+      if (version >= 13 && info.topicId === ZERO_UUID) version = 12;
+      const res = await conn.request(FetchApi, {
+        maxWaitMs,
+        minBytes: opts?.minBytes ?? 1,
+        maxBytes,
+        isolationLevel: ISOLATION[isolation],
+        topics: [{ topic, topicId: info.topicId, partitions: [{ partition, fetchOffset: offset, partitionMaxBytes: maxBytes }] }],
+        forgottenTopicsData: [],
+      }, { version, timeoutMs: this.requestTimeoutMs + maxWaitMs });
+      throwIfError('Fetch', version, res.body.errorCode, 'top level');
+      const p = res.body.responses[0]?.partitions.find((x) => x.partitionIndex === partition);
+      if (p === undefined) throw unexpected('Fetch', topic, partition);
+      throwIfError('Fetch', version, p.errorCode, `${topic}-${partition}`);
+      const read = readRecords(p.records, {
+        fromOffset: offset,
+        abortedTransactions: isolation === 'read_committed' ? p.abortedTransactions ?? [] : null,
+      });
+      const next = read.nextOffset;
+      return {
+        records: read.records,
+        nextOffset: next !== null && next > offset ? next : offset,
+        highWatermark: p.highWatermark,
+        lastStableOffset: p.lastStableOffset,
+        logStartOffset: p.logStartOffset,
+      };
+    });
+  }
+
+  /** The topic's partitions and leaders, from the cache when fresh. */
+  async topic(topic: string): Promise<TopicInfo> {
+    return this.retrying('Metadata', topic, () => this.topicInfo(topic));
+  }
+
+  /** Closes every connection and cancels every backoff; pending operations fail with ClientClosedError. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const s of this.sleepers) {
+      clearTimeout(s.timer);
+      s.reject(new ClientClosedError());
+    }
+    this.sleepers.clear();
+    for (const p of this.connections.values()) p.then((c) => c.close(), () => {});
+    this.connections.clear();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Open connections by "host:port", for tests and diagnostics. */
+  async openConnections(): Promise<Connection[]> {
+    const all = await Promise.allSettled(this.connections.values());
+    return all.flatMap((r) => (r.status === 'fulfilled' && !r.value.closed ? [r.value] : []));
+  }
+
+  private get requestTimeoutMs(): number {
+    return this.options.requestTimeoutMs ?? 30_000;
+  }
+
+  private async retrying<T>(operation: string, topic: string, op: () => Promise<T>): Promise<T> {
+    const retries = this.options.retries ?? 5;
+    const base = this.options.retryBackoffMs ?? 100;
+    const cap = this.options.retryBackoffMaxMs ?? 1000;
+    for (let attempt = 1; ; attempt++) {
+      if (this.closed) throw new ClientClosedError();
+      try {
+        return await op();
+      } catch (e) {
+        if (this.closed) throw new ClientClosedError();
+        if (!isRetriable(e)) throw e;
+        if (attempt > retries) throw new RetriesExhaustedError(`${operation} ${topic}`, attempt, e as Error);
+        this.metadata.invalidate(topic);
+        await this.sleep(Math.min(cap, base * 2 ** (attempt - 1)));
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const s = { timer: setTimeout(() => { this.sleepers.delete(s); resolve(); }, ms), reject };
+      this.sleepers.add(s);
+    });
+  }
+
+  private async topicInfo(topic: string): Promise<TopicInfo> {
+    const t = this.metadata.topics.get(topic);
+    if (t !== undefined && t.errorCode === 0 && Date.now() - t.fetchedAt < (this.options.metadataMaxAgeMs ?? 300_000)) return t;
+    let p = this.refreshing.get(topic);
+    if (p === undefined) {
+      p = this.refreshTopic(topic).finally(() => this.refreshing.delete(topic));
+      this.refreshing.set(topic, p);
+    }
+    return p;
+  }
+
+  private async refreshTopic(topic: string): Promise<TopicInfo> {
+    const wasKnown = this.metadata.topics.get(topic)?.errorCode === 0;
+    const conn = await this.anyConnection();
+    const version = conn.version(MetadataApi);
+    const res = await conn.request(MetadataApi, {
+      topics: [{ name: topic, topicId: ZERO_UUID }],
+      allowAutoTopicCreation: false,
+      includeClusterAuthorizedOperations: false,
+      includeTopicAuthorizedOperations: false,
+    }, { version });
+    throwIfError('Metadata', version, res.body.errorCode, 'top level');
+    this.metadata.update(res.body, Date.now());
+    const t = this.metadata.topics.get(topic);
+    if (t === undefined) throw unexpected('Metadata', topic, -1);
+    if (t.errorCode === 3) {
+      this.metadata.topics.delete(topic);
+      throw new UnknownTopicError(topic, wasKnown);
+    }
+    throwIfError('Metadata', version, t.errorCode, `topics[${topic}]`);
+    return t;
+  }
+
+  private async leaderConnection(topic: string, partition: number): Promise<Connection> {
+    let t = await this.topicInfo(topic);
+    let p = t.partitions.get(partition);
+    // Partitions may have been added since the cache was filled: look once more before saying no.
+    if (p === undefined && Date.now() - t.fetchedAt > 1000) {
+      this.metadata.invalidate(topic);
+      t = await this.topicInfo(topic);
+      p = t.partitions.get(partition);
+    }
+    if (p === undefined) throw new UnknownPartitionError(topic, partition, t.partitions.size);
+    const broker = p.leader >= 0 ? this.metadata.brokers.get(p.leader) : undefined;
+    if (broker === undefined) throwIfError('Metadata', -1, 5, `${topic}-${partition}`, `leader ${p.leader}`);
+    return this.connect(broker!);
+  }
+
+  /** Any open connection, else the bootstrap brokers and then the known brokers, in turn. */
+  private async anyConnection(): Promise<Connection> {
+    for (const c of await this.openConnections()) return c;
+    const candidates: BrokerAddress[] = [...this.options.brokers.map((b) => ({ nodeId: -1, ...parseAddress(b) })), ...this.metadata.brokers.values()];
+    const errors: Error[] = [];
+    for (const b of candidates) {
+      try {
+        return await this.connect(b);
+      } catch (e) {
+        if (this.closed || !isRetriable(e)) throw e;
+        errors.push(e as Error);
+      }
+    }
+    throw new NoBrokerError(errors);
+  }
+
+  private connect(b: { host: string; port: number }): Promise<Connection> {
+    if (this.closed) return Promise.reject(new ClientClosedError());
+    const key = `${b.host}:${b.port}`;
+    const existing = this.connections.get(key);
+    if (existing !== undefined) return existing;
+    const o = this.options;
+    const p: Promise<Connection> = Connection.connect({
+      host: b.host,
+      port: b.port,
+      tls: o.tls,
+      sasl: o.sasl,
+      lookup: o.lookup,
+      ...(o.clientId !== undefined ? { clientId: o.clientId } : {}),
+      ...(o.connectTimeoutMs !== undefined ? { connectTimeoutMs: o.connectTimeoutMs } : {}),
+      ...(o.requestTimeoutMs !== undefined ? { requestTimeoutMs: o.requestTimeoutMs } : {}),
+      ...(o.maxFrameBytes !== undefined ? { maxFrameBytes: o.maxFrameBytes } : {}),
+    }).then((c) => {
+      if (this.closed) {
+        c.close();
+        throw new ClientClosedError();
+      }
+      c.onClose(() => {
+        if (this.connections.get(key) === p) this.connections.delete(key);
+      });
+      return c;
+    }, (e: unknown) => {
+      if (this.connections.get(key) === p) this.connections.delete(key);
+      throw e;
+    });
+    this.connections.set(key, p);
+    return p;
+  }
+}
+
+function parseAddress(s: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(s);
+  const port = m === null ? NaN : Number(m[3]);
+  if (m === null || port < 1 || port > 65535) throw new KafkaWireError('KWIRE_ERR_CONFIG', `broker address "${s}" is not host:port`);
+  return { host: m[1] ?? m[2]!, port };
+}
+
+function unexpected(api: string, topic: string, partition: number): KafkaWireError {
+  return new KafkaWireError('KWIRE_ERR_UNEXPECTED_RESPONSE', `${api} response has no entry for ${topic}${partition >= 0 ? `-${partition}` : ''}`);
+}

@@ -1,0 +1,54 @@
+import { KafkaWireError } from '../errors.js';
+
+/** Metadata says the topic does not exist (we never auto-create topics). */
+export class UnknownTopicError extends KafkaWireError {
+  readonly topic: string;
+  /** True when the topic existed a moment ago (deleted or being re-created): worth a retry. */
+  readonly retriable: boolean;
+  constructor(topic: string, retriable = false) {
+    super('KWIRE_ERR_UNKNOWN_TOPIC', `topic "${topic}" does not exist`);
+    this.name = 'UnknownTopicError';
+    this.topic = topic;
+    this.retriable = retriable;
+  }
+}
+
+/** The topic exists but has no such partition. */
+export class UnknownPartitionError extends KafkaWireError {
+  readonly topic: string;
+  readonly partition: number;
+  constructor(topic: string, partition: number, count: number) {
+    super('KWIRE_ERR_UNKNOWN_PARTITION', `topic "${topic}" has no partition ${partition} (it has ${count})`);
+    this.name = 'UnknownPartitionError';
+    this.topic = topic;
+    this.partition = partition;
+  }
+}
+
+/** No bootstrap broker could be reached; `causes` has one error per broker tried. */
+export class NoBrokerError extends KafkaWireError {
+  readonly causes: readonly Error[];
+  constructor(causes: Error[]) {
+    super('KWIRE_ERR_NO_BROKER', `no broker reachable: ${causes.map((c) => c.message).join('; ')}`, { cause: causes[causes.length - 1] });
+    this.name = 'NoBrokerError';
+    this.causes = causes;
+  }
+}
+
+/** A retriable failure kept happening; `cause` is the last one. */
+export class RetriesExhaustedError extends KafkaWireError {
+  readonly attempts: number;
+  constructor(operation: string, attempts: number, cause: Error) {
+    super('KWIRE_ERR_RETRIES_EXHAUSTED', `${operation} failed after ${attempts} attempts: ${cause.message}`, { cause });
+    this.name = 'RetriesExhaustedError';
+    this.attempts = attempts;
+  }
+}
+
+/** The client was closed; operations still running or started later fail with this. */
+export class ClientClosedError extends KafkaWireError {
+  constructor() {
+    super('KWIRE_ERR_CLIENT_CLOSED', 'the Kafka client is closed');
+    this.name = 'ClientClosedError';
+  }
+}
