@@ -235,6 +235,17 @@ export async function verifyBroker(line: BrokerLine): Promise<void> {
   await runScript('verify.sh', [line], 120_000);
 }
 
+/**
+ * Makes sure topic `truncated` exists (10 records, offsets 0-3 deleted with DeleteRecords by the
+ * Java admin client) and returns its log start offset and high watermark.
+ */
+export async function ensureTruncatedTopic(line: BrokerLine): Promise<{ logStartOffset: bigint; highWatermark: bigint }> {
+  const { stdout } = await runScript('truncated.sh', [line], 120_000);
+  const m = /^(\d+) (\d+)$/m.exec(stdout);
+  if (m === null) throw new Error(`kafka harness: truncated.sh ${line} printed ${JSON.stringify(stdout)}`);
+  return { logStartOffset: BigInt(m[1]!), highWatermark: BigInt(m[2]!) };
+}
+
 /** `host:port` of one listener, e.g. bootstrap(info, 'ssl'). */
 export function bootstrap(info: BrokerInfo, listener: keyof BrokerPorts = 'plaintext'): string {
   return `${info.host}:${info.ports[listener]}`;

@@ -127,10 +127,12 @@ public final class Seed {
         code = ready(args[1], Long.parseLong(args[2]));
       } else if (args.length == 3 && args[0].equals("seed")) {
         code = seed(args[1], Paths.get(args[2]));
+      } else if (args.length == 3 && args[0].equals("truncated")) {
+        code = truncated(args[1], args[2]);
       } else if (args.length == 3 && args[0].equals("verify")) {
         code = verify(args[1], Paths.get(args[2]));
       } else {
-        System.err.println("usage: Seed ready <bootstrap> <timeoutMs> | Seed seed|verify <bootstrap> <expectedDir>");
+        System.err.println("usage: Seed ready <bootstrap> <timeoutMs> | Seed seed|verify <bootstrap> <expectedDir> | Seed truncated <bootstrap> <topic>");
         code = 2;
       }
     } catch (Exception e) {
@@ -182,6 +184,31 @@ public final class Seed {
     }
     System.err.println("seeder: broker at " + bootstrap + " not ready after " + timeoutMs + " ms: " + last);
     return 1;
+  }
+
+  // ---------------------------------------------------------------- truncated
+
+  /**
+   * A topic whose log no longer starts at 0: 10 records "trunc-<i>" (key "t-<i>"), then
+   * DeleteRecords before offset 4, so offsets 0-3 are below the log start. Kept out of the main
+   * seed so the seeded topics stay untouched; idempotent. Prints "<logStartOffset> <highWatermark>".
+   */
+  static int truncated(String bootstrap, String topic) throws Exception {
+    try (Admin admin = Admin.create(adminProps(bootstrap))) {
+      if (!admin.listTopics().names().get().contains(topic)) {
+        recreateTopics(admin, Collections.singletonMap(topic, new NewTopic(topic, 1, (short) 1)));
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(base(bootstrap))) {
+          for (int i = 0; i < 10; i++) producer.send(new ProducerRecord<>(topic, 0, utf8("t-" + i), utf8("trunc-" + i)));
+          producer.flush();
+        }
+      }
+      org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(topic, 0);
+      admin.deleteRecords(Collections.singletonMap(tp, org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(4))).all().get();
+      long start = admin.listOffsets(Collections.singletonMap(tp, OffsetSpec.earliest())).all().get().get(tp).offset();
+      long end = admin.listOffsets(Collections.singletonMap(tp, OffsetSpec.latest())).all().get().get(tp).offset();
+      System.out.println(start + " " + end);
+    }
+    return 0;
   }
 
   // ---------------------------------------------------------------- seed

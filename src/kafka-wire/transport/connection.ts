@@ -58,6 +58,8 @@ export class Connection {
   sessionLifetimeMs = 0;
   /** How many times this connection re-authenticated (KIP-368). */
   reauthentications = 0;
+  /** Frames that had to wait for the socket to drain (backpressure), since connecting. */
+  framesHeld = 0;
 
   private readonly socket: Socket;
   private readonly reader: FrameReader;
@@ -98,6 +100,10 @@ export class Connection {
       if (o.sasl !== undefined) await conn.login(o.sasl, left);
     } catch (e) {
       conn.fail(e as Error);
+      if (e instanceof ConnectionError && e.code === 'KWIRE_ERR_REQUEST_TIMEOUT') {
+        throw new ConnectionError('KWIRE_ERR_CONNECT_TIMEOUT', conn.broker,
+          `connected, but no ${o.sasl ? 'ApiVersions/SASL' : 'ApiVersions'} answer within ${connectTimeoutMs} ms (does this port speak Kafka?)`, { cause: e });
+      }
       throw e;
     }
     return conn;
@@ -224,6 +230,7 @@ export class Connection {
   private write(frame: Buffer, priority: boolean): void {
     if (!priority && (this.holdForAuth || this.held.length > 0 || this.socket.writableNeedDrain)) {
       this.held.push(frame);
+      this.framesHeld++;
       return;
     }
     this.socket.write(frame);
