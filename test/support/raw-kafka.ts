@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import {
-  decodeResponseFrame, encodeRequestFrame, type ApiSpec, type DecodedResponse, type Input, type MessageSchema, type Fields,
+  decodeResponseFrame, encodeRequestFrame, type ApiSpec, type DecodedResponse, type Input, type Fields,
 } from '../../src/kafka-wire/index.js';
 
 /**

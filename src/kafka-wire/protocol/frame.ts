@@ -1,7 +1,7 @@
 import { KafkaProtocolError, KafkaWireError } from '../errors.js';
 import { Reader } from '../primitives/reader.js';
 import { Writer } from '../primitives/writer.js';
-import { decodeMessage, encodeMessage, type Input, type MessageSchema } from './codec.js';
+import { decodeMessage, encodeMessage, type Input } from './codec.js';
 import { kafkaError } from './error-codes.js';
 import {
   decodeRequestHeader, decodeResponseHeader, encodeRequestHeader,

@@ -8,7 +8,8 @@ import {
   ApiVersionsApi, decodeResponseFrame, encodeMessage, FetchApi, ListOffsetsApi, MetadataApi, negotiateVersion,
   ProduceApi, readRecords, SaslAuthenticateApi, SaslHandshakeApi, Writer, type ApiSpec,
 } from '../../../src/kafka-wire/index.js';
-import { BROKER_LINES, ensureBroker, readExpected, readTopics, type BrokerInfo, type ExpectedRecord } from '../../harness/kafka.js';
+import { BROKER_LINES, ensureBroker, readExpected, readTopics, type BrokerInfo } from '../../harness/kafka.js';
+import { sameRecords } from '../../support/expected-records.js';
 import { RawKafka } from '../../support/raw-kafka.js';
 
 /**
@@ -23,19 +24,6 @@ function reencode(api: ApiSpec, version: number, frame: Buffer, headerLength: nu
   const w = new Writer();
   encodeMessage(api.response, decoded.version, decoded.body as never, w);
   assert.deepEqual(w.finish(), frame.subarray(headerLength), `${api.name} v${version}: re-encoded body differs from the broker's bytes`);
-}
-
-function sameRecords(got: ReturnType<typeof readRecords>['records'], want: ExpectedRecord[], where: string): void {
-  assert.equal(got.length, want.length, `${where}: record count`);
-  got.forEach((r, i) => {
-    const w = want[i]!;
-    const at = `${where} offset ${w.offset}`;
-    assert.equal(r.offset, w.offset, at);
-    assert.equal(r.timestamp, w.timestamp, `${at} timestamp`);
-    assert.deepEqual(r.key === null ? null : Buffer.from(r.key), w.key, `${at} key`);
-    assert.deepEqual(r.value === null ? null : Buffer.from(r.value), w.value, `${at} value`);
-    assert.deepEqual(r.headers.map((h) => ({ key: h.key, value: h.value === null ? null : Buffer.from(h.value) })), w.headers, `${at} headers`);
-  });
 }
 
 for (const line of BROKER_LINES) {
