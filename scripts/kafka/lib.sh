@@ -9,6 +9,7 @@
 #   .cache/kafka/<version>/lib/        broker + client jars resolved by Maven (install.sh)
 #   .cache/kafka/<version>/seeder/     compiled scripts/kafka/seeder/Seed.java
 #   .cache/kafka-state/<version>/      config, data, logs, tls, expected/, broker.json, pid
+#   .cache/kafka-state/<version>-node2/ the optional second broker (node2.sh): config, data, logs, pid
 
 KWP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 KWP_SCRIPTS="$KWP_ROOT/scripts/kafka"
@@ -175,12 +176,15 @@ lock_release_all() {
   KWP_LOCKS=""
 }
 
-# broker_pid: prints the pid if the pid file names a live JVM running this state dir.
-# Checking the command line guards against a recycled pid.
-broker_pid() {
+# broker_pid: prints node 1's pid if its JVM is alive (see jvm_pid).
+broker_pid() { jvm_pid "$KWP_PIDFILE" "$KWP_CONFIG_DIR"; }
+
+# jvm_pid <pidfile> <config_dir>: prints the pid if the pid file names a live JVM running the
+# server.properties of that config dir. Checking the command line guards against a recycled pid.
+jvm_pid() {
   local pid args
-  [ -f "$KWP_PIDFILE" ] || return 1
-  pid="$(cat "$KWP_PIDFILE" 2>/dev/null || true)"
+  [ -f "$1" ] || return 1
+  pid="$(cat "$1" 2>/dev/null || true)"
   case "$pid" in ''|*[!0-9]*) return 1 ;; esac
   kill -0 "$pid" 2>/dev/null || return 1
   if [ -r "/proc/$pid/cmdline" ]; then
@@ -188,7 +192,7 @@ broker_pid() {
   else
     args="$(ps -ww -p "$pid" -o args= 2>/dev/null || true)"
   fi
-  case "$args" in *"kafka.Kafka $KWP_CONFIG_DIR/server.properties"*) printf '%s' "$pid" ;; *) return 1 ;; esac
+  case "$args" in *"kafka.Kafka $2/server.properties"*) printf '%s' "$pid" ;; *) return 1 ;; esac
 }
 
 # tcp_open <port>: a TCP connection to 127.0.0.1:<port> succeeds.
@@ -212,15 +216,26 @@ kafka_ping() {
   case "$reply" in ????????00004b570000) return 0 ;; *) return 1 ;; esac
 }
 
-# set_log_opts <file> <level>: KWP_LOG_OPTS = system properties selecting the logging config
-# and the file this JVM logs to.
+# set_log_opts <file> <level> [config_dir logs_dir]: KWP_LOG_OPTS = system properties selecting
+# the logging config and the file this JVM logs to (default dirs: node 1's).
 set_log_opts() {
+  local config_dir="${3:-$KWP_CONFIG_DIR}" logs="${4:-$KWP_LOGS}"
   if [ "$KWP_MAJOR" -ge 4 ]; then
-    KWP_LOG_OPTS=("-Dlog4j2.configurationFile=$KWP_CONFIG_DIR/log4j2.properties")
+    KWP_LOG_OPTS=("-Dlog4j2.configurationFile=$config_dir/log4j2.properties")
   else
-    KWP_LOG_OPTS=("-Dlog4j.configuration=file:$KWP_CONFIG_DIR/log4j.properties")
+    KWP_LOG_OPTS=("-Dlog4j.configuration=file:$config_dir/log4j.properties")
   fi
-  KWP_LOG_OPTS+=("-Dkwp.log.file=$1" "-Dkwp.log.level=$2" "-Dkafka.logs.dir=$KWP_LOGS")
+  KWP_LOG_OPTS+=("-Dkwp.log.file=$1" "-Dkwp.log.level=$2" "-Dkafka.logs.dir=$logs")
+}
+
+# set_broker_jvm_opts <tmp_dir>: KWP_JVM_OPTS = heap, GC and memory ceilings of a broker JVM, the
+# same for node 1 (start.sh) and node 2 (node2.sh).
+set_broker_jvm_opts() {
+  local heap=()
+  read -r -a heap <<<"${KWP_KAFKA_HEAP_OPTS:--Xms128m -Xmx448m}"
+  KWP_JVM_OPTS=("${heap[@]}" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35
+    -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=96m -XX:MaxDirectMemorySize=128m
+    -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true "-Djava.io.tmpdir=$1")
 }
 
 # The seeder is compiled once per Kafka version (against that version's kafka-clients) and

@@ -115,6 +115,10 @@ write_config() {
     printf 'offsets.topic.replication.factor=1\noffsets.topic.num.partitions=1\n'
     printf 'transaction.state.log.replication.factor=1\ntransaction.state.log.min.isr=1\ntransaction.state.log.num.partitions=1\n'
     printf 'group.initial.rebalance.delay.ms=0\n'
+    # The controller would move a leader back to its preferred replica on its own within
+    # leader.imbalance.check.interval.seconds (300 s): with a second broker (node2.sh) that happens
+    # under some later test. Tests that want it elect explicitly (node2.sh elect).
+    printf 'auto.leader.rebalance.enable=false\n'
     # Seeded timestamps are in 2023: time-based retention would delete them at once.
     printf 'log.retention.ms=-1\nlog.retention.check.interval.ms=3600000\n'
     printf 'num.network.threads=2\nnum.io.threads=4\nbackground.threads=4\nnum.recovery.threads.per.data.dir=1\n'
@@ -225,16 +229,14 @@ format_storage() {
 }
 
 start_jvm() {
-  local heap=() detach=() pid
-  read -r -a heap <<<"${KWP_KAFKA_HEAP_OPTS:--Xms128m -Xmx448m}"
+  local detach=() pid
   # setsid + redirected stdio: the broker outlives the shell (and the Node test process) that
   # started it, and does not hold their pipes open.
   if command -v setsid >/dev/null 2>&1; then detach=(setsid); fi
   set_log_opts "$KWP_LOGS/server.log" INFO
+  set_broker_jvm_opts "$KWP_STATE/tmp"
   printf '\n==== %s starting Kafka %s\n' "$(date -u '+%Y-%m-%dT%H:%M:%SZ')" "$KWP_VERSION" >>"$KWP_LOGS/stdout.log"
-  "${detach[@]}" "$KWP_JAVA" "${heap[@]}" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
-    -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=96m -XX:MaxDirectMemorySize=128m \
-    -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true -Djava.io.tmpdir="$KWP_STATE/tmp" \
+  "${detach[@]}" "$KWP_JAVA" "${KWP_JVM_OPTS[@]}" \
     "${KWP_LOG_OPTS[@]}" -cp "$KWP_LIB/*" kafka.Kafka "$KWP_CONFIG_DIR/server.properties" \
     </dev/null >>"$KWP_LOGS/stdout.log" 2>&1 &
   pid=$!

@@ -6,16 +6,21 @@
 #   scripts/kafka/stop.sh 3.9 --clean  # stop and delete its state (data, logs, TLS, expected/)
 #
 # SIGTERM first (Kafka shuts down cleanly, so a restart recovers nothing), SIGKILL after
-# KWP_KAFKA_STOP_TIMEOUT seconds (default 30).
+# KWP_KAFKA_STOP_TIMEOUT seconds (default 30). A second broker (node2.sh) is stopped first: it
+# cannot shut down cleanly without node 1's controller. --clean deletes its state too.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=node2.sh
+. "$KWP_SCRIPTS/node2.sh"
 
 stop_line() {
   local clean="$1" pid waited=0 limit
   resolve_line "$2"
   set_paths
   lock_acquire "broker-$KWP_VERSION"
+  set_node2
+  node2_stop
   limit=$(( ${KWP_KAFKA_STOP_TIMEOUT:-30} * 5 ))
   if pid="$(broker_pid)"; then
     log "stopping Kafka $KWP_VERSION (pid $pid)"
@@ -39,6 +44,10 @@ stop_line() {
     rm -rf "$KWP_STATE"
     log "deleted $KWP_STATE"
   fi
+  if [ "$clean" = 1 ] && [ -d "$KWP_N2_STATE" ]; then
+    rm -rf "$KWP_N2_STATE"
+    log "deleted $KWP_N2_STATE"
+  fi
   lock_release_all
 }
 
@@ -47,7 +56,7 @@ main() {
   for a in "$@"; do
     case "$a" in
       --clean) clean=1 ;;
-      -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+      -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
       all) lines+=(3.9 4) ;;
       -*) die "unknown option $a" ;;
       *) lines+=("$a") ;;

@@ -211,8 +211,9 @@ export async function ensureBroker(line: BrokerLine, opts: EnsureBrokerOptions =
 }
 
 /**
- * Stops the broker line (SIGTERM, then SIGKILL after 30 s). Data is kept unless opts.clean,
- * which deletes the whole state directory (the next ensureBroker formats and seeds again).
+ * Stops the broker line (SIGTERM, then SIGKILL after 30 s), and its second broker first if one
+ * runs. Data is kept unless opts.clean, which deletes the whole state directory, node 2's too
+ * (the next ensureBroker formats and seeds again).
  */
 export async function stopBroker(line: BrokerLine, opts: { clean?: boolean } = {}): Promise<void> {
   const args: string[] = [line];
@@ -244,6 +245,97 @@ export async function ensureTruncatedTopic(line: BrokerLine): Promise<{ logStart
   const m = /^(\d+) (\d+)$/m.exec(stdout);
   if (m === null) throw new Error(`kafka harness: truncated.sh ${line} printed ${JSON.stringify(stdout)}`);
   return { logStartOffset: BigInt(m[1]!), highWatermark: BigInt(m[2]!) };
+}
+
+/** The second, broker-only node of a line (scripts/kafka/node2.sh): PLAINTEXT only. */
+export interface SecondBrokerInfo {
+  /** Always 2 (node 1 is the combined broker and controller). */
+  nodeId: number;
+  /** `127.0.0.1:<node 1's port base + 10>`, e.g. 127.0.0.1:49102 for line 4. */
+  bootstrap: string;
+  stateDir: string;
+  /** The broker's log4j output. */
+  logFile: string;
+}
+
+/** Where partition 0 of a topic is led, from the Java admin client's DescribeTopics. */
+export interface PartitionLeader {
+  /** Node id of the leader, or -1 when the partition has none. */
+  leader: number;
+  /** In-sync replica node ids, in the order the controller keeps them. */
+  isr: number[];
+}
+
+/** Default topic of ensureMovedTopic(): one partition on replicas [2, 1]. */
+export const MOVED_TOPIC = 'moved';
+/** Records in a topic made by ensureMovedTopic(): key `mv-<i>`, value `moved-<i>`, offset i. */
+export const MOVED_COUNT = 1000;
+
+/**
+ * Starts node 2 of the line (broker only, node.id=2) if it is not running, and waits until the
+ * controller lists it in DescribeCluster. Node 1 must be running (ensureBroker); the first start
+ * formats node 2's data with node 1's cluster id. About 5 s; ~50 ms when already running.
+ * @throws Error with node2.sh's stderr when node 1 is down or node 2 cannot start.
+ */
+export async function startSecondBroker(line: BrokerLine): Promise<SecondBrokerInfo> {
+  const { stdout } = await runScript('node2.sh', ['start', line], START_TIMEOUT_MS);
+  const kv = new Map<string, string>();
+  for (const l of stdout.split('\n')) {
+    const eq = l.indexOf('=');
+    if (eq > 0) kv.set(l.slice(0, eq), l.slice(eq + 1));
+  }
+  const get = (k: string): string => {
+    const v = kv.get(k);
+    if (v === undefined || v === '') throw new Error(`kafka harness: node2.sh start ${line} printed no ${k}: ${JSON.stringify(stdout)}`);
+    return v;
+  };
+  return { nodeId: Number(get('nodeId')), bootstrap: get('bootstrap'), stateDir: get('stateDir'), logFile: get('logFile') };
+}
+
+/**
+ * Stops node 2 only (SIGTERM: a controlled shutdown, so the controller moves its leaderships to
+ * node 1 before it exits; SIGKILL after 30 s). Node 1 keeps running; node 2's data is kept.
+ * No-op when node 2 is not running.
+ */
+export async function stopSecondBroker(line: BrokerLine): Promise<void> {
+  await runScript('node2.sh', ['stop', line], 120_000);
+}
+
+/**
+ * Makes sure `topic` exists with one partition on replicas [2, 1] (node 2 preferred leader,
+ * min.insync.replicas=1) holding MOVED_COUNT records in 10 batches; records are written only
+ * while its log is empty. Creating it needs node 2 running; later calls do not.
+ * @returns the current leader and the high watermark (MOVED_COUNT).
+ */
+export async function ensureMovedTopic(line: BrokerLine, topic = MOVED_TOPIC): Promise<{ leader: number; highWatermark: bigint }> {
+  const { stdout } = await runScript('node2.sh', ['moved', line, topic], 120_000);
+  const m = /^(-?\d+) (\d+)$/m.exec(stdout);
+  if (m === null) throw new Error(`kafka harness: node2.sh moved ${line} ${topic} printed ${JSON.stringify(stdout)}`);
+  return { leader: Number(m[1]), highWatermark: BigInt(m[2]!) };
+}
+
+/**
+ * Preferred leader election for partition 0 of `topic`: waits (up to 60 s) until the preferred
+ * replica is back in the ISR, elects it, and returns once it leads with every replica in sync.
+ * @returns the leader's node id (2 for a topic from ensureMovedTopic).
+ * @throws Error when that does not happen within 60 s (e.g. node 2 is stopped).
+ */
+export async function electPreferredLeader(line: BrokerLine, topic = MOVED_TOPIC): Promise<number> {
+  const { stdout } = await runScript('node2.sh', ['elect', line, topic], 120_000);
+  const m = /^(-?\d+)$/m.exec(stdout);
+  if (m === null) throw new Error(`kafka harness: node2.sh elect ${line} ${topic} printed ${JSON.stringify(stdout)}`);
+  return Number(m[1]);
+}
+
+/**
+ * Leader and ISR of partition 0 of `topic`, asked through node 1 (so it works while node 2 is
+ * down). Starts a JVM: about 1 s per call, too slow to poll tightly.
+ */
+export async function partitionLeader(line: BrokerLine, topic = MOVED_TOPIC): Promise<PartitionLeader> {
+  const { stdout } = await runScript('node2.sh', ['leader', line, topic], 120_000);
+  const m = /^(-?\d+) ?([\d,]*)$/m.exec(stdout);
+  if (m === null) throw new Error(`kafka harness: node2.sh leader ${line} ${topic} printed ${JSON.stringify(stdout)}`);
+  return { leader: Number(m[1]), isr: m[2] === undefined || m[2] === '' ? [] : m[2].split(',').map(Number) };
 }
 
 /** `host:port` of one listener, e.g. bootstrap(info, 'ssl'). */

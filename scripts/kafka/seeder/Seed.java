@@ -3,6 +3,10 @@
 //   java -cp <classes>:<kafka lib>/* Seed ready <bootstrap> <timeoutMs>
 //   java -cp <classes>:<kafka lib>/* Seed seed  <bootstrap> <expectedDir>
 //   java -cp <classes>:<kafka lib>/* Seed verify <bootstrap> <expectedDir>
+//   java -cp <classes>:<kafka lib>/* Seed truncated <bootstrap> <topic>
+//   java -cp <classes>:<kafka lib>/* Seed offsets-topic <bootstrap>
+//   java -cp <classes>:<kafka lib>/* Seed registered <bootstrap> <nodeId> <timeoutMs>
+//   java -cp <classes>:<kafka lib>/* Seed moved|elect|leader <bootstrap> <topic>
 //
 // "ready" waits until the broker answers DescribeCluster and every existing topic partition has a
 // leader (what a test needs right after a restart). "seed" (re)creates the fixed topics, writes
@@ -10,8 +14,9 @@
 // partition/offset order), <expectedDir>/big.json (a summary instead of 100 000 lines) and
 // <expectedDir>/topics.json. "verify" reads every seeded topic back with Kafka's own consumer
 // (read_uncommitted and read_committed) and checks it against those files. Topics that already exist are deleted first, so a seed interrupted
-// half-way can simply be run again. Compiled by scripts/kafka/start.sh against the kafka-clients
-// jar of the broker line it seeds; it uses only API present in both 3.9 and 4.x clients.
+// half-way can simply be run again. "truncated" makes the DeleteRecords topic; the last five modes
+// serve the second broker (scripts/kafka/node2.sh). Compiled by scripts/kafka/start.sh against the
+// kafka-clients jar of the broker line it seeds; it uses only API present in both 3.9 and 4.x clients.
 //
 // JSON record shape (64-bit numbers as decimal strings, bytes as base64, absent as null):
 //   {"partition":0,"offset":"0","timestamp":"1700000000000","key":"a2V5","value":null,
@@ -59,12 +64,16 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.ElectionType;
 import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.Node;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.ElectionNotNeededException;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -131,8 +140,20 @@ public final class Seed {
         code = truncated(args[1], args[2]);
       } else if (args.length == 3 && args[0].equals("verify")) {
         code = verify(args[1], Paths.get(args[2]));
+      } else if (args.length == 2 && args[0].equals("offsets-topic")) {
+        code = offsetsTopic(args[1]);
+      } else if (args.length == 4 && args[0].equals("registered")) {
+        code = registered(args[1], Integer.parseInt(args[2]), Long.parseLong(args[3]));
+      } else if (args.length == 3 && args[0].equals("moved")) {
+        code = moved(args[1], args[2]);
+      } else if (args.length == 3 && args[0].equals("elect")) {
+        code = elect(args[1], args[2]);
+      } else if (args.length == 3 && args[0].equals("leader")) {
+        code = leader(args[1], args[2]);
       } else {
-        System.err.println("usage: Seed ready <bootstrap> <timeoutMs> | Seed seed|verify <bootstrap> <expectedDir> | Seed truncated <bootstrap> <topic>");
+        System.err.println("usage: Seed ready <bootstrap> <timeoutMs> | Seed seed|verify <bootstrap> <expectedDir>"
+            + " | Seed truncated|moved|elect|leader <bootstrap> <topic> | Seed offsets-topic <bootstrap>"
+            + " | Seed registered <bootstrap> <nodeId> <timeoutMs>");
         code = 2;
       }
     } catch (Exception e) {
@@ -196,7 +217,8 @@ public final class Seed {
   static int truncated(String bootstrap, String topic) throws Exception {
     try (Admin admin = Admin.create(adminProps(bootstrap))) {
       if (!admin.listTopics().names().get().contains(topic)) {
-        recreateTopics(admin, Collections.singletonMap(topic, new NewTopic(topic, 1, (short) 1)));
+        // Pinned to node 1: with a second broker up, the controller could place it there instead.
+        recreateTopics(admin, Collections.singletonMap(topic, new NewTopic(topic, onReplicas(NODE_1))));
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(base(bootstrap))) {
           for (int i = 0; i < 10; i++) producer.send(new ProducerRecord<>(topic, 0, utf8("t-" + i), utf8("trunc-" + i)));
           producer.flush();
@@ -209,6 +231,159 @@ public final class Seed {
       System.out.println(start + " " + end);
     }
     return 0;
+  }
+
+  // ---------------------------------------------------------------- second broker (node2.sh)
+
+  /** Node ids: node 1 is start.sh's combined broker+controller, node 2 the broker-only node2.sh. */
+  static final int NODE_1 = 1;
+  static final int NODE_2 = 2;
+  static final int MOVED_RECORDS = 1000;
+  /** Long enough for a restarted follower to catch up and rejoin the ISR on a loaded machine. */
+  static final long ELECT_TIMEOUT_MS = 60_000;
+
+  /** Replica assignment for a one-partition topic, preferred leader first. */
+  static Map<Integer, List<Integer>> onReplicas(Integer... nodes) {
+    return Collections.singletonMap(0, java.util.Arrays.asList(nodes));
+  }
+
+  /**
+   * Creates __consumer_offsets through FindCoordinator (what a consumer group's first request
+   * does). Run before node 2 joins: the controller places a new topic's replicas on any live
+   * broker, and offsets left on node 2 would break every consumer group while it is down.
+   */
+  static int offsetsTopic(String bootstrap) throws Exception {
+    try (Admin admin = Admin.create(adminProps(bootstrap))) {
+      admin.listConsumerGroupOffsets("kwp-seeder-probe").partitionsToOffsetAndMetadata().get();
+    }
+    return 0;
+  }
+
+  /**
+   * Waits until DescribeCluster lists nodeId: the broker registered with the controller, caught
+   * up with the metadata log and was unfenced, so replicas can be placed on it.
+   */
+  static int registered(String bootstrap, int nodeId, long timeoutMs) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    String last = "no attempt";
+    try (Admin admin = Admin.create(adminProps(bootstrap))) {
+      while (System.currentTimeMillis() < deadline) {
+        try {
+          Collection<Node> nodes = admin.describeCluster().nodes().get(3, TimeUnit.SECONDS);
+          for (Node n : nodes) {
+            if (n.id() == nodeId) {
+              System.out.println("registered: node " + nodeId + ", " + nodes.size() + " broker(s)");
+              return 0;
+            }
+          }
+          last = "brokers " + nodes;
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+          last = String.valueOf(e.getCause() != null ? e.getCause() : e);
+        }
+        Thread.sleep(200);
+      }
+    }
+    System.err.println("seeder: node " + nodeId + " not registered after " + timeoutMs + " ms: " + last);
+    return 1;
+  }
+
+  /**
+   * One partition on replicas [2, 1] (node 2 preferred leader, min.insync.replicas=1) holding
+   * 1000 records key "mv-<i>", value "moved-<i>" in 10 batches of 100. Records are written only
+   * while the log is empty (new topic, or a run that died before producing), so reruns leave it
+   * alone whoever leads. Prints "<leader> <highWatermark>".
+   */
+  static int moved(String bootstrap, String topic) throws Exception {
+    TopicPartition tp = new TopicPartition(topic, 0);
+    try (Admin admin = Admin.create(adminProps(bootstrap))) {
+      if (!admin.listTopics().names().get().contains(topic)) {
+        recreateTopics(admin, Collections.singletonMap(topic, new NewTopic(topic, onReplicas(NODE_2, NODE_1))
+            .configs(Collections.singletonMap("min.insync.replicas", "1"))));
+      }
+      if (endOffset(admin, tp) == 0) {
+        List<Rec> recs = new ArrayList<>();
+        for (int i = 0; i < MOVED_RECORDS; i++) recs.add(new Rec(0, utf8("mv-" + i), utf8("moved-" + i), hs(), null));
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(base(bootstrap))) {
+          List<Future<RecordMetadata>> futures = new ArrayList<>();
+          for (int i = 0; i < recs.size(); i++) {
+            futures.add(producer.send(toRecord(topic, recs.get(i))));
+            if ((i + 1) % 100 == 0) producer.flush();
+          }
+          for (int i = 0; i < recs.size(); i++) fill(recs.get(i), futures.get(i).get());
+        }
+      }
+      System.out.println(leaderId(partition(admin, tp)) + " " + endOffset(admin, tp));
+    }
+    return 0;
+  }
+
+  /**
+   * Preferred leader election for partition 0 (KIP-460). The preferred replica must be in the ISR
+   * first, so a just-restarted node 2 is waited for; election errors are retried until the
+   * leader is the first replica and every replica is in the ISR. Prints the leader.
+   */
+  static int elect(String bootstrap, String topic) throws Exception {
+    TopicPartition tp = new TopicPartition(topic, 0);
+    long deadline = System.currentTimeMillis() + ELECT_TIMEOUT_MS;
+    String last = "no attempt";
+    try (Admin admin = Admin.create(adminProps(bootstrap))) {
+      while (System.currentTimeMillis() < deadline) {
+        try {
+          TopicPartitionInfo p = partition(admin, tp);
+          int preferred = p.replicas().get(0).id();
+          boolean allInSync = p.isr().containsAll(p.replicas());
+          int leader = leaderId(p);
+          if (leader == preferred && allInSync) {
+            System.out.println(leader);
+            return 0;
+          }
+          if (!allInSync) {
+            last = "ISR " + ids(p.isr()) + " lacks some of " + ids(p.replicas());
+          } else {
+            java.util.Optional<Throwable> err = admin.electLeaders(ElectionType.PREFERRED, Collections.singleton(tp))
+                .partitions().get().get(tp);
+            // ElectionNotNeeded: the preferred replica already leads; the next describe shows it.
+            if (err != null && err.isPresent() && !(err.get() instanceof ElectionNotNeededException)) last = err.get().toString();
+            else last = "elected; waiting for metadata";
+          }
+        } catch (ExecutionException e) {
+          if (e.getCause() instanceof UnknownTopicOrPartitionException) throw e;
+          // A broker leaving or joining can fail one request; the deadline bounds the retries.
+          last = String.valueOf(e.getCause());
+        }
+        Thread.sleep(200);
+      }
+    }
+    System.err.println("seeder: " + tp + " has no preferred leader after " + ELECT_TIMEOUT_MS + " ms: " + last);
+    return 1;
+  }
+
+  /** Prints "<leader> <isr>" for partition 0: leader -1 when there is none, ISR comma-separated. */
+  static int leader(String bootstrap, String topic) throws Exception {
+    try (Admin admin = Admin.create(adminProps(bootstrap))) {
+      TopicPartitionInfo p = partition(admin, new TopicPartition(topic, 0));
+      System.out.println(leaderId(p) + " " + ids(p.isr()));
+    }
+    return 0;
+  }
+
+  static TopicPartitionInfo partition(Admin admin, TopicPartition tp) throws Exception {
+    TopicDescription d = admin.describeTopics(Collections.singleton(tp.topic())).allTopicNames().get().get(tp.topic());
+    return d.partitions().get(tp.partition());
+  }
+
+  static int leaderId(TopicPartitionInfo p) {
+    return p.leader() == null || p.leader().isEmpty() ? -1 : p.leader().id();
+  }
+
+  static long endOffset(Admin admin, TopicPartition tp) throws Exception {
+    return admin.listOffsets(Collections.singletonMap(tp, OffsetSpec.latest())).all().get().get(tp).offset();
+  }
+
+  static String ids(List<Node> nodes) {
+    StringBuilder sb = new StringBuilder();
+    for (Node n : nodes) sb.append(sb.length() == 0 ? "" : ",").append(n.id());
+    return sb.toString();
   }
 
   // ---------------------------------------------------------------- seed

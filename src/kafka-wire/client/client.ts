@@ -71,6 +71,8 @@ const ISOLATION = { read_uncommitted: 0, read_committed: 1 } as const;
  */
 export class KafkaClient {
   readonly options: Readonly<ClientOptions>;
+  /** Counters for metrics and tests: retried attempts and Metadata requests sent. */
+  readonly stats = { retries: 0, metadataRequests: 0 };
   private readonly metadata = new MetadataCache();
   private readonly connections = new Map<string, Promise<Connection>>();
   private readonly refreshing = new Map<string, Promise<TopicInfo>>();
@@ -185,6 +187,7 @@ export class KafkaClient {
         if (!isRetriable(e)) throw e;
         if (attempt > retries) throw new RetriesExhaustedError(`${operation} ${topic}`, attempt, e as Error);
         this.metadata.invalidate(topic);
+        this.stats.retries++;
         await this.sleep(Math.min(cap, base * 2 ** (attempt - 1)));
       }
     }
@@ -212,6 +215,7 @@ export class KafkaClient {
     const wasKnown = this.metadata.topics.get(topic)?.errorCode === 0;
     const conn = await this.anyConnection();
     const version = conn.version(MetadataApi);
+    this.stats.metadataRequests++;
     const res = await conn.request(MetadataApi, {
       topics: [{ name: topic, topicId: ZERO_UUID }],
       allowAutoTopicCreation: false,
