@@ -1,4 +1,6 @@
 import { crc32c } from '../primitives/crc.js';
+import { varintAt, varintEnd, varlongAt, zigzag } from '../primitives/varint.js';
+import { ViewMaker } from '../primitives/view.js';
 import { decompress } from './codecs/index.js';
 import { CorruptRecordsError, CrcMismatchError } from './errors.js';
 import { KafkaRecord } from './record.js';
@@ -43,6 +45,8 @@ export class RecordBatch {
   readonly baseSequence: number;
   readonly recordsCount: number;
   readonly records: KafkaRecord[] = [];
+  /** @internal Key, value and header value views of this batch's records. */
+  readonly views = new ViewMaker();
 
   constructor(
     baseOffset: bigint, batchLength: number, partitionLeaderEpoch: number, magic: number, crc: number,
@@ -83,64 +87,6 @@ export class RecordBatch {
   }
 }
 
-// The record loop's cursor lives at module level so the varint readers can advance it without
-// returning pairs or allocating.
-let pos = 0;
-
-function varint(buf: Buffer): number {
-  let b = buf[pos++]!;
-  if (b < 0x80) return (b >>> 1) ^ -(b & 1);
-  let u = b & 0x7f;
-  b = buf[pos++]!;
-  u |= (b & 0x7f) << 7;
-  if (b < 0x80) return (u >>> 1) ^ -(u & 1);
-  b = buf[pos++]!;
-  u |= (b & 0x7f) << 14;
-  if (b < 0x80) return (u >>> 1) ^ -(u & 1);
-  b = buf[pos++]!;
-  u |= (b & 0x7f) << 21;
-  if (b < 0x80) return (u >>> 1) ^ -(u & 1);
-  b = buf[pos++]!;
-  u |= (b & 0x0f) << 28;
-  // A fifth byte with more than 4 payload bits or a continuation bit is not a 32-bit varint.
-  if (b > 0x0f || b === undefined) return NaN;
-  return (u >>> 1) ^ -(u & 1);
-}
-
-/** Zigzag varlong as a number when it is a safe integer, else as an exact bigint. */
-function varlong(buf: Buffer): number | bigint {
-  const b = buf[pos]!;
-  if (b < 0x80) {
-    pos++;
-    return (b >>> 1) ^ -(b & 1);
-  }
-  const start = pos;
-  let u = 0;
-  let scale = 1;
-  for (let i = 0; i < 10; i++) {
-    const c = buf[pos++];
-    if (c === undefined) return NaN;
-    u += (c & 0x7f) * scale;
-    scale *= 128;
-    if (c < 0x80) {
-      if (u <= Number.MAX_SAFE_INTEGER) return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
-      return bigVarlong(buf, start);
-    }
-  }
-  return NaN;
-}
-
-function bigVarlong(buf: Buffer, start: number): bigint {
-  let u = 0n;
-  let shift = 0n;
-  for (let p = start; p < pos; p++) {
-    u |= BigInt(buf[p]! & 0x7f) << shift;
-    shift += 7n;
-  }
-  u = BigInt.asUintN(64, u);
-  return (u >> 1n) ^ -(u & 1n);
-}
-
 /**
  * Decodes the v2 batch at buf[start, start + 12 + batchLength). The caller has checked that the
  * whole batch is present. Records are appended to `batch.records`.
@@ -179,35 +125,65 @@ function decodeRecordsV2(batch: RecordBatch, buf: Buffer, from: number, end: num
     throw new CorruptRecordsError(`${count} records cannot fit in ${end - from} bytes`, batchStart, batch.baseOffset);
   }
   const out = batch.records;
-  pos = from;
+  // The six varints of a record are read inline with a local cursor: one- and two-byte encodings
+  // (lengths below 8 KiB, deltas within ±8191), most fields of most records, never leave the loop.
+  // Calling varintAt/varintEnd for every field, or advancing a module-level cursor, measured 5-8 %
+  // slower per record on the decode benchmark; longer encodings still take those functions.
+  let p = from;
+  let b = 0;
+  let c = 0;
   for (let i = 0; i < count; i++) {
-    const length = varint(buf);
-    const recordStart = pos;
+    let length: number;
+    b = buf[p]!;
+    if (b < 0x80) { length = zigzag(b); p += 1; }
+    else if ((c = buf[p + 1]!) < 0x80) { length = zigzag((b & 0x7f) | (c << 7)); p += 2; }
+    else { length = varintAt(buf, p); p = varintEnd(buf, p); }
+    const recordStart = p;
     const recordEnd = recordStart + length;
     if (!(length >= MIN_RECORD_SIZE - 1) || recordEnd > end) {
       throw new CorruptRecordsError(`record ${i} has bad length ${length}`, recordStart, batch.baseOffset);
     }
-    pos++; // record attributes: unused
-    const timestampDelta = varlong(buf);
-    const offsetDelta = varint(buf);
-    const keyLength = varint(buf);
-    const keyStart = pos;
-    if (keyLength > 0) pos += keyLength;
-    const valueLength = varint(buf);
-    const valueStart = pos;
-    if (valueLength > 0) pos += valueLength;
-    const headersCount = varint(buf);
+    p++; // record attributes: unused
+    let timestampDelta: number | bigint;
+    b = buf[p]!;
+    if (b < 0x80) { timestampDelta = zigzag(b); p += 1; }
+    else if ((c = buf[p + 1]!) < 0x80) { timestampDelta = zigzag((b & 0x7f) | (c << 7)); p += 2; }
+    else { timestampDelta = varlongAt(buf, p); p = varintEnd(buf, p); }
+    let offsetDelta: number;
+    b = buf[p]!;
+    if (b < 0x80) { offsetDelta = zigzag(b); p += 1; }
+    else if ((c = buf[p + 1]!) < 0x80) { offsetDelta = zigzag((b & 0x7f) | (c << 7)); p += 2; }
+    else { offsetDelta = varintAt(buf, p); p = varintEnd(buf, p); }
+    let keyLength: number;
+    b = buf[p]!;
+    if (b < 0x80) { keyLength = zigzag(b); p += 1; }
+    else if ((c = buf[p + 1]!) < 0x80) { keyLength = zigzag((b & 0x7f) | (c << 7)); p += 2; }
+    else { keyLength = varintAt(buf, p); p = varintEnd(buf, p); }
+    const keyStart = p;
+    if (keyLength > 0) p += keyLength;
+    let valueLength: number;
+    b = buf[p]!;
+    if (b < 0x80) { valueLength = zigzag(b); p += 1; }
+    else if ((c = buf[p + 1]!) < 0x80) { valueLength = zigzag((b & 0x7f) | (c << 7)); p += 2; }
+    else { valueLength = varintAt(buf, p); p = varintEnd(buf, p); }
+    const valueStart = p;
+    if (valueLength > 0) p += valueLength;
+    let headersCount: number;
+    b = buf[p]!;
+    if (b < 0x80) { headersCount = zigzag(b); p += 1; }
+    else if ((c = buf[p + 1]!) < 0x80) { headersCount = zigzag((b & 0x7f) | (c << 7)); p += 2; }
+    else { headersCount = varintAt(buf, p); p = varintEnd(buf, p); }
     // One comparison chain catches NaN (bad varints), lengths below -1, and fields past the record.
     // Headers are parsed lazily, but a count that cannot fit (each header takes at least 2 bytes) or
     // bytes left over after a header-less record are caught here, as the Java reader does.
-    if (!(pos <= recordEnd && keyLength >= -1 && valueLength >= -1 && offsetDelta === offsetDelta &&
-      timestampDelta === timestampDelta && (headersCount === 0 ? pos === recordEnd : headersCount > 0 && headersCount * 2 <= recordEnd - pos))) {
+    if (!(p <= recordEnd && keyLength >= -1 && valueLength >= -1 && offsetDelta === offsetDelta &&
+      timestampDelta === timestampDelta && (headersCount === 0 ? p === recordEnd : headersCount > 0 && headersCount * 2 <= recordEnd - p))) {
       throw new CorruptRecordsError(`record ${i} is malformed`, recordStart, batch.baseOffset);
     }
-    out.push(new KafkaRecord(batch, buf, offsetDelta, timestampDelta, keyStart, keyLength, valueStart, valueLength, pos, headersCount, recordEnd));
-    pos = recordEnd;
+    out.push(new KafkaRecord(batch, buf, offsetDelta, timestampDelta, keyStart, keyLength, valueStart, valueLength, p, headersCount, recordEnd));
+    p = recordEnd;
   }
-  if (pos !== end) {
-    throw new CorruptRecordsError(`${end - pos} bytes left after ${count} records`, batchStart, batch.baseOffset);
+  if (p !== end) {
+    throw new CorruptRecordsError(`${end - p} bytes left after ${count} records`, batchStart, batch.baseOffset);
   }
 }

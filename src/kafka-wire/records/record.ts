@@ -1,4 +1,6 @@
+import { varintAt, varintEnd } from '../primitives/varint.js';
 import { CorruptRecordsError } from './errors.js';
+import { headerKey } from './header-keys.js';
 import type { RecordBatch } from './batch.js';
 
 export interface RecordHeader {
@@ -19,7 +21,7 @@ export class KafkaRecord {
   readonly batch: RecordBatch;
   readonly buf: Buffer;
   readonly offsetDelta: number;
-  /** Kept as a number when it is a safe integer (always, in practice); bigint otherwise. */
+  /** A number when that is exact (always, in practice: v2 deltas within ±2^52); an exact bigint otherwise. */
   readonly timestampDelta: number | bigint;
   readonly keyStart: number;
   /** -1 for a null key. */
@@ -52,6 +54,9 @@ export class KafkaRecord {
     this.parsedHeaders = headersCount === 0 ? NO_HEADERS : undefined;
   }
 
+  // `bigint + BigInt(smallInteger)` is one 64-bit add in optimized code. Summing as doubles and
+  // converting once looks cheaper but is not: BigInt() of a non-Smi number goes through the runtime
+  // (~25 ns against ~10 ns on Node 20).
   get offset(): bigint {
     return this.batch.baseOffset + BigInt(this.offsetDelta);
   }
@@ -65,11 +70,11 @@ export class KafkaRecord {
   }
 
   get key(): Buffer | null {
-    return this.keyLength < 0 ? null : this.buf.subarray(this.keyStart, this.keyStart + this.keyLength);
+    return this.keyLength < 0 ? null : this.batch.views.view(this.buf, this.keyStart, this.keyLength);
   }
 
   get value(): Buffer | null {
-    return this.valueLength < 0 ? null : this.buf.subarray(this.valueStart, this.valueStart + this.valueLength);
+    return this.valueLength < 0 ? null : this.batch.views.view(this.buf, this.valueStart, this.valueLength);
   }
 
   /** Parsed on first access. Throws CorruptRecordsError if the header bytes are malformed. */
@@ -91,32 +96,24 @@ export class KafkaRecord {
 function parseHeaders(r: KafkaRecord): RecordHeader[] {
   const buf = r.buf;
   const end = r.end;
-  const out = new Array<RecordHeader>(r.headersCount);
-  const cursor = { pos: r.headersStart };
-  for (let i = 0; i < r.headersCount; i++) {
-    const keyLen = readVarint(buf, cursor, end, r);
-    if (keyLen < 0 || cursor.pos + keyLen > end) throw corrupt(r, `bad header key length ${keyLen}`);
-    const key = buf.toString('utf8', cursor.pos, cursor.pos + keyLen);
-    cursor.pos += keyLen;
-    const valueLen = readVarint(buf, cursor, end, r);
-    if (valueLen < -1 || cursor.pos + valueLen > end) throw corrupt(r, `bad header value length ${valueLen}`);
-    const value = valueLen < 0 ? null : buf.subarray(cursor.pos, cursor.pos + valueLen);
-    if (valueLen > 0) cursor.pos += valueLen;
+  const count = r.headersCount;
+  const out = new Array<RecordHeader>(count);
+  let p = r.headersStart;
+  for (let i = 0; i < count; i++) {
+    const keyLen = varintAt(buf, p);
+    p = varintEnd(buf, p);
+    if (!(keyLen >= 0) || p + keyLen > end) throw corrupt(r, `bad header key length ${keyLen}`);
+    const key = headerKey(buf, p, keyLen);
+    p += keyLen;
+    const valueLen = varintAt(buf, p);
+    p = varintEnd(buf, p);
+    if (!(valueLen >= -1) || p > end || p + valueLen > end) throw corrupt(r, `bad header value length ${valueLen}`);
+    const value = valueLen < 0 ? null : r.batch.views.view(buf, p, valueLen);
+    if (valueLen > 0) p += valueLen;
     out[i] = { key, value };
   }
-  if (cursor.pos !== end) throw corrupt(r, `record has ${end - cursor.pos} bytes after its headers`);
+  if (p !== end) throw corrupt(r, `record has ${end - p} bytes after its headers`);
   return out;
-}
-
-function readVarint(buf: Buffer, cursor: { pos: number }, end: number, r: KafkaRecord): number {
-  let u = 0;
-  for (let shift = 0; shift < 35; shift += 7) {
-    if (cursor.pos >= end) throw corrupt(r, 'header runs past the record');
-    const b = buf[cursor.pos++]!;
-    u |= (b & 0x7f) << shift;
-    if (b < 0x80) return (u >>> 1) ^ -(u & 1);
-  }
-  throw corrupt(r, 'header varint longer than 5 bytes');
 }
 
 function corrupt(r: KafkaRecord, message: string): CorruptRecordsError {
