@@ -127,7 +127,7 @@ function decodeRecordsV2(batch: RecordBatch, buf: Buffer, from: number, end: num
   const out = batch.records;
   // The six varints of a record are read inline with a local cursor: one- and two-byte encodings
   // (lengths below 8 KiB, deltas within ±8191), most fields of most records, never leave the loop.
-  // Calling varintAt/varintEnd for every field, or advancing a module-level cursor, measured 5-8 %
+  // Calling varintAt/varintEnd for every field, or advancing a module-level cursor, measured 5-7 %
   // slower per record on the decode benchmark; longer encodings still take those functions.
   let p = from;
   let b = 0;
