@@ -130,7 +130,13 @@ export class Connection {
   }
 
   request<Q extends Fields, S extends Fields>(api: ApiSpec<Q, S>, body: Input<Q>, opts?: RequestOptions): Promise<DecodedResponse<S>> {
-    return this.send(api, body, opts?.version ?? this.version(api as unknown as ApiSpec), opts?.timeoutMs ?? this.requestTimeoutMs, false);
+    let version: number;
+    try {
+      version = opts?.version ?? this.version(api as unknown as ApiSpec);
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+    return this.send(api, body, version, opts?.timeoutMs ?? this.requestTimeoutMs, false);
   }
 
   /** Registers a callback for when the connection fails or is closed. */
