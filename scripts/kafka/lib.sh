@@ -196,6 +196,24 @@ jvm_pid() {
 }
 
 # tcp_open <port>: a TCP connection to 127.0.0.1:<port> succeeds.
+# wait_exit <pid> <what>: after a signal was sent, waits up to KWP_KAFKA_STOP_TIMEOUT seconds
+# (default 30) for the process to end, then SIGKILLs it. Logs how long it took.
+wait_exit() {
+  local pid="$1" what="$2" waited=0 limit
+  limit=$(( ${KWP_KAFKA_STOP_TIMEOUT:-30} * 5 ))
+  while kill -0 "$pid" 2>/dev/null; do
+    if [ "$waited" -ge "$limit" ]; then
+      log "$what did not stop within ${KWP_KAFKA_STOP_TIMEOUT:-30} s; killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+      sleep 0.5
+      break
+    fi
+    sleep 0.2
+    waited=$((waited + 1))
+  done
+  log "$what stopped after $(( waited / 5 )).$(( waited % 5 * 2 )) s"
+}
+
 tcp_open() {
   # shellcheck disable=SC2016  # $0/$1 expand in the inner bash
   timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$KWP_HOST" "$1" 2>/dev/null

@@ -172,8 +172,7 @@ node2_start() {
 # shutdown (its partitions get new leaders first), which waits for the controller for up to
 # 5 minutes: with node 1 gone nobody answers, so node 2 is killed at once instead.
 node2_stop() {
-  local pid waited=0 limit
-  limit=$(( ${KWP_KAFKA_STOP_TIMEOUT:-30} * 5 ))
+  local pid
   if ! pid="$(node2_pid)"; then
     rm -f "$KWP_N2_PIDFILE"
     return 0
@@ -185,17 +184,7 @@ node2_stop() {
     log "stopping Kafka $KWP_VERSION node 2 (pid $pid)"
     kill -TERM "$pid" 2>/dev/null || true
   fi
-  while kill -0 "$pid" 2>/dev/null; do
-    if [ "$waited" -ge "$limit" ]; then
-      log "node 2 did not stop within ${KWP_KAFKA_STOP_TIMEOUT:-30} s; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-      sleep 0.5
-      break
-    fi
-    sleep 0.2
-    waited=$((waited + 1))
-  done
-  log "Kafka $KWP_VERSION node 2 stopped after $(( waited / 5 )).$(( waited % 5 * 2 )) s"
+  wait_exit "$pid" "Kafka $KWP_VERSION node 2"
   rm -f "$KWP_N2_PIDFILE"
 }
 

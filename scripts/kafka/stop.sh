@@ -15,27 +15,16 @@ set -euo pipefail
 . "$KWP_SCRIPTS/node2.sh"
 
 stop_line() {
-  local clean="$1" pid waited=0 limit
+  local clean="$1" pid
   resolve_line "$2"
   set_paths
   lock_acquire "broker-$KWP_VERSION"
   set_node2
   node2_stop
-  limit=$(( ${KWP_KAFKA_STOP_TIMEOUT:-30} * 5 ))
   if pid="$(broker_pid)"; then
     log "stopping Kafka $KWP_VERSION (pid $pid)"
     kill -TERM "$pid" 2>/dev/null || true
-    while kill -0 "$pid" 2>/dev/null; do
-      if [ "$waited" -ge "$limit" ]; then
-        log "Kafka $KWP_VERSION did not stop within ${KWP_KAFKA_STOP_TIMEOUT:-30} s; killing it"
-        kill -KILL "$pid" 2>/dev/null || true
-        sleep 0.5
-        break
-      fi
-      sleep 0.2
-      waited=$((waited + 1))
-    done
-    log "Kafka $KWP_VERSION stopped after $(( waited / 5 )).$(( waited % 5 * 2 )) s"
+    wait_exit "$pid" "Kafka $KWP_VERSION"
   else
     log "Kafka $KWP_VERSION is not running"
   fi

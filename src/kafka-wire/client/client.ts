@@ -1,25 +1,18 @@
-import type { LookupFunction } from 'node:net';
 import { KafkaWireError } from '../errors.js';
 import { throwIfError } from '../protocol/frame.js';
 import { FetchApi, ListOffsetsApi, MetadataApi } from '../protocol/versions.js';
 import { readRecords, type KafkaRecord } from '../records/index.js';
-import { Connection, type SaslOptions, type TlsOptions } from '../transport/index.js';
+import { Connection, type ConnectionOptions } from '../transport/index.js';
 import { ClientClosedError, NoBrokerError, RetriesExhaustedError, UnknownPartitionError, UnknownTopicError } from './errors.js';
 import { MetadataCache, ZERO_UUID, type BrokerAddress, type TopicInfo } from './metadata.js';
 import { isRetriable } from './retriable.js';
 
 export type Isolation = 'read_uncommitted' | 'read_committed';
 
-export interface ClientOptions {
+/** Connection settings (TLS, SASL, timeouts, frame limit, client id, lookup) apply to every broker. */
+export interface ClientOptions extends Omit<ConnectionOptions, 'host' | 'port'> {
   /** Bootstrap brokers as "host:port", tried in turn. */
   brokers: readonly string[];
-  tls?: TlsOptions | undefined;
-  sasl?: SaslOptions | undefined;
-  clientId?: string;
-  connectTimeoutMs?: number;
-  requestTimeoutMs?: number;
-  maxFrameBytes?: number;
-  lookup?: LookupFunction | undefined;
   /** Retries of an operation after a retriable failure (default 5). */
   retries?: number;
   /** First backoff between retries; doubles up to retryBackoffMaxMs (defaults 100 ms and 1 s). */
@@ -73,6 +66,7 @@ export class KafkaClient {
   readonly options: Readonly<ClientOptions>;
   /** Counters for metrics and tests: retried attempts and Metadata requests sent. */
   readonly stats = { retries: 0, metadataRequests: 0 };
+  private readonly connectionOptions: Omit<ConnectionOptions, 'host' | 'port'>;
   private readonly metadata = new MetadataCache();
   private readonly connections = new Map<string, Promise<Connection>>();
   private readonly refreshing = new Map<string, Promise<TopicInfo>>();
@@ -83,13 +77,15 @@ export class KafkaClient {
     if (options.brokers.length === 0) throw new KafkaWireError('KWIRE_ERR_CONFIG', 'at least one bootstrap broker is needed');
     for (const b of options.brokers) parseAddress(b);
     this.options = options;
+    const { brokers: _b, retries: _r, retryBackoffMs: _rb, retryBackoffMaxMs: _rm, metadataMaxAgeMs: _ma, ...connection } = options;
+    this.connectionOptions = connection;
   }
 
   /** The offset for a timestamp: LATEST (-1, the next offset to be written), EARLIEST (-2) or milliseconds since the epoch. */
   listOffsets(topic: string, partition: number, timestamp: bigint | number, opts?: ListOffsetsOptions): Promise<ListOffsetsResult> {
     const ts = BigInt(timestamp);
     return this.retrying('ListOffsets', topic, async () => {
-      const conn = await this.leaderConnection(topic, partition);
+      const { conn } = await this.leader(topic, partition);
       const version = conn.version(ListOffsetsApi);
       const res = await conn.request(ListOffsetsApi, {
         replicaId: -1,
@@ -110,8 +106,7 @@ export class KafkaClient {
     const maxBytes = opts?.maxBytes ?? 1024 * 1024;
     const isolation = opts?.isolation ?? 'read_uncommitted';
     return this.retrying('Fetch', topic, async () => {
-      const info = await this.topicInfo(topic);
-      const conn = await this.leaderConnection(topic, partition);
+      const { conn, info } = await this.leader(topic, partition);
       let version = conn.version(FetchApi);
       // v13+ names topics by id; a broker that gave no id in Metadata gets the name-based form.
       if (version >= 13 && info.topicId === ZERO_UUID) version = 12;
@@ -234,7 +229,7 @@ export class KafkaClient {
     return t;
   }
 
-  private async leaderConnection(topic: string, partition: number): Promise<Connection> {
+  private async leader(topic: string, partition: number): Promise<{ conn: Connection; info: TopicInfo }> {
     let t = await this.topicInfo(topic);
     let p = t.partitions.get(partition);
     // Partitions may have been added since the cache was filled: look once more before saying no.
@@ -246,7 +241,7 @@ export class KafkaClient {
     if (p === undefined) throw new UnknownPartitionError(topic, partition, t.partitions.size);
     const broker = p.leader >= 0 ? this.metadata.brokers.get(p.leader) : undefined;
     if (broker === undefined) throwIfError('Metadata', -1, 5, `${topic}-${partition}`, `leader ${p.leader}`);
-    return this.connect(broker!);
+    return { conn: await this.connect(broker!), info: t };
   }
 
   /** Any open connection, else the bootstrap brokers and then the known brokers, in turn. */
@@ -270,17 +265,10 @@ export class KafkaClient {
     const key = `${b.host}:${b.port}`;
     const existing = this.connections.get(key);
     if (existing !== undefined) return existing;
-    const o = this.options;
     const p: Promise<Connection> = Connection.connect({
+      ...this.connectionOptions,
       host: b.host,
       port: b.port,
-      tls: o.tls,
-      sasl: o.sasl,
-      lookup: o.lookup,
-      ...(o.clientId !== undefined ? { clientId: o.clientId } : {}),
-      ...(o.connectTimeoutMs !== undefined ? { connectTimeoutMs: o.connectTimeoutMs } : {}),
-      ...(o.requestTimeoutMs !== undefined ? { requestTimeoutMs: o.requestTimeoutMs } : {}),
-      ...(o.maxFrameBytes !== undefined ? { maxFrameBytes: o.maxFrameBytes } : {}),
     }).then((c) => {
       if (this.closed) {
         c.close();
