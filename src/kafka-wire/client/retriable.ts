@@ -15,7 +15,9 @@ const RETRIABLE_CONNECTION = new Set<string>([
  */
 export function isRetriable(e: unknown): boolean {
   if (e instanceof ConnectionError) return RETRIABLE_CONNECTION.has(e.code);
-  if (e instanceof NoBrokerError) return true;
+  // No broker reachable is worth another try unless every broker refused us for good (a wrong
+  // password, an untrusted certificate): retrying those only delays the error.
+  if (e instanceof NoBrokerError) return e.causes.some(isRetriable);
   if (e instanceof UnknownTopicError) return e.retriable;
   if (e instanceof KafkaProtocolError) return e.retriable;
   return false;

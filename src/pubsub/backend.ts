@@ -1,0 +1,21 @@
+import type { KafkaRecord } from '../kafka-wire/index.js';
+
+/** What a fetch hands to the session: records to encode plus the partition's bounds. */
+export interface FetchBatch {
+  records: readonly KafkaRecord[];
+  highWatermark: bigint;
+  logStartOffset: bigint;
+}
+
+/**
+ * The message system behind a session. Kafka is the one we ship (KafkaBackend); the session only
+ * needs these three operations, so another system can be plugged in without touching it.
+ */
+export interface PubSubBackend {
+  /** -2 earliest, -1 the next offset to be written, else the first offset at or after a millisecond timestamp (-1 if none). */
+  listOffset(topic: string, partition: number, timestamp: bigint): Promise<bigint>;
+  /** Records at or after `offset`. */
+  fetch(topic: string, partition: number, offset: bigint): Promise<FetchBatch>;
+  /** The `err: ...` text of an APISIX error reply for a failure of the two calls above. */
+  describeError(err: unknown): string;
+}

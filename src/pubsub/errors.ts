@@ -1,0 +1,47 @@
+/**
+ * Errors of the pubsub layer (`PUBSUB_ERR_*`, listed in docs/errors.md). Most failures in a
+ * session become an ErrorResp to the client instead of a thrown error; these classes name the
+ * cases a caller may want to match on.
+ */
+export class PubSubError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PubSubError';
+    this.code = code;
+  }
+}
+
+/** A binary WebSocket frame that is not a valid protobuf PubSubReq. `offset` is where decoding stopped. */
+export class FrameDecodeError extends PubSubError {
+  readonly offset: number;
+  constructor(message: string, offset: number) {
+    super('PUBSUB_ERR_DECODE', `${message} at byte ${offset}`);
+    this.name = 'FrameDecodeError';
+    this.offset = offset;
+  }
+}
+
+/** One record is larger than the route's max frame size, so no reply can carry it. */
+export class RecordTooLargeError extends PubSubError {
+  readonly offset: bigint;
+  readonly bytes: number;
+  readonly maxFrameBytes: number;
+  constructor(offset: bigint, bytes: number, maxFrameBytes: number) {
+    super('PUBSUB_ERR_RECORD_TOO_LARGE', `record at offset ${offset} needs ${bytes} bytes, more than the route's max_frame_bytes ${maxFrameBytes}`);
+    this.name = 'RecordTooLargeError';
+    this.offset = offset;
+    this.bytes = bytes;
+    this.maxFrameBytes = maxFrameBytes;
+  }
+}
+
+/** The route's topic allow-list does not include the topic. */
+export class TopicNotAllowedError extends PubSubError {
+  readonly topic: string;
+  constructor(topic: string) {
+    super('PUBSUB_ERR_TOPIC_NOT_ALLOWED', `topic "${topic}" is not allowed on this route`);
+    this.name = 'TopicNotAllowedError';
+    this.topic = topic;
+  }
+}

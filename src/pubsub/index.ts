@@ -1,0 +1,9 @@
+// The PubSub protocol (APISIX's pubsub.proto) over WebSocket: frame codec, sessions, and the Kafka
+// backend. Knows kafka-wire and ws; never HTTP.
+export type { FetchBatch, PubSubBackend } from './backend.js';
+export { FrameDecodeError, PubSubError, RecordTooLargeError, TopicNotAllowedError } from './errors.js';
+export { KafkaBackend, type KafkaBackendOptions, type KafkaFetchSettings } from './kafka-backend.js';
+export { decodeRequest, type Command, type PubSubRequest } from './protocol/request.js';
+export { encodeErrorReply, encodeFetchReply, encodeListOffsetReply, encodePongReply, type FetchReply } from './protocol/response.js';
+export { Session, type CommandType, type SessionChannel, type SessionObserver, type SessionOptions } from './session.js';
+export { attachSession } from './websocket.js';

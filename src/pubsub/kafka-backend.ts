@@ -1,0 +1,107 @@
+import {
+  AuthenticationError, ConnectionError, KafkaProtocolError, KafkaWireError, NoBrokerError, RetriesExhaustedError,
+  UnknownPartitionError, UnknownTopicError, type Isolation, type KafkaClient,
+} from '../kafka-wire/index.js';
+import type { FetchBatch, PubSubBackend } from './backend.js';
+import { PubSubError, TopicNotAllowedError } from './errors.js';
+
+export interface KafkaFetchSettings {
+  /** How long the broker may wait for `minBytes` (APISIX route default 100 ms). */
+  maxWaitMs: number;
+  /** 0 answers at once, even with no data. */
+  minBytes: number;
+  maxBytes: number;
+  isolation: Isolation;
+}
+
+export interface KafkaBackendOptions {
+  client: KafkaClient;
+  fetch: KafkaFetchSettings;
+  /** The route's allow-list; absent allows every topic. */
+  topicAllowed?: (topic: string) => boolean;
+  /** Called after each Kafka operation with its duration, for metrics. */
+  observe?: (operation: 'list_offset' | 'fetch', seconds: number, ok: boolean) => void;
+}
+
+/*
+ * A fetch that lands only on control records or aborted transactions returns no records but moves
+ * `nextOffset` on. An APISIX client continues from its last message's offset + 1, so it would ask for
+ * the same offset forever; we follow `nextOffset` a few times before answering empty.
+ */
+const MAX_SKIP_FETCHES = 8;
+
+/** The Kafka side of a route: a shared KafkaClient plus the route's fetch settings and allow-list. */
+export class KafkaBackend implements PubSubBackend {
+  private readonly options: KafkaBackendOptions;
+
+  constructor(options: KafkaBackendOptions) {
+    this.options = options;
+  }
+
+  async listOffset(topic: string, partition: number, timestamp: bigint): Promise<bigint> {
+    this.checkTopic(topic);
+    const started = performance.now();
+    let ok = false;
+    try {
+      const r = await this.options.client.listOffsets(topic, partition, timestamp, { isolation: this.options.fetch.isolation });
+      ok = true;
+      return r.offset;
+    } finally {
+      this.options.observe?.('list_offset', (performance.now() - started) / 1000, ok);
+    }
+  }
+
+  async fetch(topic: string, partition: number, offset: bigint): Promise<FetchBatch> {
+    this.checkTopic(topic);
+    const { client, fetch: s } = this.options;
+    const opts = { maxWaitMs: s.maxWaitMs, minBytes: s.minBytes, maxBytes: s.maxBytes, isolation: s.isolation };
+    const started = performance.now();
+    let ok = false;
+    try {
+      let at = offset;
+      for (let i = 0; ; i++) {
+        const r = await client.fetch(topic, partition, at, opts);
+        const end = s.isolation === 'read_committed' ? r.lastStableOffset : r.highWatermark;
+        if (r.records.length > 0 || r.nextOffset <= at || r.nextOffset >= end || i === MAX_SKIP_FETCHES) {
+          ok = true;
+          return { records: r.records, highWatermark: r.highWatermark, logStartOffset: r.logStartOffset };
+        }
+        at = r.nextOffset;
+      }
+    } finally {
+      this.options.observe?.('fetch', (performance.now() - started) / 1000, ok);
+    }
+  }
+
+  /**
+   * APISIX's wording (lua-resty-kafka's): "not found topic" for an unknown topic and for a cluster
+   * it cannot reach, "not found partition", or Kafka's error name. Failures APISIX has no word for
+   * get Kafka's name where one exists (SASL_AUTHENTICATION_FAILED, REQUEST_TIMED_OUT) and our
+   * error code otherwise.
+   */
+  describeError(err: unknown): string {
+    return describe(err);
+  }
+
+  private checkTopic(topic: string): void {
+    const allowed = this.options.topicAllowed;
+    if (allowed !== undefined && !allowed(topic)) throw new TopicNotAllowedError(topic);
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof TopicNotAllowedError) return 'topic not allowed';
+  if (err instanceof UnknownTopicError) return 'not found topic';
+  if (err instanceof UnknownPartitionError) return 'not found partition';
+  if (err instanceof KafkaProtocolError) return err.errorName;
+  if (err instanceof AuthenticationError) return 'SASL_AUTHENTICATION_FAILED';
+  if (err instanceof RetriesExhaustedError) {
+    return describe(err.cause);
+  }
+  if (err instanceof NoBrokerError) {
+    return err.causes.some((c) => c instanceof AuthenticationError) ? 'SASL_AUTHENTICATION_FAILED' : 'not found topic';
+  }
+  if (err instanceof ConnectionError) return err.code === 'KWIRE_ERR_REQUEST_TIMEOUT' ? 'REQUEST_TIMED_OUT' : 'not found topic';
+  if (err instanceof KafkaWireError || err instanceof PubSubError) return err.code;
+  return 'internal error';
+}

@@ -1,0 +1,216 @@
+import type { PubSubBackend } from './backend.js';
+import { FrameDecodeError, RecordTooLargeError } from './errors.js';
+import { decodeRequest, type Command } from './protocol/request.js';
+import { encodeErrorReply, encodeFetchReply, encodeListOffsetReply, encodePongReply } from './protocol/response.js';
+
+export type CommandType = Command['type'] | 'invalid';
+
+/** Hooks for metrics and logs; every one is optional and must not throw. */
+export interface SessionObserver {
+  command?(type: CommandType, ok: boolean): void;
+  sent?(bytes: number): void;
+  /** A failed command: our code (e.g. KWIRE_ERR_UNKNOWN_TOPIC) and the error. */
+  failed?(code: string, err: unknown): void;
+}
+
+/** What a session writes to: a WebSocket in production, a recorder in unit tests. */
+export interface SessionChannel {
+  /** `done` is called once the frame has left for the socket (or failed to). */
+  send(frame: Buffer, done: () => void): void;
+  close(code: number, reason: string): void;
+  /** Stop and restart reading frames from the peer (TCP backpressure). */
+  pause(): void;
+  resume(): void;
+}
+
+export interface SessionOptions {
+  backend: PubSubBackend;
+  /** Largest reply frame; fetch replies carry fewer records to stay under it (default 1 MiB). */
+  maxFrameBytes?: number;
+  /** Commands waiting for the backend; more get an error reply (default 64). */
+  maxInFlight?: number;
+  observer?: SessionObserver;
+}
+
+interface Slot {
+  frame: Buffer | undefined;
+}
+
+/**
+ * One WebSocket's PubSub conversation. Commands run concurrently but replies leave in request order,
+ * each echoing its request's sequence (APISIX clients match on it and some assume order).
+ *
+ * Memory is bounded two ways: more than `maxInFlight` commands waiting on Kafka get an error reply,
+ * and reading from the peer pauses while too many replies wait in order or too many bytes wait to be
+ * written (a client that stops reading cannot make us buffer without end).
+ */
+export class Session {
+  private readonly channel: SessionChannel;
+  private readonly backend: PubSubBackend;
+  private readonly maxFrameBytes: number;
+  private readonly maxInFlight: number;
+  private readonly observer: SessionObserver;
+  private readonly queue: Slot[] = [];
+  private inFlight = 0;
+  private unsentBytes = 0;
+  private paused = false;
+  private closed = false;
+  private draining: { code: number; reason: string } | undefined;
+  private readonly highWaterBytes: number;
+
+  constructor(channel: SessionChannel, options: SessionOptions) {
+    this.channel = channel;
+    this.backend = options.backend;
+    this.maxFrameBytes = options.maxFrameBytes ?? 1024 * 1024;
+    this.maxInFlight = options.maxInFlight ?? 64;
+    this.observer = options.observer ?? {};
+    this.highWaterBytes = Math.max(4 * this.maxFrameBytes, 4 * 1024 * 1024);
+  }
+
+  /** Commands accepted and not yet answered. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * One WebSocket message. Text frames are ignored, as APISIX does; an undecodable binary frame is
+   * answered with "wrong command" under sequence 0 (the sequence is unreadable) and the connection
+   * stays open.
+   */
+  onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.closed || this.draining !== undefined || !isBinary) return;
+    let request;
+    try {
+      request = decodeRequest(data);
+    } catch (e) {
+      // Anything but FrameDecodeError would be our bug; it still must not take the process down.
+      this.observer.command?.('invalid', false);
+      this.observer.failed?.(e instanceof FrameDecodeError ? e.code : 'ERR_UNEXPECTED', e);
+      this.push().frame = encodeErrorReply(0n, 'wrong command');
+      this.flush();
+      return;
+    }
+    const { sequence, command } = request;
+    if (command === undefined) return;
+    const slot = this.push();
+    switch (command.type) {
+      case 'ping':
+        this.observer.command?.('ping', true);
+        slot.frame = encodePongReply(sequence, command.state);
+        break;
+      case 'empty':
+        this.observer.command?.('empty', false);
+        slot.frame = encodeErrorReply(sequence, 'unknown command');
+        break;
+      default:
+        if (this.inFlight >= this.maxInFlight) {
+          this.observer.command?.(command.type, false);
+          this.observer.failed?.('PUBSUB_ERR_TOO_MANY_IN_FLIGHT', undefined);
+          slot.frame = encodeErrorReply(sequence, `too many commands in flight (limit ${this.maxInFlight})`);
+          break;
+        }
+        this.inFlight++;
+        void this.run(slot, sequence, command).finally(() => {
+          this.inFlight--;
+          this.flush();
+        });
+        return;
+    }
+    this.flush();
+  }
+
+  /**
+   * Stops taking commands, lets the ones accepted finish and be answered, then closes with `code`.
+   * Used when a route is updated: old connections end gracefully.
+   */
+  drain(code: number, reason: string): void {
+    if (this.closed) return;
+    this.draining = { code, reason };
+    this.flush();
+  }
+
+  /** Closes at once; replies still pending are dropped. */
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.length = 0;
+    this.channel.close(code, reason);
+  }
+
+  /** The peer went away: forget everything. */
+  dispose(): void {
+    this.closed = true;
+    this.queue.length = 0;
+  }
+
+  private async run(slot: Slot, sequence: bigint, command: Exclude<Command, { type: 'ping' | 'empty' }>): Promise<void> {
+    const { topic, partition } = command;
+    try {
+      if (command.type === 'fetch') {
+        const batch = await this.backend.fetch(topic, partition, command.offset);
+        slot.frame = encodeFetchReply(sequence, batch.records, batch.highWatermark, batch.logStartOffset, this.maxFrameBytes).frame;
+      } else {
+        slot.frame = encodeListOffsetReply(sequence, await this.backend.listOffset(topic, partition, command.timestamp));
+      }
+      this.observer.command?.(command.type, true);
+    } catch (e) {
+      this.observer.command?.(command.type, false);
+      this.observer.failed?.(codeOf(e), e);
+      const what = command.type === 'fetch' ? 'failed to fetch message' : 'failed to list offset';
+      const err = e instanceof RecordTooLargeError ? e.message : this.backend.describeError(e);
+      slot.frame = encodeErrorReply(sequence, `${what}, topic: ${topic}, partition: ${partition}, err: ${err}`);
+    }
+  }
+
+  private push(): Slot {
+    const slot: Slot = { frame: undefined };
+    this.queue.push(slot);
+    if (this.queue.length >= 2 * this.maxInFlight) this.setPaused(true);
+    return slot;
+  }
+
+  private flush(): void {
+    if (this.closed) return;
+    const q = this.queue;
+    let n = 0;
+    while (n < q.length && q[n]!.frame !== undefined) {
+      const frame = q[n]!.frame!;
+      n++;
+      this.unsentBytes += frame.length;
+      this.channel.send(frame, () => this.sent(frame.length));
+    }
+    if (n > 0) q.splice(0, n);
+    if (this.draining !== undefined && q.length === 0) {
+      const { code, reason } = this.draining;
+      this.close(code, reason);
+      return;
+    }
+    this.updatePause();
+  }
+
+  private sent(bytes: number): void {
+    this.unsentBytes -= bytes;
+    this.observer.sent?.(bytes);
+    this.updatePause();
+  }
+
+  private updatePause(): void {
+    if (this.closed) return;
+    const over = this.unsentBytes > this.highWaterBytes || this.queue.length >= 2 * this.maxInFlight;
+    const under = this.unsentBytes <= this.highWaterBytes / 2 && this.queue.length < this.maxInFlight;
+    if (over) this.setPaused(true);
+    else if (under) this.setPaused(false);
+  }
+
+  private setPaused(paused: boolean): void {
+    if (this.paused === paused) return;
+    this.paused = paused;
+    if (paused) this.channel.pause();
+    else this.channel.resume();
+  }
+}
+
+function codeOf(e: unknown): string {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : 'ERR_UNEXPECTED';
+}

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CODEC, encodeRecordBatch, readRecords, type RecordInput } from '../../../src/kafka-wire/index.js';
+import { encodeErrorReply, encodeFetchReply, encodeListOffsetReply, encodePongReply, RecordTooLargeError } from '../../../src/pubsub/index.js';
+import { decodeResp, encodeResp } from '../../support/pubsub-proto.js';
+import { Rng } from '../../support/random.js';
+
+const EDGES = [0n, 1n, -1n, -2n, 127n, 128n, 16383n, 16384n, 2n ** 31n, 2n ** 35n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 63n - 1n, -(2n ** 63n)];
+
+test('error, pong and list offset replies equal protobufjs bytes for every int64 edge', () => {
+  for (const seq of EDGES) {
+    const s = seq.toString();
+    assert.deepEqual(encodeErrorReply(seq, 'failed to fetch message, topic: é, partition: 1, err: not found topic'),
+      encodeResp({ sequence: s, errorResp: { message: 'failed to fetch message, topic: é, partition: 1, err: not found topic' } }));
+    assert.deepEqual(encodeErrorReply(seq, ''), encodeResp({ sequence: s, errorResp: {} }));
+    const state = Buffer.from([0, 1, 2, 255, 254]);
+    assert.deepEqual(encodePongReply(seq, state), encodeResp({ sequence: s, pongResp: { state } }));
+    assert.deepEqual(encodePongReply(seq, Buffer.alloc(0)), encodeResp({ sequence: s, pongResp: {} }));
+    for (const offset of EDGES) {
+      const mine = encodeListOffsetReply(seq, offset);
+      assert.deepEqual(mine, encodeResp({ sequence: s, kafkaListOffsetResp: offset === 0n ? {} : { offset: offset.toString() } }));
+      assert.equal(decodeResp(mine).kafkaListOffsetResp?.offset ?? '0', offset.toString());
+    }
+  }
+});
+
+test('the oneof member is present even when empty', () => {
+  const r = decodeResp(encodeFetchReply(4n, [], 0n, 0n, 1 << 20).frame);
+  assert.equal(r.resp, 'kafkaFetchResp');
+  assert.deepEqual(r.kafkaFetchResp?.messages ?? [], []);
+  assert.equal(decodeResp(encodeListOffsetReply(4n, 0n)).resp, 'kafkaListOffsetResp');
+  assert.equal(decodeResp(encodePongReply(0n, Buffer.alloc(0))).resp, 'pongResp');
+});
+
+function recordsOf(inputs: RecordInput[][], opts: { compression?: number; logAppendTime?: boolean } = {}) {
+  let base = 1000n;
+  const bufs = inputs.map((records) => {
+    const b = encodeRecordBatch({ records, baseOffset: base, baseTimestamp: 1_700_000_000_000n, ...opts });
+    base += BigInt(records.length);
+    return b;
+  });
+  return readRecords(Buffer.concat(bufs)).records;
+}
+
+function sampleInputs(rng: Rng, n: number): RecordInput[] {
+  return Array.from({ length: n }, (_, i) => ({
+    key: i % 5 === 0 ? null : rng.bytes(rng.int(0, 60)),
+    value: i % 7 === 0 ? null : rng.bytes(rng.int(0, 300)),
+    headers: i % 3 === 0 ? [] : [{ key: 'trace-é', value: rng.bytes(rng.int(0, 20)) }, { key: '', value: null }, { key: 'empty', value: Buffer.alloc(0) }],
+    timestamp: 1_700_000_000_000n + BigInt(i * 13 - 50),
+  }));
+}
+
+test('fetch replies equal protobufjs bytes and carry every field of every record', () => {
+  const rng = new Rng(3);
+  for (const compression of [CODEC.none, CODEC.gzip, CODEC.lz4]) {
+    const records = recordsOf([sampleInputs(rng, 40), sampleInputs(rng, 25)], { compression });
+    const { frame, count } = encodeFetchReply(77n, records, 1065n, 12n, 1 << 20);
+    assert.equal(count, records.length);
+    const expected = encodeResp({
+      sequence: '77',
+      kafkaFetchResp: {
+        messages: records.map((r) => ({
+          offset: r.offset.toString(), timestamp: r.timestamp.toString(),
+          ...(r.key !== null && r.key.length > 0 ? { key: r.key } : {}),
+          ...(r.value !== null && r.value.length > 0 ? { value: r.value } : {}),
+          headers: r.headers.map((h) => ({ ...(h.key !== '' ? { key: h.key } : {}), ...(h.value !== null ? { value: h.value } : {}) })),
+        })),
+        highWatermark: '1065', logStartOffset: '12',
+      },
+    });
+    assert.deepEqual(frame, expected, `codec ${compression}`);
+    const decoded = decodeResp(frame).kafkaFetchResp!;
+    assert.equal(decoded.messages?.length, 65);
+    assert.equal(decoded.messages?.[0]?.offset, '1000');
+    assert.equal(decoded.messages?.[64]?.offset, '1064');
+    assert.equal(decoded.highWatermark, '1065');
+  }
+});
+
+test('LogAppendTime and extreme timestamps and offsets stay exact', () => {
+  const lat = recordsOf([[{ value: 'a', timestamp: 5n }, { value: 'b', timestamp: 6n }]], { logAppendTime: true });
+  const d = decodeResp(encodeFetchReply(1n, lat, 0n, 0n, 1 << 20).frame);
+  assert.deepEqual(d.kafkaFetchResp?.messages?.map((m) => m.timestamp), lat.map((r) => r.timestamp.toString()));
+  for (const ts of [-1n, 2n ** 62n, -(2n ** 62n), 2n ** 53n + 3n]) {
+    const base = 2n ** 62n + 11n;
+    const records = readRecords(encodeRecordBatch({ records: [{ value: 'x', timestamp: ts }, { value: 'y', timestamp: ts }], baseOffset: base, baseTimestamp: ts })).records;
+    const m = decodeResp(encodeFetchReply(-9n, records, base + 2n, base, 1 << 20).frame);
+    assert.equal(m.sequence, '-9');
+    assert.deepEqual(m.kafkaFetchResp?.messages?.map((x) => [x.offset, x.timestamp]), [[base.toString(), ts.toString()], [(base + 1n).toString(), ts.toString()]]);
+    assert.equal(m.kafkaFetchResp?.highWatermark, (base + 2n).toString());
+  }
+});
+
+test('a fetch reply never exceeds maxFrameBytes and returns a prefix', () => {
+  const rng = new Rng(9);
+  const records = recordsOf([Array.from({ length: 200 }, () => ({ key: 'k', value: rng.bytes(rng.int(100, 3000)) }))]);
+  for (const max of [4096, 10_000, 65_536, 100_000]) {
+    const { frame, count } = encodeFetchReply(2n ** 40n, records, 1200n, 1000n, max);
+    assert.ok(frame.length <= max, `${frame.length} > ${max}`);
+    assert.ok(count > 0 && count < records.length);
+    const next = encodeFetchReply(2n ** 40n, records.slice(0, count + 1), 1200n, 1000n, 1 << 22).frame;
+    assert.ok(next.length > max - 40, `one more record (${next.length} B) would have fit in ${max}`);
+    const msgs = decodeResp(frame).kafkaFetchResp?.messages ?? [];
+    assert.equal(msgs.length, count);
+    assert.deepEqual(msgs.map((m) => m.offset), records.slice(0, count).map((r) => r.offset.toString()));
+  }
+  assert.throws(() => encodeFetchReply(1n, records, 0n, 0n, 64), (e: unknown) => e instanceof RecordTooLargeError && e.offset === 1000n && e.maxFrameBytes === 64);
+});
