@@ -1,0 +1,162 @@
+import type { WebSocket } from 'ws';
+import { KafkaClientRegistry, type ClientOptions, type KafkaClient } from '../kafka-wire/index.js';
+import { attachSession, KafkaBackend, type Session, type SessionObserver } from '../pubsub/index.js';
+import type { KafkaRoute } from './routes/route.js';
+
+/** WebSocket close codes (RFC 6455 §7.4.1). */
+export const GOING_AWAY = 1001;
+
+/** What a live route reports; the proxy turns these into metrics and logs. */
+export interface RouteEvents {
+  kafkaOperation(operation: 'list_offset' | 'fetch', seconds: number, ok: boolean): void;
+  sessionObserver(routeId: string): SessionObserver;
+  connectionOpened(routeId: string): void;
+  connectionClosed(routeId: string): void;
+}
+
+/**
+ * One version of a route with the sessions opened under it. A route update starts a new generation
+ * for new connections while the old one drains; its Kafka client is released when its last session
+ * has closed.
+ */
+interface Generation {
+  route: KafkaRoute;
+  client: KafkaClient;
+  backend: KafkaBackend;
+  sessions: Map<Session, WebSocket>;
+  retired: boolean;
+}
+
+export interface LiveRoutesOptions {
+  registry?: KafkaClientRegistry;
+  maxInFlight: number;
+  events: RouteEvents;
+}
+
+/**
+ * The routes currently served: route id → live generation. Kafka clients are shared through a
+ * registry, so every route (and every connection) with the same brokers and credentials uses one
+ * connection per broker.
+ */
+export class LiveRoutes {
+  private readonly live = new Map<string, Generation>();
+  private readonly retiring = new Set<Generation>();
+  private readonly registry: KafkaClientRegistry;
+  private readonly options: LiveRoutesOptions;
+
+  constructor(options: LiveRoutesOptions) {
+    this.options = options;
+    this.registry = options.registry ?? new KafkaClientRegistry();
+  }
+
+  /** Open WebSockets over all routes, draining ones included. */
+  get connections(): number {
+    let n = 0;
+    for (const g of this.live.values()) n += g.sessions.size;
+    for (const g of this.retiring) n += g.sessions.size;
+    return n;
+  }
+
+  /** Kafka clients held (shared clients count once). */
+  get kafkaClients(): number {
+    return this.registry.size;
+  }
+
+  /** Applies a route change from the store: a new or updated route serves new connections at once. */
+  apply(id: string, after: KafkaRoute | undefined): void {
+    const old = this.live.get(id);
+    if (old !== undefined) {
+      this.live.delete(id);
+      // Deleted or disabled: sockets go now. Updated: they finish what they asked, then go.
+      this.retire(old, after === undefined || !after.enabled ? 'close' : 'drain', after === undefined ? 'route deleted' : 'route updated');
+    }
+    if (after !== undefined && after.enabled) this.live.set(id, this.generation(after));
+  }
+
+  /** Runs a PubSub session for an upgraded WebSocket on the route's current generation. */
+  attach(routeId: string, ws: WebSocket): boolean {
+    const g = this.live.get(routeId);
+    if (g === undefined) return false;
+    const session = attachSession(ws, {
+      backend: g.backend,
+      maxFrameBytes: g.route.maxFrameBytes,
+      maxInFlight: this.options.maxInFlight,
+      observer: this.options.events.sessionObserver(routeId),
+    });
+    g.sessions.set(session, ws);
+    this.options.events.connectionOpened(routeId);
+    ws.once('close', () => {
+      g.sessions.delete(session);
+      this.options.events.connectionClosed(routeId);
+      if (g.retired && g.sessions.size === 0) this.release(g);
+    });
+    return true;
+  }
+
+  /** Every WebSocket of every route, for heartbeats and shutdown. */
+  *sockets(): IterableIterator<WebSocket> {
+    for (const g of this.live.values()) yield* g.sessions.values();
+    for (const g of this.retiring) yield* g.sessions.values();
+  }
+
+  /** Closes every session with 1001 and every Kafka client. */
+  closeAll(reason: string): void {
+    for (const [id, g] of this.live) {
+      this.live.delete(id);
+      this.retire(g, 'close', reason);
+    }
+    for (const g of this.retiring) {
+      for (const s of g.sessions.keys()) s.close(GOING_AWAY, reason);
+    }
+    this.registry.closeAll();
+  }
+
+  private generation(route: KafkaRoute): Generation {
+    const client = this.registry.acquire(clientOptions(route));
+    const events = this.options.events;
+    const backend = new KafkaBackend({
+      client,
+      fetch: route.fetch,
+      topicAllowed: (t) => route.topicAllowed(t),
+      observe: (op, seconds, ok) => events.kafkaOperation(op, seconds, ok),
+    });
+    return { route, client, backend, sessions: new Map(), retired: false };
+  }
+
+  private retire(g: Generation, how: 'close' | 'drain', reason: string): void {
+    g.retired = true;
+    if (g.sessions.size === 0) {
+      this.release(g);
+      return;
+    }
+    this.retiring.add(g);
+    for (const s of g.sessions.keys()) {
+      if (how === 'close') s.close(GOING_AWAY, reason);
+      else s.drain(GOING_AWAY, reason);
+    }
+  }
+
+  private release(g: Generation): void {
+    this.retiring.delete(g);
+    this.registry.release(g.client);
+  }
+}
+
+/** The Kafka client settings of a route: brokers, TLS (APISIX's `tls.verify`, default off), SASL, timeouts. */
+export function clientOptions(route: KafkaRoute): ClientOptions {
+  const o: ClientOptions = { brokers: route.brokers, clientId: 'kafka-ws-proxy' };
+  if (route.tls !== undefined) {
+    const t = route.tls;
+    o.tls = {
+      verify: t.verify,
+      ...(t.ca !== undefined ? { ca: t.ca } : {}),
+      ...(t.cert !== undefined ? { cert: t.cert } : {}),
+      ...(t.key !== undefined ? { key: t.key } : {}),
+      ...(t.servername !== undefined ? { servername: t.servername } : {}),
+    };
+  }
+  if (route.sasl !== undefined) o.sasl = { ...route.sasl };
+  if (route.connectTimeoutMs !== undefined) o.connectTimeoutMs = route.connectTimeoutMs;
+  if (route.requestTimeoutMs !== undefined) o.requestTimeoutMs = route.requestTimeoutMs;
+  return o;
+}

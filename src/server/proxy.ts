@@ -1,0 +1,259 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { createAdminHandler } from './admin/handler.js';
+import { makeAddressFilter } from './config/cidr.js';
+import { replyJson, replyText, rejectUpgrade } from './http-reply.js';
+import { GOING_AWAY, LiveRoutes } from './live-routes.js';
+import { createLogger, type Logger } from './log.js';
+import { Registry } from './metrics/index.js';
+import { routeEvents } from './route-events.js';
+import { RouteStore } from './routes/store.js';
+
+export interface ProxyOptions {
+  /** Where admin-created routes persist; without it they live in memory only. */
+  dataDir?: string;
+  /** Read-only routes (APISIX route JSON plus `id`), e.g. from a config file. */
+  routes?: ReadonlyArray<{ id: string } & Record<string, unknown>>;
+  /** Enables the admin API (`/apisix/admin/routes`); without a key it answers 404. */
+  adminKey?: string;
+  /** CIDRs allowed to reach the admin API and /metrics (default loopback only). */
+  adminAllow?: readonly string[];
+  /** Open WebSockets over all routes (default 10 000); more get HTTP 503. */
+  maxConnections?: number;
+  /** Largest incoming WebSocket message (default 64 KiB); larger closes that socket with 1009. */
+  maxMessageBytes?: number;
+  /** Commands per connection waiting on Kafka (default 64); more get an error reply. */
+  maxInFlight?: number;
+  /** WebSocket ping interval to find dead peers (default 30 000 ms; 0 turns it off). */
+  heartbeatMs?: number;
+  logger?: Logger;
+  metrics?: Registry;
+}
+
+export interface ListenOptions {
+  port?: number;
+  host?: string;
+  /** A separate admin listener; the admin API then leaves the main port. */
+  adminPort?: number;
+  adminHost?: string;
+}
+
+const ADMIN_PREFIX = '/apisix/admin';
+
+/**
+ * The proxy: routes from the store, WebSocket sessions per route, the admin API, health and
+ * metrics. Use `listen()` for a standalone server, or mount `handleUpgrade`/`handleRequest` on
+ * an existing `node:http` server.
+ */
+export class KafkaWsProxy {
+  readonly routes: RouteStore;
+  readonly metrics: Registry;
+  readonly logger: Logger;
+  private readonly live: LiveRoutes;
+  private readonly wss: WebSocketServer;
+  private readonly admin: ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>) | undefined;
+  private readonly allowAdmin: (address: string) => boolean;
+  private readonly maxConnections: number;
+  private readonly servers: Server[] = [];
+  private adminOnOwnPort = false;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly alive = new WeakSet<WebSocket>();
+  private closing = false;
+  private readonly unsubscribe: () => void;
+  private readonly events: ReturnType<typeof routeEvents>;
+
+  private constructor(options: ProxyOptions, routes: RouteStore) {
+    this.routes = routes;
+    this.logger = options.logger ?? createLogger({ level: 'info' });
+    this.metrics = options.metrics ?? new Registry();
+    this.maxConnections = options.maxConnections ?? 10_000;
+    this.allowAdmin = makeAddressFilter([...(options.adminAllow ?? ['127.0.0.0/8', '::1/128'])]);
+    this.events = routeEvents(this.metrics, this.logger);
+    this.live = new LiveRoutes({ maxInFlight: options.maxInFlight ?? 64, events: this.events });
+    // permessage-deflate is off: APISIX does not offer it, and compressing already-compressed
+    // Kafka payloads costs CPU on the hot path for little gain.
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? 64 * 1024, perMessageDeflate: false, clientTracking: false });
+    this.admin = options.adminKey === undefined ? undefined : createAdminHandler({ store: routes, adminKey: options.adminKey, allow: this.allowAdmin, log: this.logger });
+    for (const r of routes.list()) this.live.apply(r.id, r);
+    this.events.routes(routes.list().length);
+    this.unsubscribe = routes.subscribe(({ id, after }) => {
+      this.live.apply(id, after);
+      this.events.routes(routes.list().length);
+      this.logger.info(after === undefined ? 'route removed' : 'route set', { route: id, ...(after ? { uri: after.value.uri, enabled: after.enabled } : {}) });
+    });
+    const every = options.heartbeatMs ?? 30_000;
+    if (every > 0) {
+      this.heartbeat = setInterval(() => this.beat(), every);
+      this.heartbeat.unref();
+    }
+  }
+
+  /** @throws ServerError when the data directory or a static route is invalid. */
+  static async create(options: ProxyOptions = {}): Promise<KafkaWsProxy> {
+    const store = await RouteStore.open({
+      ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
+      ...(options.routes !== undefined ? { staticRoutes: [...options.routes] } : {}),
+    });
+    return new KafkaWsProxy(options, store);
+  }
+
+  /** Open WebSockets over all routes. */
+  get connections(): number {
+    return this.live.connections;
+  }
+
+  /** Kafka clients held; routes with the same brokers and credentials share one. */
+  get kafkaClients(): number {
+    return this.live.kafkaClients;
+  }
+
+  /**
+   * Takes a WebSocket upgrade whose path matches a route. Returns false, leaving the socket
+   * alone, when no route matches, so an embedding server can handle its own upgrades.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const route = this.routes.match(pathOf(req));
+    if (route === undefined) return false;
+    socket.on('error', () => socket.destroy());
+    if (this.closing) {
+      rejectUpgrade(socket, 503, 'server is shutting down');
+      return true;
+    }
+    if (this.live.connections >= this.maxConnections) {
+      this.events.rejected('max_connections');
+      rejectUpgrade(socket, 503, `too many connections (limit ${this.maxConnections})`);
+      return true;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      if (!this.live.attach(route.id, ws)) {
+        ws.close(GOING_AWAY, 'route removed');
+        return;
+      }
+      this.alive.add(ws);
+      ws.on('pong', () => this.alive.add(ws));
+    });
+    return true;
+  }
+
+  /**
+   * Plain HTTP: the admin API (unless it has its own listener), /healthz, /readyz, /metrics, and a
+   * 400 for a route URI requested without an upgrade. Returns false for anything else.
+   */
+  async handleRequest(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const path = pathOf(req);
+    if (path.startsWith(ADMIN_PREFIX) && !this.adminOnOwnPort) return this.handleAdmin(req, res);
+    switch (path) {
+      case '/healthz':
+        replyJson(res, 200, { status: 'ok' });
+        return true;
+      case '/readyz':
+        if (this.closing) replyJson(res, 503, { status: 'shutting down' });
+        else replyJson(res, 200, { status: 'ready', routes: this.routes.list().length, connections: this.live.connections });
+        return true;
+      case '/metrics':
+        if (!this.allowAdmin(req.socket.remoteAddress ?? '')) replyJson(res, 403, { error_msg: 'metrics are not served to this address' });
+        else replyText(res, 200, this.metrics.render(), 'text/plain; version=0.0.4; charset=utf-8');
+        return true;
+    }
+    if (this.routes.match(path) !== undefined) {
+      replyJson(res, 400, { error_msg: 'this route serves Kafka PubSub over WebSocket: connect with a WebSocket client (Upgrade: websocket)' });
+      return true;
+    }
+    return false;
+  }
+
+  /** The admin API alone, for mounting on a separate server. Returns false outside /apisix/admin. */
+  async handleAdmin(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    if (this.admin === undefined) {
+      if (!pathOf(req).startsWith(ADMIN_PREFIX)) return false;
+      replyJson(res, 404, { error_msg: 'the admin API is disabled (no admin key configured)' });
+      return true;
+    }
+    return this.admin(req, res);
+  }
+
+  /** Starts listening; resolves with the bound addresses. */
+  async listen(options: ListenOptions = {}): Promise<{ url: string; adminUrl?: string }> {
+    const main = createServer((req, res) => this.serve(req, res, (q, r) => this.handleRequest(q, r)));
+    main.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (!this.handleUpgrade(req, socket, head)) rejectUpgrade(socket, 404, '404 Route Not Found');
+    });
+    const url = await this.bind(main, options.port ?? 9080, options.host ?? '0.0.0.0');
+    if (options.adminPort === undefined) return { url };
+    this.adminOnOwnPort = true;
+    const admin = createServer((req, res) => this.serve(req, res, (q, r) => this.handleAdmin(q, r)));
+    const adminUrl = await this.bind(admin, options.adminPort, options.adminHost ?? '127.0.0.1');
+    return { url, adminUrl };
+  }
+
+  /**
+   * Graceful shutdown: stop accepting, close every WebSocket with 1001, close Kafka connections.
+   * Resolves when the listeners are closed (sockets that do not finish the closing handshake are
+   * cut after `graceMs`).
+   */
+  async close(graceMs = 3000): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.unsubscribe();
+    if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
+    const sockets = [...this.live.sockets()];
+    this.live.closeAll('server shutting down');
+    const closed = Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    for (const s of this.servers) s.closeIdleConnections();
+    const cut = setTimeout(() => {
+      for (const ws of sockets) ws.terminate();
+      for (const s of this.servers) s.closeAllConnections();
+    }, graceMs);
+    await closed;
+    clearTimeout(cut);
+    await this.routes.close?.();
+  }
+
+  private serve(req: IncomingMessage, res: ServerResponse, handler: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>): void {
+    handler(req, res).then((handled) => {
+      if (!handled) replyJson(res, 404, { error_msg: '404 Route Not Found' });
+    }, (e: unknown) => {
+      this.logger.error('request failed', { path: pathOf(req), error: e });
+      if (!res.headersSent) replyJson(res, 500, { error_msg: 'internal error' });
+      else res.destroy();
+    });
+  }
+
+  private bind(server: Server, port: number, host: string): Promise<string> {
+    this.servers.push(server);
+    server.on('clientError', (_e, socket) => socket.destroy());
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        const a = server.address() as AddressInfo;
+        resolve(`http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
+      });
+    });
+  }
+
+  /** A peer that missed the last ping is gone (half-open TCP); idle but alive peers stay. */
+  private beat(): void {
+    for (const ws of this.live.sockets()) {
+      if (!this.alive.has(ws)) {
+        ws.terminate();
+        continue;
+      }
+      this.alive.delete(ws);
+      ws.ping();
+    }
+  }
+}
+
+/** Creates the proxy (opening its route store); see KafkaWsProxy. */
+export function createProxy(options: ProxyOptions = {}): Promise<KafkaWsProxy> {
+  return KafkaWsProxy.create(options);
+}
+
+function pathOf(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
