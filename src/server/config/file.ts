@@ -1,0 +1,94 @@
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { ConfigError } from './errors.js';
+import { jsonErrorOffset, lineColumn } from './json-position.js';
+import { readSetting } from './read-setting.js';
+import { ROUTES_FILE_KEY, SETTING_NAMES, SETTINGS, type SettingName, type SettingValues } from './settings.js';
+
+/** A static route as the config file gives it; the route store validates the rest. */
+export type StaticRoute = { id: string } & Record<string, unknown>;
+
+export interface FileValues {
+  values: Partial<SettingValues>;
+  routes: StaticRoute[];
+}
+
+const KEY_TO_NAME = new Map<string, SettingName>(SETTING_NAMES.map((n) => [SETTINGS[n].file, n]));
+const KNOWN_KEYS = [...KEY_TO_NAME.keys(), ROUTES_FILE_KEY];
+
+/**
+ * Reads the JSON config file: an object whose keys are the settings' file keys (snake_case, as
+ * in APISIX's config.yaml) and `routes`. Relative paths in it are relative to the file.
+ * @param origin the flag or variable that named the file, for the messages.
+ * @throws {ConfigError} when the file cannot be read (field: `origin`), is not JSON (the message
+ *   gives line and column), or holds an unknown key or a bad value (field: the key).
+ */
+export async function readConfigFile(path: string, origin: string): Promise<FileValues> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${String(code ?? err)})`;
+    throw new ConfigError(origin, `config file ${path} (from ${origin}) ${why}`, { cause: err });
+  }
+  // Editors on Windows like to start UTF-8 files with a byte order mark, which JSON.parse refuses.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // No cause: V8's message quotes the text, which may hold the admin key.
+    throw new ConfigError(origin, `config file ${path} is not valid JSON: ${where(text)}`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new ConfigError(origin, `config file ${path} must hold a JSON object ({"port": 9080, ...})`);
+  }
+  const obj = json as Record<string, unknown>;
+  const suffix = ` in config file ${path}`;
+  const values: Partial<SettingValues> = {};
+  let routes: StaticRoute[] = [];
+  for (const [key, raw] of Object.entries(obj)) {
+    if (key === ROUTES_FILE_KEY) {
+      routes = readRoutes(raw, suffix);
+      continue;
+    }
+    const name = KEY_TO_NAME.get(key);
+    if (name === undefined) throw new ConfigError(key, `unknown key ${JSON.stringify(key)}${suffix}${suggest(key)}`);
+    set(values, name, raw, { field: key, form: 'json', baseDir: dirname(path), suffix });
+  }
+  return { values, routes };
+}
+
+function set<K extends SettingName>(out: Partial<SettingValues>, name: K, raw: unknown, origin: Parameters<typeof readSetting>[2]): void {
+  out[name] = readSetting(name, raw, origin);
+}
+
+function where(text: string): string {
+  const offset = jsonErrorOffset(text);
+  if (offset === -1) return 'unexpected input';
+  const { line, column } = lineColumn(text, offset);
+  const c = text[offset];
+  return `${c === undefined ? 'unexpected end of file' : `unexpected ${JSON.stringify(c)}`} at line ${line}, column ${column}`;
+}
+
+/** "dataDir" and "data-dir" are likely meant as "data_dir". */
+function suggest(key: string): string {
+  const norm = (k: string): string => k.toLowerCase().replace(/[-_]/g, '');
+  const match = KNOWN_KEYS.find((k) => norm(k) === norm(key));
+  return match === undefined ? `; known keys: ${KNOWN_KEYS.join(', ')}` : `; did you mean ${JSON.stringify(match)}?`;
+}
+
+function readRoutes(raw: unknown, suffix: string): StaticRoute[] {
+  if (!Array.isArray(raw)) throw new ConfigError(ROUTES_FILE_KEY, `${ROUTES_FILE_KEY}: is not an array of route objects${suffix}`);
+  const ids = new Set<string>();
+  return raw.map((route: unknown, i) => {
+    const field = `${ROUTES_FILE_KEY}[${i}]`;
+    if (typeof route !== 'object' || route === null || Array.isArray(route)) throw new ConfigError(field, `${field}: is not a route object${suffix}`);
+    const id = (route as Record<string, unknown>).id;
+    if (typeof id !== 'string' || id === '') throw new ConfigError(`${field}.id`, `${field}.id: a static route needs a non-empty string id${suffix}`);
+    if (ids.has(id)) throw new ConfigError(`${field}.id`, `${field}.id: ${JSON.stringify(id)} is used by an earlier route${suffix}`);
+    ids.add(id);
+    return route as StaticRoute;
+  });
+}

@@ -1,0 +1,106 @@
+import type { LogLevel } from '../log-levels.js';
+import { adminKeyKind, cidrsKind, hostKind, intKind, type Kind, logLevelKind, pathKind, portKind } from './kinds.js';
+
+/** Every setting that flags, environment and config file can all give. */
+export interface SettingValues {
+  host: string;
+  port: number;
+  dataDir: string;
+  adminKey: string;
+  adminAllow: string[];
+  adminHost: string;
+  adminPort: number;
+  maxConnections: number;
+  maxMessageBytes: number;
+  maxInFlight: number;
+  logLevel: LogLevel;
+}
+export type SettingName = keyof SettingValues;
+
+export interface Setting<K extends SettingName> {
+  /** Flag without the dashes. */
+  readonly flag: string;
+  readonly env: string;
+  /** Key in the JSON config file. */
+  readonly file: string;
+  readonly kind: Kind<SettingValues[K]>;
+  /** The default as the help text shows it. */
+  readonly shownDefault: string;
+  readonly help: string;
+}
+
+export const DEFAULT_DATA_DIR_NAME = 'kafka-ws-proxy-data';
+export const DEFAULTS = {
+  host: '0.0.0.0',
+  port: 9080,
+  adminAllow: ['127.0.0.0/8', '::1/128'],
+  /** When --admin-port is given without --admin-host: the admin listener stays on loopback. */
+  adminHost: '127.0.0.1',
+  maxConnections: 10000,
+  maxMessageBytes: 65536,
+  maxInFlight: 64,
+  logLevel: 'info',
+} as const satisfies Partial<SettingValues> & Record<string, unknown>;
+
+/** The table flags, environment, config file and help text are all built from. */
+export const SETTINGS: { readonly [K in SettingName]: Setting<K> } = {
+  host: {
+    flag: 'host', env: 'KAFKA_WS_PROXY_HOST', file: 'host', kind: hostKind, shownDefault: DEFAULTS.host,
+    help: 'Address the WebSocket (and, without --admin-port, admin) listener binds to.',
+  },
+  port: {
+    flag: 'port', env: 'KAFKA_WS_PROXY_PORT', file: 'port', kind: portKind, shownDefault: String(DEFAULTS.port),
+    help: 'Port of that listener; 0 picks a free one.',
+  },
+  dataDir: {
+    flag: 'data-dir', env: 'KAFKA_WS_PROXY_DATA_DIR', file: 'data_dir', kind: pathKind, shownDefault: `./${DEFAULT_DATA_DIR_NAME}`,
+    help: 'Directory for admin.key and routes; in the config file, relative to the file.',
+  },
+  adminKey: {
+    flag: 'admin-key', env: 'KAFKA_WS_PROXY_ADMIN_KEY', file: 'admin_key', kind: adminKeyKind,
+    shownDefault: 'read DIR/admin.key, or generate it',
+    help: 'X-API-KEY the admin API expects, 16+ characters. Flags show in ps: prefer env or file.',
+  },
+  adminAllow: {
+    flag: 'admin-allow', env: 'KAFKA_WS_PROXY_ADMIN_ALLOW', file: 'admin_allow', kind: cidrsKind, shownDefault: DEFAULTS.adminAllow.join(','),
+    help: 'Client addresses the admin API answers; others get 403. The file takes an array.',
+  },
+  adminHost: {
+    flag: 'admin-host', env: 'KAFKA_WS_PROXY_ADMIN_HOST', file: 'admin_host', kind: hostKind,
+    shownDefault: `${DEFAULTS.adminHost} when --admin-port is set`,
+    help: 'Address of a separate admin listener; needs --admin-port.',
+  },
+  adminPort: {
+    flag: 'admin-port', env: 'KAFKA_WS_PROXY_ADMIN_PORT', file: 'admin_port', kind: portKind,
+    shownDefault: 'none (admin API on the main port)',
+    help: 'Port of a separate admin listener.',
+  },
+  maxConnections: {
+    flag: 'max-connections', env: 'KAFKA_WS_PROXY_MAX_CONNECTIONS', file: 'max_connections',
+    kind: intKind('N', 1, 1_000_000, 'a connection limit'), shownDefault: String(DEFAULTS.maxConnections),
+    help: 'WebSocket connections open at once; more are refused.',
+  },
+  maxMessageBytes: {
+    flag: 'max-message-bytes', env: 'KAFKA_WS_PROXY_MAX_MESSAGE_BYTES', file: 'max_message_bytes',
+    // 100 MiB is ws's own default maxPayload; below 64 bytes not even a PubSubReq fits.
+    kind: intKind('BYTES', 64, 100 * 1024 * 1024, 'a message size'), shownDefault: String(DEFAULTS.maxMessageBytes),
+    help: 'Largest WebSocket message accepted from a client.',
+  },
+  maxInFlight: {
+    flag: 'max-in-flight', env: 'KAFKA_WS_PROXY_MAX_IN_FLIGHT', file: 'max_in_flight',
+    kind: intKind('N', 1, 4096, 'an in-flight limit'), shownDefault: String(DEFAULTS.maxInFlight),
+    help: 'Commands one connection may have in flight.',
+  },
+  logLevel: {
+    flag: 'log-level', env: 'KAFKA_WS_PROXY_LOG_LEVEL', file: 'log_level', kind: logLevelKind, shownDefault: DEFAULTS.logLevel,
+    help: 'debug, info, warn or error.',
+  },
+};
+
+export const SETTING_NAMES = Object.keys(SETTINGS) as SettingName[];
+
+/** Names the config file; a flag and a variable only (a file cannot name itself). */
+export const CONFIG_FLAG = 'config';
+export const CONFIG_ENV = 'KAFKA_WS_PROXY_CONFIG';
+/** Static routes: only in the config file, validated by the route store. */
+export const ROUTES_FILE_KEY = 'routes';

@@ -1,0 +1,149 @@
+import { LOG_LEVELS, type LogLevel } from './log-levels.js';
+
+export { LOG_LEVELS, type LogLevel } from './log-levels.js';
+
+export type LogFields = Readonly<Record<string, unknown>>;
+export type LogMethod = (msg: string, fields?: LogFields) => void;
+
+export interface Logger {
+  readonly level: LogLevel;
+  /** Whether a message at `level` would be written; lets callers skip building costly fields. */
+  isEnabled(level: LogLevel): boolean;
+  debug: LogMethod;
+  info: LogMethod;
+  warn: LogMethod;
+  error: LogMethod;
+}
+
+export interface LoggerOptions {
+  level: LogLevel;
+  /** Receives each line without its newline; default: stdout. */
+  write?: (line: string) => void;
+}
+
+/**
+ * Field names whose values are never logged, at any depth: passwords, SASL settings, tokens,
+ * TLS material, the admin key (any name ending in "key", so also a record's "key").
+ */
+export const SECRET_FIELD = /pass(word)?|secret|token|key$|api[-_]?key|authorization|cert|sasl/i;
+export const REDACTED = '[redacted]';
+/** Deeper values are cut, so one odd object cannot make a line of megabytes. */
+const MAX_DEPTH = 8;
+/** Top-level names a field may not take over; such fields are written as "_time" etc. */
+const RESERVED = new Set(['time', 'level', 'msg']);
+
+/**
+ * A logger writing one JSON object per line: {"time": ISO 8601, "level", "msg", ...fields}.
+ * Fields are made safe first: secret-named fields redacted, Errors as {name, code, message}
+ * (with stack at level debug), bigints as strings, cycles cut. Logging never throws, also not
+ * when `write` does.
+ */
+export function createLogger(options: LoggerOptions): Logger {
+  const min = LOG_LEVELS.indexOf(options.level);
+  const write = options.write ?? ((line: string) => void process.stdout.write(`${line}\n`));
+  const stacks = options.level === 'debug';
+  const method = (level: LogLevel): LogMethod => {
+    if (LOG_LEVELS.indexOf(level) < min) return () => undefined;
+    return (msg, fields) => {
+      try {
+        write(formatLine(level, msg, fields, stacks));
+      } catch {
+        // A closed stdout must not take the proxy down with it.
+      }
+    };
+  };
+  return {
+    level: options.level,
+    isEnabled: (level) => LOG_LEVELS.indexOf(level) >= min,
+    debug: method('debug'),
+    info: method('info'),
+    warn: method('warn'),
+    error: method('error'),
+  };
+}
+
+/** One log line, without the newline. Never throws. */
+export function formatLine(level: LogLevel, msg: string, fields: LogFields | undefined, stacks: boolean): string {
+  const line: Record<string, unknown> = { time: new Date().toISOString(), level, msg: String(msg) };
+  try {
+    if (fields !== undefined && fields !== null) {
+      const safe = clean(fields, 0, [], stacks);
+      if (typeof safe === 'object' && safe !== null && !Array.isArray(safe)) {
+        for (const [k, v] of Object.entries(safe)) line[RESERVED.has(k) ? `_${k}` : k] = v;
+      } else line._fields = safe;
+    }
+    return JSON.stringify(line);
+  } catch (err) {
+    return JSON.stringify({ time: line.time, level, msg: String(msg), _logError: String((err as { message?: unknown })?.message ?? 'unknown') });
+  }
+}
+
+/** A JSON-safe copy of `value`. `ancestors` holds the objects above it, to cut cycles only. */
+function clean(value: unknown, depth: number, ancestors: object[], stacks: boolean): unknown {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+    case 'undefined':
+      return value;
+    case 'number':
+      return Number.isFinite(value) ? value : String(value);
+    case 'bigint':
+      return value.toString();
+    case 'symbol':
+      return value.toString();
+    case 'function':
+      return `[function ${value.name || 'anonymous'}]`;
+  }
+  if (value === null) return null;
+  const obj = value as object;
+  if (ancestors.includes(obj)) return '[circular]';
+  if (depth >= MAX_DEPTH) return '[too deep]';
+  ancestors.push(obj);
+  try {
+    return cleanObject(obj, depth + 1, ancestors, stacks);
+  } catch {
+    return '[unreadable]'; // a throwing getter, toJSON or Proxy trap
+  } finally {
+    ancestors.pop();
+  }
+}
+
+function cleanObject(obj: object, depth: number, ancestors: object[], stacks: boolean): unknown {
+  if (obj instanceof Error) {
+    const code = (obj as { code?: unknown }).code;
+    const out: Record<string, unknown> = { name: obj.name, code: typeof code === 'string' || typeof code === 'number' ? code : undefined, message: obj.message };
+    if (stacks) out.stack = obj.stack;
+    // Upper layers wrap lower errors; the cause is usually the informative part.
+    if (obj.cause !== undefined) out.cause = clean(obj.cause, depth, ancestors, stacks);
+    return out;
+  }
+  if (obj instanceof Date) return Number.isNaN(obj.getTime()) ? 'Invalid Date' : obj.toISOString();
+  // Record keys and values, frames: their bytes say nothing in a log line.
+  if (ArrayBuffer.isView(obj)) return `[${obj.constructor.name} ${obj.byteLength} bytes]`;
+  if (Array.isArray(obj)) return obj.map((v) => clean(v, depth, ancestors, stacks) ?? null);
+  if (obj instanceof Map) return entries([...obj].map(([k, v]) => [String(k), v]), depth, ancestors, stacks);
+  if (obj instanceof Set) return [...obj].map((v) => clean(v, depth, ancestors, stacks) ?? null);
+  const toJSON = (obj as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return clean(toJSON.call(obj), depth, ancestors, stacks);
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(obj)) {
+    if (SECRET_FIELD.test(k)) {
+      out[k] = REDACTED; // not even read: a getter could compute the secret
+      continue;
+    }
+    let v: unknown;
+    try {
+      v = (obj as Record<string, unknown>)[k];
+    } catch {
+      v = '[unreadable]';
+    }
+    out[k] = clean(v, depth, ancestors, stacks);
+  }
+  return out;
+}
+
+function entries(pairs: Array<[string, unknown]>, depth: number, ancestors: object[], stacks: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of pairs) out[k] = SECRET_FIELD.test(k) ? REDACTED : clean(v, depth, ancestors, stacks);
+  return out;
+}

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { KEY, load, rejectsConfig, tempDir, writeJson } from './support.js';
+
+function file(text: string): string {
+  return writeJson(tempDir(), 'kwp.json', text);
+}
+
+test('an unknown key is refused, naming the key and the file, with a hint', async () => {
+  const f = file('{"prot": 1}');
+  const e = await rejectsConfig(load(['--config', f]), 'prot', /unknown key "prot"/);
+  assert.ok(e.message.includes(f), e.message);
+  assert.match(e.message, /known keys: host, port, data_dir/);
+  await rejectsConfig(load(['--config', file('{"dataDir": "x"}')]), 'dataDir', /did you mean "data_dir"\?/);
+  await rejectsConfig(load(['--config', file('{"__proto__": {"port": 1}}')]), '__proto__', /unknown key/);
+});
+
+test('invalid JSON: the message names the file, line and column, and quotes no secret', async () => {
+  const f = file('{\n  "port": 9080,\n}\n');
+  const e = await rejectsConfig(load(['--config', f]), '--config', /is not valid JSON: unexpected "}" at line 3, column 1/);
+  assert.ok(e.message.includes(f));
+  const secret = file('{"admin_key": "supersecretvalue123", "port": }');
+  const s = await rejectsConfig(load([], { KAFKA_WS_PROXY_CONFIG: secret }), 'KAFKA_WS_PROXY_CONFIG', /unexpected "}" at line 1, column 46/);
+  assert.doesNotMatch(s.message, /supersecret/);
+  assert.equal(s.cause, undefined, 'V8 quotes the text in its message, so it is not kept as the cause');
+  await rejectsConfig(load(['--config', file('{"port": 1')]), '--config', /unexpected end of file at line 1, column 11/);
+  await rejectsConfig(load(['--config', file('')]), '--config', /unexpected end of file at line 1, column 1/);
+});
+
+test('a missing or unreadable file is refused, naming the file and where it was given', async () => {
+  const dir = tempDir();
+  const missing = `${dir}/nope.json`;
+  const e = await rejectsConfig(load(['--config', missing]), '--config', /does not exist/);
+  assert.ok(e.message.includes(missing));
+  await rejectsConfig(load([], { KAFKA_WS_PROXY_CONFIG: missing }), 'KAFKA_WS_PROXY_CONFIG', /\(from KAFKA_WS_PROXY_CONFIG\) does not exist/);
+  await rejectsConfig(load(['--config', dir]), '--config', /is a directory/);
+});
+
+test('the file must hold an object, and values must have the right JSON types', async () => {
+  await rejectsConfig(load(['--config', file('[1]')]), '--config', /must hold a JSON object/);
+  await rejectsConfig(load(['--config', file('null')]), '--config', /must hold a JSON object/);
+  await rejectsConfig(load(['--config', file('{"admin_allow": "10.0.0.0/8"}')]), 'admin_allow', /not an array of CIDR strings/);
+  await rejectsConfig(load(['--config', file('{"admin_allow": ["10.0.0.0/8", 7]}')]), 'admin_allow', /not an array of CIDR strings/);
+  await rejectsConfig(load(['--config', file('{"log_level": 1}')]), 'log_level', /1 is not a string/);
+  await rejectsConfig(load(['--config', file('{"max_in_flight": 1.5}')]), 'max_in_flight', /1.5 is not an in-flight limit/);
+  await rejectsConfig(load(['--config', file('{"host": null}')]), 'host', /null is not a string/);
+});
+
+test('static routes come back as given; each needs a unique string id', async () => {
+  const routes = [{ id: 'a', uri: '/a', upstream: { nodes: { 'k:9092': 1 }, type: 'none', scheme: 'kafka' } }, { id: 'b', anything: [1, 2] }];
+  const c = await load(['--config', file(JSON.stringify({ routes })), '--admin-key', KEY]);
+  assert.deepEqual(c.routes, routes);
+  await rejectsConfig(load(['--config', file('{"routes": {}}')]), 'routes', /not an array of route objects/);
+  await rejectsConfig(load(['--config', file('{"routes": [1]}')]), 'routes[0]', /not a route object/);
+  await rejectsConfig(load(['--config', file('{"routes": [{"uri": "/a"}]}')]), 'routes[0].id', /needs a non-empty string id/);
+  await rejectsConfig(load(['--config', file('{"routes": [{"id": 1}]}')]), 'routes[0].id', /non-empty string id/);
+  await rejectsConfig(load(['--config', file('{"routes": [{"id": "a"}, {"id": "a"}]}')]), 'routes[1].id', /"a" is used by an earlier route/);
+});
+
+test('a byte order mark at the start is accepted', async () => {
+  const c = await load(['--config', file('\ufeff{"port": 7, "admin_key": "0123456789abcdef"}')]);
+  assert.deepEqual([c.port, c.adminKeySource], [7, 'file']);
+});
