@@ -2,11 +2,16 @@
 import { parseArgs } from 'node:util';
 import { decodeCommand } from './commands/decode.js';
 import { recordsCommand } from './commands/records.js';
+import { startCommand } from './commands/start.js';
 import { UsageError } from './commands/usage.js';
 
 const HELP = `kafka-ws-proxy: consume Apache Kafka over WebSocket (APISIX-compatible PubSub)
 
 Usage:
+  kafka-ws-proxy [start] [options]
+      Run the proxy (the default command). "kafka-ws-proxy start --help" lists every option
+      (--port 9080, --host, --data-dir, --admin-key, --config FILE, limits), its
+      KAFKA_WS_PROXY_* environment variable and config-file key.
   kafka-ws-proxy decode FILE --api NAME|KEY --version N --request|--response [--read-committed] [--all] [--raw-records]
       Print one Kafka frame (no 4-byte size prefix; header first) as JSON {"header", "body"}.
       int64 values are decimal strings, bytes are base64, records fields are decoded into
@@ -22,13 +27,15 @@ Usage:
 Errors go to stderr as "error CODE: message"; the exit code is 1 (2 for a wrong command line).
 `;
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number | undefined> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+  if (command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(HELP);
     return 0;
   }
   try {
+    if (command === undefined || command === 'start') return await startCommand(rest);
+    if (command.startsWith('-')) return await startCommand(argv);
     const out = run(command, rest);
     process.stdout.write(out + '\n');
     return 0;
@@ -36,8 +43,8 @@ function main(argv: string[]): number {
     const e = err as { code?: unknown; message?: unknown };
     const code = typeof e.code === 'string' ? e.code : 'ERR_UNEXPECTED';
     process.stderr.write(`error ${code}: ${String(e.message ?? err)}\n`);
-    if (err instanceof UsageError) {
-      process.stderr.write('run kafka-ws-proxy --help for usage\n');
+    if (err instanceof UsageError || code === 'SERVER_ERR_CONFIG') {
+      process.stderr.write(code === 'SERVER_ERR_CONFIG' ? 'run kafka-ws-proxy start --help for the options\n' : 'run kafka-ws-proxy --help for usage\n');
       return 2;
     }
     return 1;
@@ -84,4 +91,9 @@ function single(positionals: string[], command: string): string {
   return positionals[0]!;
 }
 
-process.exitCode = main(process.argv.slice(2));
+main(process.argv.slice(2)).then((code) => {
+  if (code !== undefined) process.exitCode = code;
+}, (err: unknown) => {
+  process.stderr.write(`error ERR_UNEXPECTED: ${String(err)}\n`);
+  process.exitCode = 1;
+});

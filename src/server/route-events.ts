@@ -1,0 +1,69 @@
+import type { SessionObserver } from '../pubsub/index.js';
+import type { Logger } from './log.js';
+import { createProxyMetrics, type ProxyMetrics, type Registry } from './metrics/index.js';
+
+/** Codes worth an operator's attention (the cluster, not the client, is at fault); the rest log at debug. */
+const CLUSTER_CODES = /^KWIRE_ERR_(NO_BROKER|RETRIES_EXHAUSTED|CONNECTION|CONNECT_TIMEOUT|DNS|TLS|SASL|REQUEST_TIMEOUT|NETWORK)/;
+const WARN_EVERY_MS = 60_000;
+
+/**
+ * Turns session and route events into metrics and logs. Cluster failures are logged at warn at most
+ * once a minute per route and code, so a broken cluster with a thousand polling clients stays readable.
+ */
+export function routeEvents(registry: Registry, logger: Logger) {
+  const m: ProxyMetrics = createProxyMetrics(registry);
+  const lastWarn = new Map<string, number>();
+  const observers = new Map<string, SessionObserver>();
+
+  function observer(routeId: string): SessionObserver {
+    let o = observers.get(routeId);
+    if (o !== undefined) return o;
+    const bytes = m.bytesOut.labels(routeId);
+    o = {
+      command: (type, ok) => m.commands.labels(routeId, type, ok ? 'ok' : 'error').inc(),
+      sent: (n) => bytes.inc(n),
+      failed: (code, err) => {
+        m.errors.labels(code).inc();
+        const key = `${routeId} ${code}`;
+        const now = Date.now();
+        if (CLUSTER_CODES.test(code) && now - (lastWarn.get(key) ?? 0) >= WARN_EVERY_MS) {
+          lastWarn.set(key, now);
+          logger.warn('kafka request failed', { route: routeId, code, error: err });
+        } else {
+          logger.debug('command failed', { route: routeId, code, error: err });
+        }
+      },
+    };
+    observers.set(routeId, o);
+    return o;
+  }
+
+  return {
+    metrics: m,
+    sessionObserver: observer,
+    kafkaOperation(operation: 'list_offset' | 'fetch', seconds: number, _ok: boolean): void {
+      m.kafkaRequestDuration.labels(operation).observe(seconds);
+    },
+    connectionOpened(routeId: string): void {
+      m.connectionsOpen.labels(routeId).inc();
+      m.connectionsTotal.labels(routeId).inc();
+    },
+    connectionClosed(routeId: string): void {
+      m.connectionsOpen.labels(routeId).dec();
+    },
+    rejected(reason: string): void {
+      m.connectionsRejected.labels(reason).inc();
+    },
+    routes(n: number): void {
+      m.routes.labels().set(n);
+    },
+    /** After a route is deleted and its sockets are gone. */
+    forget(routeId: string): void {
+      observers.delete(routeId);
+      m.forgetRoute(routeId);
+    },
+    stop(): void {
+      m.stop();
+    },
+  };
+}
