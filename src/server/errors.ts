@@ -1,0 +1,91 @@
+/**
+ * Errors of the server layer (composition root: config, route store, admin API). Every error
+ * carries a stable string `code` (`SERVER_ERR_*`, listed in docs/errors.md); messages are for
+ * people and may change. One class per block, so parallel additions merge cleanly.
+ */
+
+/** Base class of the server layer. */
+export class ServerError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ServerError';
+    this.code = code;
+  }
+}
+
+/**
+ * A route body that does not pass validation. `field` is the JSON path of the offending value
+ * (`upstream.nodes["k:9092"]`, `plugins.kafka-proxy.sasl.password`); empty for the body itself.
+ */
+export class RouteValidationError extends ServerError {
+  readonly field: string;
+
+  /** The message is `invalid route: <field>: <problem>`, or `invalid route: <message>` when `message` is given. */
+  constructor(field: string, problem: string, message?: string) {
+    super('SERVER_ERR_INVALID_ROUTE', `invalid route: ${message ?? (field === '' ? problem : `${field}: ${problem}`)}`);
+    this.name = 'RouteValidationError';
+    this.field = field;
+  }
+}
+
+/** Reading or writing the route directory failed (disk full, permissions). Nothing was changed. */
+export class RouteStoreError extends ServerError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SERVER_ERR_ROUTE_STORE', message, options);
+    this.name = 'RouteStoreError';
+  }
+}
+
+/** A route file found on open that cannot be used (bad JSON, invalid route); it is skipped. */
+export class RouteFileError extends ServerError {
+  readonly file: string;
+
+  constructor(file: string, message: string, options?: { cause?: unknown }) {
+    super('SERVER_ERR_ROUTE_FILE', `${file}: ${message}`, options);
+    this.name = 'RouteFileError';
+    this.file = file;
+  }
+}
+
+/** A write to a route defined in the configuration file; those change only with the file. */
+export class RouteReadOnlyError extends ServerError {
+  readonly id: string;
+
+  constructor(id: string) {
+    super('SERVER_ERR_ROUTE_READ_ONLY', `route ${id} is read-only: it is defined in the configuration file`);
+    this.name = 'RouteReadOnlyError';
+    this.id = id;
+  }
+}
+
+/** Two enabled routes would have the same `uri`; `otherId` names the route that has it. */
+export class RouteConflictError extends ServerError {
+  readonly otherId: string;
+
+  constructor(uri: string, otherId: string) {
+    super('SERVER_ERR_ROUTE_CONFLICT', `uri ${uri} is already used by route ${otherId}`);
+    this.name = 'RouteConflictError';
+    this.otherId = otherId;
+  }
+}
+
+/** PATCH of a route id that does not exist. */
+export class RouteNotFoundError extends ServerError {
+  readonly id: string;
+
+  constructor(id: string) {
+    super('SERVER_ERR_ROUTE_NOT_FOUND', `route ${id} not found`);
+    this.name = 'RouteNotFoundError';
+    this.id = id;
+  }
+}
+
+/** Admin API options that cannot work (an empty admin key). */
+export class AdminConfigError extends ServerError {
+  constructor(message: string) {
+    super('SERVER_ERR_ADMIN_CONFIG', message);
+    this.name = 'AdminConfigError';
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * PATCH semantics of APISIX's admin API. A whole-route PATCH is a JSON merge patch (RFC 7396):
+ * objects merge recursively and `null` deletes a key. APISIX's own merge (core.table.merge)
+ * also merges arrays index by index, because Lua tables are both; we replace arrays whole, as
+ * RFC 7396 says, so a shorter `nodes` array really removes nodes.
+ * A sub-path PATCH (`/routes/{id}/upstream/nodes`) replaces the value at that path, creating
+ * missing objects on the way (core.table.patch).
+ */
+import { isObject, type JsonObject } from './check.js';
+
+/** Sets an own property, also for the key "__proto__" (which plain assignment would not). */
+function setKey(o: JsonObject, key: string, v: unknown): void {
+  Object.defineProperty(o, key, { value: v, enumerable: true, writable: true, configurable: true });
+}
+
+/** `target` with `patch` applied; neither input is modified. */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (!isObject(patch)) return structuredClone(patch);
+  const out: JsonObject = isObject(target) ? structuredClone(target) : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else setKey(out, k, mergePatch(out[k], v));
+  }
+  return out;
+}
+
+/**
+ * `target` with the value at `path` (non-empty list of keys) replaced by `value`, or deleted when
+ * `value` is null. Returns an error message instead when a step of the path is not an object.
+ */
+export function patchAtPath(target: JsonObject, path: readonly string[], value: unknown): JsonObject | string {
+  const out = structuredClone(target);
+  let node: JsonObject = out;
+  for (let i = 0; i < path.length - 1; i++) {
+    const k = path[i]!;
+    if (node[k] === undefined) setKey(node, k, {});
+    const next = node[k];
+    if (!isObject(next)) return `invalid sub-path: /${path.slice(0, i + 1).join('/')} is not an object`;
+    node = next;
+  }
+  const last = path[path.length - 1]!;
+  if (value === null) delete node[last];
+  else setKey(node, last, structuredClone(value));
+  return out;
+}

@@ -1,0 +1,66 @@
+/**
+ * The `kafka-proxy` plugin config. APISIX's own schema (apisix/plugins/kafka-proxy.lua) has only
+ * `sasl {username, password}`; `sasl.mechanism`, `fetch`, `max_frame_bytes` and `topics` are our
+ * extensions. APISIX 3 moved the per-plugin `disable` flag under `_meta` (upgrade guide 2.15 →
+ * 3.0); we accept it there and, for configs written for APISIX 2, at the top level. A disabled
+ * plugin is validated but ignored, as APISIX does not run it: no SASL, default fetch settings,
+ * and no topic allow-list.
+ */
+import { boolean, fieldPath, integer, object, oneOf, onlyKeys, required, string, type JsonObject } from './check.js';
+import type { Isolation, RouteFetch, RouteSasl, SaslMechanism } from './route.js';
+import { compileTopics, type TopicFilter } from './topics.js';
+
+const MECHANISMS: readonly SaslMechanism[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
+const ISOLATIONS: readonly Isolation[] = ['read_uncommitted', 'read_committed'];
+
+export const DEFAULT_FETCH: Readonly<RouteFetch> = Object.freeze({ maxWaitMs: 100, minBytes: 0, maxBytes: 1048576, isolation: 'read_uncommitted' });
+export const DEFAULT_MAX_FRAME_BYTES = 1048576;
+
+export interface KafkaProxyConfig {
+  sasl?: RouteSasl;
+  fetch: RouteFetch;
+  maxFrameBytes: number;
+  topicAllowed: TopicFilter;
+}
+
+/** Validates `plugins["kafka-proxy"]` at `field`; undefined when the plugin is disabled. */
+export function kafkaProxyOf(v: unknown, field: string): KafkaProxyConfig | undefined {
+  const p = object(v, field);
+  onlyKeys(p, field, ['sasl', 'fetch', 'max_frame_bytes', 'topics', 'disable', '_meta']);
+  let disabled = p['disable'] === undefined ? false : boolean(p['disable'], fieldPath(field, 'disable'));
+  if (p['_meta'] !== undefined) {
+    const at = fieldPath(field, '_meta');
+    const meta = object(p['_meta'], at);
+    // Only `disable` of APISIX's _meta has a meaning here (no filter, priority or error_response).
+    onlyKeys(meta, at, ['disable']);
+    if (meta['disable'] !== undefined && boolean(meta['disable'], fieldPath(at, 'disable'))) disabled = true;
+  }
+  const out: KafkaProxyConfig = {
+    fetch: p['fetch'] === undefined ? { ...DEFAULT_FETCH } : fetchOf(p['fetch'], fieldPath(field, 'fetch')),
+    maxFrameBytes: p['max_frame_bytes'] === undefined ? DEFAULT_MAX_FRAME_BYTES : integer(p['max_frame_bytes'], fieldPath(field, 'max_frame_bytes'), 1024),
+    topicAllowed: compileTopics(p['topics'], fieldPath(field, 'topics')),
+  };
+  if (p['sasl'] !== undefined) out.sasl = saslOf(p['sasl'], fieldPath(field, 'sasl'));
+  return disabled ? undefined : out;
+}
+
+function saslOf(v: unknown, field: string): RouteSasl {
+  const s = object(v, field);
+  onlyKeys(s, field, ['username', 'password', 'mechanism']);
+  const username = string(required(s, field, 'username'), fieldPath(field, 'username'), { min: 1 });
+  const password = string(required(s, field, 'password'), fieldPath(field, 'password'));
+  const mechanism = s['mechanism'] === undefined ? 'PLAIN' : oneOf(s['mechanism'], fieldPath(field, 'mechanism'), MECHANISMS);
+  return { mechanism, username, password };
+}
+
+function fetchOf(v: unknown, field: string): RouteFetch {
+  const f: JsonObject = object(v, field);
+  onlyKeys(f, field, ['max_wait_ms', 'min_bytes', 'max_bytes', 'isolation_level']);
+  const at = (k: string) => fieldPath(field, k);
+  return {
+    maxWaitMs: f['max_wait_ms'] === undefined ? DEFAULT_FETCH.maxWaitMs : integer(f['max_wait_ms'], at('max_wait_ms'), 0, 60000),
+    minBytes: f['min_bytes'] === undefined ? DEFAULT_FETCH.minBytes : integer(f['min_bytes'], at('min_bytes'), 0),
+    maxBytes: f['max_bytes'] === undefined ? DEFAULT_FETCH.maxBytes : integer(f['max_bytes'], at('max_bytes'), 1),
+    isolation: f['isolation_level'] === undefined ? DEFAULT_FETCH.isolation : oneOf(f['isolation_level'], at('isolation_level'), ISOLATIONS),
+  };
+}
