@@ -12,6 +12,8 @@ export interface RouteEvents {
   sessionObserver(routeId: string): SessionObserver;
   connectionOpened(routeId: string): void;
   connectionClosed(routeId: string): void;
+  /** The route is gone and so are its sockets: drop its per-route series. */
+  forget(routeId: string): void;
 }
 
 /**
@@ -139,6 +141,8 @@ export class LiveRoutes {
   private release(g: Generation): void {
     this.retiring.delete(g);
     this.registry.release(g.client);
+    const id = g.route.id;
+    if (!this.live.has(id) && ![...this.retiring].some((r) => r.route.id === id)) this.options.events.forget(id);
   }
 }
 

@@ -75,7 +75,7 @@ export class KafkaWsProxy {
     // permessage-deflate is off: APISIX does not offer it, and compressing already-compressed
     // Kafka payloads costs CPU on the hot path for little gain.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? 64 * 1024, perMessageDeflate: false, clientTracking: false });
-    this.admin = options.adminKey === undefined ? undefined : createAdminHandler({ store: routes, adminKey: options.adminKey, allow: this.allowAdmin, log: this.logger });
+    this.admin = options.adminKey === undefined ? undefined : createAdminHandler({ store: routes, adminKey: options.adminKey, allow: this.allowAdmin, log: (level, msg, fields) => this.logger[level](msg, fields) });
     for (const r of routes.list()) this.live.apply(r.id, r);
     this.events.routes(routes.list().length);
     this.unsubscribe = routes.subscribe(({ id, after }) => {
@@ -208,7 +208,8 @@ export class KafkaWsProxy {
     }, graceMs);
     await closed;
     clearTimeout(cut);
-    await this.routes.close?.();
+    await this.routes.idle();
+    this.events.stop();
   }
 
   private serve(req: IncomingMessage, res: ServerResponse, handler: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>): void {
