@@ -27,6 +27,7 @@ interface Generation {
   backend: KafkaBackend;
   sessions: Map<Session, WebSocket>;
   retired: boolean;
+  clientReleased: boolean;
 }
 
 export interface LiveRoutesOptions {
@@ -90,7 +91,7 @@ export class LiveRoutes {
     ws.once('close', () => {
       g.sessions.delete(session);
       this.options.events.connectionClosed(routeId);
-      if (g.retired && g.sessions.size === 0) this.release(g);
+      if (g.retired && g.sessions.size === 0) this.finish(g);
     });
     return true;
   }
@@ -109,6 +110,7 @@ export class LiveRoutes {
     }
     for (const g of this.retiring) {
       for (const s of g.sessions.keys()) s.close(GOING_AWAY, reason);
+      this.releaseClient(g);
     }
     this.registry.closeAll();
   }
@@ -122,25 +124,36 @@ export class LiveRoutes {
       topicAllowed: (t) => route.topicAllowed(t),
       observe: (op, seconds, ok) => events.kafkaOperation(op, seconds, ok),
     });
-    return { route, client, backend, sessions: new Map(), retired: false };
+    return { route, client, backend, sessions: new Map(), retired: false, clientReleased: false };
   }
 
   private retire(g: Generation, how: 'close' | 'drain', reason: string): void {
     g.retired = true;
     if (g.sessions.size === 0) {
-      this.release(g);
+      this.finish(g);
       return;
     }
     this.retiring.add(g);
-    for (const s of g.sessions.keys()) {
-      if (how === 'close') s.close(GOING_AWAY, reason);
-      else s.drain(GOING_AWAY, reason);
+    if (how === 'drain') {
+      for (const s of g.sessions.keys()) s.drain(GOING_AWAY, reason);
+      return;
     }
+    for (const s of g.sessions.keys()) s.close(GOING_AWAY, reason);
+    // Nothing more will be answered, so the Kafka connections go now rather than after every peer
+    // has finished its closing handshake.
+    this.releaseClient(g);
   }
 
-  private release(g: Generation): void {
-    this.retiring.delete(g);
+  private releaseClient(g: Generation): void {
+    if (g.clientReleased) return;
+    g.clientReleased = true;
     this.registry.release(g.client);
+  }
+
+  /** A retired generation whose last socket has closed. */
+  private finish(g: Generation): void {
+    this.retiring.delete(g);
+    this.releaseClient(g);
     const id = g.route.id;
     if (!this.live.has(id) && ![...this.retiring].some((r) => r.route.id === id)) this.options.events.forget(id);
   }
