@@ -76,6 +76,7 @@ export class KafkaWsProxy {
     // Kafka payloads costs CPU on the hot path for little gain.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? 64 * 1024, perMessageDeflate: false, clientTracking: false });
     this.admin = options.adminKey === undefined ? undefined : createAdminHandler({ store: routes, adminKey: options.adminKey, allow: this.allowAdmin, log: (level, msg, fields) => this.logger[level](msg, fields) });
+    for (const w of routes.warnings) this.logger.warn('route file skipped', { file: w.file, error: w.message });
     for (const r of routes.list()) this.live.apply(r.id, r);
     this.events.routes(routes.list().length);
     this.unsubscribe = routes.subscribe(({ id, after }) => {

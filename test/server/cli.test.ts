@@ -76,3 +76,24 @@ test('a wrong command line exits 2 with SERVER_ERR_USAGE', () => {
   assert.equal(help.status, 0);
   assert.match(help.stdout, /kafka-ws-proxy decode FILE/);
 });
+
+test('--help names the start command; start --help lists every option with its variable', () => {
+  const top = cli('--help');
+  assert.equal(top.status, 0);
+  assert.match(top.stdout, /kafka-ws-proxy \[start\] \[options\]/);
+  const start = cli('start', '--help');
+  assert.equal(start.status, 0);
+  for (const s of ['--port', '--host', '--data-dir', '--admin-key', '--config', '--admin-allow', '--max-connections', '--max-message-bytes', '--max-in-flight',
+    'KAFKA_WS_PROXY_PORT', 'KAFKA_WS_PROXY_HOST', 'KAFKA_WS_PROXY_DATA_DIR', 'KAFKA_WS_PROXY_ADMIN_KEY']) {
+    assert.ok(start.stdout.includes(s), `start --help lacks ${s}`);
+  }
+});
+
+test('start with a bad option exits 2 with SERVER_ERR_CONFIG and starts nothing', () => {
+  const r = cli('start', '--port', 'eighty', '--data-dir', join(dir, 'never'));
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^error SERVER_ERR_CONFIG: .*--port/m);
+  const flags = cli('--prot', '9080');
+  assert.equal(flags.status, 2);
+  assert.match(flags.stderr, /SERVER_ERR_CONFIG/);
+});
