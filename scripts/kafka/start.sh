@@ -307,6 +307,8 @@ start_line() {
     install_version
     lock_release "install-$KWP_VERSION"
     make_tls
+    # Not for Kafka: the proxy's tests paste APISIX's curl commands, so a fresh machine needs curl.
+    apt_provide curl curl
     write_config
     format_storage
     write_info
