@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
@@ -213,4 +213,24 @@ describe('kafka-ws-proxy start: the APISIX guide pasted, restarts, signals', () 
     }
   });
 
+});
+
+test('static routes from a config file are served and read-only', async () => {
+  const info = await ensureBroker('4');
+  const dir = mkdtempSync(join(tmpdir(), 'kwp-config-'));
+  const file = join(dir, 'proxy.json');
+  writeFileSync(file, JSON.stringify({
+    host: '127.0.0.1', port: 0, data_dir: 'data', admin_key: KEY,
+    routes: [{ id: 'static', uri: '/static', upstream: { nodes: { [bootstrap(info)]: 1 }, type: 'none', scheme: 'kafka' } }],
+  }));
+  const p = await ProxyProcess.start(['start', '--config', file]);
+  try {
+    const url = String(p.ready['url']);
+    await fetchesPlain(info, `${url.replace('http', 'ws')}/static`);
+    const del = await fetch(`${url}/apisix/admin/routes/static`, { method: 'DELETE', headers: { 'x-api-key': KEY } });
+    assert.equal(del.status, 400);
+    assert.match(((await del.json()) as { error_msg: string }).error_msg, /read-only|config/);
+  } finally {
+    await p.stop();
+  }
 });

@@ -1,18 +1,17 @@
+import { ServerError } from '../errors.js';
+
 /**
  * A configuration that cannot work: an unknown flag, variable or config-file key, a value of the
  * wrong type or out of range, an unreadable config file or data directory. `field` names where
  * the bad value came from, spelled as the user wrote it: a flag (`--port`), an environment
  * variable (`KAFKA_WS_PROXY_PORT`) or a config-file key (`port`). Messages name the bad value,
  * except for secrets (the admin key), which are never echoed.
- *
- * Lives here for now; it will extend the server layer's `ServerError` once both branches meet.
  */
-export class ConfigError extends Error {
-  readonly code = 'SERVER_ERR_CONFIG';
+export class ConfigError extends ServerError {
   readonly field: string;
 
   constructor(field: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super('SERVER_ERR_CONFIG', message, options);
     this.name = 'ConfigError';
     this.field = field;
   }

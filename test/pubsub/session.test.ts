@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { encodeRecordBatch, readRecords } from '../../src/kafka-wire/index.js';
+import { Session, type FetchBatch, type PubSubBackend, type SessionChannel } from '../../src/pubsub/index.js';
+import { decodeResp, encodeReq } from '../support/pubsub-proto.js';
+
+/*
+ * The session's own rules (ordering, limits, backpressure, drain) with a scripted backend. Kafka
+ * behaviour is tested against real brokers in test/server/*.kafka.test.ts; here the backend only
+ * decides when each command completes.
+ */
+class ScriptedBackend implements PubSubBackend {
+  readonly calls: Array<{ resolve: (b: FetchBatch) => void; reject: (e: Error) => void }> = [];
+  listOffset(): Promise<bigint> {
+    return Promise.resolve(42n);
+  }
+  fetch(): Promise<FetchBatch> {
+    return new Promise((resolve, reject) => this.calls.push({ resolve, reject }));
+  }
+  describeError(err: unknown): string {
+    return (err as Error).message;
+  }
+}
+
+class RecordingChannel implements SessionChannel {
+  readonly frames: Buffer[] = [];
+  readonly pending: Array<() => void> = [];
+  closed: [number, string] | undefined;
+  paused = false;
+  autoFlush = true;
+  send(frame: Buffer, done: () => void): void {
+    this.frames.push(frame);
+    if (this.autoFlush) done();
+    else this.pending.push(done);
+  }
+  close(code: number, reason: string): void {
+    this.closed = [code, reason];
+  }
+  pause(): void {
+    this.paused = true;
+  }
+  resume(): void {
+    this.paused = false;
+  }
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+const fetchReq = (seq: number) => encodeReq({ sequence: String(seq), cmdKafkaFetch: { topic: 't', partition: 0, offset: '0' } });
+const pingReq = (seq: number) => encodeReq({ sequence: String(seq), cmdPing: { state: Buffer.from(String(seq)) } });
+const batch = (n: number, size = 10): FetchBatch => ({
+  records: readRecords(encodeRecordBatch({ records: Array.from({ length: n }, () => ({ value: Buffer.alloc(size, 1) })), baseOffset: 0n })).records,
+  highWatermark: BigInt(n),
+  logStartOffset: 0n,
+});
+
+test('a ping behind a slow fetch waits for it: replies leave in request order', async () => {
+  const backend = new ScriptedBackend();
+  const ch = new RecordingChannel();
+  const s = new Session(ch, { backend });
+  s.onMessage(fetchReq(1), true);
+  s.onMessage(pingReq(2), true);
+  s.onMessage(fetchReq(3), true);
+  await tick();
+  assert.equal(ch.frames.length, 0);
+  backend.calls[1]!.resolve(batch(1));
+  await tick();
+  assert.equal(ch.frames.length, 0, 'reply 3 overtook 1');
+  backend.calls[0]!.reject(new Error('boom'));
+  await tick();
+  assert.deepEqual(ch.frames.map((f) => decodeResp(f).sequence), ['1', '2', '3']);
+  assert.equal(decodeResp(ch.frames[0]!).errorResp?.message, 'failed to fetch message, topic: t, partition: 0, err: boom');
+});
+
+test('in-flight limit: extra commands are answered with an error; reading pauses at twice the limit and resumes', async () => {
+  const backend = new ScriptedBackend();
+  const ch = new RecordingChannel();
+  const s = new Session(ch, { backend, maxInFlight: 2 });
+  s.onMessage(fetchReq(1), true);
+  s.onMessage(fetchReq(2), true);
+  s.onMessage(fetchReq(3), true);
+  assert.equal(backend.calls.length, 2);
+  assert.equal(ch.paused, false);
+  s.onMessage(pingReq(4), true);
+  assert.equal(ch.paused, true, 'four replies queued with a limit of two should pause reading');
+  backend.calls[0]!.resolve(batch(1));
+  backend.calls[1]!.resolve(batch(1));
+  await tick();
+  assert.deepEqual(ch.frames.map((f) => decodeResp(f).resp), ['kafkaFetchResp', 'kafkaFetchResp', 'errorResp', 'pongResp']);
+  assert.equal(decodeResp(ch.frames[2]!).errorResp?.message, 'too many commands in flight (limit 2)');
+  assert.equal(ch.paused, false);
+});
+
+test('a client that does not read: reading pauses while unsent bytes exceed the high-water mark', async () => {
+  const backend = new ScriptedBackend();
+  const ch = new RecordingChannel();
+  ch.autoFlush = false;
+  const s = new Session(ch, { backend, maxFrameBytes: 1 << 20 });
+  for (let i = 1; i <= 6; i++) s.onMessage(fetchReq(i), true);
+  for (const c of backend.calls) c.resolve(batch(1000, 1000)); // ~1 MB replies
+  await tick();
+  assert.equal(ch.frames.length, 6);
+  assert.equal(ch.paused, true);
+  while (ch.pending.length > 0) ch.pending.shift()!();
+  assert.equal(ch.paused, false);
+});
+
+test('drain answers what was accepted, ignores new frames, then closes; close drops pending replies', async () => {
+  const backend = new ScriptedBackend();
+  const ch = new RecordingChannel();
+  const s = new Session(ch, { backend });
+  s.onMessage(fetchReq(1), true);
+  s.drain(1001, 'route updated');
+  s.onMessage(pingReq(2), true);
+  assert.equal(ch.closed, undefined);
+  backend.calls[0]!.resolve(batch(2));
+  await tick();
+  assert.deepEqual(ch.frames.map((f) => decodeResp(f).sequence), ['1']);
+  assert.deepEqual(ch.closed, [1001, 'route updated']);
+
+  const ch2 = new RecordingChannel();
+  const s2 = new Session(ch2, { backend });
+  s2.onMessage(fetchReq(7), true);
+  s2.close(1001, 'route deleted');
+  backend.calls[1]!.resolve(batch(1));
+  await tick();
+  assert.equal(ch2.frames.length, 0);
+  assert.deepEqual(ch2.closed, [1001, 'route deleted']);
+});
