@@ -177,6 +177,24 @@ describe('proxy routes, limits and operations', () => {
     }
   });
 
+  test('a separate admin listener takes the admin API off the WebSocket port', async () => {
+    const { createProxy } = await import('../../src/server/index.js');
+    const proxy = await createProxy({ adminKey: 'separate-admin-key-0123', heartbeatMs: 0 });
+    try {
+      const { url, adminUrl } = await proxy.listen({ port: 0, host: '127.0.0.1', adminPort: 0 });
+      assert.ok(adminUrl !== undefined && adminUrl !== url);
+      const body = JSON.stringify(kafkaRoute('/sep', [bootstrap(info)]));
+      const headers = { 'x-api-key': 'separate-admin-key-0123' };
+      assert.equal((await fetch(`${url}/apisix/admin/routes/sep`, { method: 'PUT', headers, body })).status, 404);
+      assert.equal((await fetch(`${adminUrl}/apisix/admin/routes/sep`, { method: 'PUT', headers, body })).status, 201);
+      const c = await TestPubSubClient.connect(`${url.replace('http', 'ws')}/sep`);
+      assert.equal((await c.ping(Buffer.from('s'))).resp, 'pongResp');
+      await c.close();
+    } finally {
+      await proxy.close();
+    }
+  });
+
   test('without an admin key the admin API is off', async () => {
     const q = await startProxy({ adminKey: undefined as unknown as string });
     try {
