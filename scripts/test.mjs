@@ -28,6 +28,9 @@ function run(cmd, cmdArgs, opts = {}) {
 if (build) {
   const status = run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
   if (status !== 0) process.exit(status);
+  // The browser bundle of the client SDK (dist/browser), as `npm run build` makes it.
+  const bundled = run(process.execPath, [join(root, 'scripts/bundle-client.mjs')]);
+  if (bundled !== 0) process.exit(bundled);
 }
 
 function find(dir) {

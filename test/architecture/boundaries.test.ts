@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
  * - kafka-wire imports only node:* and itself, never reads process.env, and inside it a layer
  *   imports only its own or lower layers (primitives → protocol → records → transport → client);
  * - pubsub may use kafka-wire (through its index), ws and protobufjs, but not HTTP or server;
- * - server may use everything, but other folders only through their index.
+ * - server may use everything, but other folders only through their index;
+ * - client (the browser SDK) imports only protobufjs and its own files: no node:*, no other layer.
  */
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const src = join(root, 'src');
@@ -44,6 +45,9 @@ function check(file: string, spec: string): string[] {
   const rel = relative(src, file);
   const area = rel.split(sep)[0]!;
   const where = `${rel} imports ${spec}`;
+  if (area === 'client' && !spec.startsWith('.')) {
+    return spec === 'protobufjs' || spec.startsWith('protobufjs/') ? [] : [`${where}: the client SDK runs in browsers and may only use protobufjs`];
+  }
   if (spec.startsWith('node:')) {
     if (area === 'pubsub' && /^node:(http|https|http2)$/.test(spec)) return [`${where}: pubsub must not know HTTP`];
     return [];
@@ -58,7 +62,7 @@ function check(file: string, spec: string): string[] {
   if (targetRel.startsWith('..')) return [`${where}: leaves src`];
   const targetArea = targetRel.split(sep)[0]!.replace(/\.ts$/, '');
   if (targetArea !== area) {
-    const allowed: Record<string, string[]> = { 'kafka-wire': [], pubsub: ['kafka-wire'], server: ['kafka-wire', 'pubsub'], index: ['kafka-wire', 'pubsub', 'server'] };
+    const allowed: Record<string, string[]> = { 'kafka-wire': [], pubsub: ['kafka-wire'], server: ['kafka-wire', 'pubsub'], index: ['kafka-wire', 'pubsub', 'server'], client: [] };
     const areaKey = area.replace(/\.ts$/, '');
     if (!(allowed[areaKey] ?? []).includes(targetArea)) return [`${where}: ${areaKey} may not depend on ${targetArea}`];
     if (targetRel !== join(targetArea, 'index.ts')) return [`${where}: use ${targetArea}/index.js, the folder's public face`];
@@ -92,4 +96,12 @@ test('the checker itself rejects forbidden edges', () => {
   assert.equal(check(pubsub, '../server/index.js').length, 1, 'pubsub to server');
   assert.equal(check(pubsub, '../kafka-wire/records/read.js').length, 1, 'bypassing the index');
   assert.equal(check(pubsub, '../kafka-wire/index.js').length, 0, 'allowed edge');
+  const client = join(src, 'client', 'client.ts');
+  assert.equal(check(client, 'node:events').length, 1, 'node:* in the client SDK');
+  assert.equal(check(client, 'ws').length, 1, 'ws in the client SDK');
+  assert.equal(check(client, '../pubsub/index.js').length, 1, 'client to pubsub');
+  assert.equal(check(client, '../kafka-wire/index.js').length, 1, 'client to kafka-wire');
+  assert.equal(check(client, '../server/index.js').length, 1, 'client to server');
+  assert.equal(check(client, 'protobufjs/light.js').length, 0, 'protobufjs subpath');
+  assert.equal(check(client, './codec.js').length, 0, 'own file');
 });

@@ -1,0 +1,303 @@
+import { decodeReply, encodeRequest, type Command, type Reply } from './codec.js';
+import { consumePartition, type ConsumeOptions, type ReconnectPolicy } from './consume.js';
+import { ClientClosedError, ConnectionError, ProtocolError, RequestTimeoutError, ServerError } from './errors.js';
+import type { FetchResult, Message } from './message.js';
+import { errorEventMessage, isArrayBuffer, WS_CLOSED, WS_OPEN, type WebSocketConstructor, type WebSocketLike } from './websocket.js';
+
+export interface ReconnectOptions {
+  /** First wait before reconnecting or retrying (default 250 ms); doubles per attempt. */
+  initialDelayMs?: number;
+  /** Longest wait between attempts (default 10 000 ms). */
+  maxDelayMs?: number;
+  /** Consecutive failed attempts before `consume` gives up and throws (default Infinity). */
+  maxAttempts?: number;
+}
+
+export interface ClientOptions {
+  /** Per command, from sending it to its reply (default 30 000 ms). */
+  requestTimeoutMs?: number;
+  /** Opening the WebSocket (default 10 000 ms); also bounds the close handshake in `close()`. */
+  connectTimeoutMs?: number;
+  /** Default `globalThis.WebSocket`; in Node 20 pass `WebSocket` from the `ws` package. */
+  WebSocket?: WebSocketConstructor;
+  /** Backoff of `consume` when the connection drops or the server reports a transient error. */
+  reconnect?: ReconnectOptions;
+}
+
+interface Pending {
+  what: string;
+  socket: WebSocketLike;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  resolve(reply: Reply): void;
+  reject(error: Error): void;
+}
+
+// Not exported: lets connect() open the first socket without a public method for it.
+const OPEN = Symbol('open');
+const utf8 = new TextEncoder();
+
+/**
+ * A PubSub connection to kafka-ws-proxy (or APISIX). Commands may be in flight together; replies
+ * are matched by `sequence`. After the socket drops, the next command opens a new one (one
+ * attempt, no backoff); `consume` adds backoff on top.
+ */
+export class PubSubClient {
+  readonly url: string;
+  private readonly WebSocket: WebSocketConstructor;
+  private readonly requestTimeoutMs: number;
+  private readonly connectTimeoutMs: number;
+  private readonly reconnect: ReconnectPolicy;
+  private socket: WebSocketLike | null = null;
+  private opening: Promise<WebSocketLike> | null = null;
+  // Insertion order is send order, so the first entry is the oldest command.
+  private readonly pending = new Map<bigint, Pending>();
+  private nextSequence = 1n;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+
+  /** Prefer `connect()`, which also opens the socket; a client made with `new` connects on its first command. */
+  constructor(url: string, options: ClientOptions = {}) {
+    const WS = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (WS === undefined) throw new TypeError('no WebSocket implementation: pass options.WebSocket (e.g. WebSocket from the ws package)');
+    this.url = url;
+    this.WebSocket = WS;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+    this.reconnect = {
+      initialDelayMs: options.reconnect?.initialDelayMs ?? 250,
+      maxDelayMs: options.reconnect?.maxDelayMs ?? 10_000,
+      maxAttempts: options.reconnect?.maxAttempts ?? Infinity,
+    };
+  }
+
+  /** Whether the WebSocket is open now. */
+  get connected(): boolean {
+    return this.socket !== null && this.socket.readyState === WS_OPEN;
+  }
+
+  /** Opens the socket. @internal */
+  async [OPEN](): Promise<void> {
+    await this.ready();
+  }
+
+  /**
+   * Round trip to the proxy; resolves with `state` echoed (empty by default; a string is sent as UTF-8).
+   * @throws ConnectionError, RequestTimeoutError, ClientClosedError
+   */
+  async ping(state: Uint8Array | string = new Uint8Array(0)): Promise<Uint8Array> {
+    const bytes = typeof state === 'string' ? utf8.encode(state) : state;
+    const r = await this.request('ping', { cmdPing: { state: bytes } });
+    return expect(r, 'pong', 'ping').state;
+  }
+
+  /**
+   * The offset of `topic`-`partition` at `at`: 'earliest' (log start), 'latest' (the next offset to
+   * be written), or the first offset whose timestamp is at or after a Date / millisecond number or
+   * bigint; -1n when there is none. Numbers and bigints go out unchanged, so -2 and -1 work too.
+   * @throws ServerError (e.g. reason `not found topic`), ConnectionError, RequestTimeoutError,
+   *   ClientClosedError, RangeError for an invalid Date or a number that is not a safe integer
+   */
+  async listOffset(topic: string, partition: number, at: 'earliest' | 'latest' | Date | bigint | number): Promise<bigint> {
+    const timestamp = at === 'earliest' ? -2n : at === 'latest' ? -1n : at instanceof Date ? dateMs(at) : toInt(at, 'timestamp');
+    const r = await this.request(`list offset ${topic}-${partition}`, { cmdKafkaListOffset: { topic, partition, timestamp } });
+    return expect(r, 'listOffset', 'list offset').offset;
+  }
+
+  /**
+   * The records of `topic`-`partition` at or after `offset` (as many as the proxy's frame and
+   * fetch limits allow; none at the high watermark). Continue from the last offset + 1.
+   * @throws ServerError (e.g. reason `OFFSET_OUT_OF_RANGE`), ConnectionError, RequestTimeoutError, ClientClosedError
+   */
+  async fetch(topic: string, partition: number, offset: bigint | number): Promise<FetchResult> {
+    const r = await this.request(`fetch ${topic}-${partition}@${offset}`, { cmdKafkaFetch: { topic, partition, offset: toInt(offset, 'offset') } });
+    return expect(r, 'fetch', 'fetch').result;
+  }
+
+  /**
+   * Every message of `topic`-`partition` from `options.from` on, in order, waiting for new ones at
+   * the end; survives dropped connections and transient server errors (see ConsumeOptions).
+   * Ends when `options.signal` aborts or the loop is left; throws on other errors.
+   */
+  consume(topic: string, partition: number, options: ConsumeOptions = {}): AsyncIterableIterator<Message> {
+    return consumePartition(this, topic, partition, options, this.reconnect);
+  }
+
+  /**
+   * Fails waiting commands with ClientClosedError and closes the socket with 1000, waiting for
+   * the close handshake at most `connectTimeoutMs`. Later commands fail with ClientClosedError.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.closed = true;
+    this.failPending(null, new ClientClosedError());
+    const ws = this.socket;
+    this.socket = null;
+    if (ws === null || ws.readyState === WS_CLOSED) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.connectTimeoutMs);
+      ws.addEventListener('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      ws.close(1000);
+    });
+  }
+
+  private async request(what: string, command: Command): Promise<Reply> {
+    // Encoding first, so bad arguments throw before any connecting.
+    const sequence = this.nextSequence++;
+    const frame = encodeRequest(sequence, command);
+    const ws = await this.ready();
+    return new Promise<Reply>((resolve, reject) => {
+      // ready() resolved a moment ago; the socket may have started closing since, and a send on
+      // a closing socket is silently dropped by browsers.
+      if (this.closed) return reject(new ClientClosedError());
+      if (ws.readyState !== WS_OPEN) return reject(new ConnectionError(`${what}: the connection closed`));
+      const p: Pending = { what, socket: ws, timer: undefined, resolve, reject };
+      p.timer = setTimeout(() => {
+        if (this.pending.get(sequence) !== p) return;
+        // A late reply finds no entry and is ignored.
+        this.pending.delete(sequence);
+        reject(new RequestTimeoutError(what, this.requestTimeoutMs));
+      }, this.requestTimeoutMs);
+      this.pending.set(sequence, p);
+      try {
+        ws.send(frame);
+      } catch (e) {
+        this.pending.delete(sequence);
+        clearTimeout(p.timer);
+        reject(new ConnectionError(`${what}: send failed`, undefined, '', { cause: e }));
+      }
+    });
+  }
+
+  /** The open socket, opening one when there is none (shared by concurrent callers). */
+  private ready(): Promise<WebSocketLike> {
+    if (this.closed) return Promise.reject(new ClientClosedError());
+    if (this.socket !== null && this.socket.readyState === WS_OPEN) return Promise.resolve(this.socket);
+    this.opening ??= this.open().finally(() => {
+      this.opening = null;
+    });
+    return this.opening;
+  }
+
+  private open(): Promise<WebSocketLike> {
+    return new Promise<WebSocketLike>((resolve, reject) => {
+      let ws: WebSocketLike;
+      try {
+        ws = new this.WebSocket(this.url);
+      } catch (e) {
+        reject(new ConnectionError(`cannot connect to ${this.url}: ${String(e)}`, undefined, '', { cause: e }));
+        return;
+      }
+      ws.binaryType = 'arraybuffer';
+      let opened = false;
+      let settled = false;
+      let detail = '';
+      const timer = setTimeout(() => {
+        settled = true;
+        reject(new ConnectionError(`cannot connect to ${this.url}: no connection within ${this.connectTimeoutMs} ms`));
+        ws.close();
+      }, this.connectTimeoutMs);
+      ws.addEventListener('open', () => {
+        if (settled) return;
+        settled = opened = true;
+        clearTimeout(timer);
+        if (this.closed) {
+          ws.close(1000);
+          reject(new ClientClosedError());
+          return;
+        }
+        this.socket = ws;
+        resolve(ws);
+      });
+      ws.addEventListener('error', (event) => {
+        detail = errorEventMessage(event);
+      });
+      ws.addEventListener('message', (event) => this.onFrame(ws, event.data));
+      ws.addEventListener('close', (event) => {
+        clearTimeout(timer);
+        if (!opened) {
+          if (!settled) reject(new ConnectionError(`cannot connect to ${this.url}${detail !== '' ? `: ${detail}` : ''}`, event.code, event.reason));
+          settled = true;
+          return;
+        }
+        if (this.socket === ws) this.socket = null;
+        const why = `connection to ${this.url} closed (code ${event.code}${event.reason !== '' ? `, ${event.reason}` : ''}${detail !== '' ? `; ${detail}` : ''})`;
+        this.failPending(ws, new ConnectionError(why, event.code, event.reason));
+      });
+    });
+  }
+
+  private onFrame(ws: WebSocketLike, data: unknown): void {
+    // The proxy only sends binary frames; anything else has no sequence to match.
+    if (!isArrayBuffer(data)) return;
+    let reply: Reply;
+    try {
+      reply = decodeReply(new Uint8Array(data));
+    } catch {
+      return; // not a PubSubResp: nothing says which command it answers
+    }
+    let sequence = reply.sequence;
+    if (sequence === 0n && reply.kind === 'error') {
+      // The server could not decode a request ("wrong command") and cannot know its sequence;
+      // requests are handled in order, so it is the oldest one still waiting. We never send 0.
+      for (const [s, p] of this.pending) {
+        if (p.socket === ws) {
+          sequence = s;
+          break;
+        }
+      }
+    }
+    const p = this.pending.get(sequence);
+    if (p === undefined || p.socket !== ws) return; // timed out already, or not ours
+    this.pending.delete(sequence);
+    clearTimeout(p.timer);
+    p.resolve(reply);
+  }
+
+  /** Rejects the commands sent on `ws` (every command when null). */
+  private failPending(ws: WebSocketLike | null, error: Error): void {
+    for (const [s, p] of this.pending) {
+      if (ws !== null && p.socket !== ws) continue;
+      this.pending.delete(s);
+      clearTimeout(p.timer);
+      p.reject(error);
+    }
+  }
+}
+
+/**
+ * Opens a PubSub connection to `url` (ws:// or wss://, a route of the proxy).
+ * @throws ConnectionError when the socket does not open within `connectTimeoutMs`
+ * @throws TypeError when there is no WebSocket implementation
+ */
+export async function connect(url: string, options: ClientOptions = {}): Promise<PubSubClient> {
+  const client = new PubSubClient(url, options);
+  await client[OPEN]();
+  return client;
+}
+
+type ReplyOf<K extends Reply['kind']> = Extract<Reply, { kind: K }>;
+
+function expect<K extends Reply['kind']>(r: Reply, kind: K, what: string): ReplyOf<K> {
+  if (r.kind === 'error') throw new ServerError(r.message);
+  if (r.kind !== kind) throw new ProtocolError(`${what}: the server answered with ${r.kind === 'none' ? 'an empty reply' : `a ${r.kind} reply`}`);
+  return r as ReplyOf<K>;
+}
+
+function toInt(v: bigint | number, what: string): bigint {
+  if (typeof v === 'bigint') return v;
+  if (!Number.isSafeInteger(v)) throw new RangeError(`${what} must be a safe integer or a bigint, got ${v}`);
+  return BigInt(v);
+}
+
+function dateMs(d: Date): bigint {
+  const ms = d.getTime();
+  if (Number.isNaN(ms)) throw new RangeError('invalid Date');
+  return BigInt(ms);
+}

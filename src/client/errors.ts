@@ -1,0 +1,91 @@
+/**
+ * Errors of the client SDK. Each class has a stable `code` to match on (listed in docs/errors.md);
+ * messages are for people and may change.
+ */
+export class PubSubClientError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+// APISIX's texts (apisix/pubsub/kafka.lua), which the proxy keeps byte for byte.
+const APISIX_ERROR = /^failed to (?:fetch message|list offset), topic: (.*), partition: (-?\d+), err: (.*)$/s;
+
+/** The server answered a command with an `ErrorResp`. */
+export class ServerError extends PubSubClientError {
+  /** The ErrorResp's `message`, unchanged. */
+  readonly serverMessage: string;
+  /** From APISIX's `failed to fetch message, topic: T, partition: P, err: E`; undefined for other texts. */
+  readonly topic: string | undefined;
+  readonly partition: number | undefined;
+  /** `E` of that text (e.g. `OFFSET_OUT_OF_RANGE`, `not found topic`), else the whole message. */
+  readonly reason: string;
+
+  constructor(serverMessage: string) {
+    super('KWP_CLIENT_ERR_SERVER', serverMessage);
+    this.serverMessage = serverMessage;
+    const m = APISIX_ERROR.exec(serverMessage);
+    this.topic = m?.[1];
+    this.partition = m?.[2] !== undefined ? Number(m[2]) : undefined;
+    this.reason = m?.[3] ?? serverMessage;
+  }
+}
+
+/** A command got no reply within `requestTimeoutMs`; only that command fails. */
+export class RequestTimeoutError extends PubSubClientError {
+  readonly timeoutMs: number;
+
+  constructor(what: string, timeoutMs: number) {
+    super('KWP_CLIENT_ERR_TIMEOUT', `${what}: no reply within ${timeoutMs} ms`);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The WebSocket could not be opened, failed, or closed while commands were waiting. */
+export class ConnectionError extends PubSubClientError {
+  /** The WebSocket close code (1006 for an abnormal close), undefined if it never opened. */
+  readonly closeCode: number | undefined;
+  readonly closeReason: string;
+
+  constructor(message: string, closeCode?: number, closeReason = '', options?: { cause?: unknown }) {
+    super('KWP_CLIENT_ERR_CONNECTION', message, options);
+    this.closeCode = closeCode;
+    this.closeReason = closeReason;
+  }
+}
+
+/** `close()` was called: commands still waiting, and later ones, fail with this. */
+export class ClientClosedError extends PubSubClientError {
+  constructor() {
+    super('KWP_CLIENT_ERR_CLOSED', 'the client was closed');
+  }
+}
+
+/** The server sent a reply of the wrong kind for the command (e.g. a pong to a fetch). */
+export class ProtocolError extends PubSubClientError {
+  constructor(message: string) {
+    super('KWP_CLIENT_ERR_PROTOCOL', message);
+  }
+}
+
+// Reasons that say nothing about the request itself: the proxy lost its brokers ("not found topic"
+// is also what APISIX and we answer when no broker is reachable), a leader moved, or the proxy
+// shed load. Retrying later can succeed.
+const TRANSIENT_REASONS = new Set([
+  'not found topic',
+  'REQUEST_TIMED_OUT',
+  'NOT_LEADER_OR_FOLLOWER',
+  'LEADER_NOT_AVAILABLE',
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'NOT_ENOUGH_REPLICAS',
+  'KAFKA_STORAGE_ERROR',
+]);
+
+/** Whether a server error may go away by itself, so `consume` retries instead of ending. */
+export function isTransientServerError(e: ServerError): boolean {
+  return TRANSIENT_REASONS.has(e.reason) || e.reason.startsWith('too many commands in flight');
+}

@@ -1,0 +1,9 @@
+/**
+ * kafka-ws-proxy/client: consume Kafka through kafka-ws-proxy (or Apache APISIX's Kafka PubSub)
+ * from a browser or Node. Offsets and timestamps are exact bigints.
+ */
+export { connect, PubSubClient, type ClientOptions, type ReconnectOptions } from './client.js';
+export type { ConsumeOptions, ConsumeStatus, FetchInfo } from './consume.js';
+export { ClientClosedError, ConnectionError, ProtocolError, PubSubClientError, RequestTimeoutError, ServerError } from './errors.js';
+export type { FetchResult, Header, Message } from './message.js';
+export type { WebSocketConstructor, WebSocketLike } from './websocket.js';
