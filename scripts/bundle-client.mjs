@@ -10,8 +10,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 export const BUNDLE_PATH = `${root}dist/browser/kafka-ws-proxy-client.js`;
 
 // protobufjs's util/minimal.js does `require("long")` inside a try. Bundled, that would ship the
-// `long` package; we resolve it to null instead, so protobufjs finds no Long and src/client/int64.ts
-// installs its bigint-backed one. ("fs" is already mapped away by protobufjs's "browser" field.)
+// `long` package, which the SDK does not need (its codec reads int64 into bigints itself); we
+// resolve it to null instead. ("fs" is already mapped away by protobufjs's "browser" field.)
 const noLong = {
   name: 'no-long',
   setup(b) {

@@ -1,16 +1,23 @@
-import protobuf from 'protobufjs/light.js';
-import { ensureLong, toBigInt, toLongBits } from './int64.js';
+import protobuf from 'protobufjs/minimal.js';
+import { bigintFromBits, toLongBits, type LongBitsLike } from './int64.js';
 import { KafkaHeader, KafkaMessage, type FetchResult, type Header, type Message } from './message.js';
-import { PUBSUB_DESCRIPTOR } from './schema.js';
 
-// Before the schema is loaded: Field decides in its constructor whether int64 fields are longs.
-ensureLong(protobuf);
+/*
+ * proto/pubsub.proto's PubSubReq and PubSubResp over protobufjs's minimal runtime (Reader and
+ * Writer), written out by hand as `pbjs -t static` would generate them. protobufjs's reflection
+ * build compiles codecs with `new Function`, which a page with a Content-Security-Policy without
+ * 'unsafe-eval' refuses (our own demo page is one); this path needs no eval and no Long class.
+ * test/client/codec.test.ts checks every message byte for byte against protobufjs reflection
+ * compiled from proto/pubsub.proto.
+ */
+const { Reader, Writer } = protobuf;
+type ReaderT = InstanceType<typeof Reader>;
 
-const root = protobuf.Root.fromJSON(PUBSUB_DESCRIPTOR);
-const PubSubReq = root.lookupType('PubSubReq');
-const PubSubResp = root.lookupType('PubSubResp');
+const VARINT = 0;
+const LEN = 2;
+const key = (field: number, wire: number) => ((field << 3) | wire) >>> 0;
 
-/** One command of proto/pubsub.proto's PubSubReq oneof, int64 fields as bigint. */
+/** One command of PubSubReq's oneof, int64 fields as bigint. */
 export type Command =
   | { cmdPing: { state: Uint8Array } }
   | { cmdKafkaListOffset: { topic: string; partition: number; timestamp: bigint } }
@@ -26,73 +33,176 @@ export type Reply = { sequence: bigint } & (
   | { kind: 'none' }
 );
 
-/** PubSubReq bytes for `command` with `sequence`. int64 fields go out as `{low, high}` halves. */
+/**
+ * PubSubReq { int64 sequence = 1; oneof req { CmdEmpty cmd_empty = 31; CmdPing cmd_ping = 32;
+ * CmdKafkaFetch cmd_kafka_fetch = 33; CmdKafkaListOffset cmd_kafka_list_offset = 34; } }
+ * @throws RangeError for an int64 outside the range or a number that is not a safe integer.
+ */
 export function encodeRequest(sequence: bigint, command: Command): Uint8Array<ArrayBuffer> {
-  const body: Record<string, unknown> = { sequence: toLongBits(sequence, 'sequence') };
+  const w = Writer.create();
+  if (sequence !== 0n) w.uint32(key(1, VARINT)).int64(toLongBits(sequence, 'sequence') as unknown as protobuf.Long);
   if ('cmdKafkaFetch' in command) {
     const c = command.cmdKafkaFetch;
-    body['cmdKafkaFetch'] = { topic: c.topic, partition: c.partition, offset: toLongBits(c.offset, 'offset') };
+    topicCommand(w.uint32(key(33, LEN)).fork(), c.topic, c.partition, toLongBits(c.offset, 'offset')).ldelim();
   } else if ('cmdKafkaListOffset' in command) {
     const c = command.cmdKafkaListOffset;
-    body['cmdKafkaListOffset'] = { topic: c.topic, partition: c.partition, timestamp: toLongBits(c.timestamp, 'timestamp') };
+    topicCommand(w.uint32(key(34, LEN)).fork(), c.topic, c.partition, toLongBits(c.timestamp, 'timestamp')).ldelim();
+  } else if ('cmdPing' in command) {
+    w.uint32(key(32, LEN)).fork();
+    if (command.cmdPing.state.length > 0) w.uint32(key(1, LEN)).bytes(command.cmdPing.state);
+    w.ldelim();
   } else {
-    Object.assign(body, command);
+    w.uint32(key(31, LEN)).fork().ldelim();
   }
-  // Writer.finish() returns a view into a shared slab (util.pool in browsers, Buffer's pool in
-  // Node); copy so the socket gets exactly these bytes over an ArrayBuffer of their own.
-  return new Uint8Array(PubSubReq.encode(body).finish());
+  // finish() may return a view into a shared slab; copy so the socket gets an ArrayBuffer of its own.
+  return new Uint8Array(w.finish());
+}
+
+/** CmdKafkaFetch / CmdKafkaListOffset { string topic = 1; int32 partition = 2; int64 offset|timestamp = 3; } */
+function topicCommand(w: InstanceType<typeof Writer>, topic: string, partition: number, third: LongBitsLike) {
+  if (topic !== '') w.uint32(key(1, LEN)).string(topic);
+  if (partition !== 0) w.uint32(key(2, VARINT)).int32(partition);
+  // Writer.int64 goes through LongBits.from, which takes any {low, high}; the typings ask for a Long.
+  if (third.low !== 0 || third.high !== 0) w.uint32(key(3, VARINT)).int64(third as unknown as protobuf.Long);
+  return w;
 }
 
 /**
- * Decodes one reply frame. protobufjs leaves absent fields at prototype defaults: bytes as an
- * empty array, int64 as 0 or a zero Long, optional bytes as null.
- * @throws Error from protobufjs when the frame is not a PubSubResp.
+ * Decodes one reply frame; unknown fields are skipped, the last oneof member wins.
+ * @throws Error (from protobufjs's Reader or ours) when the frame is not a PubSubResp.
  */
 export function decodeReply(frame: Uint8Array): Reply {
-  const m = PubSubResp.decode(frame) as unknown as Record<string, unknown>;
-  const sequence = toBigInt(m['sequence']);
-  switch (m['resp']) {
-    case 'errorResp':
-      return { sequence, kind: 'error', message: str(field(m, 'errorResp')['message']) };
-    case 'pongResp':
-      return { sequence, kind: 'pong', state: bytes(field(m, 'pongResp')['state']) };
-    case 'kafkaListOffsetResp':
-      return { sequence, kind: 'listOffset', offset: toBigInt(field(m, 'kafkaListOffsetResp')['offset']) };
-    case 'kafkaFetchResp':
-      return { sequence, kind: 'fetch', result: fetchResult(field(m, 'kafkaFetchResp')) };
-    default:
-      return { sequence, kind: 'none' };
-  }
-}
-
-function fetchResult(f: Record<string, unknown>): FetchResult {
-  const list = Array.isArray(f['messages']) ? (f['messages'] as unknown[]) : [];
-  const messages: Message[] = new Array<Message>(list.length);
-  for (let i = 0; i < list.length; i++) {
-    const r = list[i] as Record<string, unknown>;
-    const hs = Array.isArray(r['headers']) ? (r['headers'] as unknown[]) : [];
-    const headers: Header[] = new Array<Header>(hs.length);
-    for (let j = 0; j < hs.length; j++) {
-      const h = hs[j] as Record<string, unknown>;
-      // `optional bytes value`: absent (null) is a null header value, present-but-empty is "".
-      headers[j] = new KafkaHeader(str(h['key']), h['value'] === null || h['value'] === undefined ? null : bytes(h['value']));
+  const r = Reader.create(frame);
+  let sequence = 0n;
+  let reply: Reply = { sequence, kind: 'none' };
+  while (r.pos < r.len) {
+    const t = r.uint32();
+    switch (t) {
+      case key(1, VARINT):
+        sequence = readInt64(r);
+        break;
+      case key(31, LEN):
+        reply = { sequence, kind: 'error', message: errorMessage(r, r.uint32() + r.pos) };
+        break;
+      case key(32, LEN):
+        reply = { sequence, kind: 'pong', state: singleBytes(r, r.uint32() + r.pos) };
+        break;
+      case key(33, LEN):
+        reply = { sequence, kind: 'fetch', result: fetchResult(r, r.uint32() + r.pos) };
+        break;
+      case key(34, LEN):
+        reply = { sequence, kind: 'listOffset', offset: singleInt64(r, r.uint32() + r.pos) };
+        break;
+      default:
+        r.skipType(t & 7);
     }
-    messages[i] = new KafkaMessage(toBigInt(r['offset']), toBigInt(r['timestamp']), bytes(r['key']), bytes(r['value']), headers);
   }
-  return { messages, highWatermark: toBigInt(f['highWatermark']), logStartOffset: toBigInt(f['logStartOffset']) };
+  reply.sequence = sequence;
+  return reply;
 }
 
-function field(m: Record<string, unknown>, name: string): Record<string, unknown> {
-  const v = m[name];
-  return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
+/** ErrorResp { int32 code = 1; string message = 2; } */
+function errorMessage(r: ReaderT, end: number): string {
+  let message = '';
+  while (r.pos < end) {
+    const t = r.uint32();
+    if (t === key(2, LEN)) message = r.string();
+    else r.skipType(t & 7);
+  }
+  return message;
 }
 
-function str(v: unknown): string {
-  return typeof v === 'string' ? v : '';
+/** PongResp { bytes state = 1; } */
+function singleBytes(r: ReaderT, end: number): Uint8Array {
+  let state: Uint8Array = EMPTY;
+  while (r.pos < end) {
+    const t = r.uint32();
+    if (t === key(1, LEN)) state = r.bytes();
+    else r.skipType(t & 7);
+  }
+  return state;
+}
+
+/** KafkaListOffsetResp { int64 offset = 1; } */
+function singleInt64(r: ReaderT, end: number): bigint {
+  let v = 0n;
+  while (r.pos < end) {
+    const t = r.uint32();
+    if (t === key(1, VARINT)) v = readInt64(r);
+    else r.skipType(t & 7);
+  }
+  return v;
+}
+
+/** KafkaFetchResp { repeated KafkaMessage messages = 1; int64 high_watermark = 2; int64 log_start_offset = 3; } */
+function fetchResult(r: ReaderT, end: number): FetchResult {
+  const messages: Message[] = [];
+  let highWatermark = 0n;
+  let logStartOffset = 0n;
+  while (r.pos < end) {
+    const t = r.uint32();
+    if (t === key(1, LEN)) messages.push(message(r, r.uint32() + r.pos));
+    else if (t === key(2, VARINT)) highWatermark = readInt64(r);
+    else if (t === key(3, VARINT)) logStartOffset = readInt64(r);
+    else r.skipType(t & 7);
+  }
+  return { messages, highWatermark, logStartOffset };
+}
+
+/** KafkaMessage { int64 offset = 1; int64 timestamp = 2; bytes key = 3; bytes value = 4; repeated KafkaHeader headers = 5; } */
+function message(r: ReaderT, end: number): Message {
+  let offset = 0n;
+  let timestamp = 0n;
+  let k: Uint8Array = EMPTY;
+  let v: Uint8Array = EMPTY;
+  const headers: Header[] = [];
+  while (r.pos < end) {
+    const t = r.uint32();
+    switch (t) {
+      case key(1, VARINT): offset = readInt64(r); break;
+      case key(2, VARINT): timestamp = readInt64(r); break;
+      case key(3, LEN): k = r.bytes(); break;
+      case key(4, LEN): v = r.bytes(); break;
+      case key(5, LEN): headers.push(header(r, r.uint32() + r.pos)); break;
+      default: r.skipType(t & 7);
+    }
+  }
+  return new KafkaMessage(offset, timestamp, k, v, headers);
+}
+
+/** KafkaHeader { string key = 1; optional bytes value = 2; } — absent value is a null header value. */
+function header(r: ReaderT, end: number): Header {
+  let k = '';
+  let v: Uint8Array | null = null;
+  while (r.pos < end) {
+    const t = r.uint32();
+    if (t === key(1, LEN)) k = r.string();
+    else if (t === key(2, LEN)) v = r.bytes();
+    else r.skipType(t & 7);
+  }
+  return new KafkaHeader(k, v);
+}
+
+/**
+ * A varint int64 read straight from the reader's buffer as an exact bigint. protobufjs's own
+ * int64() goes through a Long class or a lossy number; this needs neither.
+ */
+function readInt64(r: ReaderT): bigint {
+  const buf = r.buf;
+  let lo = 0;
+  let hi = 0;
+  for (let i = 0; i < 10; i++) {
+    if (r.pos >= r.len) throw new RangeError(`index out of range: ${r.pos} + 1 > ${r.len}`);
+    const b = buf[r.pos++]!;
+    const bits = b & 0x7f;
+    if (i < 4) lo += bits * 2 ** (7 * i);
+    else if (i === 4) {
+      lo += (bits & 0x0f) * 2 ** 28;
+      hi += bits >> 4;
+    } else hi += bits * 2 ** (7 * i - 32);
+    if (b < 0x80) return bigintFromBits(lo >>> 0, hi % 4294967296);
+  }
+  throw new Error('invalid varint encoding');
 }
 
 const EMPTY = new Uint8Array(0);
-
-function bytes(v: unknown): Uint8Array {
-  return v instanceof Uint8Array ? v : EMPTY;
-}

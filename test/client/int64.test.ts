@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeReply, encodeRequest } from '../../src/client/codec.js';
-import { BigIntLong, bigintFromBits, toBigInt, toLongBits } from '../../src/client/int64.js';
+import { bigintFromBits, toBigInt, toLongBits } from '../../src/client/int64.js';
 import { PubSubReq, encodeResp } from '../support/pubsub-proto.js';
 import { Rng } from '../support/random.js';
 
@@ -29,30 +29,6 @@ test('toLongBits refuses values outside int64 and unsafe numbers', () => {
   assert.throws(() => toLongBits(2 ** 53, 'offset'), RangeError);
   assert.throws(() => toLongBits(1.5, 'offset'), RangeError);
   assert.deepEqual(toLongBits(-2, 't'), { low: -2, high: -1, unsigned: false });
-});
-
-test('BigIntLong does what protobufjs calls on util.Long, exactly at the edges', () => {
-  for (const v of VALUES) {
-    const l = BigIntLong.fromString(v.toString());
-    assert.equal(l.toString(), v.toString());
-    assert.equal(l.toBigInt(), v);
-    const { low, high } = toLongBits(v, 'v');
-    assert.equal(new BigIntLong(low, high, false).toString(), v.toString());
-    assert.equal(BigIntLong.fromBits(low, high, false).toBigInt(), v);
-    assert.equal(BigIntLong.fromValue(v.toString()).toBigInt(), v);
-    assert.equal(BigIntLong.fromValue({ low, high, unsigned: false }).toBigInt(), v);
-    assert.equal(BigIntLong.fromValue(v).toBigInt(), v);
-  }
-  assert.equal(BigIntLong.fromNumber(0).toBigInt(), 0n);
-  assert.equal(BigIntLong.fromNumber(-12.9).toBigInt(), -12n);
-  assert.equal(BigIntLong.fromNumber(Number.NaN).toBigInt(), 0n);
-  assert.equal(BigIntLong.fromNumber(1e300).toBigInt(), MAX);
-  assert.equal(BigIntLong.fromNumber(-Infinity).toBigInt(), MIN);
-  assert.equal(BigIntLong.fromNumber(-1, true).toBigInt(), 0n);
-  assert.equal(BigIntLong.fromString('18446744073709551615', true).toString(), '18446744073709551615');
-  assert.equal(BigIntLong.fromNumber(2 ** 53).toNumber(), 2 ** 53);
-  // protobufjs's converter calls Long.prototype.toString on plain {low, high, unsigned} objects.
-  assert.equal(BigIntLong.prototype.toString.call({ low: 0, high: -2147483648, unsigned: false } as BigIntLong), MIN.toString());
 });
 
 test('requests encode int64 exactly (checked with an independent protobufjs decode)', () => {

@@ -64,8 +64,9 @@ async function rows(page: Page): Promise<Array<Record<string, string>>> {
   return (await page.evaluate(ROWS_JS)) as Array<Record<string, string>>;
 }
 
+// Locator waits run in Playwright's isolated world, so they work under the page's CSP.
 async function waitForRows(page: Page, n: number, timeoutMs: number): Promise<void> {
-  await page.waitForFunction(`document.querySelectorAll('tr[data-testid="message"]').length >= ${n}`, undefined, { timeout: timeoutMs });
+  await page.locator('tr[data-testid="message"]').nth(n - 1).waitFor({ timeout: timeoutMs });
 }
 
 function checkRows(got: Array<Record<string, string>>, want: Produced[]): void {
@@ -80,6 +81,7 @@ function checkRows(got: Array<Record<string, string>>, want: Produced[]): void {
 
 test('the demo page shows what was produced, live, and recovers from a broker outage without gaps or duplicates', async () => {
   const first = await producer.produceBatch({ bootstrap: bootstrap(info), topic, records: records(0, 30) });
+  // The page keeps its strict Content-Security-Policy (no 'unsafe-eval'): the SDK must run under it.
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -93,12 +95,13 @@ test('the demo page shows what was produced, live, and recovers from a broker ou
   await page.screenshot({ path: join(ARTIFACTS, 'demo.png'), fullPage: false });
 
   await stopBroker('4');
-  await page.waitForFunction(`/retrying|reconnecting/.test(document.querySelector('[data-testid="status"]').dataset.state)`, undefined, { timeout: 30_000 });
+  await page.locator('[data-testid="status"][data-state="retrying"], [data-testid="status"][data-state="reconnecting"]').waitFor({ timeout: 30_000 });
   info = await ensureBroker('4');
   const after = await producer.produceBatch({ bootstrap: bootstrap(info), topic, records: records(40, 15) });
   await waitForRows(page, 55, 60_000);
   checkRows(await rows(page), [...first, ...live, ...after]);
   assert.equal(await page.getByTestId('status').getAttribute('data-state'), 'connected');
   assert.deepEqual(errors, []);
+  assert.equal(await page.getByTestId('error').textContent(), '');
   await page.close();
 });

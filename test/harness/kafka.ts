@@ -203,7 +203,11 @@ export interface EnsureBrokerOptions {
  */
 export async function ensureBroker(line: BrokerLine, opts: EnsureBrokerOptions = {}): Promise<BrokerInfo> {
   const args: string[] = [line];
-  if (opts.portBase !== undefined) args.push('--port-base', String(opts.portBase));
+  // KWP_KAFKA_PORT_OFFSET shifts the default ports (39092 / 49092) so a second checkout, with its
+  // own KWP_KAFKA_STATE, can run its own brokers beside ours (node 2 uses base + 10: use >= 20).
+  const offset = Number(process.env['KWP_KAFKA_PORT_OFFSET'] ?? '0');
+  const portBase = opts.portBase ?? (offset > 0 ? (line === '4' ? 49092 : 39092) + offset : undefined);
+  if (portBase !== undefined) args.push('--port-base', String(portBase));
   const { stdout } = await runScript('start.sh', args, START_TIMEOUT_MS);
   const stateDir = stdout.trim().split('\n').pop();
   if (stateDir === undefined || stateDir === '') throw new Error(`kafka harness: start.sh ${line} printed no state directory`);
