@@ -7,7 +7,7 @@
 #   4   -> Apache Kafka 4.4.0 (KRaft only)
 # Layout under the project root (git-ignored):
 #   .cache/kafka/<version>/lib/        broker + client jars resolved by Maven (install.sh)
-#   .cache/kafka/<version>/seeder/     compiled scripts/kafka/seeder/Seed.java
+#   .cache/kafka/<version>/seeder-<crc>-<size>/ compiled scripts/kafka/seeder/Seed.java, per content
 #   .cache/kafka-state/<version>/      config, data, logs, tls, expected/, broker.json, pid
 #   .cache/kafka-state/<version>-node2/ the optional second broker (node2.sh): config, data, logs, pid
 
@@ -63,7 +63,6 @@ resolve_line() {
 set_paths() {
   KWP_LIB="$KWP_CACHE/$KWP_VERSION/lib"
   KWP_LIB_MARKER="$KWP_LIB/.complete"
-  KWP_SEEDER_DIR="$KWP_CACHE/$KWP_VERSION/seeder"
   KWP_STATE="$KWP_STATE_ROOT/$KWP_VERSION"
   KWP_CONFIG_DIR="$KWP_STATE/config"
   KWP_DATA="$KWP_STATE/data"
@@ -256,17 +255,18 @@ set_broker_jvm_opts() {
     -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true "-Djava.io.tmpdir=$1")
 }
 
-# The seeder is compiled once per Kafka version (against that version's kafka-clients) and
-# recompiled when Seed.java changes.
+# The seeder is compiled once per Kafka version (against that version's kafka-clients) and per
+# content of Seed.java (its cksum), into seeder-<crc>-<size>/: checkouts that share
+# KWP_KAFKA_CACHE but differ in Seed.java (branches in worktrees) each keep their own classes,
+# instead of recompiling over each other's while a seeder JVM loads them. Sets KWP_SEEDER_DIR.
 seeder_build() {
   local src="$KWP_SCRIPTS/seeder/Seed.java" sum
-  sum="$(cksum <"$src" | tr -d ' ')"
-  if [ -f "$KWP_SEEDER_DIR/Seed.class" ] && [ "$(cat "$KWP_SEEDER_DIR/.source-cksum" 2>/dev/null)" = "$sum" ]; then
-    return 0
-  fi
+  sum="$(cksum <"$src" | tr ' ' -)"
+  KWP_SEEDER_DIR="$KWP_CACHE/$KWP_VERSION/seeder-$sum"
+  [ -f "$KWP_SEEDER_DIR/Seed.class" ] && return 0
   javac_check
   lock_acquire "seeder-$KWP_VERSION"
-  if [ -f "$KWP_SEEDER_DIR/Seed.class" ] && [ "$(cat "$KWP_SEEDER_DIR/.source-cksum" 2>/dev/null)" = "$sum" ]; then
+  if [ -f "$KWP_SEEDER_DIR/Seed.class" ]; then
     lock_release "seeder-$KWP_VERSION"
     return 0
   fi
@@ -275,8 +275,6 @@ seeder_build() {
   mkdir -p "$KWP_SEEDER_DIR.tmp.$$"
   "$KWP_JAVAC" -nowarn -encoding UTF-8 --release 17 -cp "$KWP_LIB/kafka-clients-$KWP_VERSION.jar" \
     -d "$KWP_SEEDER_DIR.tmp.$$" "$src" >&2 || die "compiling $src failed"
-  printf '%s\n' "$sum" >"$KWP_SEEDER_DIR.tmp.$$/.source-cksum"
-  rm -rf "$KWP_SEEDER_DIR"
   mv "$KWP_SEEDER_DIR.tmp.$$" "$KWP_SEEDER_DIR"
   lock_release "seeder-$KWP_VERSION"
 }

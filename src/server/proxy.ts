@@ -4,7 +4,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createAdminHandler } from './admin/handler.js';
 import { makeAddressFilter } from './config/cidr.js';
-import { replyJson, replyText, rejectUpgrade } from './http-reply.js';
+import { createDemoHandler } from './demo/serve.js';
+import { replyJson, replyText, rejectUpgrade, requestPath } from './http-reply.js';
 import { GOING_AWAY, LiveRoutes } from './live-routes.js';
 import { createLogger, type Logger } from './log.js';
 import { Registry } from './metrics/index.js';
@@ -28,6 +29,12 @@ export interface ProxyOptions {
   maxInFlight?: number;
   /** WebSocket ping interval to find dead peers (default 30 000 ms; 0 turns it off). */
   heartbeatMs?: number;
+  /**
+   * Serve the demo page at `/`, its assets under `/demo/`, and `/demo/routes` (ids and uris of
+   * enabled exact-uri routes). Off by default: it tells anyone who can reach the port which
+   * routes exist.
+   */
+  demo?: boolean;
   logger?: Logger;
   metrics?: Registry;
 }
@@ -54,6 +61,7 @@ export class KafkaWsProxy {
   private readonly live: LiveRoutes;
   private readonly wss: WebSocketServer;
   private readonly admin: ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>) | undefined;
+  private readonly demo: ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>) | undefined;
   private readonly allowAdmin: (address: string) => boolean;
   private readonly maxConnections: number;
   private readonly servers: Server[] = [];
@@ -76,6 +84,7 @@ export class KafkaWsProxy {
     // Kafka payloads costs CPU on the hot path for little gain.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? 64 * 1024, perMessageDeflate: false, clientTracking: false });
     this.admin = options.adminKey === undefined ? undefined : createAdminHandler({ store: routes, adminKey: options.adminKey, allow: this.allowAdmin, log: (level, msg, fields) => this.logger[level](msg, fields) });
+    this.demo = options.demo === true ? createDemoHandler({ routes }) : undefined;
     for (const w of routes.warnings) this.logger.warn('route file skipped', { file: w.file, error: w.message });
     for (const r of routes.list()) this.live.apply(r.id, r);
     this.events.routes(routes.list().length);
@@ -115,7 +124,7 @@ export class KafkaWsProxy {
    * alone, when no route matches, so an embedding server can handle its own upgrades.
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    const route = this.routes.match(pathOf(req));
+    const route = this.routes.match(requestPath(req));
     if (route === undefined) return false;
     socket.on('error', () => socket.destroy());
     if (this.closing) {
@@ -139,11 +148,12 @@ export class KafkaWsProxy {
   }
 
   /**
-   * Plain HTTP: the admin API (unless it has its own listener), /healthz, /readyz, /metrics, and a
-   * 400 for a route URI requested without an upgrade. Returns false for anything else.
+   * Plain HTTP: the admin API (unless it has its own listener), /healthz, /readyz, /metrics, the
+   * demo page when enabled, and a 400 for a route URI requested without an upgrade. Returns false
+   * for anything else.
    */
   async handleRequest(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    const path = pathOf(req);
+    const path = requestPath(req);
     if (path.startsWith(ADMIN_PREFIX) && !this.adminOnOwnPort) return this.handleAdmin(req, res);
     switch (path) {
       case '/healthz':
@@ -158,6 +168,9 @@ export class KafkaWsProxy {
         else replyText(res, 200, this.metrics.render(), 'text/plain; version=0.0.4; charset=utf-8');
         return true;
     }
+    // Before route matching: a prefix route such as /* would otherwise answer the page's own
+    // requests with a 400. WebSocket upgrades never come here, so no route loses anything.
+    if (this.demo !== undefined && await this.demo(req, res)) return true;
     if (this.routes.match(path) !== undefined) {
       replyJson(res, 400, { error_msg: 'this route serves Kafka PubSub over WebSocket: connect with a WebSocket client (Upgrade: websocket)' });
       return true;
@@ -168,7 +181,7 @@ export class KafkaWsProxy {
   /** The admin API alone, for mounting on a separate server. Returns false outside /apisix/admin. */
   async handleAdmin(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     if (this.admin === undefined) {
-      if (!pathOf(req).startsWith(ADMIN_PREFIX)) return false;
+      if (!requestPath(req).startsWith(ADMIN_PREFIX)) return false;
       replyJson(res, 404, { error_msg: 'the admin API is disabled (no admin key configured)' });
       return true;
     }
@@ -217,7 +230,7 @@ export class KafkaWsProxy {
     handler(req, res).then((handled) => {
       if (!handled) replyJson(res, 404, { error_msg: '404 Route Not Found' });
     }, (e: unknown) => {
-      this.logger.error('request failed', { path: pathOf(req), error: e });
+      this.logger.error('request failed', { path: requestPath(req), error: e });
       if (!res.headersSent) replyJson(res, 500, { error_msg: 'internal error' });
       else res.destroy();
     });
@@ -254,8 +267,3 @@ export function createProxy(options: ProxyOptions = {}): Promise<KafkaWsProxy> {
   return KafkaWsProxy.create(options);
 }
 
-function pathOf(req: IncomingMessage): string {
-  const url = req.url ?? '/';
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
-}

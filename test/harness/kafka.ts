@@ -247,6 +247,20 @@ export async function ensureTruncatedTopic(line: BrokerLine): Promise<{ logStart
   return { logStartOffset: BigInt(m[1]!), highWatermark: BigInt(m[2]!) };
 }
 
+/**
+ * Makes sure `topic` exists on a running line with `partitions` partitions (replication 1, every
+ * replica on node 1), created by the Java admin client; returns once every partition has a leader.
+ * Idempotent: an existing topic with that partition count is left as it is, records included.
+ * @returns whether this call created it.
+ * @throws Error when the broker is down or the topic exists with another partition count.
+ */
+export async function ensureTopic(line: BrokerLine, topic: string, partitions = 1): Promise<{ created: boolean }> {
+  const { stdout } = await runScript('topic.sh', [line, topic, String(partitions)], 120_000);
+  const m = /^(created|exists)$/m.exec(stdout);
+  if (m === null) throw new Error(`kafka harness: topic.sh ${line} ${topic} printed ${JSON.stringify(stdout)}`);
+  return { created: m[1] === 'created' };
+}
+
 /** The second, broker-only node of a line (scripts/kafka/node2.sh): PLAINTEXT only. */
 export interface SecondBrokerInfo {
   /** Always 2 (node 1 is the combined broker and controller). */

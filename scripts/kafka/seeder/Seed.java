@@ -4,6 +4,7 @@
 //   java -cp <classes>:<kafka lib>/* Seed seed  <bootstrap> <expectedDir>
 //   java -cp <classes>:<kafka lib>/* Seed verify <bootstrap> <expectedDir>
 //   java -cp <classes>:<kafka lib>/* Seed truncated <bootstrap> <topic>
+//   java -cp <classes>:<kafka lib>/* Seed create <bootstrap> <topic> <partitions>
 //   java -cp <classes>:<kafka lib>/* Seed offsets-topic <bootstrap>
 //   java -cp <classes>:<kafka lib>/* Seed registered <bootstrap> <nodeId> <timeoutMs>
 //   java -cp <classes>:<kafka lib>/* Seed moved|elect|leader <bootstrap> <topic>
@@ -14,7 +15,8 @@
 // partition/offset order), <expectedDir>/big.json (a summary instead of 100 000 lines) and
 // <expectedDir>/topics.json. "verify" reads every seeded topic back with Kafka's own consumer
 // (read_uncommitted and read_committed) and checks it against those files. Topics that already exist are deleted first, so a seed interrupted
-// half-way can simply be run again. "truncated" makes the DeleteRecords topic; the last five modes
+// half-way can simply be run again. "truncated" makes the DeleteRecords topic; "create" makes an
+// empty topic for a test or the demo (idempotent); the last five modes
 // serve the second broker (scripts/kafka/node2.sh). Compiled by scripts/kafka/start.sh against the
 // kafka-clients jar of the broker line it seeds; it uses only API present in both 3.9 and 4.x clients.
 //
@@ -138,6 +140,8 @@ public final class Seed {
         code = seed(args[1], Paths.get(args[2]));
       } else if (args.length == 3 && args[0].equals("truncated")) {
         code = truncated(args[1], args[2]);
+      } else if (args.length == 4 && args[0].equals("create")) {
+        code = create(args[1], args[2], Integer.parseInt(args[3]));
       } else if (args.length == 3 && args[0].equals("verify")) {
         code = verify(args[1], Paths.get(args[2]));
       } else if (args.length == 2 && args[0].equals("offsets-topic")) {
@@ -152,7 +156,8 @@ public final class Seed {
         code = leader(args[1], args[2]);
       } else {
         System.err.println("usage: Seed ready <bootstrap> <timeoutMs> | Seed seed|verify <bootstrap> <expectedDir>"
-            + " | Seed truncated|moved|elect|leader <bootstrap> <topic> | Seed offsets-topic <bootstrap>"
+            + " | Seed truncated|moved|elect|leader <bootstrap> <topic> | Seed create <bootstrap> <topic> <partitions>"
+            + " | Seed offsets-topic <bootstrap>"
             + " | Seed registered <bootstrap> <nodeId> <timeoutMs>");
         code = 2;
       }
@@ -231,6 +236,68 @@ public final class Seed {
       System.out.println(start + " " + end);
     }
     return 0;
+  }
+
+  // ---------------------------------------------------------------- create
+
+  static final long CREATE_TIMEOUT_MS = 60_000;
+
+  /**
+   * An empty topic with `partitions` partitions, replication 1, every replica on node 1 (as
+   * `truncated`: node 2 comes and goes under other tests, and a partition placed there would go
+   * offline with it). Idempotent: an existing topic with that many partitions is fine, whatever it
+   * holds; another count is an error, because changing it under a reader would break the reader.
+   * Returns once every partition has a leader. Prints "created" or "exists".
+   */
+  static int create(String bootstrap, String topic, int partitions) throws Exception {
+    if (partitions < 1) throw new IllegalArgumentException("partitions must be at least 1, not " + partitions);
+    Map<Integer, List<Integer>> assignment = new HashMap<>();
+    for (int p = 0; p < partitions; p++) assignment.put(p, Collections.singletonList(NODE_1));
+    boolean created = false;
+    long deadline = System.currentTimeMillis() + CREATE_TIMEOUT_MS;
+    String last = "no attempt";
+    try (Admin admin = Admin.create(adminProps(bootstrap))) {
+      while (System.currentTimeMillis() < deadline) {
+        try {
+          admin.createTopics(Collections.singleton(new NewTopic(topic, assignment))).all().get();
+          created = true;
+        } catch (ExecutionException e) {
+          // Exists: fine (checked below). Retriable: right after a start node 1 may not be
+          // registered yet, or a topic of that name may still be being deleted.
+          if (!(e.getCause() instanceof TopicExistsException) && !retriableCreate(e.getCause())) throw e;
+          last = String.valueOf(e.getCause());
+        }
+        TopicDescription d;
+        try {
+          d = admin.describeTopics(Collections.singleton(topic)).allTopicNames().get().get(topic);
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) throw e;
+          last = "created, but not yet in the metadata";
+          Thread.sleep(200);
+          continue;
+        }
+        if (d.partitions().size() != partitions) {
+          throw new IllegalStateException("topic " + topic + " exists with " + d.partitions().size()
+              + " partitions, not " + partitions + " (delete it or use another name)");
+        }
+        boolean led = true;
+        for (TopicPartitionInfo p : d.partitions()) if (p.leader() == null || p.leader().isEmpty()) led = false;
+        if (led) {
+          System.out.println(created ? "created" : "exists");
+          return 0;
+        }
+        last = "a partition has no leader yet";
+        Thread.sleep(100);
+      }
+    }
+    System.err.println("seeder: topic " + topic + " not ready after " + CREATE_TIMEOUT_MS + " ms: " + last);
+    return 1;
+  }
+
+  static boolean retriableCreate(Throwable t) {
+    return t instanceof InvalidReplicationFactorException
+        || t instanceof org.apache.kafka.common.errors.InvalidReplicaAssignmentException
+        || t instanceof org.apache.kafka.common.errors.RetriableException;
   }
 
   // ---------------------------------------------------------------- second broker (node2.sh)

@@ -36,6 +36,7 @@ export async function startCommand(argv: readonly string[]): Promise<number | un
     routes: proxy.routes.list().length,
     dataDir: config.dataDir,
     adminKeySource: config.adminKeySource,
+    ...(config.demo ? { demo: `${addresses.url}/` } : {}),
   });
   return undefined;
 }
@@ -49,6 +50,7 @@ function proxyOptions(config: ServerConfig, logger: ReturnType<typeof createLogg
     maxConnections: config.maxConnections,
     maxMessageBytes: config.maxMessageBytes,
     maxInFlight: config.maxInFlight,
+    demo: config.demo,
     logger,
   };
 }

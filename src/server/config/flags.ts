@@ -10,7 +10,7 @@ type OptionSpec = { type: 'string' } | { type: 'boolean'; short?: string };
 export const START_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   [CONFIG_FLAG]: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
-  ...Object.fromEntries(SETTING_NAMES.map((n) => [SETTINGS[n].flag, { type: 'string' } as const])),
+  ...Object.fromEntries(SETTING_NAMES.map((n) => [SETTINGS[n].flag, SETTINGS[n].kind.bare ? { type: 'boolean' } as const : { type: 'string' } as const])),
 };
 
 export interface FlagValues {
@@ -80,7 +80,12 @@ function parseError(err: unknown, argv: readonly string[]): ConfigError {
       const flag = quoted ?? 'option';
       // "--port -1": parseArgs will not take a value starting with a dash unless attached.
       if (/ambiguous/.test(message)) return new ConfigError(flag, `${flag} needs a value; write ${flag}=VALUE for one that starts with "-"`, { cause: err });
-      if (/does not take/.test(message)) return new ConfigError('--help', '--help takes no value', { cause: err });
+      // "--demo=false": a switch is on when given; leave it out (or use the variable) for off.
+      // parseArgs names a switch with a short form as "-h, --help": name its long form.
+      if (/does not take/.test(message)) {
+        const long = /--[a-z][a-z-]*/.exec(message)?.[0] ?? flag;
+        return new ConfigError(long, `${long} takes no value`, { cause: err });
+      }
       return new ConfigError(flag, `${flag} needs a value`, { cause: err });
     }
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL': {

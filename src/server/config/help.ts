@@ -20,7 +20,7 @@ export const EXAMPLE_CONFIG = `{
 function settingLines(): string[] {
   return SETTING_NAMES.flatMap((n) => {
     const s = SETTINGS[n];
-    return [`  --${s.flag} ${s.kind.metavar}`, `      env ${s.env}, file "${s.file}", default: ${s.shownDefault}`, `      ${s.help}`];
+    return [s.kind.bare ? `  --${s.flag}` : `  --${s.flag} ${s.kind.metavar}`, `      env ${s.env}, file "${s.file}", default: ${s.shownDefault}`, `      ${s.help}`];
   });
 }
 

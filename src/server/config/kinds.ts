@@ -14,6 +14,8 @@ export interface Kind<T> {
   readonly metavar: string;
   /** Never echoed in messages (the admin key). */
   readonly secret: boolean;
+  /** A switch: given as a bare flag (`--demo`), never `--demo VALUE`; other sources take text or JSON as usual. */
+  readonly bare?: true;
   /** `baseDir` resolves relative paths: the working directory, or the config file's directory. */
   fromText(text: string, baseDir: string): T;
   fromJson(value: unknown, baseDir: string): T;
@@ -111,6 +113,26 @@ export const cidrsKind: Kind<string[]> = {
   fromJson(value) {
     if (!Array.isArray(value) || !value.every((v): v is string => typeof v === 'string')) throw new BadValue('is not an array of CIDR strings');
     return checkCidrs([...value]);
+  },
+};
+
+/**
+ * On or off. A bare flag turns it on; a variable takes 1/true/0/false (what container files and
+ * shells usually write); the config file takes a JSON boolean.
+ */
+export const booleanKind: Kind<boolean> = {
+  metavar: '',
+  secret: false,
+  bare: true,
+  fromText(text) {
+    const t = text.toLowerCase();
+    if (t === '1' || t === 'true') return true;
+    if (t === '0' || t === 'false') return false;
+    throw new BadValue('is not a boolean (1, true, 0 or false)');
+  },
+  fromJson(value) {
+    if (typeof value !== 'boolean') throw new BadValue('is not a boolean (true or false)');
+    return value;
   },
 };
 

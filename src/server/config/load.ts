@@ -24,6 +24,8 @@ export interface ServerConfig {
   maxMessageBytes: number;
   maxInFlight: number;
   logLevel: LogLevel;
+  /** Serve the demo page and its assets (see ProxyOptions.demo). */
+  demo: boolean;
   /** Static routes from the config file, not yet validated. */
   routes: StaticRoute[];
   /** Absolute path of the config file read, if any. */
@@ -96,6 +98,7 @@ export async function loadConfig(input: LoadConfigInput): Promise<ServerConfig |
     maxMessageBytes: pick('maxMessageBytes')?.value ?? DEFAULTS.maxMessageBytes,
     maxInFlight: pick('maxInFlight')?.value ?? DEFAULTS.maxInFlight,
     logLevel: pick('logLevel')?.value ?? DEFAULTS.logLevel,
+    demo: pick('demo')?.value ?? DEFAULTS.demo,
     routes: file.routes,
     ...(configFile !== undefined ? { configFile } : {}),
   };

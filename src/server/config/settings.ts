@@ -1,5 +1,5 @@
 import type { LogLevel } from '../log-levels.js';
-import { adminKeyKind, cidrsKind, hostKind, intKind, type Kind, logLevelKind, pathKind, portKind } from './kinds.js';
+import { adminKeyKind, booleanKind, cidrsKind, hostKind, intKind, type Kind, logLevelKind, pathKind, portKind } from './kinds.js';
 
 /** Every setting that flags, environment and config file can all give. */
 export interface SettingValues {
@@ -14,6 +14,7 @@ export interface SettingValues {
   maxMessageBytes: number;
   maxInFlight: number;
   logLevel: LogLevel;
+  demo: boolean;
 }
 export type SettingName = keyof SettingValues;
 
@@ -40,6 +41,7 @@ export const DEFAULTS = {
   maxMessageBytes: 65536,
   maxInFlight: 64,
   logLevel: 'info',
+  demo: false,
 } as const satisfies Partial<SettingValues> & Record<string, unknown>;
 
 /** The table flags, environment, config file and help text are all built from. */
@@ -94,6 +96,10 @@ export const SETTINGS: { readonly [K in SettingName]: Setting<K> } = {
   logLevel: {
     flag: 'log-level', env: 'KAFKA_WS_PROXY_LOG_LEVEL', file: 'log_level', kind: logLevelKind, shownDefault: DEFAULTS.logLevel,
     help: 'debug, info, warn or error.',
+  },
+  demo: {
+    flag: 'demo', env: 'KAFKA_WS_PROXY_DEMO', file: 'demo', kind: booleanKind, shownDefault: 'off',
+    help: 'Serve the demo page at / (it lists route ids and uris to anyone who can reach the port).',
   },
 };
 

@@ -19,6 +19,7 @@ test('defaults, with a configured admin key that leaves the data directory alone
     maxMessageBytes: 65536,
     maxInFlight: 64,
     logLevel: 'info',
+    demo: false,
     routes: [],
   });
   assert.equal(existsSync(c.dataDir), false);
