@@ -117,11 +117,13 @@ function ensureScratch(n: number): void {
 
 /**
  * KafkaFetchResp with as many of `records` as fit in `maxFrameBytes` (the whole WebSocket message).
+ * `alloc` makes the frame (a FramePool's `take` reuses sent frames); every byte of it is written.
  *
  * @throws RecordTooLargeError when the first record alone does not fit: no reply could carry it.
  */
 export function encodeFetchReply(
   sequence: bigint, records: readonly KafkaRecord[], highWatermark: bigint, logStartOffset: bigint, maxFrameBytes: number,
+  alloc: (size: number) => Buffer = Buffer.allocUnsafe,
 ): FetchReply {
   const n = records.length;
   ensureScratch(n);
@@ -164,7 +166,7 @@ export function encodeFetchReply(
     body += entry;
   }
   body += tail;
-  const out = Buffer.allocUnsafe(envelopeSize(sequence, body) + body);
+  const out = alloc(envelopeSize(sequence, body) + body);
   outView = new DataView(out.buffer, out.byteOffset, out.length);
   let p = writeEnvelope(out, sequence, FETCH_RESP, body);
   for (let i = 0; i < count; i++) {
@@ -234,22 +236,27 @@ function headerSize(h: RecordHeader): number {
 function writeScratch(out: Buffer, p: number, arr: Float64Array, i: number): number {
   const n = arr[i]!;
   if (n < 0) return writeSafe(out, p, n); // ten bytes, two's complement: rare, allowed to box
-  let hi = Math.floor(n / TWO_32);
-  let lo = n - hi * TWO_32;
-  while (hi !== 0) {
+  let v: number;
+  if (n < 0x80000000) v = n | 0;
+  else {
+    // One division splits off the low 28 bits (four varint bytes, all with the continuation bit
+    // since n >= 2^31); the rest is below 2^25 for safe integers: int arithmetic from here on.
+    v = Math.floor(n / TWO_28);
+    const lo = n - v * TWO_28;
     out[p++] = (lo & 0x7f) | 0x80;
-    lo = Math.floor(lo / 128) + (hi & 0x7f) * 0x2000000;
-    hi = Math.floor(hi / 128);
+    out[p++] = ((lo >>> 7) & 0x7f) | 0x80;
+    out[p++] = ((lo >>> 14) & 0x7f) | 0x80;
+    out[p++] = ((lo >>> 21) & 0x7f) | 0x80;
   }
-  while (lo > 0x7f) {
-    out[p++] = (lo & 0x7f) | 0x80;
-    lo = Math.floor(lo / 128);
+  while (v > 0x7f) {
+    out[p++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
   }
-  out[p++] = lo;
+  out[p++] = v;
   return p;
 }
 
-const TWO_32 = 4294967296;
+const TWO_28 = 268435456;
 
 /*
  * Headers straight from the record's Kafka bytes (record format v2: per header a zigzag varint key
