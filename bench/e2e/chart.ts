@@ -71,7 +71,7 @@ function legend(impls: Impl[], x: number, y: number): string {
 }
 
 /** Throughput vs clients: a grid of panels, one per topic. */
-export function throughputChart(points: ThroughputPoint[], title: string): string {
+export function throughputChart(points: ThroughputPoint[], title: string, subtitle: string): string {
   const topics = [...new Set(points.map((p) => p.topic))];
   const impls = (Object.keys(COLORS) as Impl[]).filter((i) => points.some((p) => p.impl === i && p.na === undefined));
   const cols = Math.min(2, Math.max(1, topics.length));
@@ -79,19 +79,18 @@ export function throughputChart(points: ThroughputPoint[], title: string): strin
   const pw = 380;
   const ph = 240;
   const W = cols * pw + 20;
-  const H = rows * ph + 70;
-  const body = topics.map((t, i) => panel(points, t, { x: 10 + (i % cols) * pw, y: 40 + Math.floor(i / cols) * ph, w: pw - 10, h: ph - 10 }, impls));
-  return svg(W, H, [
-    `<text x="${W / 2}" y="20" text-anchor="middle" font-size="15" font-weight="600">${esc(title)}</text>`,
-    ...body,
-    legend(impls, 14, H - 14),
-  ]);
+  const H = rows * ph + 86;
+  const body = topics.map((t, i) => panel(points, t, { x: 10 + (i % cols) * pw, y: 56 + Math.floor(i / cols) * ph, w: pw - 10, h: ph - 10 }, impls));
+  return svg(W, H, [...titles(W, title, subtitle), ...body, legend(impls, 14, H - 14)]);
 }
 
-/** Latency percentiles: per load, bars for proxy and direct at p50, p99, p999 (ms). */
-export function latencyChart(l: LatencyResult, title: string): string {
+/**
+ * Latency percentiles: per load, bars for proxy and direct at p50, p99, p999, on a log scale
+ * (a sub-millisecond p50 and a tens-of-milliseconds p999 in one chart).
+ */
+export function latencyChart(l: LatencyResult, title: string, subtitle: string): string {
   const groups: Array<{ label: string; proxy: number[]; direct: number[] }> = l.loads.map((x) => ({
-    label: x.clients === 1 ? '1 client, closed loop' : `${x.clients} clients, 1 fetch / ${x.periodMs} ms each`,
+    label: x.periodMs === 0 ? `${x.clients} client, one fetch at a time` : `${x.clients} clients, a fetch / ${x.periodMs} ms each`,
     proxy: [x.proxy.p50Ms, x.proxy.p99Ms, x.proxy.p999Ms],
     direct: [x.direct.p50Ms, x.direct.p99Ms, x.direct.p999Ms],
   }));
@@ -99,37 +98,47 @@ export function latencyChart(l: LatencyResult, title: string): string {
   if (pc.proxy !== undefined && pc.direct !== undefined) {
     groups.push({ label: 'produce to client', proxy: [pc.proxy.p50Ms, pc.proxy.p99Ms, pc.proxy.p999Ms], direct: [pc.direct.p50Ms, pc.direct.p99Ms, pc.direct.p999Ms] });
   }
-  const gw = 260;
-  const W = Math.max(1, groups.length) * gw + 80;
-  const H = 320;
-  const inner = { x: 60, y: 40, w: W - 80, h: H - 110 };
-  const max = Math.max(0.001, ...groups.flatMap((g) => [...g.proxy, ...g.direct].filter((v) => Number.isFinite(v))));
-  const ys = ticks(max);
-  const top = ys[ys.length - 1]!;
-  const ly = (v: number): number => inner.y + inner.h - (Math.max(0, v) / top) * inner.h;
-  const parts: string[] = [`<text x="${W / 2}" y="20" text-anchor="middle" font-size="15" font-weight="600">${esc(title)}</text>`];
-  for (const v of ys) {
+  const gw = 230;
+  const W = Math.max(640, groups.length * gw + 80);
+  const H = 360;
+  const inner = { x: 60, y: 56, w: W - 80, h: H - 140 };
+  const values = groups.flatMap((g) => [...g.proxy, ...g.direct]).filter((v) => Number.isFinite(v) && v > 0);
+  const lo = Math.floor(Math.log10(Math.min(0.1, ...values)));
+  const hi = Math.ceil(Math.log10(Math.max(1, ...values)));
+  const ly = (v: number): number => inner.y + inner.h - ((Math.log10(Math.max(v, 10 ** lo)) - lo) / (hi - lo)) * inner.h;
+  const parts: string[] = [...titles(W, title, subtitle)];
+  for (let e = lo; e <= hi; e++) {
+    const v = 10 ** e;
     parts.push(`<line x1="${inner.x}" x2="${inner.x + inner.w}" y1="${ly(v)}" y2="${ly(v)}" stroke="#e5e5e5"/>`);
     parts.push(`<text x="${inner.x - 6}" y="${ly(v) + 4}" text-anchor="end" font-size="10">${short(v)}</text>`);
   }
-  parts.push(`<text transform="translate(16 ${inner.y + inner.h / 2}) rotate(-90)" text-anchor="middle" font-size="10">milliseconds</text>`);
+  parts.push(`<text transform="translate(16 ${inner.y + inner.h / 2}) rotate(-90)" text-anchor="middle" font-size="10">milliseconds (log scale)</text>`);
   const bw = 18;
+  const gap = (inner.w - groups.length * (3 * (2 * bw + 16))) / Math.max(1, groups.length);
   groups.forEach((g, gi) => {
-    const gx = inner.x + gi * gw + 20;
+    const gx = inner.x + gi * (3 * (2 * bw + 16) + gap) + gap / 2;
     ['p50', 'p99', 'p999'].forEach((q, qi) => {
-      const x = gx + qi * (2 * bw + 22);
+      const x = gx + qi * (2 * bw + 16);
       for (const [k, v, color] of [[0, g.proxy[qi]!, COLORS.proxy], [1, g.direct[qi]!, COLORS.ours]] as const) {
         if (!Number.isFinite(v)) continue;
-        parts.push(`<rect x="${x + k * bw}" y="${ly(v).toFixed(1)}" width="${bw - 2}" height="${(inner.y + inner.h - ly(v)).toFixed(1)}" fill="${color}"><title>${q}: ${v} ms</title></rect>`);
-        parts.push(`<text x="${x + k * bw + (bw - 2) / 2}" y="${(ly(v) - 3).toFixed(1)}" text-anchor="middle" font-size="8">${short(v)}</text>`);
+        const top = ly(v);
+        parts.push(`<rect x="${x + k * bw}" y="${top.toFixed(1)}" width="${bw - 2}" height="${(inner.y + inner.h - top).toFixed(1)}" fill="${color}"><title>${q}: ${v} ms</title></rect>`);
+        parts.push(`<text x="${x + k * bw + (bw - 2) / 2}" y="${(top - 3).toFixed(1)}" text-anchor="middle" font-size="8">${short(v)}</text>`);
       }
       parts.push(`<text x="${x + bw}" y="${inner.y + inner.h + 13}" text-anchor="middle" font-size="10">${q}</text>`);
     });
-    parts.push(`<text x="${gx + 3 * bw + 22}" y="${inner.y + inner.h + 30}" text-anchor="middle" font-size="11">${esc(g.label)}</text>`);
+    parts.push(`<text x="${gx + 3 * bw + 16}" y="${inner.y + inner.h + 30}" text-anchor="middle" font-size="11">${esc(g.label)}</text>`);
   });
   parts.push(`<rect x="${inner.x}" y="${H - 30}" width="12" height="12" fill="${COLORS.proxy}"/><text x="${inner.x + 17}" y="${H - 20}" font-size="11">through the proxy</text>`);
   parts.push(`<rect x="${inner.x + 160}" y="${H - 30}" width="12" height="12" fill="${COLORS.ours}"/><text x="${inner.x + 177}" y="${H - 20}" font-size="11">direct (our Kafka client)</text>`);
   return svg(W, H, parts);
+}
+
+function titles(w: number, title: string, subtitle: string): string[] {
+  return [
+    `<text x="${w / 2}" y="22" text-anchor="middle" font-size="15" font-weight="600">${esc(title)}</text>`,
+    `<text x="${w / 2}" y="40" text-anchor="middle" font-size="11" fill="#555">${esc(subtitle)}</text>`,
+  ];
 }
 
 function svg(w: number, h: number, parts: string[]): string {

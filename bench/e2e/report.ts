@@ -19,6 +19,8 @@ export interface Machine {
   os: string;
   kafka: string;
   loadAverageAtStart: number[];
+  /** 1, 5 and 15 minute load averages when the run ended: other work on the machine shows here. */
+  loadAverageAtEnd?: number[];
 }
 
 export interface E2eResults {
@@ -146,7 +148,8 @@ export function markdown(r: E2eResults, charts: { throughput?: string; latency?:
   const m = r.machine;
   const lines = [
     `Run ${r.finishedAt.slice(0, 16).replace('T', ' ')} UTC on ${m.cpus} × ${m.cpuModel}, ${fmt(m.memoryGiB, 1)} GiB, ${m.os}, Node ${m.node}, Apache Kafka ${m.kafka}` +
-      ` (load average at start ${m.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')}).`,
+      ` (load average at start ${m.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')}` +
+      `${m.loadAverageAtEnd !== undefined ? `, at the end ${m.loadAverageAtEnd.map((x) => x.toFixed(2)).join(' ')}` : ''}).`,
     '', '```sh', r.command, '```', '',
   ];
   if (r.targets.length > 0) {
@@ -176,14 +179,14 @@ export function writeReport(root: string, r: E2eResults): string[] {
   writeFileSync(out, JSON.stringify(r, null, 2) + '\n');
   const stem = join(dirname(out), basename(out, '.json'));
   const charts: { throughput?: string; latency?: string } = {};
-  const title = `kafka-ws-proxy end to end (${r.machine.cpus} cores, Node ${r.machine.node}, Kafka ${r.machine.kafka})`;
+  const subtitle = `kafka-ws-proxy, ${r.machine.cpus} cores, Node ${r.machine.node}, Apache Kafka ${r.machine.kafka}, ${r.finishedAt.slice(0, 10)}`;
   if (r.throughput !== undefined && r.throughput.length > 0) {
-    writeFileSync(`${stem}-throughput.svg`, throughputChart(r.throughput, `Throughput vs clients: ${title}`));
+    writeFileSync(`${stem}-throughput.svg`, throughputChart(r.throughput, 'Messages per second delivered, by concurrent clients', subtitle));
     charts.throughput = relative(root, `${stem}-throughput.svg`);
     written.push(`${stem}-throughput.svg`);
   }
   if (r.latency !== undefined) {
-    writeFileSync(`${stem}-latency.svg`, latencyChart(r.latency, `Fetch and produce-to-client latency: ${title}`));
+    writeFileSync(`${stem}-latency.svg`, latencyChart(r.latency, 'Fetch round trip and produce-to-client latency', subtitle));
     charts.latency = relative(root, `${stem}-latency.svg`);
     written.push(`${stem}-latency.svg`);
   }

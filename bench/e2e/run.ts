@@ -9,6 +9,7 @@
  * charts and (full runs) the results section of BENCHMARKS.md. Exits 1 when a measurement failed
  * (errors, zero throughput), so the smoke run in CI fails loudly.
  */
+import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,8 +33,16 @@ function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
+/** Charts and BENCHMARKS.md again from a result file, e.g. after a change to chart.ts. */
+function rerender(file: string): number {
+  const r = JSON.parse(readFileSync(file, 'utf8')) as E2eResults;
+  for (const f of writeReport(root, { ...r, options: { ...r.options, out: file, markdown: !r.smoke } })) log(`wrote ${f}`);
+  return 0;
+}
+
 async function main(): Promise<number> {
   const opts = parseOptions(process.argv.slice(2));
+  if (opts.rerender !== undefined) return rerender(opts.rerender);
   const startedAt = new Date().toISOString();
   const load = loadavg();
   log(`starting ${opts.smoke ? 'smoke' : 'full'} run: ${opts.phases.join(', ')}`);
@@ -66,7 +75,7 @@ async function main(): Promise<number> {
   const results: Omit<E2eResults, 'targets' | 'finishedAt'> = {
     schema: 1,
     startedAt,
-    command: `npm run bench --${process.argv.length > 2 ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
+    command: process.argv.length > 2 ? `npm run bench -- ${process.argv.slice(2).join(' ')}` : 'npm run bench',
     smoke: opts.smoke,
     machine: {
       cpus: availableParallelism(), cpuModel: cpus()[0]?.model.trim() ?? 'unknown', memoryGiB: totalmem() / 2 ** 30,
@@ -84,7 +93,7 @@ async function main(): Promise<number> {
   }
   if (opts.phases.includes('footprint')) results.footprint = await runFootprint(b, wsScript);
 
-  const done: E2eResults = { ...results, finishedAt: new Date().toISOString(), targets: [] };
+  const done: E2eResults = { ...results, machine: { ...results.machine, loadAverageAtEnd: loadavg() }, finishedAt: new Date().toISOString(), targets: [] };
   done.targets = judge(done);
   for (const f of writeReport(root, done)) log(`wrote ${f}`);
   for (const t of done.targets) log(`target: ${t.target}: ${t.measured} (${t.met === null ? 'n/a' : t.met ? 'met' : 'MISSED'})`);
