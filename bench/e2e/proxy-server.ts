@@ -77,6 +77,11 @@ export class ProxyServer {
       child.stdout!.setEncoding('utf8').on('data', onData);
       child.once('exit', (code) => reject(new Error(`proxy exited ${code} before ready: ${stderr}`)));
       setTimeout(() => reject(new Error(`proxy not ready within 15 s: ${stderr}`)), 15_000).unref();
+    }).catch((e: unknown) => {
+      // A proxy that never became ready must not outlive the run.
+      child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+      throw e;
     });
     return new ProxyServer(child, url, adminKey, dataDir, exited);
   }

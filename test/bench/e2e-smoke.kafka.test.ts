@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -27,8 +27,10 @@ function runSmoke(out: string): Promise<{ code: number | null; stderr: string }>
   });
 }
 
-test('npm run bench:smoke measures every implementation and writes a well-formed result', { timeout: 600_000 }, async () => {
-  const out = join(mkdtempSync(join(tmpdir(), 'kwp-bench-smoke-')), 'e2e-smoke.json');
+test('npm run bench:smoke measures every implementation and writes a well-formed result', { timeout: 600_000 }, async (ctx) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kwp-bench-smoke-'));
+  ctx.after(() => rmSync(dir, { recursive: true, force: true }));
+  const out = join(dir, 'e2e-smoke.json');
   const started = performance.now();
   const { code, stderr } = await runSmoke(out);
   assert.equal(code, 0, `smoke run failed:\n${stderr.slice(-4000)}`);

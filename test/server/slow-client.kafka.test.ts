@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,11 +112,12 @@ describe('a client that never reads (Kafka 4.x, proxy process)', () => {
   let info: BrokerInfo;
   let proxy: ProxyProcess;
   let url: string;
+  let dataDir: string;
 
   before(async () => {
     info = await ensureBroker('4');
     await seed(info);
-    const dataDir = mkdtempSync(join(tmpdir(), 'kwp-slow-'));
+    dataDir = mkdtempSync(join(tmpdir(), 'kwp-slow-'));
     proxy = await ProxyProcess.start(['start', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], { KAFKA_WS_PROXY_ADMIN_KEY: KEY });
     url = String(proxy.ready['url']);
     const res = await fetch(`${url}/apisix/admin/routes/slow`, {
@@ -128,6 +129,7 @@ describe('a client that never reads (Kafka 4.x, proxy process)', () => {
 
   after(async () => {
     await proxy?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   test('the proxy stops reading it, holds a bounded amount for it, and serves another client meanwhile', async () => {
