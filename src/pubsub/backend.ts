@@ -2,7 +2,8 @@ import type { KafkaRecord } from '../kafka-wire/index.js';
 
 /** What a fetch hands to the session: records to encode plus the partition's bounds. */
 export interface FetchBatch {
-  records: readonly KafkaRecord[];
+  /** The session owns the array: it empties it once the records are encoded (see Session.run). */
+  records: KafkaRecord[];
   highWatermark: bigint;
   logStartOffset: bigint;
 }

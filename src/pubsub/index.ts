@@ -1,6 +1,7 @@
 // The PubSub protocol (APISIX's pubsub.proto) over WebSocket: frame codec, sessions, and the Kafka
 // backend. Knows kafka-wire and ws; never HTTP.
 export type { FetchBatch, PubSubBackend } from './backend.js';
+export { FramePool, MIN_POOLED, sharedFramePool } from './frame-pool.js';
 export { FrameDecodeError, PubSubError, RecordTooLargeError, TopicNotAllowedError } from './errors.js';
 export { KafkaBackend, type KafkaBackendOptions, type KafkaFetchSettings } from './kafka-backend.js';
 export { decodeRequest, type Command, type PubSubRequest } from './protocol/request.js';

@@ -1,4 +1,5 @@
 import type { PubSubBackend } from './backend.js';
+import type { FramePool } from './frame-pool.js';
 import { FrameDecodeError, RecordTooLargeError } from './errors.js';
 import { decodeRequest, type Command } from './protocol/request.js';
 import { encodeErrorReply, encodeFetchReply, encodeListOffsetReply, encodePongReply } from './protocol/response.js';
@@ -15,7 +16,10 @@ export interface SessionObserver {
 
 /** What a session writes to: a WebSocket in production, a recorder in unit tests. */
 export interface SessionChannel {
-  /** `done` is called once the frame has left for the socket (or failed to). */
+  /**
+   * `done` is called once the frame has left for the socket (or failed to); with a `framePool`,
+   * the frame's memory is reused after that, so the channel must not read it any more.
+   */
   send(frame: Buffer, done: () => void): void;
   close(code: number, reason: string): void;
   /** Stop and restart reading frames from the peer (TCP backpressure). */
@@ -30,6 +34,8 @@ export interface SessionOptions {
   /** Commands waiting for the backend; more get an error reply (default 64). */
   maxInFlight?: number;
   observer?: SessionObserver;
+  /** Reuses large fetch reply frames once `channel.send` reports them written. */
+  framePool?: FramePool;
 }
 
 interface Slot {
@@ -57,6 +63,8 @@ export class Session {
   private closed = false;
   private draining: { code: number; reason: string } | undefined;
   private readonly highWaterBytes: number;
+  private readonly pool: FramePool | undefined;
+  private readonly alloc: (size: number) => Buffer;
 
   constructor(channel: SessionChannel, options: SessionOptions) {
     this.channel = channel;
@@ -65,6 +73,8 @@ export class Session {
     this.maxInFlight = options.maxInFlight ?? 64;
     this.observer = options.observer ?? {};
     this.highWaterBytes = Math.max(4 * this.maxFrameBytes, 4 * 1024 * 1024);
+    this.pool = options.framePool;
+    this.alloc = this.pool?.take ?? Buffer.allocUnsafe;
   }
 
   /** Commands accepted and not yet answered. */
@@ -148,7 +158,17 @@ export class Session {
     try {
       if (command.type === 'fetch') {
         const batch = await this.backend.fetch(topic, partition, command.offset);
-        slot.frame = encodeFetchReply(sequence, batch.records, batch.highWatermark, batch.logStartOffset, this.maxFrameBytes).frame;
+        try {
+          slot.frame = encodeFetchReply(sequence, batch.records, batch.highWatermark, batch.logStartOffset, this.maxFrameBytes, this.alloc).frame;
+        } finally {
+          // The records are in the frame now: drop them. The promises that carried this batch were
+          // made when the request left and, under load, lived long enough to be promoted to V8's old
+          // generation; a dead old object still counts as a root for the young-generation collector
+          // until the next full GC, so without this every scavenge in between copied (and then
+          // promoted) the records. Measured at 100 clients: 13 MB surviving each scavenge, a quarter
+          // of the proxy's CPU in GC (bench/e2e, --trace-gc-nvp).
+          batch.records.length = 0;
+        }
       } else {
         slot.frame = encodeListOffsetReply(sequence, await this.backend.listOffset(topic, partition, command.timestamp));
       }
@@ -177,7 +197,7 @@ export class Session {
       const frame = q[n]!.frame!;
       n++;
       this.unsentBytes += frame.length;
-      this.channel.send(frame, () => this.sent(frame.length));
+      this.channel.send(frame, () => this.sent(frame));
     }
     if (n > 0) q.splice(0, n);
     if (this.draining !== undefined && q.length === 0) {
@@ -188,9 +208,10 @@ export class Session {
     this.updatePause();
   }
 
-  private sent(bytes: number): void {
-    this.unsentBytes -= bytes;
-    this.observer.sent?.(bytes);
+  private sent(frame: Buffer): void {
+    this.unsentBytes -= frame.length;
+    this.observer.sent?.(frame.length);
+    this.pool?.release(frame);
     this.updatePause();
   }
 

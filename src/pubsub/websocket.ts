@@ -1,9 +1,12 @@
 import type { WebSocket } from 'ws';
+import { sharedFramePool } from './frame-pool.js';
 import { Session, type SessionOptions } from './session.js';
 
 /**
  * Runs a PubSub session on an open `ws` WebSocket. WebSocket pings are answered by `ws` itself;
- * socket errors end the session without reaching the process's uncaught-error path.
+ * socket errors end the session without reaching the process's uncaught-error path. Fetch reply
+ * frames come from the process's shared FramePool unless options say otherwise: `ws.send`'s
+ * callback runs once the socket has taken the bytes, so the frame can be reused after it.
  */
 export function attachSession(ws: WebSocket, options: SessionOptions): Session {
   const session = new Session({
@@ -16,7 +19,7 @@ export function attachSession(ws: WebSocket, options: SessionOptions): Session {
     },
     pause: () => ws.pause(),
     resume: () => ws.resume(),
-  }, options);
+  }, { framePool: sharedFramePool, ...options });
   ws.on('message', (data, isBinary) => session.onMessage(toBuffer(data), isBinary));
   ws.on('close', () => session.dispose());
   ws.on('error', () => session.dispose());

@@ -8,6 +8,7 @@
 //   java -cp <classes>:<kafka lib>/* Seed offsets-topic <bootstrap>
 //   java -cp <classes>:<kafka lib>/* Seed registered <bootstrap> <nodeId> <timeoutMs>
 //   java -cp <classes>:<kafka lib>/* Seed moved|elect|leader <bootstrap> <topic>
+//   java -cp <classes>:<kafka lib>/* Seed produce-latency <bootstrap> <topic> <count> <intervalMs>
 //
 // "ready" waits until the broker answers DescribeCluster and every existing topic partition has a
 // leader (what a test needs right after a restart). "seed" (re)creates the fixed topics, writes
@@ -33,6 +34,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
@@ -154,11 +156,14 @@ public final class Seed {
         code = elect(args[1], args[2]);
       } else if (args.length == 3 && args[0].equals("leader")) {
         code = leader(args[1], args[2]);
+      } else if (args.length == 5 && args[0].equals("produce-latency")) {
+        code = produceLatency(args[1], args[2], Integer.parseInt(args[3]), Long.parseLong(args[4]));
       } else {
         System.err.println("usage: Seed ready <bootstrap> <timeoutMs> | Seed seed|verify <bootstrap> <expectedDir>"
             + " | Seed truncated|moved|elect|leader <bootstrap> <topic> | Seed create <bootstrap> <topic> <partitions>"
             + " | Seed offsets-topic <bootstrap>"
-            + " | Seed registered <bootstrap> <nodeId> <timeoutMs>");
+            + " | Seed registered <bootstrap> <nodeId> <timeoutMs>"
+            + " | Seed produce-latency <bootstrap> <topic> <count> <intervalMs>");
         code = 2;
       }
     } catch (Exception e) {
@@ -292,6 +297,41 @@ public final class Seed {
     }
     System.err.println("seeder: topic " + topic + " not ready after " + CREATE_TIMEOUT_MS + " ms: " + last);
     return 1;
+  }
+
+  // ---------------------------------------------------------------- produce-latency (bench/e2e)
+
+  /**
+   * The source of the end-to-end benchmark's produce-to-client latency (bench/e2e/latency.ts):
+   * `count` records to partition 0 of `topic`, one every `intervalMs`, each value the wall clock
+   * in epoch microseconds (decimal ASCII) taken just before send(). acks=1 and linger.ms=0, so
+   * every record leaves at once, as a latency-sensitive producer sends. Readers on this machine
+   * take arrival minus value. Metadata is fetched before the first timestamp. Prints "sent N".
+   */
+  static int produceLatency(String bootstrap, String topic, int count, long intervalMs) throws Exception {
+    Properties p = base(bootstrap);
+    p.put(ProducerConfig.CLIENT_ID_CONFIG, "kwp-bench-latency");
+    p.put(ProducerConfig.ACKS_CONFIG, "1");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
+    p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+    p.put(ProducerConfig.BATCH_SIZE_CONFIG, "16384");
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+      producer.partitionsFor(topic);
+      List<Future<RecordMetadata>> sent = new ArrayList<>(count);
+      long next = System.nanoTime();
+      for (int i = 0; i < count; i++) {
+        long wait = next - System.nanoTime();
+        if (wait > 0) TimeUnit.NANOSECONDS.sleep(wait);
+        next += intervalMs * 1_000_000L;
+        Instant now = Instant.now();
+        long micros = now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+        sent.add(producer.send(new ProducerRecord<>(topic, 0, null, utf8(Long.toString(micros)))));
+      }
+      producer.flush();
+      for (Future<RecordMetadata> f : sent) f.get();
+    }
+    System.out.println("sent " + count);
+    return 0;
   }
 
   static boolean retriableCreate(Throwable t) {

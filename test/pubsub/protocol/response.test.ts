@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CODEC, encodeRecordBatch, readRecords, type RecordInput } from '../../../src/kafka-wire/index.js';
+import { CODEC, CorruptRecordsError, encodeRecordBatch, readRecords, type KafkaRecord, type RecordInput } from '../../../src/kafka-wire/index.js';
 import { encodeErrorReply, encodeFetchReply, encodeListOffsetReply, encodePongReply, RecordTooLargeError } from '../../../src/pubsub/index.js';
 import { decodeResp, encodeResp } from '../../support/pubsub-proto.js';
 import { Rng } from '../../support/random.js';
@@ -51,25 +51,29 @@ function sampleInputs(rng: Rng, n: number): RecordInput[] {
   }));
 }
 
+/** The reply protobufjs encodes for these records, from their decoded fields. */
+function expectedReply(sequence: bigint, records: readonly KafkaRecord[], highWatermark: bigint, logStartOffset: bigint): Buffer {
+  return encodeResp({
+    sequence: sequence.toString(),
+    kafkaFetchResp: {
+      messages: records.map((r) => ({
+        offset: r.offset.toString(), timestamp: r.timestamp.toString(),
+        ...(r.key !== null && r.key.length > 0 ? { key: r.key } : {}),
+        ...(r.value !== null && r.value.length > 0 ? { value: r.value } : {}),
+        headers: r.headers.map((h) => ({ ...(h.key !== '' ? { key: h.key } : {}), ...(h.value !== null ? { value: h.value } : {}) })),
+      })),
+      highWatermark: highWatermark.toString(), logStartOffset: logStartOffset.toString(),
+    },
+  });
+}
+
 test('fetch replies equal protobufjs bytes and carry every field of every record', () => {
   const rng = new Rng(3);
   for (const compression of [CODEC.none, CODEC.gzip, CODEC.lz4]) {
     const records = recordsOf([sampleInputs(rng, 40), sampleInputs(rng, 25)], { compression });
     const { frame, count } = encodeFetchReply(77n, records, 1065n, 12n, 1 << 20);
     assert.equal(count, records.length);
-    const expected = encodeResp({
-      sequence: '77',
-      kafkaFetchResp: {
-        messages: records.map((r) => ({
-          offset: r.offset.toString(), timestamp: r.timestamp.toString(),
-          ...(r.key !== null && r.key.length > 0 ? { key: r.key } : {}),
-          ...(r.value !== null && r.value.length > 0 ? { value: r.value } : {}),
-          headers: r.headers.map((h) => ({ ...(h.key !== '' ? { key: h.key } : {}), ...(h.value !== null ? { value: h.value } : {}) })),
-        })),
-        highWatermark: '1065', logStartOffset: '12',
-      },
-    });
-    assert.deepEqual(frame, expected, `codec ${compression}`);
+    assert.deepEqual(frame, expectedReply(77n, records, 1065n, 12n), `codec ${compression}`);
     const decoded = decodeResp(frame).kafkaFetchResp!;
     assert.equal(decoded.messages?.length, 65);
     assert.equal(decoded.messages?.[0]?.offset, '1000');
@@ -106,4 +110,59 @@ test('a fetch reply never exceeds maxFrameBytes and returns a prefix', () => {
     assert.deepEqual(msgs.map((m) => m.offset), records.slice(0, count).map((r) => r.offset.toString()));
   }
   assert.throws(() => encodeFetchReply(1n, records, 0n, 0n, 64), (e: unknown) => e instanceof RecordTooLargeError && e.offset === 1000n && e.maxFrameBytes === 64);
+});
+
+test('ASCII header keys are copied from the Kafka bytes: same reply as protobufjs, every key and value length', () => {
+  // Keys of plain ASCII take the path that copies header bytes without decoding them; lengths
+  // around the copy's 8- and 4-byte steps and its 128-byte switch to TypedArray#set.
+  const rng = new Rng(11);
+  const lengths = [0, 1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 127, 128, 129, 300];
+  const inputs: RecordInput[] = lengths.map((n, i) => ({
+    key: i % 4 === 0 ? null : rng.bytes(n),
+    value: rng.bytes(lengths[(i + 5) % lengths.length]!),
+    headers: [
+      { key: 'trace-id', value: rng.bytes(n) },
+      { key: '', value: null },
+      { key: 'k'.repeat(n), value: Buffer.alloc(0) },
+      { key: 'x-null', value: null },
+    ],
+    timestamp: 1_700_000_000_000n + BigInt(i),
+  }));
+  for (const compression of [CODEC.none, CODEC.lz4]) {
+    const records = recordsOf([inputs, sampleInputs(rng, 10), inputs], { compression });
+    assert.deepEqual(encodeFetchReply(5n, records, 2000n, 0n, 1 << 22).frame, expectedReply(5n, records, 2000n, 0n), `codec ${compression}`);
+  }
+});
+
+/** One batch whose header key `marker` has its first byte replaced (CRC not fixed: read without checking it). */
+function patchedHeaderKey(marker: string, byte: number): KafkaRecord[] {
+  const batch = encodeRecordBatch({ records: [{ value: 'v', headers: [{ key: 'ok', value: 'a' }, { key: marker, value: 'b' }] }], baseOffset: 7n, baseTimestamp: 1_700_000_000_000n });
+  const at = batch.indexOf(marker);
+  assert.ok(at > 0);
+  batch[at] = byte;
+  return readRecords(batch, { verifyCrc: false }).records;
+}
+
+test('a header key that is not valid UTF-8 is sent as its decoded string (U+FFFD), as before the raw copy', () => {
+  const records = patchedHeaderKey('zz-marker', 0xff);
+  assert.equal(records[0]!.headers[1]!.key, '\ufffdz-marker');
+  assert.deepEqual(encodeFetchReply(1n, records, 8n, 0n, 1 << 20).frame, expectedReply(1n, records, 8n, 0n));
+});
+
+test('malformed header bytes still throw CorruptRecordsError', () => {
+  // The key length varint of the second header (2 * 9 = 18, one byte) becomes 2 * 60 = 120: past the record's end.
+  const batch = encodeRecordBatch({ records: [{ value: 'v', headers: [{ key: 'ok', value: 'a' }, { key: 'zz-marker', value: 'b' }] }] });
+  const at = batch.indexOf('zz-marker') - 1;
+  assert.equal(batch[at], 18);
+  batch[at] = 120;
+  const records = readRecords(batch, { verifyCrc: false }).records;
+  assert.throws(() => encodeFetchReply(1n, records, 1n, 0n, 1 << 20), CorruptRecordsError);
+});
+
+test('offsets and timestamps up to 2^53 - 1 are written exactly as protobufjs writes them', () => {
+  for (const ts of [0n, 1n, 2n ** 31n - 1n, 2n ** 31n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 35n + 1n, 2n ** 49n - 1n, 2n ** 52n + 5n, 2n ** 53n - 2n]) {
+    const base = 2n ** 53n - 10n;
+    const records = readRecords(encodeRecordBatch({ records: [{ value: 'x', timestamp: ts }, { value: 'y', timestamp: ts + 1n }], baseOffset: base, baseTimestamp: ts })).records;
+    assert.deepEqual(encodeFetchReply(3n, records, base + 2n, 0n, 1 << 20).frame, expectedReply(3n, records, base + 2n, 0n), `timestamp ${ts}`);
+  }
 });

@@ -45,6 +45,16 @@ test('process and event-loop gauges are sampled at render time', (t) => {
   assert.match(text, /^nodejs_eventloop_delay_seconds\{quantile="0.99"\} [0-9.e-]+$/m);
 });
 
+test('event-loop delay leaves out the sampling timer\'s own 10 ms: an idle loop reads close to 0', async (t) => {
+  const r = new Registry();
+  const m = createProxyMetrics(r);
+  t.after(() => m.stop());
+  r.render();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const p50 = Number(/^nodejs_eventloop_delay_seconds\{quantile="0.5"\} ([0-9.e-]+)$/m.exec(r.render())?.[1]);
+  assert.ok(p50 >= 0 && p50 < 0.005, `idle p50 ${p50} s`);
+});
+
 test('forgetRoute drops every series of a deleted route and keeps the others', (t) => {
   const r = new Registry();
   const m = createProxyMetrics(r);

@@ -1,0 +1,184 @@
+/**
+ * The orchestrator talks to its client processes (ws-worker.ts, direct-worker.ts) over Node's IPC
+ * channel: one command, one reply with the same id. The processes live for the whole run, so a
+ * measurement point costs no process start.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { HistogramJson } from './histogram.js';
+
+/** One client's share: a partition and the offsets it cycles through (end is the high watermark). */
+export interface Assignment {
+  topic: string;
+  partition: number;
+  start: number;
+  end: number;
+}
+
+export interface LoopSpec {
+  /** Where to connect: a ws:// URL (ws-worker) or host:port of a broker (direct-worker). */
+  target: string;
+  clients: number;
+  /** Client i reads assignments[i % length], starting at a staggered offset inside it. */
+  assignments: Assignment[];
+  warmupMs: number;
+  durationMs: number;
+  /** Largest fetch (direct clients; the proxy's comes from its route). */
+  maxBytes: number;
+  /**
+   * 0: closed loop, the next fetch as soon as the reply is in (throughput). Otherwise each client
+   * sends one fetch every periodMs (an offered load both paths can carry, for latency).
+   */
+  periodMs: number;
+}
+
+export interface LoopResult {
+  clients: number;
+  messages: number;
+  /** Key plus value bytes delivered. */
+  payloadBytes: number;
+  /** Reply frames (WebSocket) or Kafka responses received in the window. */
+  replies: number;
+  errors: number;
+  firstError?: string;
+  elapsedMs: number;
+  /** Round trip of every request that started and ended inside the window. */
+  latency: HistogramJson;
+  /** CPU time of the client process over the window (user + system). */
+  cpuMs: number;
+}
+
+export interface IdleSpec {
+  url: string;
+  connections: number;
+  /** Upgrades in flight at once: more overflows the listen backlog and costs SYN retries. */
+  parallel: number;
+}
+
+export interface IdleResult {
+  opened: number;
+  failed: number;
+  firstError?: string;
+  elapsedMs: number;
+}
+
+export interface TailSpec {
+  target: string;
+  topic: string;
+  partition: number;
+  /** First offset to wait for (the high watermark before the producer starts). */
+  from: number;
+  count: number;
+  timeoutMs: number;
+}
+
+export interface TailResult {
+  received: number;
+  /** Arrival minus the epoch microseconds the producer wrote into each value. */
+  latency: HistogramJson;
+}
+
+export type Command =
+  | { cmd: 'loop'; id: number; spec: LoopSpec }
+  | { cmd: 'idle'; id: number; spec: IdleSpec }
+  | { cmd: 'close'; id: number }
+  | { cmd: 'tail'; id: number; spec: TailSpec };
+
+/** A command before the handle numbers it (Omit distributed over the union). */
+export type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+
+/** Sent by a worker, unasked, when its measurement window opens and closes. */
+export interface WindowEvent {
+  event: 'window-start' | 'window-end';
+}
+
+export type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
+
+/** Epoch microseconds on this machine; the Java producer writes the same clock into its values. */
+export function epochMicros(): number {
+  return Math.round((performance.timeOrigin + performance.now()) * 1000);
+}
+
+/** A client process seen from the orchestrator. */
+export class WorkerHandle {
+  readonly child: ChildProcess;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private exited: Error | undefined;
+  readonly name: string;
+  /** Called when the worker's measurement window opens and closes (to sample the proxy then). */
+  onEvent: ((e: WindowEvent['event']) => void) | undefined;
+
+  private constructor(child: ChildProcess, name: string) {
+    this.child = child;
+    this.name = name;
+    child.on('message', (m: Reply | WindowEvent) => {
+      if ('event' in m) {
+        this.onEvent?.(m.event);
+        return;
+      }
+      const p = this.pending.get(m.id);
+      if (p === undefined) return;
+      this.pending.delete(m.id);
+      if (m.ok) p.resolve(m.result);
+      else p.reject(new Error(`${name}: ${m.error}`));
+    });
+    child.on('exit', (code, signal) => {
+      this.exited = new Error(`${name} exited (${signal ?? code})`);
+      for (const p of this.pending.values()) p.reject(this.exited);
+      this.pending.clear();
+    });
+  }
+
+  /**
+   * Starts `node script args` with an IPC channel. The file-descriptor limit is raised to the hard
+   * limit first (through bash's ulimit, which Node cannot do for itself): 10,000 sockets need it.
+   */
+  static start(name: string, script: string, args: readonly string[] = [], nodeArgs: readonly string[] = []): WorkerHandle {
+    const child = spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)"; exec "$@"', 'bash', process.execPath, ...nodeArgs, script, ...args], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    return new WorkerHandle(child, name);
+  }
+
+  request<T>(command: WithoutId<Command>): Promise<T> {
+    if (this.exited !== undefined) return Promise.reject(this.exited);
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.child.send({ ...command, id });
+    });
+  }
+
+  stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.child.once('exit', () => resolve());
+      this.child.disconnect();
+      setTimeout(() => this.child.kill('SIGKILL'), 5000).unref();
+    });
+  }
+}
+
+/** The worker side: runs `handle` for every command and replies; exits when the parent goes. */
+export function serveCommands(handle: (c: Command) => Promise<unknown>): void {
+  process.on('message', (c: Command) => {
+    handle(c).then(
+      (result) => process.send!({ id: c.id, ok: true, result } satisfies Reply),
+      (e: unknown) => process.send!({ id: c.id, ok: false, error: e instanceof Error ? e.stack ?? e.message : String(e) } satisfies Reply),
+    );
+  });
+  process.on('disconnect', () => process.exit(0));
+}
+
+/** How long to wait before the next request of a paced client (0 when due or unpaced). */
+export function pause(periodMs: number, sentAt: number): number {
+  return periodMs <= 0 ? 0 : Math.max(0, sentAt + periodMs - performance.now());
+}
+
+/** Where client i starts inside its assignment: spread out so clients do not read in lockstep. */
+export function startOffset(a: Assignment, i: number, clients: number): number {
+  const span = a.end - a.start;
+  if (span <= 0 || clients <= 1) return a.start;
+  // Golden-ratio steps spread any number of clients evenly over the range.
+  return a.start + Math.floor(((i * 0.6180339887) % 1) * span);
+}

@@ -1,0 +1,103 @@
+/**
+ * Command line of the end-to-end benchmark (bench/README.md "End-to-end"), and the sizes of a full
+ * and a smoke run. Every size has a flag so a quick experiment needs no code change.
+ */
+import { parseArgs } from 'node:util';
+
+export type Phase = 'throughput' | 'latency' | 'footprint';
+export const PHASES: readonly Phase[] = ['throughput', 'latency', 'footprint'];
+export type Impl = 'proxy' | 'ours' | 'kafkajs' | 'platformatic';
+export const IMPLS: readonly Impl[] = ['proxy', 'ours', 'kafkajs', 'platformatic'];
+
+export interface RunOptions {
+  smoke: boolean;
+  phases: Phase[];
+  clients: number[];
+  impls: Impl[];
+  /** Substrings selecting throughput topics (all when empty). */
+  topics: string[];
+  warmupMs: number;
+  durationMs: number;
+  /** Kafka fetch max_bytes of the throughput route and of the direct clients (the route default). */
+  maxBytes: number;
+  latency: { clients: number[]; heavyPeriodMs: number; durationMs: number; maxBytes: number; tailCount: number; tailIntervalMs: number };
+  footprint: { connections: number; workers: number; settleMs: number };
+  /** Pause between two measurement points. */
+  pauseMs: number;
+  out: string;
+  /** Rewrite the results section of BENCHMARKS.md (full runs only, unless --markdown). */
+  markdown: boolean;
+  /** Extra node flags for the proxy process, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof. */
+  proxyNodeArgs: string[];
+  /** Only redraw the charts and BENCHMARKS.md from this result file (no measurement). */
+  rerender: string | undefined;
+}
+
+const USAGE = `usage: node dist/bench/e2e/run.js [--smoke] [--only throughput,latency,footprint]
+  [--clients 1,10,100,1000] [--impls proxy,ours,kafkajs,platformatic] [--topics 100b-none,1k-lz4]
+  [--duration-ms N] [--warmup-ms N] [--connections N] [--out FILE] [--markdown|--no-markdown]
+  [--proxy-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"]
+  or: --rerender bench/results/e2e-latest.json (charts and BENCHMARKS.md from a result file)`;
+
+function list(s: string | undefined): string[] | undefined {
+  return s === undefined ? undefined : s.split(',').map((x) => x.trim()).filter((x) => x !== '');
+}
+
+function int(s: string | undefined, name: string): number | undefined {
+  if (s === undefined) return undefined;
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name}: expected a non-negative integer, got ${s}\n${USAGE}`);
+  return n;
+}
+
+function oneOf<T extends string>(values: string[] | undefined, allowed: readonly T[], name: string): T[] | undefined {
+  if (values === undefined) return undefined;
+  for (const v of values) if (!allowed.includes(v as T)) throw new Error(`${name}: unknown ${v} (one of ${allowed.join(', ')})\n${USAGE}`);
+  return values as T[];
+}
+
+export function parseOptions(argv: string[]): RunOptions {
+  const { values: v } = parseArgs({
+    args: argv,
+    options: {
+      smoke: { type: 'boolean' }, only: { type: 'string' }, clients: { type: 'string' }, impls: { type: 'string' },
+      topics: { type: 'string' }, 'duration-ms': { type: 'string' }, 'warmup-ms': { type: 'string' },
+      connections: { type: 'string' }, out: { type: 'string' }, markdown: { type: 'boolean' }, 'no-markdown': { type: 'boolean' },
+      'proxy-node-args': { type: 'string' }, rerender: { type: 'string' }, help: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (v.help === true) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const smoke = v.smoke === true;
+  const clients = list(v.clients)?.map((c) => int(c, '--clients')!) ?? (smoke ? [1, 10] : [1, 10, 100, 1000]);
+  const connections = int(v.connections, '--connections') ?? (smoke ? 200 : 10_000);
+  return {
+    smoke,
+    phases: oneOf(list(v.only), PHASES, '--only') ?? [...PHASES],
+    clients,
+    impls: oneOf(list(v.impls), IMPLS, '--impls') ?? [...IMPLS],
+    topics: list(v.topics) ?? [],
+    warmupMs: int(v['warmup-ms'], '--warmup-ms') ?? (smoke ? 200 : 2000),
+    durationMs: int(v['duration-ms'], '--duration-ms') ?? (smoke ? 500 : 5000),
+    maxBytes: 1024 * 1024,
+    latency: {
+      // Light: one client, one fetch at a time. Heavy: 100 clients each sending a fetch every 20 ms
+      // (5,000 fetches/s), a load both paths carry, so the difference is the proxy's, not queueing.
+      clients: smoke ? [1, 10] : [1, 100],
+      heavyPeriodMs: 20,
+      durationMs: smoke ? 500 : 5000,
+      maxBytes: 16 * 1024,
+      tailCount: smoke ? 40 : 2000,
+      tailIntervalMs: smoke ? 10 : 5,
+    },
+    footprint: { connections, workers: Math.max(1, Math.ceil(connections / 2500)), settleMs: smoke ? 500 : 2000 },
+    pauseMs: smoke ? 50 : 500,
+    out: v.out ?? (smoke ? 'bench/results/e2e-smoke.json' : 'bench/results/e2e-latest.json'),
+    markdown: v['no-markdown'] === true ? false : v.markdown === true || !smoke,
+    proxyNodeArgs: v['proxy-node-args']?.split(' ').filter((x) => x !== '') ?? [],
+    rerender: v.rerender,
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * End-to-end benchmark of kafka-ws-proxy against direct Kafka clients (issue 7). See
+ * bench/README.md "End-to-end" for what is measured and how; BENCHMARKS.md for results.
+ *
+ *   npm run bench -- [--smoke] [--only throughput,latency,footprint] [--clients 1,10,100,1000] [--out FILE]
+ *
+ * Starts (or reuses) the harness's Kafka 4.4.0, seeds the benchmark topics, starts the proxy CLI in
+ * its own process and the client processes, runs the phases, and writes the JSON result, two SVG
+ * charts and (full runs) the results section of BENCHMARKS.md. Exits 1 when a measurement failed
+ * (errors, zero throughput), so the smoke run in CI fails loudly.
+ */
+import { readFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureBroker, ensureTopic, type BrokerLine } from '../../test/harness/kafka.js';
+import { ROUTES, type Bench } from './context.js';
+import type { DirectName } from './direct-clients.js';
+import { runFootprint } from './footprint.js';
+import { WorkerHandle } from './ipc.js';
+import { runLatency } from './latency.js';
+import { parseOptions } from './options.js';
+import { ProxyServer } from './proxy-server.js';
+import { judge, writeReport, type E2eResults } from './report.js';
+import { seedTopic, TAIL_TOPIC, throughputTopics, type TopicSpec } from './seed.js';
+import { runThroughput } from './throughput.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '../../..');
+const LINE: BrokerLine = '4';
+
+function log(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+/** Charts and BENCHMARKS.md again from a result file, e.g. after a change to chart.ts. */
+function rerender(file: string): number {
+  const r = JSON.parse(readFileSync(file, 'utf8')) as E2eResults;
+  for (const f of writeReport(root, { ...r, options: { ...r.options, out: file, markdown: !r.smoke } })) log(`wrote ${f}`);
+  return 0;
+}
+
+async function main(): Promise<number> {
+  const opts = parseOptions(process.argv.slice(2));
+  if (opts.rerender !== undefined) return rerender(opts.rerender);
+  const startedAt = new Date().toISOString();
+  const load = loadavg();
+  log(`starting ${opts.smoke ? 'smoke' : 'full'} run: ${opts.phases.join(', ')}`);
+  const info = await ensureBroker(LINE);
+  const bootstrap = `${info.host}:${info.ports.plaintext}`;
+
+  const allTopics = throughputTopics(opts.smoke);
+  const topics = opts.topics.length === 0 ? allTopics : allTopics.filter((t) => opts.topics.some((s) => t.name.includes(s)));
+  const needed: TopicSpec[] = opts.phases.includes('throughput') ? topics : opts.phases.includes('latency') ? [allTopics[0]!] : [];
+  for (const t of needed) {
+    await ensureTopic(LINE, t.name, t.partitions);
+    const s = await seedTopic(bootstrap, t);
+    log(s.skipped ? `topic ${t.name}: already seeded` : `topic ${t.name}: produced ${s.produced.toLocaleString('en-US')} records`);
+  }
+  if (opts.phases.includes('latency')) await ensureTopic(LINE, TAIL_TOPIC, 1);
+
+  const proxy = await ProxyServer.start({ root, maxConnections: 20_000, nodeArgs: opts.proxyNodeArgs });
+  await proxy.route('bulk', ROUTES.bulk, bootstrap);
+  await proxy.route('small', ROUTES.small, bootstrap, { fetch: { max_bytes: opts.latency.maxBytes } });
+  await proxy.route('tail', ROUTES.tail, bootstrap, { fetch: { max_wait_ms: 500, min_bytes: 1 } });
+  const wsScript = join(here, 'ws-worker.js');
+  const directScript = join(here, 'direct-worker.js');
+  const ws = WorkerHandle.start('ws-worker', wsScript);
+  const direct = new Map<DirectName, WorkerHandle>();
+  for (const d of ['ours', 'kafkajs', 'platformatic'] as const) {
+    if (opts.impls.includes(d) || (d === 'ours' && opts.phases.includes('latency'))) direct.set(d, WorkerHandle.start(`direct-${d}`, directScript, [d, bootstrap]));
+  }
+  const b: Bench = { root, bootstrap, line: LINE, proxy, ws, direct, opts, log };
+
+  const results: Omit<E2eResults, 'targets' | 'finishedAt'> = {
+    schema: 1,
+    startedAt,
+    command: process.argv.length > 2 ? `npm run bench -- ${process.argv.slice(2).join(' ')}` : 'npm run bench',
+    smoke: opts.smoke,
+    machine: {
+      cpus: availableParallelism(), cpuModel: cpus()[0]?.model.trim() ?? 'unknown', memoryGiB: totalmem() / 2 ** 30,
+      node: process.version, os: `${platform()} ${release()}`, kafka: info.version, loadAverageAtStart: load,
+    },
+    options: opts,
+    topics,
+  };
+  try {
+    if (opts.phases.includes('throughput')) results.throughput = await runThroughput(b, topics);
+    if (opts.phases.includes('latency')) results.latency = await runLatency(b, allTopics[0]!);
+  } finally {
+    await Promise.all([ws.stop(), ...[...direct.values()].map((d) => d.stop())]);
+    await proxy.stop();
+  }
+  if (opts.phases.includes('footprint')) results.footprint = await runFootprint(b, wsScript);
+
+  const done: E2eResults = { ...results, machine: { ...results.machine, loadAverageAtEnd: loadavg() }, finishedAt: new Date().toISOString(), targets: [] };
+  done.targets = judge(done);
+  for (const f of writeReport(root, done)) log(`wrote ${f}`);
+  for (const t of done.targets) log(`target: ${t.target}: ${t.measured} (${t.met === null ? 'n/a' : t.met ? 'met' : 'MISSED'})`);
+  return healthy(done) ? 0 : 1;
+}
+
+/** A run is broken (not merely slow) when a measured point saw errors or delivered nothing. */
+function healthy(r: E2eResults): boolean {
+  const bad = (r.throughput ?? []).filter((p) => p.na === undefined && (p.errors > 0 || p.messages === 0));
+  for (const p of bad) log(`BROKEN: throughput ${p.topic} ${p.impl} x${p.clients}: ${p.messages} messages, ${p.errors} errors ${p.firstError ?? ''}`);
+  const lat = r.latency;
+  const latBad = lat !== undefined && (lat.loads.some((l) => l.errors > 0 || l.proxy.count === 0 || l.direct.count === 0) || lat.produceToClient.error !== undefined);
+  if (latBad) log('BROKEN: latency phase had errors or no samples');
+  const f = r.footprint;
+  const fpBad = f !== undefined && (f.failed > 0 || f.opened !== f.connections);
+  if (fpBad) log('BROKEN: footprint: not every connection opened');
+  return bad.length === 0 && !latBad && !fpBad;
+}
+
+main().then((code) => process.exit(code), (e: unknown) => {
+  log(`failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+  process.exit(1);
+});

@@ -1,0 +1,175 @@
+/**
+ * A client process holding WebSocket clients of the proxy (the `ws` package, as a Node client
+ * would; browsers are not scriptable at 1,000 sockets on this machine). Commands come from run.ts
+ * over IPC (ipc.ts):
+ *
+ *   loop  K clients, each a fetch loop over its partition: send cmd_kafka_fetch, wait for the reply,
+ *         continue from the last message + 1, back to the start at the high watermark.
+ *   idle  open N connections and hold them (footprint); close drops them.
+ *   tail  one client long-polling a partition, measuring produce-to-client latency.
+ *
+ * Replies are walked with frames.ts (count and bytes, no objects), so this process costs as little
+ * CPU as a client can, leaving the machine's two cores to the proxy and the broker.
+ */
+import { WebSocket } from 'ws';
+import { encodeFetch, scanReply, topicBytes } from './frames.js';
+import { Histogram } from './histogram.js';
+import { epochMicros, pause, serveCommands, startOffset, type Assignment, type IdleResult, type IdleSpec, type LoopResult, type LoopSpec, type TailResult, type TailSpec } from './ipc.js';
+import { sleep, Window } from './window.js';
+
+const OPEN_PARALLEL = 100;
+const ERROR_BACKOFF_MS = 10;
+
+function open(url: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    ws.once('open', () => {
+      ws.off('error', reject);
+      // A socket error after the upgrade shows up as a close; nothing else to do with it here.
+      ws.on('error', () => {});
+      resolve(ws);
+    });
+    ws.once('error', reject);
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode ?? '?'}`)));
+  });
+}
+
+/** Opens `n` sockets, `parallel` handshakes at a time. Failures are counted, not thrown. */
+async function openMany(url: string, n: number, parallel: number): Promise<{ sockets: WebSocket[]; failed: number; firstError?: string }> {
+  const sockets: WebSocket[] = [];
+  let failed = 0;
+  let firstError: string | undefined;
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < n) {
+      next++;
+      try {
+        sockets.push(await open(url));
+      } catch (e) {
+        failed++;
+        firstError ??= (e as Error).message;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, n) }, lane));
+  return { sockets, failed, ...(firstError !== undefined ? { firstError } : {}) };
+}
+
+function fetchLoop(ws: WebSocket, a: Assignment, i: number, clients: number, periodMs: number, w: Window): Promise<void> {
+  return new Promise((resolve) => {
+    const topic = topicBytes(a.topic);
+    let offset = startOffset(a, i, clients);
+    let sequence = 0;
+    let sentAt = 0;
+    const send = (): void => {
+      if (w.stopped || ws.readyState !== WebSocket.OPEN) {
+        resolve();
+        return;
+      }
+      sentAt = performance.now();
+      ws.send(encodeFetch(++sequence, topic, a.partition, offset));
+    };
+    ws.on('message', (data: Buffer) => {
+      const s = scanReply(data);
+      if (s.kind !== 'fetch') {
+        w.error(s.error !== '' ? s.error : `unexpected ${s.kind} reply`);
+        setTimeout(send, ERROR_BACKOFF_MS);
+        return;
+      }
+      w.reply(sentAt, s.messages, s.payloadBytes);
+      offset = s.messages > 0 ? s.lastOffset + 1 : a.start;
+      if (offset >= a.end) offset = a.start;
+      const wait = pause(periodMs, sentAt);
+      if (wait > 0) setTimeout(send, wait);
+      else send();
+    });
+    ws.once('close', () => resolve());
+    // Paced clients start spread over one period instead of all at once.
+    if (periodMs > 0) setTimeout(send, (i / clients) * periodMs);
+    else send();
+  });
+}
+
+async function loop(spec: LoopSpec): Promise<LoopResult> {
+  const { sockets, failed, firstError } = await openMany(spec.target, spec.clients, OPEN_PARALLEL);
+  if (failed > 0) {
+    for (const ws of sockets) ws.terminate();
+    throw new Error(`${failed} of ${spec.clients} WebSockets failed to open: ${firstError ?? ''}`);
+  }
+  const w = new Window();
+  const loops = sockets.map((ws, i) => fetchLoop(ws, spec.assignments[i % spec.assignments.length]!, i, spec.clients, spec.periodMs, w));
+  const result = await w.run(spec.warmupMs, spec.durationMs, spec.clients, loops);
+  await closeAll(sockets);
+  return result;
+}
+
+/** Closes with the WebSocket handshake, so the proxy sees ordinary closes; terminates stragglers. */
+async function closeAll(sockets: WebSocket[]): Promise<void> {
+  await Promise.all(sockets.map((ws) => new Promise<void>((resolve) => {
+    if (ws.readyState === WebSocket.CLOSED) return resolve();
+    ws.once('close', () => resolve());
+    ws.close(1000);
+    setTimeout(() => ws.terminate(), 2000).unref();
+  })));
+}
+
+let idle: WebSocket[] = [];
+
+async function openIdle(spec: IdleSpec): Promise<IdleResult> {
+  const started = performance.now();
+  const r = await openMany(spec.url, spec.connections, spec.parallel);
+  idle.push(...r.sockets);
+  return { opened: r.sockets.length, failed: r.failed, ...(r.firstError !== undefined ? { firstError: r.firstError } : {}), elapsedMs: performance.now() - started };
+}
+
+/**
+ * Long-polls one partition (the route waits for data: min_bytes 1) and, for every message, takes
+ * arrival minus the epoch microseconds the producer wrote as its value.
+ */
+async function tail(spec: TailSpec): Promise<TailResult> {
+  const ws = await open(spec.target);
+  const latency = new Histogram();
+  const topic = topicBytes(spec.topic);
+  let offset = spec.from;
+  let received = 0;
+  let sequence = 0;
+  const deadline = performance.now() + spec.timeoutMs;
+  await new Promise<void>((resolve, reject) => {
+    const send = (): void => {
+      if (received >= spec.count || performance.now() > deadline) return resolve();
+      ws.send(encodeFetch(++sequence, topic, spec.partition, offset));
+    };
+    ws.on('message', (data: Buffer) => {
+      const now = epochMicros();
+      const s = scanReply(data, (b, start, end) => {
+        latency.record(now - Number(b.toString('latin1', start, end)));
+        received++;
+      });
+      if (s.kind !== 'fetch') return reject(new Error(`tail: ${s.error !== '' ? s.error : s.kind}`));
+      if (s.messages > 0) offset = s.lastOffset + 1;
+      send();
+    });
+    ws.once('close', () => resolve());
+    send();
+  });
+  ws.terminate();
+  return { received, latency: latency.toJSON() };
+}
+
+serveCommands(async (c) => {
+  switch (c.cmd) {
+    case 'loop':
+      return loop(c.spec);
+    case 'idle':
+      return openIdle(c.spec);
+    case 'close': {
+      const all = idle;
+      idle = [];
+      for (const ws of all) ws.terminate();
+      await sleep(100);
+      return { closed: all.length };
+    }
+    case 'tail':
+      return tail(c.spec);
+  }
+});

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { E2eResults } from '../../bench/e2e/report.js';
+
+/*
+ * The end-to-end benchmark's smoke mode (bench/README.md), run as `npm run bench:smoke` runs it,
+ * so the harness never rots: real Kafka, the proxy CLI in its own process, every client process.
+ * Speed is not judged here (CI machines vary); the shape of the result is, and every
+ * implementation must have delivered messages. scripts/bench.mjs installs the benchmark package's
+ * peers first on a fresh machine.
+ */
+const ROOT = process.cwd();
+
+function runSmoke(out: string): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'scripts/bench.mjs'), '--no-build', '--smoke', '--no-markdown', '--out', out], {
+      cwd: ROOT, stdio: ['ignore', 'inherit', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stderr }));
+  });
+}
+
+test('npm run bench:smoke measures every implementation and writes a well-formed result', { timeout: 600_000 }, async (ctx) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kwp-bench-smoke-'));
+  ctx.after(() => rmSync(dir, { recursive: true, force: true }));
+  const out = join(dir, 'e2e-smoke.json');
+  const started = performance.now();
+  const { code, stderr } = await runSmoke(out);
+  assert.equal(code, 0, `smoke run failed:\n${stderr.slice(-4000)}`);
+  const r = JSON.parse(readFileSync(out, 'utf8')) as E2eResults;
+  process.stdout.write(`# smoke run: ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+
+  assert.equal(r.schema, 1);
+  assert.equal(r.smoke, true);
+  assert.ok(r.machine.cpus > 0 && r.machine.node.startsWith('v') && r.machine.kafka !== '');
+  const t = r.throughput ?? [];
+  assert.deepEqual([...new Set(t.map((p) => p.impl))].sort(), ['kafkajs', 'ours', 'platformatic', 'proxy']);
+  for (const topic of r.topics) {
+    for (const clients of r.options.clients) {
+      for (const impl of ['proxy', 'ours', 'kafkajs', 'platformatic'] as const) {
+        const p = t.find((x) => x.topic === topic.name && x.clients === clients && x.impl === impl);
+        assert.ok(p !== undefined, `no point for ${topic.name} ${impl} x${clients}`);
+        if (p.na !== undefined) {
+          assert.ok(impl === 'kafkajs' && topic.codec === 'lz4', `${impl} on ${topic.name} not measured: ${p.na}`);
+          continue;
+        }
+        assert.ok(p.messagesPerSec > 0 && p.mbPerSec > 0, `${topic.name} ${impl} x${clients}: nothing delivered`);
+        assert.equal(p.errors, 0, `${topic.name} ${impl} x${clients}: ${p.firstError ?? ''}`);
+        assert.ok(p.latency.count > 0 && p.latency.p50Ms > 0 && p.latency.p99Ms >= p.latency.p50Ms);
+        if (impl === 'proxy') assert.ok(p.proxy !== undefined && p.proxy.cpuSecPerMillion > 0, 'proxy CPU sampled');
+      }
+    }
+  }
+  const l = r.latency!;
+  assert.equal(l.loads.length, r.options.latency.clients.length);
+  for (const x of l.loads) assert.ok(x.proxy.count > 0 && x.direct.count > 0 && x.errors === 0);
+  assert.equal(l.produceToClient.error, undefined);
+  assert.ok(l.produceToClient.proxy!.count === l.produceToClient.count && l.produceToClient.direct!.count === l.produceToClient.count);
+  const f = r.footprint!;
+  assert.equal(f.opened, f.connections);
+  assert.equal(f.proxyConnections, f.connections);
+  assert.ok(Number.isFinite(f.rssPerConnectionBytes));
+  for (const chart of ['throughput', 'latency']) {
+    const svg = readFileSync(out.replace(/\.json$/, `-${chart}.svg`), 'utf8');
+    assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    assert.ok(!svg.includes('NaN'), `${chart} chart has NaN coordinates`);
+  }
+});
