@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { decodeCommand } from './commands/decode.js';
+import { recordCommand } from './commands/record.js';
 import { recordsCommand } from './commands/records.js';
 import { startCommand } from './commands/start.js';
 import { UsageError } from './commands/usage.js';
@@ -22,6 +23,11 @@ Usage:
       (and checked if given); a response needs both.
   kafka-ws-proxy records FILE [--all]
       Print the records of a raw records field (as found in a Fetch response) as a JSON array.
+  kafka-ws-proxy record --broker HOST:PORT --out DIR [--listen HOST:PORT] [options]
+      A recording proxy for conformance fixtures: clients connect to --listen, every
+      request/response pair is written to DIR (frames + manifest.json); broker addresses in
+      Metadata and FindCoordinator responses are rewritten to its own listeners so clients stay
+      on it. "kafka-ws-proxy record --help" lists the options.
   kafka-ws-proxy --help
 
 Errors go to stderr as "error CODE: message"; the exit code is 1 (2 for a wrong command line).
@@ -35,6 +41,7 @@ async function main(argv: string[]): Promise<number | undefined> {
   }
   try {
     if (command === undefined || command === 'start') return await startCommand(rest);
+    if (command === 'record') return await recordCommand(rest);
     if (command.startsWith('-')) return await startCommand(argv);
     const out = run(command, rest);
     process.stdout.write(out + '\n');

@@ -1,5 +1,6 @@
 import { ApiVersionsRequest, ApiVersionsResponse } from './apis/api-versions.js';
 import { FetchRequest, FetchResponse } from './apis/fetch.js';
+import { FindCoordinatorRequest, FindCoordinatorResponse } from './apis/find-coordinator.js';
 import { ListOffsetsRequest, ListOffsetsResponse } from './apis/list-offsets.js';
 import { MetadataRequest, MetadataResponse } from './apis/metadata.js';
 import { ProduceRequest, ProduceResponse } from './apis/produce.js';
@@ -36,13 +37,14 @@ export const ProduceApi = api(0, 'Produce', ProduceRequest, ProduceResponse, 3);
 export const FetchApi = api(1, 'Fetch', FetchRequest, FetchResponse, 4);
 export const ListOffsetsApi = api(2, 'ListOffsets', ListOffsetsRequest, ListOffsetsResponse, 1);
 export const MetadataApi = api(3, 'Metadata', MetadataRequest, MetadataResponse, 1);
+export const FindCoordinatorApi = api(10, 'FindCoordinator', FindCoordinatorRequest, FindCoordinatorResponse);
 export const SaslHandshakeApi = api(17, 'SaslHandshake', SaslHandshakeRequest, SaslHandshakeResponse);
 export const ApiVersionsApi = api(API_VERSIONS_KEY, 'ApiVersions', ApiVersionsRequest, ApiVersionsResponse);
 export const SaslAuthenticateApi = api(36, 'SaslAuthenticate', SaslAuthenticateRequest, SaslAuthenticateResponse);
 
 /** The version table: every API we speak, as data. */
 export const APIS: readonly ApiSpec[] = [
-  ProduceApi, FetchApi, ListOffsetsApi, MetadataApi, SaslHandshakeApi, ApiVersionsApi, SaslAuthenticateApi,
+  ProduceApi, FetchApi, ListOffsetsApi, MetadataApi, FindCoordinatorApi, SaslHandshakeApi, ApiVersionsApi, SaslAuthenticateApi,
 ] as readonly ApiSpec[];
 
 const byKey = new Map(APIS.map((a) => [a.key, a]));

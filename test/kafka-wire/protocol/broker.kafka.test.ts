@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  ApiVersionsApi, decodeResponseFrame, encodeMessage, FetchApi, ListOffsetsApi, MetadataApi, negotiateVersion,
+  ApiVersionsApi, decodeResponseFrame, encodeMessage, FetchApi, FindCoordinatorApi, ListOffsetsApi, MetadataApi, negotiateVersion,
   ProduceApi, readRecords, SaslAuthenticateApi, SaslHandshakeApi, Writer, type ApiSpec,
 } from '../../../src/kafka-wire/index.js';
 import { BROKER_LINES, ensureBroker, readExpected, readTopics, type BrokerInfo } from '../../harness/kafka.js';
@@ -50,8 +50,8 @@ for (const line of BROKER_LINES) {
     });
     after(() => conn?.close());
 
-    test('ApiVersions v0-v4, and a version the broker does not know answered as v0 (KIP-511)', async () => {
-      for (let v = 0; v <= 4; v++) {
+    test('ApiVersions at every version both know, and a version the broker does not know answered as v0 (KIP-511)', async () => {
+      for (let v = 0; v <= Math.min(ApiVersionsApi.max, ranges.get(ApiVersionsApi.key)!.max); v++) {
         const res = await conn.request(ApiVersionsApi, v, { clientSoftwareName: 'kafka-ws-proxy', clientSoftwareVersion: '0.1.0' });
         assert.equal(res.body.errorCode, 0);
         const fetch = res.body.apiKeys.find((k) => k.apiKey === FetchApi.key);
@@ -81,6 +81,24 @@ for (const line of BROKER_LINES) {
         assert.equal(byName.get('plain')?.errorCode, 0);
         assert.equal(byName.get('no-such-topic')?.errorCode, 3, `v${v}: UNKNOWN_TOPIC_OR_PARTITION`);
         if (v >= 10) assert.notEqual(byName.get('plain')?.topicId, 'AAAAAAAAAAAAAAAAAAAAAA');
+      }
+    });
+
+    test('FindCoordinator at every version: the group coordinator is this broker', async () => {
+      for (let v = 0; v <= Math.min(FindCoordinatorApi.max, ranges.get(FindCoordinatorApi.key)!.max); v++) {
+        // The first ask may create __consumer_offsets: COORDINATOR_NOT_AVAILABLE (15) until it has a leader.
+        for (let attempt = 0; ; attempt++) {
+          const res = await conn.request(FindCoordinatorApi, v, { key: 'kwp-find-coordinator', keyType: 0, coordinatorKeys: ['kwp-find-coordinator'] });
+          reencode(FindCoordinatorApi, v, res.frame, v >= 3 ? 5 : 4);
+          const c = v >= 4 ? res.body.coordinators[0]! : res.body;
+          if (c.errorCode === 15 && attempt < 50) {
+            await new Promise((r) => setTimeout(r, 200));
+            continue;
+          }
+          assert.equal(c.errorCode, 0, `v${v}`);
+          assert.deepEqual([c.host, c.port], [info.host, info.ports.plaintext], `v${v}`);
+          break;
+        }
       }
     });
 

@@ -2,23 +2,29 @@ import { defineMessage } from '../codec.js';
 import { array, bool, int16, int32, int64, string } from '../schema.js';
 
 /**
- * ApiVersions (key 18), versions 0-4, flexible from 3. Schema: ApiVersionsRequest.json.
- *   ClientSoftwareName string (3+), ClientSoftwareVersion string (3+)
- * Both must match [a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])? or the broker answers INVALID_REQUEST.
+ * ApiVersions (key 18), versions 0-5, flexible from 3. Schema: ApiVersionsRequest.json (0-4);
+ * v5 is newer than the JSON files we have: it is what Kafka 4.4.0 (broker and Java client) speaks,
+ * taken from the schemas compiled into kafka-clients 4.4.0 (test/fixtures/kafka-schemas/4.4.0.json,
+ * dumped by scripts/fixtures/java/SchemaDump.java), where the Java client sends it by default.
+ *   ClientSoftwareName string (3+), ClientSoftwareVersion string (3+),
+ *   ClusterId nullable string (5+, default null), NodeId int32 (5+, default -1)
+ * Both names must match [a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])? or the broker answers INVALID_REQUEST.
  */
-export const ApiVersionsRequest = defineMessage('ApiVersionsRequest', '0-4', '3+', {
+export const ApiVersionsRequest = defineMessage('ApiVersionsRequest', '0-5', '3+', {
   clientSoftwareName: string('3+'),
   clientSoftwareVersion: string('3+'),
+  clusterId: string('5+', { nullable: '5+', default: null }),
+  nodeId: int32('5+', { default: -1 }),
 });
 
 /**
- * Schema: ApiVersionsResponse.json.
+ * Schema: ApiVersionsResponse.json (0-4); v5 has the fields of v4 (kafka-clients 4.4.0).
  *   ErrorCode int16, ApiKeys [ApiKey int16, MinVersion int16, MaxVersion int16], ThrottleTimeMs int32 (1+),
  *   tagged (3+): 0 SupportedFeatures [Name, MinVersion, MaxVersion], 1 FinalizedFeaturesEpoch int64,
  *   2 FinalizedFeatures [Name, MaxVersionLevel, MinVersionLevel], 3 ZkMigrationReady bool.
  * The response header is always v0, even at v3+ (KIP-511); see protocol/header.ts.
  */
-export const ApiVersionsResponse = defineMessage('ApiVersionsResponse', '0-4', '3+', {
+export const ApiVersionsResponse = defineMessage('ApiVersionsResponse', '0-5', '3+', {
   errorCode: int16('0+'),
   apiKeys: array('0+', {
     apiKey: int16('0+'),
