@@ -62,6 +62,18 @@ export class FaultProxy {
     this.cutOnNextRequest = true;
   }
 
+  /**
+   * Stops reading what clients send (as a broker that has stopped reading would), so their
+   * socket buffers fill; returns the function that starts reading again.
+   */
+  stall(): () => void {
+    const clients = [...this.pairs].map((p) => p.client);
+    for (const c of clients) c.pause();
+    return () => {
+      for (const c of clients) c.resume();
+    };
+  }
+
   /** Writes raw bytes to every connected client, as if the broker had sent them. */
   inject(bytes: Buffer): void {
     for (const p of this.pairs) p.client.write(bytes);

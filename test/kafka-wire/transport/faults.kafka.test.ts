@@ -105,14 +105,22 @@ describe('transport faults on real Kafka 4.x', () => {
   });
 
   test('backpressure: requests wait for the socket to drain and all complete in order', async () => {
-    const c = await Connection.connect({ host: info.host, port: info.ports.plaintext });
+    // Through a relay that stops reading for a moment, so the socket buffers are sure to fill: a
+    // broker on another core reading as fast as we write would otherwise leave nothing to test.
+    const relay = await FaultProxy.start(info.host, info.ports.plaintext);
+    const c = await Connection.connect({ host: '127.0.0.1', port: relay.port });
     // 1 MiB batches to a topic that does not exist: the broker reads each whole and answers with an error.
     const records = encodeRecordBatch({ records: [{ key: null, value: Buffer.alloc(1 << 20, 7) }] });
     const version = Math.min(c.version(ProduceApi), 12);
-    const replies = await Promise.all(Array.from({ length: 48 }, (_, i) => c.request(ProduceApi, {
+    const resume = relay.stall();
+    const pending = Promise.all(Array.from({ length: 48 }, (_, i) => c.request(ProduceApi, {
       acks: 1, timeoutMs: 5000,
       topicData: [{ name: `kwp-no-such-topic-${i}`, partitionData: [{ index: 0, records }] }],
     }, { version })));
+    for (let i = 0; i < 100 && c.framesHeld === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    resume();
+    const replies = await pending;
+    await relay.close();
     replies.forEach((r, i) => {
       assert.equal(r.body.responses[0]!.name, `kwp-no-such-topic-${i}`);
       assert.equal(r.body.responses[0]!.partitionResponses[0]!.errorCode, 3);
