@@ -5,13 +5,23 @@ export {
   encodeRequestHeader, decodeRequestHeader, encodeResponseHeader, decodeResponseHeader,
 } from './header.js';
 export {
-  APIS, API_VERSIONS_KEY, ProduceApi, FetchApi, ListOffsetsApi, MetadataApi, FindCoordinatorApi, SaslHandshakeApi, ApiVersionsApi, SaslAuthenticateApi,
+  APIS, API_VERSIONS_KEY, ProduceApi, FetchApi, ListOffsetsApi, MetadataApi, FindCoordinatorApi, SaslHandshakeApi,
+  OffsetCommitApi, OffsetFetchApi, JoinGroupApi, HeartbeatApi, LeaveGroupApi, SyncGroupApi, InitProducerIdApi,
+  AddPartitionsToTxnApi, EndTxnApi, ApiVersionsApi, SaslAuthenticateApi,
   apiByKey, apiByNameOrKey, negotiateVersion, type ApiSpec } from './versions.js';
 export { encodeRequestFrame, decodeRequestFrame, decodeResponseFrame, throwIfError, type DecodedRequest, type DecodedResponse } from './frame.js';
 export { kafkaError, type KafkaErrorInfo } from './error-codes.js';
 export { ApiVersionsRequest, ApiVersionsResponse } from './apis/api-versions.js';
 export { FetchRequest, FetchResponse } from './apis/fetch.js';
 export { FindCoordinatorRequest, FindCoordinatorResponse } from './apis/find-coordinator.js';
+export {
+  HeartbeatRequest, HeartbeatResponse, JoinGroupRequest, JoinGroupResponse, LeaveGroupRequest, LeaveGroupResponse,
+  SyncGroupRequest, SyncGroupResponse,
+} from './apis/group.js';
+export { OffsetCommitRequest, OffsetCommitResponse, OffsetFetchRequest, OffsetFetchResponse } from './apis/offsets.js';
+export {
+  AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, EndTxnRequest, EndTxnResponse, InitProducerIdRequest, InitProducerIdResponse,
+} from './apis/transactions.js';
 export { ListOffsetsRequest, ListOffsetsResponse } from './apis/list-offsets.js';
 export { MetadataRequest, MetadataResponse } from './apis/metadata.js';
 export { ProduceRequest, ProduceResponse } from './apis/produce.js';

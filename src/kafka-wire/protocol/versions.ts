@@ -1,6 +1,14 @@
 import { ApiVersionsRequest, ApiVersionsResponse } from './apis/api-versions.js';
 import { FetchRequest, FetchResponse } from './apis/fetch.js';
 import { FindCoordinatorRequest, FindCoordinatorResponse } from './apis/find-coordinator.js';
+import {
+  HeartbeatRequest, HeartbeatResponse, JoinGroupRequest, JoinGroupResponse, LeaveGroupRequest, LeaveGroupResponse,
+  SyncGroupRequest, SyncGroupResponse,
+} from './apis/group.js';
+import { OffsetCommitRequest, OffsetCommitResponse, OffsetFetchRequest, OffsetFetchResponse } from './apis/offsets.js';
+import {
+  AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, EndTxnRequest, EndTxnResponse, InitProducerIdRequest, InitProducerIdResponse,
+} from './apis/transactions.js';
 import { ListOffsetsRequest, ListOffsetsResponse } from './apis/list-offsets.js';
 import { MetadataRequest, MetadataResponse } from './apis/metadata.js';
 import { ProduceRequest, ProduceResponse } from './apis/produce.js';
@@ -37,14 +45,25 @@ export const ProduceApi = api(0, 'Produce', ProduceRequest, ProduceResponse, 3);
 export const FetchApi = api(1, 'Fetch', FetchRequest, FetchResponse, 4);
 export const ListOffsetsApi = api(2, 'ListOffsets', ListOffsetsRequest, ListOffsetsResponse, 1);
 export const MetadataApi = api(3, 'Metadata', MetadataRequest, MetadataResponse, 1);
+export const OffsetCommitApi = api(8, 'OffsetCommit', OffsetCommitRequest, OffsetCommitResponse);
+export const OffsetFetchApi = api(9, 'OffsetFetch', OffsetFetchRequest, OffsetFetchResponse);
 export const FindCoordinatorApi = api(10, 'FindCoordinator', FindCoordinatorRequest, FindCoordinatorResponse);
+export const JoinGroupApi = api(11, 'JoinGroup', JoinGroupRequest, JoinGroupResponse);
+export const HeartbeatApi = api(12, 'Heartbeat', HeartbeatRequest, HeartbeatResponse);
+export const LeaveGroupApi = api(13, 'LeaveGroup', LeaveGroupRequest, LeaveGroupResponse);
+export const SyncGroupApi = api(14, 'SyncGroup', SyncGroupRequest, SyncGroupResponse);
+export const InitProducerIdApi = api(22, 'InitProducerId', InitProducerIdRequest, InitProducerIdResponse);
+export const AddPartitionsToTxnApi = api(24, 'AddPartitionsToTxn', AddPartitionsToTxnRequest, AddPartitionsToTxnResponse);
+export const EndTxnApi = api(26, 'EndTxn', EndTxnRequest, EndTxnResponse);
 export const SaslHandshakeApi = api(17, 'SaslHandshake', SaslHandshakeRequest, SaslHandshakeResponse);
 export const ApiVersionsApi = api(API_VERSIONS_KEY, 'ApiVersions', ApiVersionsRequest, ApiVersionsResponse);
 export const SaslAuthenticateApi = api(36, 'SaslAuthenticate', SaslAuthenticateRequest, SaslAuthenticateResponse);
 
 /** The version table: every API we speak, as data. */
 export const APIS: readonly ApiSpec[] = [
-  ProduceApi, FetchApi, ListOffsetsApi, MetadataApi, FindCoordinatorApi, SaslHandshakeApi, ApiVersionsApi, SaslAuthenticateApi,
+  ProduceApi, FetchApi, ListOffsetsApi, MetadataApi, OffsetCommitApi, OffsetFetchApi, FindCoordinatorApi, JoinGroupApi,
+  HeartbeatApi, LeaveGroupApi, SyncGroupApi, SaslHandshakeApi, ApiVersionsApi, InitProducerIdApi, AddPartitionsToTxnApi,
+  EndTxnApi, SaslAuthenticateApi,
 ] as readonly ApiSpec[];
 
 const byKey = new Map(APIS.map((a) => [a.key, a]));

@@ -1,16 +1,14 @@
 import { apiByKey } from '../../kafka-wire/index.js';
 
 /**
- * Names of Kafka API keys (org.apache.kafka.common.protocol.ApiKeys of Kafka 4.4.0), only to label
- * fixture files and manifest entries of APIs our codec does not declare: their frames are
+ * Names of Kafka API keys our codec does not declare (org.apache.kafka.common.protocol.ApiKeys of
+ * Kafka 4.4.0), only to label the fixture files and manifest entries of their frames, which are
  * recorded as raw bytes. Keys 4-7 (ZooKeeper-era inter-broker APIs) and the controller-only ones
  * never come from a client and are left out.
  */
 const NAMES: Readonly<Record<number, string>> = {
-  8: 'OffsetCommit', 9: 'OffsetFetch', 11: 'JoinGroup', 12: 'Heartbeat', 13: 'LeaveGroup', 14: 'SyncGroup',
   15: 'DescribeGroups', 16: 'ListGroups', 19: 'CreateTopics', 20: 'DeleteTopics', 21: 'DeleteRecords',
-  22: 'InitProducerId', 23: 'OffsetForLeaderEpoch', 24: 'AddPartitionsToTxn', 25: 'AddOffsetsToTxn', 26: 'EndTxn',
-  28: 'TxnOffsetCommit', 29: 'DescribeAcls', 30: 'CreateAcls', 31: 'DeleteAcls', 32: 'DescribeConfigs',
+  23: 'OffsetForLeaderEpoch', 25: 'AddOffsetsToTxn', 28: 'TxnOffsetCommit', 29: 'DescribeAcls', 30: 'CreateAcls', 31: 'DeleteAcls', 32: 'DescribeConfigs',
   33: 'AlterConfigs', 35: 'DescribeLogDirs', 37: 'CreatePartitions', 42: 'DeleteGroups', 43: 'ElectLeaders',
   44: 'IncrementalAlterConfigs', 47: 'OffsetDelete', 60: 'DescribeCluster', 61: 'DescribeProducers',
   65: 'DescribeTransactions', 66: 'ListTransactions', 68: 'ConsumerGroupHeartbeat', 69: 'ConsumerGroupDescribe',

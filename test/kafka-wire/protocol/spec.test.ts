@@ -121,7 +121,9 @@ const pairs: Array<[MessageSchema, string, number | undefined]> = [
 const dumps = loadSchemaDumps();
 
 for (const [schema, file, apiKey] of pairs) {
-  test(`${schema.name} matches Kafka's JSON definition at every version`, { skip: specDir === undefined ? 'Kafka JSON definitions not found (set KAFKA_PROTOCOL_DIR)' : false }, () => {
+  // InitProducerId, AddPartitionsToTxn and EndTxn have no JSON file in our copies; compiled-schemas.test.ts covers them.
+  const noJson = specDir !== undefined && !existsSync(join(specDir, 'messages', `${file}.json`));
+  test(`${schema.name} matches Kafka's JSON definition at every version`, { skip: specDir === undefined ? 'Kafka JSON definitions not found (set KAFKA_PROTOCOL_DIR)' : noJson ? `no ${file}.json in ${specDir}: checked against the compiled schemas only` : false }, () => {
     const snapshot = load(join(specDir!, 'messages', `${file}.json`));
     const k41Path = join(specDir!, 'messages', 'kafka-4.1', `${file}.json`);
     const k41 = existsSync(k41Path) ? load(k41Path) : undefined;

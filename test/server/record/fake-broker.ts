@@ -7,8 +7,9 @@ import {
 /**
  * A loopback "broker" for the recorder's tests: answers ApiVersions, Metadata (naming itself and
  * a peer), FindCoordinator (naming the peer), SaslHandshake v0 followed by one raw PLAIN token,
- * and api key 22 with opaque bytes. Keeps every response frame it sent, to compare with what the
- * recorder wrote. `reverse` holds pipelined responses and sends them in reverse order.
+ * and api key 21 (DeleteRecords, which our codec does not declare) with opaque bytes. Keeps every
+ * response frame it sent, to compare with what the recorder wrote. `reverse` holds pipelined
+ * responses and sends them in reverse order.
  */
 export class FakeBroker {
   readonly sent: Buffer[] = [];
@@ -71,7 +72,7 @@ export class FakeBroker {
     const apiKey = frame.readInt16BE(0);
     const version = frame.readInt16BE(2);
     const correlationId = frame.readInt32BE(4);
-    if (apiKey === 22) {
+    if (apiKey === 21) {
       const b = Buffer.from('00000000deadbeef', 'hex');
       b.writeInt32BE(correlationId, 0);
       return b;

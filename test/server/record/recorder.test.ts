@@ -85,7 +85,7 @@ test('pipelined requests are matched by correlation id; an API our codec lacks i
       dir = d;
       const sock = connect({ host: '127.0.0.1', port });
       await new Promise((r) => sock.once('connect', r));
-      const unknown = Buffer.from('0000000a' + '0016' + '0004' + '00000007' + 'ffff', 'hex'); // InitProducerId v4, correlation 7
+      const unknown = Buffer.from('0000000a' + '0015' + '0000' + '00000007' + 'ffff', 'hex'); // DeleteRecords v0 (not declared), correlation 7
       sock.write(Buffer.concat([
         encodeRequestFrame(ApiVersionsApi, 3, 5, 'c', { clientSoftwareName: 'test', clientSoftwareVersion: '1' }),
         encodeRequestFrame(MetadataApi, 1, 6, 'c', { topics: null }),
@@ -106,7 +106,7 @@ test('pipelined requests are matched by correlation id; an API our codec lacks i
       assert.equal(readFileSync(join(dir, e.response!)).readInt32BE(0), id, `response of ${e.api} is the one with correlation id ${id}`);
     }
     assert.equal(byCorrelation.get(7)!.raw, true);
-    assert.equal(byCorrelation.get(7)!.api, 'InitProducerId');
+    assert.equal(byCorrelation.get(7)!.api, 'DeleteRecords');
     assert.match(byCorrelation.get(7)!.note!, /not declared/);
     assert.deepEqual(manifest.clientSoftware, [{ name: 'test', version: '1' }]);
   } finally {
