@@ -37,7 +37,7 @@ export class TestPubSubClient {
   }
 
   /** The next reply in arrival order. */
-  next(timeoutMs = 10_000): Promise<DecodedResp> {
+  next(timeoutMs = 30_000): Promise<DecodedResp> {
     const r = this.replies.shift();
     if (r !== undefined) return Promise.resolve(r);
     return new Promise((resolve, reject) => {

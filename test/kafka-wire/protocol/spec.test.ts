@@ -122,8 +122,9 @@ const dumps = loadSchemaDumps();
 
 for (const [schema, file, apiKey] of pairs) {
   // InitProducerId, AddPartitionsToTxn and EndTxn have no JSON file in our copies; compiled-schemas.test.ts covers them.
-  const noJson = specDir !== undefined && !existsSync(join(specDir, 'messages', `${file}.json`));
-  test(`${schema.name} matches Kafka's JSON definition at every version`, { skip: specDir === undefined ? 'Kafka JSON definitions not found (set KAFKA_PROTOCOL_DIR)' : noJson ? `no ${file}.json in ${specDir}: checked against the compiled schemas only` : false }, () => {
+  // No test at all for them here, rather than a skipped one: their check lives in that file.
+  if (specDir !== undefined && !existsSync(join(specDir, 'messages', `${file}.json`))) continue;
+  test(`${schema.name} matches Kafka's JSON definition at every version`, { skip: specDir === undefined ? 'Kafka JSON definitions not found (set KAFKA_PROTOCOL_DIR)' : false }, () => {
     const snapshot = load(join(specDir!, 'messages', `${file}.json`));
     const k41Path = join(specDir!, 'messages', 'kafka-4.1', `${file}.json`);
     const k41 = existsSync(k41Path) ? load(k41Path) : undefined;
