@@ -39,7 +39,6 @@ export function routeEvents(registry: Registry, logger: Logger) {
   }
 
   return {
-    metrics: m,
     sessionObserver: observer,
     kafkaOperation(operation: 'list_offset' | 'fetch', seconds: number, _ok: boolean): void {
       m.kafkaRequestDuration.labels(operation).observe(seconds);
