@@ -13,7 +13,8 @@
  *
  * Every implementation hands each record to user code the way its API does (ours: the key and
  * value getters, which make views; the peers build their record objects anyway), and counts
- * only records at or after the fetch offset (Kafka returns whole batches).
+ * only records at or after the fetch offset (Kafka returns whole batches). Ours then releases the
+ * response (FetchResult.release), its documented fast path and what the proxy does too.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -86,6 +87,8 @@ function ours(bootstrap: string): DirectClient {
       out.messages = records.length;
       out.payloadBytes = bytes;
       out.lastOffset = records.length === 0 ? -1 : Number(records[records.length - 1]!.offset);
+      // Done with the records: their memory goes back to the client, as the proxy gives it back.
+      r.release();
     },
     async poll(topic, partition, offset, maxWaitMs, onValue) {
       const r = await client.fetch(topic, partition, BigInt(offset), { maxWaitMs, minBytes: 1 });

@@ -68,7 +68,7 @@ async function main(): Promise<number> {
   const ws = WorkerHandle.start('ws-worker', wsScript);
   const direct = new Map<DirectName, WorkerHandle>();
   for (const d of ['ours', 'kafkajs', 'platformatic'] as const) {
-    if (opts.impls.includes(d) || (d === 'ours' && opts.phases.includes('latency'))) direct.set(d, WorkerHandle.start(`direct-${d}`, directScript, [d, bootstrap]));
+    if (opts.impls.includes(d) || (d === 'ours' && opts.phases.includes('latency'))) direct.set(d, WorkerHandle.start(`direct-${d}`, directScript, [d, bootstrap], opts.directNodeArgs));
   }
   const b: Bench = { root, bootstrap, line: LINE, proxy, ws, direct, opts, log };
 

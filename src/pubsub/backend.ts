@@ -6,6 +6,8 @@ export interface FetchBatch {
   records: KafkaRecord[];
   highWatermark: bigint;
   logStartOffset: bigint;
+  /** Called once the records are encoded and dropped: the backend may reuse their memory. */
+  release?: () => void;
 }
 
 /**

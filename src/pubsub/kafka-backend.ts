@@ -64,8 +64,9 @@ export class KafkaBackend implements PubSubBackend {
         const end = s.isolation === 'read_committed' ? r.lastStableOffset : r.highWatermark;
         if (r.records.length > 0 || r.nextOffset <= at || r.nextOffset >= end || i === MAX_SKIP_FETCHES) {
           ok = true;
-          return { records: r.records, highWatermark: r.highWatermark, logStartOffset: r.logStartOffset };
+          return { records: r.records, highWatermark: r.highWatermark, logStartOffset: r.logStartOffset, release: r.release };
         }
+        r.release();
         at = r.nextOffset;
       }
     } finally {

@@ -3,6 +3,7 @@ import { throwIfError } from '../protocol/frame.js';
 import { FetchApi, ListOffsetsApi, MetadataApi } from '../protocol/versions.js';
 import { readRecords, type KafkaRecord } from '../records/index.js';
 import { Connection, type ConnectionOptions } from '../transport/index.js';
+import { responsePool } from '../transport/response-pool.js';
 import { ClientClosedError, NoBrokerError, RetriesExhaustedError, UnknownPartitionError, UnknownTopicError } from './errors.js';
 import { MetadataCache, ZERO_UUID, type BrokerAddress, type TopicInfo } from './metadata.js';
 import { isRetriable } from './retriable.js';
@@ -50,7 +51,15 @@ export interface FetchResult {
   highWatermark: bigint;
   lastStableOffset: bigint;
   logStartOffset: bigint;
+  /**
+   * Gives the response's memory back for reuse by later responses. Only for callers done with
+   * every record: keys, values and headers are views of that memory and must not be read after.
+   * Optional; an unreleased response is collected as usual.
+   */
+  release(): void;
 }
+
+const NOTHING_TO_RELEASE = (): void => {};
 
 export const LATEST = -1n;
 export const EARLIEST = -2n;
@@ -127,12 +136,14 @@ export class KafkaClient {
         abortedTransactions: isolation === 'read_committed' ? p.abortedTransactions ?? [] : null,
       });
       const next = read.nextOffset;
+      const memory = p.records;
       return {
         records: read.records,
         nextOffset: next !== null && next > offset ? next : offset,
         highWatermark: p.highWatermark,
         lastStableOffset: p.lastStableOffset,
         logStartOffset: p.logStartOffset,
+        release: memory === null ? NOTHING_TO_RELEASE : () => responsePool.release(memory),
       };
     });
   }

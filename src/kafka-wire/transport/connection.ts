@@ -4,7 +4,8 @@ import { decodeResponseFrame, encodeRequestFrame, type DecodedResponse } from '.
 import type { Fields } from '../protocol/schema.js';
 import { negotiateVersion, type ApiSpec } from '../protocol/versions.js';
 import { ConnectionClosedByClientError, ConnectionError, UnsupportedApiError } from './errors.js';
-import { FrameReader } from './frame-reader.js';
+import { responsePool } from './response-pool.js';
+import { SocketFrameReader } from './socket-frame-reader.js';
 import { negotiateApiVersions, type VersionRange } from './handshake.js';
 import { authenticate, type SaslOptions } from './sasl-flow.js';
 import { openSocket, socketError, type TlsOptions } from './socket.js';
@@ -62,7 +63,7 @@ export class Connection {
   framesHeld = 0;
 
   private readonly socket: Socket;
-  private readonly reader: FrameReader;
+  private readonly reader: SocketFrameReader;
   private readonly inFlight = new Map<number, Pending>();
   private readonly requestTimeoutMs: number;
   private nextCorrelationId = 1;
@@ -75,13 +76,12 @@ export class Connection {
   private rawReceiver: ((frame: Buffer) => void) | undefined;
   private reauthTimer: NodeJS.Timeout | undefined;
 
-  private constructor(socket: Socket, o: ConnectionOptions) {
+  private constructor(socket: Socket, reader: SocketFrameReader, o: ConnectionOptions) {
     this.socket = socket;
+    this.reader = reader;
     this.broker = `${o.host}:${o.port}`;
     this.clientId = o.clientId ?? 'kafka-ws-proxy';
     this.requestTimeoutMs = o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    this.reader = new FrameReader(o.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES, (size, prefix) => this.onOversize(size, prefix, o));
-    socket.on('data', (chunk: Buffer) => this.reader.push(chunk, (f) => this.onFrame(f)));
     socket.on('error', (e) => this.fail(socketError(e, this.broker, o.tls !== undefined, true)));
     socket.on('close', () => this.fail(new ConnectionError('KWIRE_ERR_CONNECTION_CLOSED', this.broker,
       `the broker closed the connection${this.inFlight.size > 0 ? ` with ${this.inFlight.size} request(s) in flight` : ''}`)));
@@ -92,8 +92,19 @@ export class Connection {
   static async connect(o: ConnectionOptions): Promise<Connection> {
     const connectTimeoutMs = o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     const started = Date.now();
-    const socket = await openSocket({ host: o.host, port: o.port, tls: o.tls, lookup: o.lookup, connectTimeoutMs });
-    const conn = new Connection(socket, o);
+    // The reader exists before the socket, which reads into it; frames reach the connection once it
+    // exists (a broker speaks only when asked, so an early frame is a broken peer, failed below).
+    let conn: Connection | undefined;
+    let early: Error | undefined;
+    const reader = new SocketFrameReader(o.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES, responsePool,
+      (f) => (conn !== undefined ? conn.onFrame(f) : (early ??= new ConnectionError('KWIRE_ERR_NETWORK', `${o.host}:${o.port}`, 'the broker sent a frame before any request'))),
+      (size, prefix) => (conn !== undefined ? conn.onOversize(size, prefix, o) : (early ??= new ConnectionError('KWIRE_ERR_NETWORK', `${o.host}:${o.port}`, 'the broker sent bytes before any request'))));
+    const socket = await openSocket({
+      host: o.host, port: o.port, tls: o.tls, lookup: o.lookup, connectTimeoutMs,
+      onread: { buffer: reader.target, callback: reader.filled },
+    });
+    conn = new Connection(socket, reader, o);
+    if (early !== undefined) conn.fail(early);
     const left = (): number => Math.max(1, connectTimeoutMs - (Date.now() - started));
     try {
       conn.apiVersions = await negotiateApiVersions(conn, left);

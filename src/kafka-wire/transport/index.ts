@@ -2,6 +2,7 @@
 export { Connection, type ConnectionOptions, type RequestOptions } from './connection.js';
 export { AuthenticationError, ConnectionClosedByClientError, ConnectionError, UnsupportedApiError, type AuthenticationErrorCode, type ConnectionErrorCode } from './errors.js';
 export { FrameReader } from './frame-reader.js';
+export { responsePool } from './response-pool.js';
 export type { VersionRange } from './handshake.js';
 export type { SaslOptions } from './sasl-flow.js';
 export { plainSession, scramSession, type SaslCredentials, type SaslMechanismName, type SaslSession } from './sasl/index.js';

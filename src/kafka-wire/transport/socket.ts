@@ -21,6 +21,8 @@ export interface SocketOptions {
   /** Custom DNS lookup (e.g. to pin a name to an address). */
   lookup?: LookupFunction | undefined;
   connectTimeoutMs: number;
+  /** Node's user-buffer reads: every read goes into `buffer()`, and no 'data' event fires. */
+  onread?: { buffer: () => Uint8Array; callback: (bytes: number, buf: Uint8Array) => boolean } | undefined;
 }
 
 /** Opens a TCP or TLS socket and resolves once it can carry bytes (after the TLS handshake). */
@@ -28,7 +30,7 @@ export function openSocket(o: SocketOptions): Promise<Socket | TLSSocket> {
   const broker = `${o.host}:${o.port}`;
   return new Promise((resolve, reject) => {
     let settled = false;
-    const base = { host: o.host, port: o.port, noDelay: true, ...(o.lookup ? { lookup: o.lookup } : {}) };
+    const base = { host: o.host, port: o.port, noDelay: true, ...(o.lookup ? { lookup: o.lookup } : {}), ...(o.onread ? { onread: o.onread } : {}) };
     let socket: Socket | TLSSocket;
     if (o.tls === undefined) {
       socket = netConnect(base);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import {
-  EARLIEST, KafkaClient, KafkaClientRegistry, KafkaProtocolError, LATEST, RetriesExhaustedError, UnknownPartitionError, UnknownTopicError,
+  EARLIEST, KafkaClient, KafkaClientRegistry, KafkaProtocolError, LATEST, responsePool, RetriesExhaustedError, UnknownPartitionError, UnknownTopicError,
   type KafkaRecord,
 } from '../../../src/kafka-wire/index.js';
 import {
@@ -134,6 +134,34 @@ for (const line of BROKER_LINES) {
       assert.equal(expected, BigInt(BIG_COUNT));
       times.sort((a, b) => a - b);
       t.diagnostic(`Kafka ${line}: ${times.length} fetches of <= 64 KiB, round trip p50 ${percentile(times, 0.5).toFixed(2)} ms, p99 ${percentile(times, 0.99).toFixed(2)} ms`);
+    });
+
+    test('release() lends a response back: concurrent fetches that release reuse memory and every value stays intact', async () => {
+      // Reference values read without release.
+      const reference = new Map<bigint, string>();
+      for (let offset = 0n; offset < BigInt(BIG_COUNT);) {
+        const r = await client.fetch('big', 0, offset, { maxBytes: 64 * 1024 });
+        for (const rec of r.records) reference.set(rec.offset, rec.value?.toString('hex') ?? 'null');
+        offset = r.nextOffset;
+      }
+      const reusesBefore = responsePool.reuses;
+      let checked = 0;
+      // Eight loops over the same records; each checks its records against the reference, then
+      // releases, while the others' responses arrive into the memory it gave back.
+      await Promise.all(Array.from({ length: 8 }, async (_, i) => {
+        for (let offset = BigInt(i * 37); offset < BigInt(BIG_COUNT);) {
+          const r = await client.fetch('big', 0, offset, { maxBytes: 64 * 1024 });
+          await new Promise((resolve) => setImmediate(resolve));
+          for (const rec of r.records) {
+            assert.equal(rec.value?.toString('hex') ?? 'null', reference.get(rec.offset), `offset ${rec.offset}`);
+            checked++;
+          }
+          offset = r.nextOffset;
+          r.release();
+        }
+      }));
+      assert.ok(checked >= 8 * (BIG_COUNT - 8 * 37), `${checked} records checked`);
+      assert.ok(responsePool.reuses > reusesBefore, 'released responses were reused');
     });
 
     test('callers share one connection per broker; different credentials never share', async () => {
