@@ -43,10 +43,11 @@ export interface DirectClient {
   close(): Promise<void>;
 }
 
-export async function createDirectClient(name: DirectName, bootstrap: string): Promise<DirectClient> {
+/** `kafkaConnections`: connections per broker of our client, as the proxy has them (the peers keep one). */
+export async function createDirectClient(name: DirectName, bootstrap: string, kafkaConnections = 1): Promise<DirectClient> {
   switch (name) {
     case 'ours':
-      return ours(bootstrap);
+      return ours(bootstrap, kafkaConnections);
     case 'kafkajs':
       return kafkajs(bootstrap);
     case 'platformatic':
@@ -67,8 +68,8 @@ function prop<T>(mod: unknown, name: string): T {
 
 // ---------------------------------------------------------------------------------------------
 
-function ours(bootstrap: string): DirectClient {
-  const client = new KafkaClient({ brokers: [bootstrap], clientId: 'kwp-bench' });
+function ours(bootstrap: string, connectionsPerBroker: number): DirectClient {
+  const client = new KafkaClient({ brokers: [bootstrap], clientId: 'kwp-bench', connectionsPerBroker });
   return {
     label: 'direct: ours',
     async prepare(topics) {

@@ -13,13 +13,14 @@ import { sleep, Window } from './window.js';
 
 const name = process.argv[2] as DirectName;
 const bootstrap = process.argv[3]!;
+const kafkaConnections = Number(process.argv[4] ?? 1);
 const ERROR_BACKOFF_MS = 10;
 
 let client: DirectClient | undefined;
 const prepared = new Set<string>();
 
 async function clientFor(topics: readonly string[]): Promise<DirectClient> {
-  client ??= await createDirectClient(name, bootstrap);
+  client ??= await createDirectClient(name, bootstrap, kafkaConnections);
   const fresh = topics.filter((t) => !prepared.has(t));
   if (fresh.length > 0) {
     await client.prepare(fresh);

@@ -20,6 +20,8 @@ export interface RunOptions {
   durationMs: number;
   /** Kafka fetch max_bytes of the throughput route and of the direct clients (the route default). */
   maxBytes: number;
+  /** Connections per broker of the proxy and of our direct client alike (the proxy's default, 2). */
+  kafkaConnections: number;
   latency: { clients: number[]; heavyPeriodMs: number; durationMs: number; maxBytes: number; tailCount: number; tailIntervalMs: number };
   footprint: { connections: number; workers: number; settleMs: number };
   /** Pause between two measurement points. */
@@ -37,7 +39,7 @@ export interface RunOptions {
 
 const USAGE = `usage: node dist/bench/e2e/run.js [--smoke] [--only throughput,latency,footprint]
   [--clients 1,10,100,1000] [--impls proxy,ours,kafkajs,platformatic] [--topics 100b-none,1k-lz4]
-  [--duration-ms N] [--warmup-ms N] [--connections N] [--out FILE] [--markdown|--no-markdown]
+  [--duration-ms N] [--warmup-ms N] [--connections N] [--kafka-connections N] [--out FILE] [--markdown|--no-markdown]
   [--proxy-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"] [--direct-node-args="..."]
   or: --rerender bench/results/e2e-latest.json (charts and BENCHMARKS.md from a result file)`;
 
@@ -64,7 +66,7 @@ export function parseOptions(argv: string[]): RunOptions {
     options: {
       smoke: { type: 'boolean' }, only: { type: 'string' }, clients: { type: 'string' }, impls: { type: 'string' },
       topics: { type: 'string' }, 'duration-ms': { type: 'string' }, 'warmup-ms': { type: 'string' },
-      connections: { type: 'string' }, out: { type: 'string' }, markdown: { type: 'boolean' }, 'no-markdown': { type: 'boolean' },
+      connections: { type: 'string' }, 'kafka-connections': { type: 'string' }, out: { type: 'string' }, markdown: { type: 'boolean' }, 'no-markdown': { type: 'boolean' },
       'proxy-node-args': { type: 'string' }, 'direct-node-args': { type: 'string' }, rerender: { type: 'string' }, help: { type: 'boolean' },
     },
     strict: true,
@@ -85,6 +87,7 @@ export function parseOptions(argv: string[]): RunOptions {
     warmupMs: int(v['warmup-ms'], '--warmup-ms') ?? (smoke ? 200 : 2000),
     durationMs: int(v['duration-ms'], '--duration-ms') ?? (smoke ? 500 : 5000),
     maxBytes: 1024 * 1024,
+    kafkaConnections: int(v['kafka-connections'], '--kafka-connections') ?? 2,
     latency: {
       // Light: one client, one fetch at a time. Heavy: 100 clients each sending a fetch every 20 ms
       // (5,000 fetches/s), a load both paths carry, so the difference is the proxy's, not queueing.

@@ -13,6 +13,8 @@ export interface ProxyStartOptions {
   /** The repository root (dist/src/server/cli.js is found there). */
   root: string;
   maxConnections: number;
+  /** Connections per Kafka broker (--kafka-connections); the direct client gets the same. */
+  kafkaConnections: number;
   /** Extra node flags, e.g. --cpu-prof for profiling runs. */
   nodeArgs?: readonly string[];
 }
@@ -45,7 +47,7 @@ export class ProxyServer {
     const dataDir = mkdtempSync(join(tmpdir(), 'kwp-bench-proxy-'));
     const adminKey = randomBytes(16).toString('hex');
     const args = [...(o.nodeArgs ?? []), join(o.root, 'dist/src/server/cli.js'), 'start', '--port', '0', '--host', '127.0.0.1',
-      '--data-dir', dataDir, '--max-connections', String(o.maxConnections), '--log-level', 'info'];
+      '--data-dir', dataDir, '--max-connections', String(o.maxConnections), '--kafka-connections', String(o.kafkaConnections), '--log-level', 'info'];
     const child = spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)"; exec "$@"', 'bash', process.execPath, ...args], {
       // The key goes through the environment: flags show in ps (README "Configuration").
       env: { ...process.env, KAFKA_WS_PROXY_ADMIN_KEY: adminKey },

@@ -59,7 +59,7 @@ async function main(): Promise<number> {
   }
   if (opts.phases.includes('latency')) await ensureTopic(LINE, TAIL_TOPIC, 1);
 
-  const proxy = await ProxyServer.start({ root, maxConnections: 20_000, nodeArgs: opts.proxyNodeArgs });
+  const proxy = await ProxyServer.start({ root, maxConnections: 20_000, kafkaConnections: opts.kafkaConnections, nodeArgs: opts.proxyNodeArgs });
   await proxy.route('bulk', ROUTES.bulk, bootstrap);
   await proxy.route('small', ROUTES.small, bootstrap, { fetch: { max_bytes: opts.latency.maxBytes } });
   await proxy.route('tail', ROUTES.tail, bootstrap, { fetch: { max_wait_ms: 500, min_bytes: 1 } });
@@ -68,7 +68,7 @@ async function main(): Promise<number> {
   const ws = WorkerHandle.start('ws-worker', wsScript);
   const direct = new Map<DirectName, WorkerHandle>();
   for (const d of ['ours', 'kafkajs', 'platformatic'] as const) {
-    if (opts.impls.includes(d) || (d === 'ours' && opts.phases.includes('latency'))) direct.set(d, WorkerHandle.start(`direct-${d}`, directScript, [d, bootstrap], opts.directNodeArgs));
+    if (opts.impls.includes(d) || (d === 'ours' && opts.phases.includes('latency'))) direct.set(d, WorkerHandle.start(`direct-${d}`, directScript, [d, bootstrap, String(opts.kafkaConnections)], opts.directNodeArgs));
   }
   const b: Bench = { root, bootstrap, line: LINE, proxy, ws, direct, opts, log };
 

@@ -33,13 +33,15 @@ interface Generation {
 export interface LiveRoutesOptions {
   registry?: KafkaClientRegistry;
   maxInFlight: number;
+  /** Connections per broker of each shared Kafka client. */
+  kafkaConnections: number;
   events: RouteEvents;
 }
 
 /**
  * The routes currently served: route id → live generation. Kafka clients are shared through a
- * registry, so every route (and every connection) with the same brokers and credentials uses one
- * connection per broker.
+ * registry, so every route (and every connection) with the same brokers and credentials uses the
+ * same few connections per broker (kafkaConnections).
  */
 export class LiveRoutes {
   private readonly live = new Map<string, Generation>();
@@ -116,7 +118,7 @@ export class LiveRoutes {
   }
 
   private generation(route: KafkaRoute): Generation {
-    const client = this.registry.acquire(clientOptions(route));
+    const client = this.registry.acquire({ ...clientOptions(route), connectionsPerBroker: this.options.kafkaConnections });
     const events = this.options.events;
     const backend = new KafkaBackend({
       client,

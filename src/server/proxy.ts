@@ -27,6 +27,12 @@ export interface ProxyOptions {
   maxMessageBytes?: number;
   /** Commands per connection waiting on Kafka (default 64); more get an error reply. */
   maxInFlight?: number;
+  /**
+   * Connections to each Kafka broker per set of credentials, shared by every client (default 2).
+   * A broker serves one request per connection at a time; a second one roughly halved the median
+   * fetch latency at 100 clients (BENCHMARKS.md).
+   */
+  kafkaConnections?: number;
   /** WebSocket ping interval to find dead peers (default 30 000 ms; 0 turns it off). */
   heartbeatMs?: number;
   /**
@@ -79,7 +85,7 @@ export class KafkaWsProxy {
     this.maxConnections = options.maxConnections ?? 10_000;
     this.allowAdmin = makeAddressFilter([...(options.adminAllow ?? ['127.0.0.0/8', '::1/128'])]);
     this.events = routeEvents(this.metrics, this.logger);
-    this.live = new LiveRoutes({ maxInFlight: options.maxInFlight ?? 64, events: this.events });
+    this.live = new LiveRoutes({ maxInFlight: options.maxInFlight ?? 64, kafkaConnections: options.kafkaConnections ?? 2, events: this.events });
     // permessage-deflate is off: APISIX does not offer it, and compressing already-compressed
     // Kafka payloads costs CPU on the hot path for little gain.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? 64 * 1024, perMessageDeflate: false, clientTracking: false });

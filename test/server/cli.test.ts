@@ -83,7 +83,7 @@ test('--help names the start command; start --help lists every option with its v
   assert.match(top.stdout, /kafka-ws-proxy \[start\] \[options\]/);
   const start = cli('start', '--help');
   assert.equal(start.status, 0);
-  for (const s of ['--port', '--host', '--data-dir', '--admin-key', '--config', '--admin-allow', '--max-connections', '--max-message-bytes', '--max-in-flight',
+  for (const s of ['--port', '--host', '--data-dir', '--admin-key', '--config', '--admin-allow', '--max-connections', '--max-message-bytes', '--max-in-flight', '--kafka-connections',
     'KAFKA_WS_PROXY_PORT', 'KAFKA_WS_PROXY_HOST', 'KAFKA_WS_PROXY_DATA_DIR', 'KAFKA_WS_PROXY_ADMIN_KEY']) {
     assert.ok(start.stdout.includes(s), `start --help lacks ${s}`);
   }

@@ -21,6 +21,12 @@ export interface ClientOptions extends Omit<ConnectionOptions, 'host' | 'port'> 
   retryBackoffMaxMs?: number;
   /** Topic metadata older than this is fetched again before use (default 5 minutes). */
   metadataMaxAgeMs?: number;
+  /**
+   * Connections opened to each broker, at most (default 1). A broker handles one request per
+   * connection at a time, so many concurrent fetches on one connection queue behind each other;
+   * extra connections are opened only while every open one has a request in flight.
+   */
+  connectionsPerBroker?: number;
 }
 
 export interface ListOffsetsOptions {
@@ -77,7 +83,12 @@ export class KafkaClient {
   readonly stats = { retries: 0, metadataRequests: 0 };
   private readonly connectionOptions: Omit<ConnectionOptions, 'host' | 'port'>;
   private readonly metadata = new MetadataCache();
+  /** By "host:port#slot"; `open` holds the ones connected, to pick the least busy synchronously. */
   private readonly connections = new Map<string, Promise<Connection>>();
+  private readonly open = new Map<string, Connection>();
+  /** Connections chosen in this tick whose requests are not sent yet (see pick). */
+  private readonly picks = new Map<Connection, number>();
+  private readonly perBroker: number;
   private readonly refreshing = new Map<string, Promise<TopicInfo>>();
   private readonly sleepers = new Set<{ timer: NodeJS.Timeout; reject: (e: Error) => void }>();
   private closed = false;
@@ -86,7 +97,10 @@ export class KafkaClient {
     if (options.brokers.length === 0) throw new KafkaWireError('KWIRE_ERR_CONFIG', 'at least one bootstrap broker is needed');
     for (const b of options.brokers) parseAddress(b);
     this.options = options;
-    const { brokers: _b, retries: _r, retryBackoffMs: _rb, retryBackoffMaxMs: _rm, metadataMaxAgeMs: _ma, ...connection } = options;
+    const per = options.connectionsPerBroker ?? 1;
+    if (!Number.isInteger(per) || per < 1 || per > 64) throw new KafkaWireError('KWIRE_ERR_CONFIG', `connectionsPerBroker must be an integer from 1 to 64, got ${per}`);
+    this.perBroker = per;
+    const { brokers: _b, retries: _r, retryBackoffMs: _rb, retryBackoffMaxMs: _rm, metadataMaxAgeMs: _ma, connectionsPerBroker: _cp, ...connection } = options;
     this.connectionOptions = connection;
   }
 
@@ -164,6 +178,7 @@ export class KafkaClient {
     this.sleepers.clear();
     for (const p of this.connections.values()) p.then((c) => c.close(), () => {});
     this.connections.clear();
+    this.open.clear();
   }
 
   get isClosed(): boolean {
@@ -271,11 +286,53 @@ export class KafkaClient {
     throw new NoBrokerError(errors);
   }
 
+  /**
+   * A connection to `b`: the open one with the fewest requests in flight. When every open one is
+   * busy and fewer than connectionsPerBroker exist, another is opened for the requests after this.
+   */
   private connect(b: { host: string; port: number }): Promise<Connection> {
     if (this.closed) return Promise.reject(new ClientClosedError());
-    const key = `${b.host}:${b.port}`;
-    const existing = this.connections.get(key);
-    if (existing !== undefined) return existing;
+    const broker = `${b.host}:${b.port}`;
+    let best: Connection | undefined;
+    let bestLoad = Infinity;
+    let freeSlot = -1;
+    let opening: Promise<Connection> | undefined;
+    for (let slot = 0; slot < this.perBroker; slot++) {
+      const key = `${broker}#${slot}`;
+      const c = this.open.get(key);
+      if (c !== undefined) {
+        const load = c.inFlightCount + (this.picks.get(c) ?? 0);
+        if (load < bestLoad) {
+          best = c;
+          bestLoad = load;
+        }
+      } else {
+        const pending = this.connections.get(key);
+        if (pending !== undefined) opening ??= pending;
+        else if (freeSlot < 0) freeSlot = slot;
+      }
+    }
+    if (best !== undefined) {
+      // All busy: this request takes the least busy one now; the next ones get a new connection.
+      if (bestLoad > 0 && freeSlot >= 0 && opening === undefined) this.openSlot(b, `${broker}#${freeSlot}`).catch(() => {});
+      this.pick(best);
+      return Promise.resolve(best);
+    }
+    return opening ?? this.openSlot(b, `${broker}#${freeSlot}`);
+  }
+
+  /**
+   * Counts a connection as busier from its choice until the request is in flight on it: callers
+   * that start together in one tick would otherwise all see the same idle connection.
+   */
+  private pick(c: Connection): void {
+    if (this.perBroker === 1) return;
+    const n = this.picks.get(c) ?? 0;
+    this.picks.set(c, n + 1);
+    if (n === 0) setImmediate(() => this.picks.delete(c));
+  }
+
+  private openSlot(b: { host: string; port: number }, key: string): Promise<Connection> {
     const p: Promise<Connection> = Connection.connect({
       ...this.connectionOptions,
       host: b.host,
@@ -285,8 +342,12 @@ export class KafkaClient {
         c.close();
         throw new ClientClosedError();
       }
+      this.open.set(key, c);
       c.onClose(() => {
-        if (this.connections.get(key) === p) this.connections.delete(key);
+        if (this.connections.get(key) === p) {
+          this.connections.delete(key);
+          this.open.delete(key);
+        }
       });
       return c;
     }, (e: unknown) => {

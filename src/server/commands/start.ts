@@ -50,6 +50,7 @@ function proxyOptions(config: ServerConfig, logger: ReturnType<typeof createLogg
     maxConnections: config.maxConnections,
     maxMessageBytes: config.maxMessageBytes,
     maxInFlight: config.maxInFlight,
+    kafkaConnections: config.kafkaConnections,
     demo: config.demo,
     logger,
   };

@@ -23,6 +23,7 @@ export interface ServerConfig {
   maxConnections: number;
   maxMessageBytes: number;
   maxInFlight: number;
+  kafkaConnections: number;
   logLevel: LogLevel;
   /** Serve the demo page and its assets (see ProxyOptions.demo). */
   demo: boolean;
@@ -97,6 +98,7 @@ export async function loadConfig(input: LoadConfigInput): Promise<ServerConfig |
     maxConnections: pick('maxConnections')?.value ?? DEFAULTS.maxConnections,
     maxMessageBytes: pick('maxMessageBytes')?.value ?? DEFAULTS.maxMessageBytes,
     maxInFlight: pick('maxInFlight')?.value ?? DEFAULTS.maxInFlight,
+    kafkaConnections: pick('kafkaConnections')?.value ?? DEFAULTS.kafkaConnections,
     logLevel: pick('logLevel')?.value ?? DEFAULTS.logLevel,
     demo: pick('demo')?.value ?? DEFAULTS.demo,
     routes: file.routes,

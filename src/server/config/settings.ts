@@ -13,6 +13,7 @@ export interface SettingValues {
   maxConnections: number;
   maxMessageBytes: number;
   maxInFlight: number;
+  kafkaConnections: number;
   logLevel: LogLevel;
   demo: boolean;
 }
@@ -40,6 +41,7 @@ export const DEFAULTS = {
   maxConnections: 10000,
   maxMessageBytes: 65536,
   maxInFlight: 64,
+  kafkaConnections: 2,
   logLevel: 'info',
   demo: false,
 } as const satisfies Partial<SettingValues> & Record<string, unknown>;
@@ -76,6 +78,11 @@ export const SETTINGS: { readonly [K in SettingName]: Setting<K> } = {
     flag: 'admin-port', env: 'KAFKA_WS_PROXY_ADMIN_PORT', file: 'admin_port', kind: portKind,
     shownDefault: 'none (admin API on the main port)',
     help: 'Port of a separate admin listener.',
+  },
+  kafkaConnections: {
+    flag: 'kafka-connections', env: 'KAFKA_WS_PROXY_KAFKA_CONNECTIONS', file: 'kafka_connections',
+    kind: intKind('N', 1, 64, 'a connection count'), shownDefault: String(DEFAULTS.kafkaConnections),
+    help: 'Connections to each broker per set of Kafka credentials, shared by all clients.',
   },
   maxConnections: {
     flag: 'max-connections', env: 'KAFKA_WS_PROXY_MAX_CONNECTIONS', file: 'max_connections',

@@ -187,6 +187,25 @@ for (const line of BROKER_LINES) {
       registry.release(b);
       assert.equal(registry.size, 0);
     });
+
+    test('connectionsPerBroker: a second connection opens only while the first is busy, never more than the limit, and both carry requests', async () => {
+      const c = new KafkaClient({ brokers: [bootstrap(info)], connectionsPerBroker: 3 });
+      try {
+        await c.fetch('plain', 0, 0n);
+        assert.equal((await c.openConnections()).length, 1, 'one request at a time needs one connection');
+        await c.fetch('plain', 0, 0n);
+        assert.equal((await c.openConnections()).length, 1);
+        // 200 concurrent fetches: every result is right, and the pool grows to its limit and no further.
+        const want = (await c.fetch('big', 0, 0n, { maxBytes: 4096 })).records.map((r) => r.value?.toString());
+        const results = await Promise.all(Array.from({ length: 200 }, () => c.fetch('big', 0, 0n, { maxBytes: 4096 })));
+        for (const r of results) assert.deepEqual(r.records.map((x) => x.value?.toString()), want);
+        const open = await c.openConnections();
+        assert.ok(open.length >= 2 && open.length <= 3, `${open.length} connections`);
+      } finally {
+        c.close();
+      }
+      assert.throws(() => new KafkaClient({ brokers: [bootstrap(info)], connectionsPerBroker: 0 }), /connectionsPerBroker must be an integer from 1 to 64/);
+    });
   });
 }
 
