@@ -8,7 +8,7 @@
  */
 import { createDirectClient, type DirectClient, type DirectName, type FetchCount } from './direct-clients.js';
 import { Histogram } from './histogram.js';
-import { epochMicros, pause, serveCommands, startOffset, type Assignment, type LoopResult, type LoopSpec, type TailResult, type TailSpec } from './ipc.js';
+import { epochMicros, Pacer, serveCommands, startOffset, type Assignment, type LoopResult, type LoopSpec, type TailResult, type TailSpec } from './ipc.js';
 import { sleep, Window } from './window.js';
 
 const name = process.argv[2] as DirectName;
@@ -34,6 +34,7 @@ async function fetchLoop(c: DirectClient, a: Assignment, i: number, clients: num
   const { maxBytes, periodMs } = spec;
   let offset = startOffset(a, i, clients);
   // Paced clients start spread over one period instead of all at once.
+  const pacer = new Pacer(periodMs, performance.now() + (i / clients) * periodMs);
   if (periodMs > 0) await sleep((i / clients) * periodMs);
   while (!w.stopped) {
     const sentAt = performance.now();
@@ -47,7 +48,7 @@ async function fetchLoop(c: DirectClient, a: Assignment, i: number, clients: num
     w.reply(sentAt, out.messages, out.payloadBytes);
     offset = out.messages > 0 ? out.lastOffset + 1 : a.start;
     if (offset >= a.end) offset = a.start;
-    const wait = pause(periodMs, sentAt);
+    const wait = pacer.wait();
     if (wait > 0) await sleep(wait);
   }
 }

@@ -170,9 +170,30 @@ export function serveCommands(handle: (c: Command) => Promise<unknown>): void {
   process.on('disconnect', () => process.exit(0));
 }
 
-/** How long to wait before the next request of a paced client (0 when due or unpaced). */
-export function pause(periodMs: number, sentAt: number): number {
-  return periodMs <= 0 ? 0 : Math.max(0, sentAt + periodMs - performance.now());
+/**
+ * The send schedule of a paced client: one request every `periodMs` at fixed times from its start.
+ * Scheduling from the previous send instead lets timer lateness accumulate, and clients whose
+ * timers fire in the same late event-loop turn share a send time from then on: over a run, 100
+ * evenly spread clients drift into bursts (the load generator's artifact, not the system's).
+ */
+export class Pacer {
+  private nextAt: number;
+  private readonly periodMs: number;
+
+  constructor(periodMs: number, firstAt = performance.now()) {
+    this.periodMs = periodMs;
+    this.nextAt = firstAt;
+  }
+
+  /** How long to wait before the next request (0 when due or unpaced). */
+  wait(): number {
+    if (this.periodMs <= 0) return 0;
+    const now = performance.now();
+    this.nextAt += this.periodMs;
+    // More than a period behind (a reply slower than the period): restart from now, no catch-up burst.
+    if (this.nextAt < now - this.periodMs) this.nextAt = now;
+    return Math.max(0, this.nextAt - now);
+  }
 }
 
 /** Where client i starts inside its assignment: spread out so clients do not read in lockstep. */

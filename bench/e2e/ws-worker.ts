@@ -14,7 +14,7 @@
 import { WebSocket } from 'ws';
 import { encodeFetch, scanReply, topicBytes } from './frames.js';
 import { Histogram } from './histogram.js';
-import { epochMicros, pause, serveCommands, startOffset, type Assignment, type IdleResult, type IdleSpec, type LoopResult, type LoopSpec, type TailResult, type TailSpec } from './ipc.js';
+import { epochMicros, Pacer, serveCommands, startOffset, type Assignment, type IdleResult, type IdleSpec, type LoopResult, type LoopSpec, type TailResult, type TailSpec } from './ipc.js';
 import { sleep, Window } from './window.js';
 
 const OPEN_PARALLEL = 100;
@@ -61,6 +61,7 @@ function fetchLoop(ws: WebSocket, a: Assignment, i: number, clients: number, per
     let offset = startOffset(a, i, clients);
     let sequence = 0;
     let sentAt = 0;
+    const pacer = new Pacer(periodMs, performance.now() + (i / clients) * periodMs);
     const send = (): void => {
       if (w.stopped || ws.readyState !== WebSocket.OPEN) {
         resolve();
@@ -79,7 +80,7 @@ function fetchLoop(ws: WebSocket, a: Assignment, i: number, clients: number, per
       w.reply(sentAt, s.messages, s.payloadBytes);
       offset = s.messages > 0 ? s.lastOffset + 1 : a.start;
       if (offset >= a.end) offset = a.start;
-      const wait = pause(periodMs, sentAt);
+      const wait = pacer.wait();
       if (wait > 0) setTimeout(send, wait);
       else send();
     });
