@@ -31,8 +31,8 @@ export interface RunOptions {
   markdown: boolean;
   /** Extra node flags for the proxy process, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof. */
   proxyNodeArgs: string[];
-  /** The same for the direct clients' processes, to profile both sides of a ratio alike. */
-  directNodeArgs: string[];
+  /** The same for the client processes (WebSocket and direct), to profile both sides of a ratio alike. */
+  clientNodeArgs: string[];
   /** Only redraw the charts and BENCHMARKS.md from this result file (no measurement). */
   rerender: string | undefined;
 }
@@ -40,7 +40,7 @@ export interface RunOptions {
 const USAGE = `usage: node dist/bench/e2e/run.js [--smoke] [--only throughput,latency,footprint]
   [--clients 1,10,100,1000] [--impls proxy,ours,kafkajs,platformatic] [--topics 100b-none,1k-lz4]
   [--duration-ms N] [--warmup-ms N] [--connections N] [--kafka-connections N] [--out FILE] [--markdown|--no-markdown]
-  [--proxy-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"] [--direct-node-args="..."]
+  [--proxy-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"] [--client-node-args="..."]
   or: --rerender bench/results/e2e-latest.json (charts and BENCHMARKS.md from a result file)`;
 
 function list(s: string | undefined): string[] | undefined {
@@ -67,7 +67,7 @@ export function parseOptions(argv: string[]): RunOptions {
       smoke: { type: 'boolean' }, only: { type: 'string' }, clients: { type: 'string' }, impls: { type: 'string' },
       topics: { type: 'string' }, 'duration-ms': { type: 'string' }, 'warmup-ms': { type: 'string' },
       connections: { type: 'string' }, 'kafka-connections': { type: 'string' }, out: { type: 'string' }, markdown: { type: 'boolean' }, 'no-markdown': { type: 'boolean' },
-      'proxy-node-args': { type: 'string' }, 'direct-node-args': { type: 'string' }, rerender: { type: 'string' }, help: { type: 'boolean' },
+      'proxy-node-args': { type: 'string' }, 'client-node-args': { type: 'string' }, rerender: { type: 'string' }, help: { type: 'boolean' },
     },
     strict: true,
   });
@@ -103,7 +103,7 @@ export function parseOptions(argv: string[]): RunOptions {
     out: v.out ?? (smoke ? 'bench/results/e2e-smoke.json' : 'bench/results/e2e-latest.json'),
     markdown: v['no-markdown'] === true ? false : v.markdown === true || !smoke,
     proxyNodeArgs: v['proxy-node-args']?.split(' ').filter((x) => x !== '') ?? [],
-    directNodeArgs: v['direct-node-args']?.split(' ').filter((x) => x !== '') ?? [],
+    clientNodeArgs: v['client-node-args']?.split(' ').filter((x) => x !== '') ?? [],
     rerender: v.rerender,
   };
 }

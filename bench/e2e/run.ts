@@ -65,10 +65,10 @@ async function main(): Promise<number> {
   await proxy.route('tail', ROUTES.tail, bootstrap, { fetch: { max_wait_ms: 500, min_bytes: 1 } });
   const wsScript = join(here, 'ws-worker.js');
   const directScript = join(here, 'direct-worker.js');
-  const ws = WorkerHandle.start('ws-worker', wsScript);
+  const ws = WorkerHandle.start('ws-worker', wsScript, [], opts.clientNodeArgs);
   const direct = new Map<DirectName, WorkerHandle>();
   for (const d of ['ours', 'kafkajs', 'platformatic'] as const) {
-    if (opts.impls.includes(d) || (d === 'ours' && opts.phases.includes('latency'))) direct.set(d, WorkerHandle.start(`direct-${d}`, directScript, [d, bootstrap, String(opts.kafkaConnections)], opts.directNodeArgs));
+    if (opts.impls.includes(d) || (d === 'ours' && opts.phases.includes('latency'))) direct.set(d, WorkerHandle.start(`direct-${d}`, directScript, [d, bootstrap, String(opts.kafkaConnections)], opts.clientNodeArgs));
   }
   const b: Bench = { root, bootstrap, line: LINE, proxy, ws, direct, opts, log };
 
