@@ -29,8 +29,8 @@ export interface ProxyOptions {
   maxInFlight?: number;
   /**
    * Connections to each Kafka broker per set of credentials, shared by every client (default 2).
-   * A broker serves one request per connection at a time; a second one roughly halved the median
-   * fetch latency at 100 clients (BENCHMARKS.md).
+   * A broker serves one request per connection at a time; with 100 clients a second one raised
+   * throughput by 10-20 % (BENCHMARKS.md).
    */
   kafkaConnections?: number;
   /** WebSocket ping interval to find dead peers (default 30 000 ms; 0 turns it off). */
