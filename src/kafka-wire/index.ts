@@ -4,6 +4,6 @@ export * from './primitives/index.js';
 export * from './protocol/index.js';
 export * from './records/index.js';
 export { crc32, crc32c } from './primitives/crc.js';
-export { BufferPool, type BufferPoolOptions } from './primitives/buffer-pool.js';
+export { BufferArena, BufferPool, type BufferPoolOptions } from './primitives/buffer-pool.js';
 export * from './transport/index.js';
 export * from './client/index.js';

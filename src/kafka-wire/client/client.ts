@@ -4,6 +4,7 @@ import { FetchApi, ListOffsetsApi, MetadataApi } from '../protocol/versions.js';
 import { readRecords, type KafkaRecord } from '../records/index.js';
 import { Connection, type ConnectionOptions } from '../transport/index.js';
 import { responsePool } from '../transport/response-pool.js';
+import { BufferArena } from '../primitives/buffer-pool.js';
 import { ClientClosedError, NoBrokerError, RetriesExhaustedError, UnknownPartitionError, UnknownTopicError } from './errors.js';
 import { MetadataCache, ZERO_UUID, type BrokerAddress, type TopicInfo } from './metadata.js';
 import { isRetriable } from './retriable.js';
@@ -145,9 +146,12 @@ export class KafkaClient {
       const p = res.body.responses[0]?.partitions.find((x) => x.partitionIndex === partition);
       if (p === undefined) throw unexpected('Fetch', topic, partition);
       throwIfError('Fetch', version, p.errorCode, `${topic}-${partition}`);
+      // Decompressed batches share pooled memory that goes back with the response's own.
+      const arena = new BufferArena(responsePool);
       const read = readRecords(p.records, {
         fromOffset: offset,
         abortedTransactions: isolation === 'read_committed' ? p.abortedTransactions ?? [] : null,
+        alloc: arena.take,
       });
       const next = read.nextOffset;
       const memory = p.records;
@@ -157,7 +161,10 @@ export class KafkaClient {
         highWatermark: p.highWatermark,
         lastStableOffset: p.lastStableOffset,
         logStartOffset: p.logStartOffset,
-        release: memory === null ? NOTHING_TO_RELEASE : () => responsePool.release(memory),
+        release: memory === null ? NOTHING_TO_RELEASE : () => {
+          responsePool.release(memory);
+          arena.release();
+        },
       };
     });
   }

@@ -71,3 +71,46 @@ export function sizeClass(size: number): number {
   const step = 2 ** Math.max(0, Math.floor(Math.log2(size)) - 3);
   return Math.ceil(size / step) * step;
 }
+
+/**
+ * Many small buffers with one owner and one lifetime, cut from pooled chunks and all given back
+ * with one `release()`: the decompressed batches of one fetch response. A buffer over a quarter of
+ * a chunk gets a pooled buffer of its own. Without `release()` the chunks are simply collected.
+ */
+export class BufferArena {
+  private readonly pool: BufferPool;
+  private readonly chunkBytes: number;
+  private chunks: Buffer[] = [];
+  private current: Buffer | undefined;
+  private used = 0;
+
+  constructor(pool: BufferPool, chunkBytes = 256 * 1024) {
+    this.pool = pool;
+    this.chunkBytes = chunkBytes;
+  }
+
+  readonly take = (size: number): Buffer => {
+    if (size > this.chunkBytes >>> 2) {
+      const own = this.pool.take(size);
+      this.chunks.push(own);
+      return own;
+    }
+    if (this.current === undefined || this.used + size > this.current.length) {
+      this.current = this.pool.take(this.chunkBytes);
+      this.chunks.push(this.current);
+      this.used = 0;
+    }
+    const b = this.current.subarray(this.used, this.used + size);
+    // 8-byte steps keep every buffer as aligned as the chunk, for word-wise readers.
+    this.used += (size + 7) & ~7;
+    return b;
+  };
+
+  /** Gives every chunk back; nothing taken from this arena may be read after. */
+  release(): void {
+    for (const c of this.chunks) this.pool.release(c);
+    this.chunks = [];
+    this.current = undefined;
+    this.used = 0;
+  }
+}

@@ -24,6 +24,8 @@ export interface DecodeOptions {
   verifyCrc?: boolean;
   /** Largest decompressed records section accepted (default 64 MiB). */
   maxDecompressedBytes?: number;
+  /** Memory for decompressed lz4 and zstd records sections (see DecompressOptions.alloc). */
+  alloc?: ((size: number) => Buffer) | undefined;
 }
 
 /**
@@ -113,7 +115,7 @@ export function decodeBatchV2(buf: Buffer, start: number, opts: DecodeOptions | 
   if (codec === 0) {
     decodeRecordsV2(batch, buf, start + V2_HEADER_SIZE, end, start);
   } else {
-    const body = decompress(codec, buf.subarray(start + V2_HEADER_SIZE, end), { maxOutputBytes: opts?.maxDecompressedBytes });
+    const body = decompress(codec, buf.subarray(start + V2_HEADER_SIZE, end), { maxOutputBytes: opts?.maxDecompressedBytes, alloc: opts?.alloc });
     decodeRecordsV2(batch, body, 0, body.length, start);
   }
   return batch;

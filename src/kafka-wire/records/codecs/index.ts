@@ -33,6 +33,11 @@ export interface DecompressOptions {
   readonly lz4HeaderChecksum?: Lz4HeaderChecksumMode;
   /** Verify the lz4 block/content and zstd content checksums when present (default true). */
   readonly verifyChecksums?: boolean;
+  /**
+   * Memory for lz4 and zstd output (default: a Buffer of its own each time), e.g. a
+   * BufferArena's `take`, so that many batches share pooled memory released together.
+   */
+  readonly alloc?: ((size: number) => Buffer) | undefined;
 }
 
 /** Options for {@link compress}. */
@@ -71,11 +76,13 @@ export function decompress(codec: number, input: Uint8Array, opts?: DecompressOp
         ...limit,
         ...(opts?.lz4HeaderChecksum === undefined ? {} : { headerChecksum: opts.lz4HeaderChecksum }),
         ...(opts?.verifyChecksums === undefined ? {} : { verifyChecksums: opts.verifyChecksums }),
+        alloc: opts?.alloc,
       });
     case CODEC.zstd:
       return decodeZstd(input, {
         ...limit,
         ...(opts?.verifyChecksums === undefined ? {} : { verifyChecksum: opts.verifyChecksums }),
+        alloc: opts?.alloc,
       });
     default:
       throw new CompressionError('codec', 'unsupported', `unknown compression codec id ${codec}`, 0);

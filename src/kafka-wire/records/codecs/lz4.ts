@@ -45,6 +45,8 @@ export interface Lz4DecodeOptions {
    * corruption either way.
    */
   readonly verifyChecksums?: boolean;
+  /** Memory for the output (default: a Buffer of its own). */
+  readonly alloc?: ((size: number) => Buffer) | undefined;
 }
 
 /** Options for {@link encodeLz4Frame}. Defaults reproduce what Java Kafka writes (FLG 0x60, BD 0x40). */
@@ -292,7 +294,7 @@ export function decodeLz4Frame(input: Uint8Array, opts?: Lz4DecodeOptions): Buff
   const max = resolveMaxOutput('lz4', opts?.maxOutputBytes);
   const hcMode = opts?.headerChecksum ?? 'either';
   const verify = opts?.verifyChecksums ?? true;
-  const out = new OutputBuffer('lz4', max);
+  const out = new OutputBuffer('lz4', max, opts?.alloc);
   const end = input.length;
   if (end === 0) fail('truncated', 'empty input', 0);
   let pos = 0;

@@ -21,10 +21,13 @@ export class OutputBuffer {
   pos: number;
   readonly max: number;
   readonly codec: CodecName;
+  /** Memory for an output of known size: a declared content size, or the copy out of the scratch buffer. */
+  private readonly alloc: ((size: number) => Buffer) | undefined;
 
-  constructor(codec: CodecName, max: number) {
+  constructor(codec: CodecName, max: number, alloc?: (size: number) => Buffer) {
     this.codec = codec;
     this.max = max;
+    this.alloc = alloc;
     this.buf = EMPTY;
     this.pos = 0;
   }
@@ -47,7 +50,7 @@ export class OutputBuffer {
         scratch ??= Buffer.allocUnsafe(SCRATCH_SIZE);
         this.buf = scratch;
       } else {
-        this.buf = Buffer.allocUnsafe(need);
+        this.buf = exact && this.alloc !== undefined ? this.alloc(need) : Buffer.allocUnsafe(need);
       }
       return;
     }
@@ -69,7 +72,12 @@ export class OutputBuffer {
    */
   finish(): Buffer {
     const b = this.buf;
-    if (b === scratch) return Buffer.from(b.subarray(0, this.pos));
+    if (b === scratch) {
+      if (this.alloc === undefined) return Buffer.from(b.subarray(0, this.pos));
+      const out = this.alloc(this.pos);
+      b.copy(out, 0, 0, this.pos);
+      return out;
+    }
     if (this.pos === b.length) return b;
     const view = b.subarray(0, this.pos);
     return b.length - this.pos <= this.pos >>> 2 ? view : Buffer.from(view);

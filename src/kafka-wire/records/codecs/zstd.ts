@@ -31,6 +31,8 @@ export interface ZstdDecodeOptions {
   readonly maxOutputBytes?: number | undefined;
   /** Verify Content_Checksum when a frame carries one (default true). */
   readonly verifyChecksum?: boolean;
+  /** Memory for the output (default: a Buffer of its own). */
+  readonly alloc?: ((size: number) => Buffer) | undefined;
 }
 
 /** @internal shared with zstd-encoder.ts */
@@ -901,7 +903,7 @@ function decodeFrame(src: Uint8Array, frameStart: number, out: OutputBuffer, ver
 export function decodeZstd(input: Uint8Array, opts?: ZstdDecodeOptions): Buffer {
   const max = resolveMaxOutput('zstd', opts?.maxOutputBytes);
   const verify = opts?.verifyChecksum ?? true;
-  const out = new OutputBuffer('zstd', max);
+  const out = new OutputBuffer('zstd', max, opts?.alloc);
   const end = input.length;
   if (end === 0) fail('truncated', 'empty input', 0);
   let pos = 0;
