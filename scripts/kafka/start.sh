@@ -236,6 +236,8 @@ start_jvm() {
   set_log_opts "$KWP_LOGS/server.log" INFO
   set_broker_jvm_opts "$KWP_STATE/tmp"
   printf '\n==== %s starting Kafka %s\n' "$(date -u '+%Y-%m-%dT%H:%M:%SZ')" "$KWP_VERSION" >>"$KWP_LOGS/stdout.log"
+  # Where this start's lines begin in server.log (wait_answering reads only those).
+  KWP_LOG_MARK="$(wc -l 2>/dev/null <"$KWP_LOGS/server.log" || echo 0)"
   "${detach[@]}" "$KWP_JAVA" "${KWP_JVM_OPTS[@]}" \
     "${KWP_LOG_OPTS[@]}" -cp "$KWP_LIB/*" kafka.Kafka "$KWP_CONFIG_DIR/server.properties" \
     </dev/null >>"$KWP_LOGS/stdout.log" 2>&1 &
@@ -244,11 +246,18 @@ start_jvm() {
   log "Kafka $KWP_VERSION started, pid $pid, logs in $KWP_LOGS"
 }
 
-# wait_answering <deadline_ms>: the PLAINTEXT port answers ApiVersions, or the JVM died.
+# wait_answering <deadline_ms> [retry_bind]: the PLAINTEXT port answers ApiVersions, or the JVM died.
+# With retry_bind, a JVM that died because a port was taken returns 2 instead of failing: our ports
+# lie in Linux's ephemeral range, so an outgoing connection of another program (or of a previous
+# test run's thousands of sockets) can hold one for a moment after tcp_open found it free.
 wait_answering() {
-  local deadline="$1"
+  local deadline="$1" retry_bind="${2:-}"
   while :; do
     if ! broker_pid >/dev/null; then
+      if [ -n "$retry_bind" ] && tail -n "+$(( KWP_LOG_MARK + 1 ))" "$KWP_LOGS/server.log" 2>/dev/null | grep -q 'Address already in use'; then
+        rm -f "$KWP_PIDFILE"
+        return 2
+      fi
       log "Kafka $KWP_VERSION exited during startup; last lines of $KWP_LOGS:"
       tail -n 30 "$KWP_LOGS/server.log" >&2 2>/dev/null || true
       tail -n 10 "$KWP_LOGS/stdout.log" >&2 2>/dev/null || true
@@ -312,7 +321,15 @@ start_line() {
     write_config
     format_storage
     write_info
-    start_jvm
+    local attempt rc
+    for attempt in 1 2 3 4 5; do
+      start_jvm
+      rc=0
+      wait_answering "$deadline" "$([ "$attempt" -lt 5 ] && echo retry)" || rc=$?
+      [ "$rc" -eq 2 ] || break
+      log "a port was taken while Kafka $KWP_VERSION started (attempt $attempt of 5); starting it again"
+      sleep 3
+    done
   fi
   wait_answering "$deadline"
   seeder_build
