@@ -248,8 +248,9 @@ start_jvm() {
 
 # wait_answering <deadline_ms> [retry_bind]: the PLAINTEXT port answers ApiVersions, or the JVM died.
 # With retry_bind, a JVM that died because a port was taken returns 2 instead of failing: our ports
-# lie in Linux's ephemeral range, so an outgoing connection of another program (or of a previous
-# test run's thousands of sockets) can hold one for a moment after tcp_open found it free.
+# lie in Linux's ephemeral range, so a client socket of another program (an open connection, or
+# one of the thousands a benchmark leaves in TIME_WAIT for 60 s) can hold one after tcp_open found
+# it free.
 wait_answering() {
   local deadline="$1" retry_bind="${2:-}"
   while :; do
@@ -321,13 +322,15 @@ start_line() {
     write_config
     format_storage
     write_info
-    local attempt rc
-    for attempt in 1 2 3 4 5; do
+    # A port held by a TIME_WAIT socket frees within 60 s (Linux's TIME_WAIT): keep trying for 90.
+    local attempt=0 rc retry_until=$(( $(now_ms) + 90000 ))
+    while :; do
+      attempt=$(( attempt + 1 ))
       start_jvm
       rc=0
-      wait_answering "$deadline" "$([ "$attempt" -lt 5 ] && echo retry)" || rc=$?
+      wait_answering "$deadline" "$([ "$(now_ms)" -lt "$retry_until" ] && echo retry)" || rc=$?
       [ "$rc" -eq 2 ] || break
-      log "a port was taken while Kafka $KWP_VERSION started (attempt $attempt of 5); starting it again"
+      log "a port was taken while Kafka $KWP_VERSION started (attempt $attempt); starting it again"
       sleep 3
     done
   fi
