@@ -30,7 +30,7 @@ export interface ProxyOptions {
   /**
    * Connections to each Kafka broker per set of credentials, shared by every client (default 2).
    * A broker serves one request per connection at a time; with 100 clients a second one raised
-   * throughput by 5-15 % (BENCHMARKS.md).
+   * its throughput by 5-12 % (BENCHMARKS.md).
    */
   kafkaConnections?: number;
   /** WebSocket ping interval to find dead peers (default 30 000 ms; 0 turns it off). */

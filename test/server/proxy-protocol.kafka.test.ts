@@ -5,6 +5,7 @@ import type { DecodedResp } from '../support/pubsub-proto.js';
 import { TestPubSubClient } from '../support/pubsub-client.js';
 import { kafkaRoute, startProxy, type RunningProxy } from '../support/proxy-fixture.js';
 import { Rng } from '../support/random.js';
+import { sameAsProduced } from '../support/expected-records.js';
 
 type Message = NonNullable<NonNullable<DecodedResp['kafkaFetchResp']>['messages']>[number];
 
@@ -24,16 +25,13 @@ async function readThrough(c: TestPubSubClient, topic: string, partition: number
 
 /** Proto3 drops empty bytes, so a null and an empty key both arrive absent. */
 function sameMessages(got: Message[], want: ExpectedRecord[], where: string): void {
-  assert.equal(got.length, want.length, `${where}: message count`);
-  got.forEach((m, i) => {
-    const w = want[i]!;
-    const at = `${where} offset ${w.offset}`;
-    assert.equal(m.offset ?? '0', w.offset.toString(), at);
-    assert.equal(m.timestamp ?? '0', w.timestamp.toString(), `${at} timestamp`);
-    assert.deepEqual(Buffer.from(m.key ?? []), w.key ?? Buffer.alloc(0), `${at} key`);
-    assert.deepEqual(Buffer.from(m.value ?? []), w.value ?? Buffer.alloc(0), `${at} value`);
-    assert.deepEqual((m.headers ?? []).map((h) => ({ key: h.key ?? '', value: h.value === undefined ? null : Buffer.from(h.value) })), w.headers, `${at} headers`);
-  });
+  sameAsProduced(got.map((m) => ({
+    offset: BigInt(m.offset ?? '0'),
+    timestamp: BigInt(m.timestamp ?? '0'),
+    key: m.key ?? new Uint8Array(0),
+    value: m.value ?? new Uint8Array(0),
+    headers: (m.headers ?? []).map((h) => ({ key: h.key ?? '', value: h.value ?? null })),
+  })), want, where, true);
 }
 
 function errorOf(r: DecodedResp): string {
