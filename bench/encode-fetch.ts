@@ -8,8 +8,9 @@
  *   node dist/bench/encode-fetch.js [--json FILE] [--time-ms 300] [--samples 7] [--quick]
  *
  * Rows, per input (bench/inputs.ts):
- *   ours encode            encodeFetchReply over records decoded once beforehand (positions only)
- *   ours decode+encode     readRecords (CRC-32C checked, as the proxy's client does) + encodeFetchReply:
+ *   ours encode            encodeFetchReply over batches read once beforehand (readBatches: CRC checked,
+ *                          decompressed, records left as bytes); walking the records is part of encoding
+ *   ours decode+encode     readBatches (CRC-32C checked, as the proxy's client does) + encodeFetchReply:
  *                          the CPU work the proxy does per reply besides I/O
  *   protobufjs encode      PubSubResp.encode(prebuilt message).finish(): protobufjs's best case
  *   protobufjs build+encode  building the message objects from the records (key/value getters,
@@ -21,8 +22,8 @@ import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import protobuf from 'protobufjs';
-import { readRecords, type KafkaRecord } from '../src/kafka-wire/index.js';
-import { encodeFetchReply } from '../src/pubsub/protocol/response.js';
+import { readBatches, readRecords, type KafkaRecord } from '../src/kafka-wire/index.js';
+import { encodeFetchReply } from '../src/pubsub/protocol/fetch-reply.js';
 import { benchDir, buildInputs, type BenchInput } from './inputs.js';
 
 setFlagsFromString('--expose-gc');
@@ -69,17 +70,18 @@ function messages(records: readonly KafkaRecord[]): Array<Record<string, unknown
 
 function runs(input: BenchInput): Array<[string, Run]> {
   const records = readRecords(input.buf).records;
+  const read = readBatches(input.buf);
   const hw = records[records.length - 1]!.offset + 1n;
   const prebuilt = PubSubResp.fromObject({ sequence: 1, kafkaFetchResp: { messages: messages(records), highWatermark: Number(hw) } });
   return [
     ['ours encode', () => {
-      const f = encodeFetchReply(1n, records, hw, 0n, FRAME_LIMIT).frame;
+      const f = encodeFetchReply(1n, { batches: read.batches, highWatermark: hw, logStartOffset: 0n }, FRAME_LIMIT).frame;
       sink = f;
       return f.length;
     }],
     ['ours decode+encode', () => {
-      const rs = readRecords(input.buf).records;
-      const f = encodeFetchReply(1n, rs, hw, 0n, FRAME_LIMIT).frame;
+      const { batches } = readBatches(input.buf);
+      const f = encodeFetchReply(1n, { batches, highWatermark: hw, logStartOffset: 0n }, FRAME_LIMIT).frame;
       sink = f;
       return f.length;
     }],
@@ -169,7 +171,7 @@ function main(): void {
     const ours = rows.find((x) => x.input === r.input && x.impl === 'ours encode')!;
     console.log(`${r.input.padEnd(13)}${r.impl.padEnd(26)}${f(r.nsPerMessage)}${r.spreadPct.toFixed(0).padStart(6)}${f(r.heapBytesPerMessage)}${f(r.arrayBufferBytesPerMessage)}${f(r.frameBytesPerMessage)}${f(r.nsPerMessage / ours.nsPerMessage, 2)}`);
   }
-  console.log('"vs ours": time relative to "ours encode". "decode+encode" includes readRecords with CRC-32C checks, as the proxy runs it.');
+  console.log('"vs ours": time relative to "ours encode". "decode+encode" includes readBatches with CRC-32C checks, as the proxy runs it.');
   if (JSON_FILE !== undefined) writeFileSync(JSON_FILE, JSON.stringify({ node: process.version, sampleMs: SAMPLE_MS, samples: SAMPLES, rows }, null, 2) + '\n');
   if (sink === null) console.log('');
 }

@@ -1,9 +1,14 @@
-import type { KafkaRecord } from '../kafka-wire/index.js';
+import type { RecordBatch } from '../kafka-wire/index.js';
 
-/** What a fetch hands to the session: records to encode plus the partition's bounds. */
+/** What a fetch hands to the session: record batches to encode plus the partition's bounds. */
 export interface FetchBatch {
-  /** The session owns the array: it empties it once the records are encoded (see Session.run). */
-  records: KafkaRecord[];
+  /**
+   * Batches holding the records, lazily decoded (KafkaClient.fetchBatches) or not. The session
+   * owns the array: it empties it once the records are encoded (see Session.run).
+   */
+  batches: RecordBatch[];
+  /** Records below this offset are left out (a fetch returns whole batches). */
+  fromOffset: bigint;
   highWatermark: bigint;
   logStartOffset: bigint;
   /** Called once the records are encoded and dropped: the backend may reuse their memory. */

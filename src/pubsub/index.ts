@@ -5,6 +5,7 @@ export { FramePool, MIN_POOLED, sharedFramePool } from './frame-pool.js';
 export { FrameDecodeError, PubSubError, RecordTooLargeError, TopicNotAllowedError } from './errors.js';
 export { KafkaBackend, type KafkaBackendOptions, type KafkaFetchSettings } from './kafka-backend.js';
 export { decodeRequest, type Command, type PubSubRequest } from './protocol/request.js';
-export { encodeErrorReply, encodeFetchReply, encodeListOffsetReply, encodePongReply, type FetchReply } from './protocol/response.js';
+export { encodeErrorReply, encodeListOffsetReply, encodePongReply } from './protocol/response.js';
+export { encodeFetchReply, type FetchedRecords, type FetchReply } from './protocol/fetch-reply.js';
 export { Session, type CommandType, type SessionChannel, type SessionObserver, type SessionOptions } from './session.js';
 export { attachSession } from './websocket.js';

@@ -1,5 +1,5 @@
 import {
-  AuthenticationError, ConnectionError, KafkaProtocolError, KafkaWireError, NoBrokerError, RetriesExhaustedError,
+  AuthenticationError, ConnectionError, hasRecordsFrom, KafkaProtocolError, KafkaWireError, NoBrokerError, RetriesExhaustedError,
   UnknownPartitionError, UnknownTopicError, type Isolation, type KafkaClient,
 } from '../kafka-wire/index.js';
 import type { FetchBatch, PubSubBackend } from './backend.js';
@@ -60,11 +60,11 @@ export class KafkaBackend implements PubSubBackend {
     try {
       let at = offset;
       for (let i = 0; ; i++) {
-        const r = await client.fetch(topic, partition, at, opts);
+        const r = await client.fetchBatches(topic, partition, at, opts);
         const end = s.isolation === 'read_committed' ? r.lastStableOffset : r.highWatermark;
-        if (r.records.length > 0 || r.nextOffset <= at || r.nextOffset >= end || i === MAX_SKIP_FETCHES) {
+        if (r.nextOffset <= at || r.nextOffset >= end || i === MAX_SKIP_FETCHES || hasRecordsFrom(r.batches, at)) {
           ok = true;
-          return { records: r.records, highWatermark: r.highWatermark, logStartOffset: r.logStartOffset, release: r.release };
+          return { batches: r.batches, fromOffset: at, highWatermark: r.highWatermark, logStartOffset: r.logStartOffset, release: r.release };
         }
         r.release();
         at = r.nextOffset;

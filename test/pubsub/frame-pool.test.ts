@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { encodeRecordBatch, readRecords } from '../../src/kafka-wire/index.js';
+import { encodeRecordBatch, readBatches } from '../../src/kafka-wire/index.js';
 import { FramePool, MIN_POOLED, Session, type FetchBatch, type PubSubBackend, type SessionChannel } from '../../src/pubsub/index.js';
 import { decodeResp, encodeReq } from '../support/pubsub-proto.js';
 
@@ -38,8 +38,8 @@ class OneFetch implements PubSubBackend {
     return Promise.resolve(0n);
   }
   fetch(): Promise<FetchBatch> {
-    const records = readRecords(encodeRecordBatch({ records: Array.from({ length: 100 }, () => ({ value: Buffer.alloc(1000, 7) })) })).records;
-    return Promise.resolve({ records, highWatermark: 100n, logStartOffset: 0n });
+    const { batches } = readBatches(encodeRecordBatch({ records: Array.from({ length: 100 }, () => ({ value: Buffer.alloc(1000, 7) })) }));
+    return Promise.resolve({ batches, fromOffset: 0n, highWatermark: 100n, logStartOffset: 0n });
   }
   describeError(): string {
     return 'x';
@@ -62,7 +62,7 @@ test('a session returns a fetch frame to its pool only when the channel reports 
   assert.equal(pool.pooledBytes, frames[0]!.buffer.byteLength);
 });
 
-test('the session empties a batch\'s records once they are in the frame (no old promise keeps them alive)', async () => {
+test('the session empties a fetch\'s batches once they are in the frame (no old promise keeps them alive)', async () => {
   const backend = new OneFetch();
   let batch: FetchBatch | undefined;
   const fetch = backend.fetch.bind(backend);
@@ -72,5 +72,5 @@ test('the session empties a batch\'s records once they are in the frame (no old 
   s.onMessage(encodeReq({ sequence: '1', cmdKafkaFetch: { topic: 't', partition: 0, offset: '0' } }), true);
   await new Promise((r) => setImmediate(r));
   assert.equal(decodeResp(frames[0]!).kafkaFetchResp?.messages?.length, 100);
-  assert.equal(batch?.records.length, 0);
+  assert.equal(batch?.batches.length, 0);
 });

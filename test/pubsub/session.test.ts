@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { encodeRecordBatch, readRecords } from '../../src/kafka-wire/index.js';
+import { encodeRecordBatch, readBatches } from '../../src/kafka-wire/index.js';
 import { Session, type FetchBatch, type PubSubBackend, type SessionChannel } from '../../src/pubsub/index.js';
 import { decodeResp, encodeReq } from '../support/pubsub-proto.js';
 
@@ -48,7 +48,8 @@ const tick = () => new Promise((r) => setImmediate(r));
 const fetchReq = (seq: number) => encodeReq({ sequence: String(seq), cmdKafkaFetch: { topic: 't', partition: 0, offset: '0' } });
 const pingReq = (seq: number) => encodeReq({ sequence: String(seq), cmdPing: { state: Buffer.from(String(seq)) } });
 const batch = (n: number, size = 10): FetchBatch => ({
-  records: readRecords(encodeRecordBatch({ records: Array.from({ length: n }, () => ({ value: Buffer.alloc(size, 1) })), baseOffset: 0n })).records,
+  batches: readBatches(encodeRecordBatch({ records: Array.from({ length: n }, () => ({ value: Buffer.alloc(size, 1) })), baseOffset: 0n })).batches,
+  fromOffset: 0n,
   highWatermark: BigInt(n),
   logStartOffset: 0n,
 });

@@ -1,7 +1,7 @@
 import { KafkaWireError } from '../errors.js';
 import { throwIfError } from '../protocol/frame.js';
 import { FetchApi, ListOffsetsApi, MetadataApi } from '../protocol/versions.js';
-import { readRecords, type KafkaRecord } from '../records/index.js';
+import { readBatches, readRecords, type KafkaRecord, type RecordBatch } from '../records/index.js';
 import { Connection, type ConnectionOptions } from '../transport/index.js';
 import { responsePool } from '../transport/response-pool.js';
 import { BufferArena } from '../primitives/buffer-pool.js';
@@ -66,6 +66,18 @@ export interface FetchResult {
   release(): void;
 }
 
+export interface FetchBatchesResult extends Omit<FetchResult, 'records'> {
+  /** Lazily decoded batches (readBatches): walk each with `RecordCursor.reset(batch, fromOffset)`. */
+  batches: RecordBatch[];
+  /** The fetch offset: the batches may start below it. */
+  fromOffset: bigint;
+}
+
+interface PartitionFetch extends Omit<FetchResult, 'records'> {
+  batches: RecordBatch[];
+  records: KafkaRecord[] | null;
+}
+
 const NOTHING_TO_RELEASE = (): void => {};
 
 export const LATEST = -1n;
@@ -125,7 +137,37 @@ export class KafkaClient {
   }
 
   /** Records at or after `offset` from the partition's leader. */
-  fetch(topic: string, partition: number, offset: bigint, opts?: FetchOptions): Promise<FetchResult> {
+  async fetch(topic: string, partition: number, offset: bigint, opts?: FetchOptions): Promise<FetchResult> {
+    const f = await this.fetchPartition(topic, partition, offset, opts, false);
+    return {
+      records: f.records ?? [],
+      nextOffset: f.nextOffset,
+      highWatermark: f.highWatermark,
+      lastStableOffset: f.lastStableOffset,
+      logStartOffset: f.logStartOffset,
+      release: f.release,
+    };
+  }
+
+  /**
+   * fetch() without a KafkaRecord per record: the batches that hold the records fetch() would
+   * return, CRC-checked and decompressed, records left as bytes (readBatches). Walk them with
+   * `RecordCursor.reset(batch, result.fromOffset)`, which validates each record as it goes.
+   */
+  async fetchBatches(topic: string, partition: number, offset: bigint, opts?: FetchOptions): Promise<FetchBatchesResult> {
+    const f = await this.fetchPartition(topic, partition, offset, opts, true);
+    return {
+      batches: f.batches,
+      fromOffset: offset,
+      nextOffset: f.nextOffset,
+      highWatermark: f.highWatermark,
+      lastStableOffset: f.lastStableOffset,
+      logStartOffset: f.logStartOffset,
+      release: f.release,
+    };
+  }
+
+  private fetchPartition(topic: string, partition: number, offset: bigint, opts: FetchOptions | undefined, lazy: boolean): Promise<PartitionFetch> {
     const maxWaitMs = opts?.maxWaitMs ?? 0;
     const maxBytes = opts?.maxBytes ?? 1024 * 1024;
     const isolation = opts?.isolation ?? 'read_uncommitted';
@@ -148,15 +190,20 @@ export class KafkaClient {
       throwIfError('Fetch', version, p.errorCode, `${topic}-${partition}`);
       // Decompressed batches share pooled memory that goes back with the response's own.
       const arena = new BufferArena(responsePool);
-      const read = readRecords(p.records, {
+      const readOpts = {
         fromOffset: offset,
         abortedTransactions: isolation === 'read_committed' ? p.abortedTransactions ?? [] : null,
         alloc: arena.take,
-      });
-      const next = read.nextOffset;
+      };
+      let batches: RecordBatch[];
+      let records: KafkaRecord[] | null = null;
+      let next: bigint | null;
+      if (lazy) ({ batches, nextOffset: next } = readBatches(p.records, readOpts));
+      else ({ batches, records, nextOffset: next } = readRecords(p.records, readOpts));
       const memory = p.records;
       return {
-        records: read.records,
+        batches,
+        records,
         nextOffset: next !== null && next > offset ? next : offset,
         highWatermark: p.highWatermark,
         lastStableOffset: p.lastStableOffset,

@@ -1,4 +1,5 @@
 import { decodeBatchV2, type DecodeOptions, RecordBatch } from './batch.js';
+import { RecordCursor } from './cursor.js';
 import { CorruptRecordsError } from './errors.js';
 import { decodeLegacyEntry } from './legacy.js';
 import type { KafkaRecord } from './record.js';
@@ -74,8 +75,53 @@ export interface ReadResult {
  * following the Java consumer's algorithm (CompletedFetch.nextFetchedRecord).
  */
 export function readRecords(buf: Buffer | null, opts?: ReadOptions): ReadResult {
-  const batches = decodeBatches(buf, opts);
+  const batches = decodeBatches(buf, opts?.lazy === true ? { ...opts, lazy: false } : opts);
+  const from = opts?.fromOffset;
   let records: KafkaRecord[] = [];
+  for (const batch of deliverable(batches, opts)) {
+    const rs = batch.records;
+    if (from === undefined || batch.baseOffset >= from) {
+      // The first batch is copied with slice(), one memcpy instead of a push per record: a fetched
+      // partition usually holds one batch, or a few large ones.
+      if (records.length === 0) records = rs.slice();
+      else for (let i = 0; i < rs.length; i++) records.push(rs[i]!);
+    } else {
+      // Compare deltas as numbers: cheaper than a bigint per record.
+      const minDelta = Number(from - batch.baseOffset);
+      for (let i = 0; i < rs.length; i++) if (rs[i]!.offsetDelta >= minDelta) records.push(rs[i]!);
+    }
+  }
+  return { records, batches, nextOffset: nextOffsetOf(batches) };
+}
+
+export interface BatchesResult {
+  /**
+   * The batches holding what readRecords would return, decoded lazily (DecodeOptions.lazy): walk
+   * each with `RecordCursor.reset(batch, fromOffset)`, which skips the records below it.
+   */
+  batches: RecordBatch[];
+  /** As ReadResult.nextOffset. */
+  nextOffset: bigint | null;
+}
+
+/**
+ * readRecords without a KafkaRecord per record: the same filtering (offset, control records,
+ * aborted transactions) done per batch, CRCs checked and batches decompressed, records left as
+ * bytes. For a caller that copies records somewhere else and needs positions, not objects.
+ */
+export function readBatches(buf: Buffer | null, opts?: ReadOptions): BatchesResult {
+  const all = decodeBatches(buf, { ...opts, lazy: true });
+  return { batches: deliverable(all, opts), nextOffset: nextOffsetOf(all) };
+}
+
+function nextOffsetOf(batches: readonly RecordBatch[]): bigint | null {
+  const last = batches[batches.length - 1];
+  return last === undefined ? null : last.lastOffset + 1n;
+}
+
+/** The batches with records a consumer should see: not control (unless asked), not aborted, not wholly below fromOffset. */
+function deliverable(batches: readonly RecordBatch[], opts: ReadOptions | undefined): RecordBatch[] {
+  const out: RecordBatch[] = [];
   const from = opts?.fromOffset;
   const aborted = opts?.abortedTransactions ? [...opts.abortedTransactions].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0)) : null;
   const abortedProducers = new Set<bigint>();
@@ -93,21 +139,27 @@ export function readRecords(buf: Buffer | null, opts?: ReadOptions): ReadResult 
       }
     }
     if (batch.isControl && opts?.includeControl !== true) continue;
-    const rs = batch.records;
-    if (from === undefined || batch.baseOffset >= from) {
-      // The first batch is copied with slice(), one memcpy instead of a push per record: a fetched
-      // partition usually holds one batch, or a few large ones.
-      if (records.length === 0) records = rs.slice();
-      else for (let i = 0; i < rs.length; i++) records.push(rs[i]!);
-    } else if (batch.lastOffset >= from) {
-      // Compare deltas as numbers: cheaper than a bigint per record.
-      const minDelta = Number(from - batch.baseOffset);
-      for (let i = 0; i < rs.length; i++) if (rs[i]!.offsetDelta >= minDelta) records.push(rs[i]!);
-    }
+    if (from !== undefined && batch.lastOffset < from) continue;
+    out.push(batch);
   }
-  const lastBatch = batches[batches.length - 1];
-  return { records, batches, nextOffset: lastBatch === undefined ? null : lastBatch.lastOffset + 1n };
+  return out;
 }
+
+/**
+ * Whether any of `batches` (from readBatches) holds a record at or after `fromOffset`. Exact: a
+ * batch that starts below it is walked, since compaction can leave it only records below it.
+ * @throws CorruptRecordsError from such a walk.
+ */
+export function hasRecordsFrom(batches: readonly RecordBatch[], fromOffset: bigint): boolean {
+  for (const batch of batches) {
+    if ((batch.lazyBody !== null ? batch.recordsCount : batch.records.length) === 0) continue;
+    if (batch.baseOffset >= fromOffset) return true;
+    if (probe.reset(batch, fromOffset).next()) return true;
+  }
+  return false;
+}
+
+const probe = new RecordCursor();
 
 export const ABORT = 0;
 export const COMMIT = 1;
@@ -117,8 +169,8 @@ export const COMMIT = 1;
  * -1 if the batch has no records. Key: version int16 (>= 0), type int16.
  */
 export function controlType(batch: RecordBatch): number {
-  const r = batch.records[0];
-  if (r === undefined) return -1;
+  const r = probe.reset(batch);
+  if (!r.next()) return -1;
   if (r.keyLength < 4) throw new CorruptRecordsError('control record key shorter than 4 bytes', r.keyStart, batch.baseOffset);
   if (r.buf.readInt16BE(r.keyStart) < 0) throw new CorruptRecordsError('control record with a negative version', r.keyStart, batch.baseOffset);
   return r.buf.readInt16BE(r.keyStart + 2);

@@ -79,7 +79,7 @@ export class KafkaRecord {
 
   /** Parsed on first access. Throws CorruptRecordsError if the header bytes are malformed. */
   get headers(): readonly RecordHeader[] {
-    return (this.parsedHeaders ??= parseHeaders(this));
+    return (this.parsedHeaders ??= parseHeaders(this.batch, this.buf, this.headersStart, this.headersCount, this.end));
   }
 
   toJSON(): { offset: string; timestamp: string; key: string | null; value: string | null; headers: Array<{ key: string; value: string | null }> } {
@@ -93,29 +93,27 @@ export class KafkaRecord {
   }
 }
 
-function parseHeaders(r: KafkaRecord): RecordHeader[] {
-  const buf = r.buf;
-  const end = r.end;
-  const count = r.headersCount;
+/**
+ * The `count` headers at buf[start, end) (the end of their record), as views of `batch`'s memory.
+ * @internal Shared with RecordCursor. @throws CorruptRecordsError
+ */
+export function parseHeaders(batch: RecordBatch, buf: Buffer, start: number, count: number, end: number): RecordHeader[] {
   const out = new Array<RecordHeader>(count);
-  let p = r.headersStart;
+  let p = start;
+  const corrupt = (message: string): CorruptRecordsError => new CorruptRecordsError(message, start, batch.baseOffset);
   for (let i = 0; i < count; i++) {
     const keyLen = varintAt(buf, p);
     p = varintEnd(buf, p);
-    if (!(keyLen >= 0) || p + keyLen > end) throw corrupt(r, `bad header key length ${keyLen}`);
+    if (!(keyLen >= 0) || p + keyLen > end) throw corrupt(`bad header key length ${keyLen}`);
     const key = headerKey(buf, p, keyLen);
     p += keyLen;
     const valueLen = varintAt(buf, p);
     p = varintEnd(buf, p);
-    if (!(valueLen >= -1) || p > end || p + valueLen > end) throw corrupt(r, `bad header value length ${valueLen}`);
-    const value = valueLen < 0 ? null : r.batch.views.view(buf, p, valueLen);
+    if (!(valueLen >= -1) || p > end || p + valueLen > end) throw corrupt(`bad header value length ${valueLen}`);
+    const value = valueLen < 0 ? null : batch.views.view(buf, p, valueLen);
     if (valueLen > 0) p += valueLen;
     out[i] = { key, value };
   }
-  if (p !== end) throw corrupt(r, `record has ${end - p} bytes after its headers`);
+  if (p !== end) throw corrupt(`record has ${end - p} bytes after its headers`);
   return out;
-}
-
-function corrupt(r: KafkaRecord, message: string): CorruptRecordsError {
-  return new CorruptRecordsError(message, r.headersStart, r.batch.baseOffset);
 }

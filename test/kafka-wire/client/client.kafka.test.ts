@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import {
-  EARLIEST, KafkaClient, KafkaClientRegistry, KafkaProtocolError, LATEST, responsePool, RetriesExhaustedError, UnknownPartitionError, UnknownTopicError,
+  EARLIEST, hasRecordsFrom, KafkaClient, KafkaClientRegistry, KafkaProtocolError, LATEST, RecordCursor, responsePool, RetriesExhaustedError, UnknownPartitionError, UnknownTopicError,
   type KafkaRecord,
 } from '../../../src/kafka-wire/index.js';
 import {
@@ -93,6 +93,42 @@ for (const line of BROKER_LINES) {
         assert.equal(r.records.length, 59, `${codec}: the rest of the batch of 60 at 60-119`);
         assert.equal(r.nextOffset, 120n);
       }
+    });
+
+    test('fetchBatches walked with a RecordCursor yields what fetch returns: every topic, both isolations, mid-batch offsets', async () => {
+      const cursor = new RecordCursor();
+      const same = async (topic: string, partition: number, offset: bigint, opts: Parameters<KafkaClient['fetch']>[3]): Promise<bigint> => {
+        const want = await client.fetch(topic, partition, offset, opts);
+        const got = await client.fetchBatches(topic, partition, offset, opts);
+        assert.equal(got.fromOffset, offset);
+        assert.deepEqual([got.nextOffset, got.highWatermark, got.lastStableOffset, got.logStartOffset], [want.nextOffset, want.highWatermark, want.lastStableOffset, want.logStartOffset]);
+        const walked: unknown[] = [];
+        for (const b of got.batches) {
+          assert.equal(b.records.length, 0, 'no record objects');
+          cursor.reset(b, got.fromOffset);
+          while (cursor.next()) {
+            walked.push([cursor.offset, cursor.timestamp, cursor.keyLength < 0 ? null : Buffer.from(cursor.buf.subarray(cursor.keyStart, cursor.keyStart + cursor.keyLength)),
+              cursor.valueLength < 0 ? null : Buffer.from(cursor.buf.subarray(cursor.valueStart, cursor.valueStart + cursor.valueLength)),
+              cursor.headers().map((h) => [h.key, h.value === null ? null : Buffer.from(h.value)])]);
+          }
+        }
+        const expected = want.records.map((r) => [r.offset, r.timestamp, r.key === null ? null : Buffer.from(r.key), r.value === null ? null : Buffer.from(r.value),
+          r.headers.map((h) => [h.key, h.value === null ? null : Buffer.from(h.value)])]);
+        assert.deepEqual(walked, expected, `${topic}-${partition} at ${offset}`);
+        assert.equal(hasRecordsFrom(got.batches, offset), expected.length > 0);
+        got.release();
+        want.release();
+        return want.nextOffset;
+      };
+      for (const t of topics) {
+        for (const o of t.offsets) {
+          for (const isolation of ['read_uncommitted', 'read_committed'] as const) {
+            const end = t.name === 'big' ? 2000n : o.highWatermark;
+            for (let at = o.logStartOffset; at < end;) at = await same(t.name, o.partition, at, { maxBytes: 64 * 1024, isolation });
+          }
+        }
+      }
+      for (const codec of ['gzip', 'snappy', 'lz4', 'zstd']) await same(`codec-${codec}`, 0, 61n, { maxBytes: 1 });
     });
 
     test('fetch at the high watermark is empty; below the log start and past the end is OFFSET_OUT_OF_RANGE', async () => {
