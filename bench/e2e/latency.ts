@@ -21,9 +21,12 @@ export interface LatencyLoad {
   periodMs: number;
   proxy: Percentiles;
   direct: Percentiles;
-  /** Proxy minus direct at each percentile, ms. */
+  /** Proxy minus direct at each percentile over all rounds, ms. */
   added: { p50Ms: number; p99Ms: number; p999Ms: number };
+  /** The same p99 difference within each round: how much it moves. */
+  roundAddedP99Ms?: number[];
   errors: number;
+  /** The highest of the rounds' proxy event-loop delay p99. */
   proxyEventLoopP99Ms: number;
 }
 
@@ -46,27 +49,66 @@ export interface LatencyResult {
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
+/**
+ * Each load runs in `rounds` rounds that alternate the two paths (the first one changes every
+ * round), and each path's samples are merged over its rounds. Two single back-to-back windows gave
+ * tails that moved by several milliseconds from run to run with the machine's other work (a
+ * broker's GC, another process): alternating puts both paths under the same conditions.
+ */
 export async function runLatency(b: Bench, topic: TopicSpec): Promise<LatencyResult> {
   const o = b.opts.latency;
   const loads: LatencyLoad[] = [];
   for (const clients of o.clients) {
     const periodMs = clients === 1 ? 0 : o.heavyPeriodMs;
-    const spec = (target: string): LoopSpec => ({
-      target, clients, assignments: assignments(topic), warmupMs: b.opts.warmupMs, durationMs: o.durationMs, maxBytes: o.maxBytes, periodMs,
+    const spec = (target: string, round: number): LoopSpec => ({
+      target, clients, assignments: assignments(topic), warmupMs: round === 0 ? b.opts.warmupMs : Math.min(b.opts.warmupMs, 500),
+      durationMs: o.durationMs, maxBytes: o.maxBytes, periodMs,
     });
-    const direct = await measure(b, b.direct.get('ours')!, spec(b.bootstrap), false);
-    await sleep(b.opts.pauseMs);
-    const proxy = await measure(b, b.ws, spec(b.proxy.ws(ROUTES.small)), true);
-    const pp = percentiles(Histogram.from(proxy.r.latency));
-    const dp = percentiles(Histogram.from(direct.r.latency));
+    const proxyH = new Histogram();
+    const directH = new Histogram();
+    const roundAddedP99Ms: number[] = [];
+    let errors = 0;
+    let loopDelay = 0;
+    for (let round = 0; round < o.rounds; round++) {
+      const runDirect = async (): Promise<Histogram> => {
+        const d = await measure(b, b.direct.get('ours')!, spec(b.bootstrap, round), false);
+        errors += d.r.errors;
+        return Histogram.from(d.r.latency);
+      };
+      const runProxy = async (): Promise<Histogram> => {
+        const x = await measure(b, b.ws, spec(b.proxy.ws(ROUTES.small), round), true);
+        errors += x.r.errors;
+        loopDelay = Math.max(loopDelay, x.proxy?.eventLoopP99Ms ?? NaN);
+        return Histogram.from(x.r.latency);
+      };
+      let d: Histogram;
+      let x: Histogram;
+      if (round % 2 === 0) {
+        d = await runDirect();
+        await sleep(b.opts.pauseMs);
+        x = await runProxy();
+      } else {
+        x = await runProxy();
+        await sleep(b.opts.pauseMs);
+        d = await runDirect();
+      }
+      await sleep(b.opts.pauseMs);
+      roundAddedP99Ms.push(round3(percentiles(x).p99Ms - percentiles(d).p99Ms));
+      proxyH.merge(x.toJSON());
+      directH.merge(d.toJSON());
+    }
+    const pp = percentiles(proxyH);
+    const dp = percentiles(directH);
     const load: LatencyLoad = {
       clients, periodMs, proxy: pp, direct: dp,
       added: { p50Ms: round3(pp.p50Ms - dp.p50Ms), p99Ms: round3(pp.p99Ms - dp.p99Ms), p999Ms: round3(pp.p999Ms - dp.p999Ms) },
-      errors: proxy.r.errors + direct.r.errors,
-      proxyEventLoopP99Ms: proxy.proxy?.eventLoopP99Ms ?? NaN,
+      roundAddedP99Ms,
+      errors,
+      proxyEventLoopP99Ms: loopDelay,
     };
     loads.push(load);
-    b.log(`latency x${clients}${periodMs > 0 ? ` every ${periodMs} ms` : ''}: proxy p50/p99/p999 ${pp.p50Ms}/${pp.p99Ms}/${pp.p999Ms} ms, direct ${dp.p50Ms}/${dp.p99Ms}/${dp.p999Ms} ms`);
+    b.log(`latency x${clients}${periodMs > 0 ? ` every ${periodMs} ms` : ''}, ${o.rounds} rounds: proxy p50/p99/p999 ${pp.p50Ms}/${pp.p99Ms}/${pp.p999Ms} ms, ` +
+      `direct ${dp.p50Ms}/${dp.p99Ms}/${dp.p999Ms} ms; added p99 per round ${roundAddedP99Ms.join(', ')} ms`);
   }
   return { topic: topic.name, maxBytes: o.maxBytes, loads, produceToClient: await produceToClient(b) };
 }

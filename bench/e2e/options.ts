@@ -22,7 +22,7 @@ export interface RunOptions {
   maxBytes: number;
   /** Connections per broker of the proxy and of our direct client alike (the proxy's default, 2). */
   kafkaConnections: number;
-  latency: { clients: number[]; heavyPeriodMs: number; durationMs: number; maxBytes: number; tailCount: number; tailIntervalMs: number };
+  latency: { clients: number[]; heavyPeriodMs: number; rounds: number; durationMs: number; maxBytes: number; tailCount: number; tailIntervalMs: number };
   footprint: { connections: number; workers: number; settleMs: number };
   /** Pause between two measurement points. */
   pauseMs: number;
@@ -39,7 +39,7 @@ export interface RunOptions {
 
 const USAGE = `usage: node dist/bench/e2e/run.js [--smoke] [--only throughput,latency,footprint]
   [--clients 1,10,100,1000] [--impls proxy,ours,kafkajs,platformatic] [--topics 100b-none,1k-lz4]
-  [--duration-ms N] [--warmup-ms N] [--connections N] [--kafka-connections N] [--out FILE] [--markdown|--no-markdown]
+  [--duration-ms N] [--warmup-ms N] [--connections N] [--kafka-connections N] [--latency-rounds N] [--out FILE] [--markdown|--no-markdown]
   [--proxy-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"] [--client-node-args="..."]
   or: --rerender bench/results/e2e-latest.json (charts and BENCHMARKS.md from a result file)`;
 
@@ -66,7 +66,7 @@ export function parseOptions(argv: string[]): RunOptions {
     options: {
       smoke: { type: 'boolean' }, only: { type: 'string' }, clients: { type: 'string' }, impls: { type: 'string' },
       topics: { type: 'string' }, 'duration-ms': { type: 'string' }, 'warmup-ms': { type: 'string' },
-      connections: { type: 'string' }, 'kafka-connections': { type: 'string' }, out: { type: 'string' }, markdown: { type: 'boolean' }, 'no-markdown': { type: 'boolean' },
+      connections: { type: 'string' }, 'kafka-connections': { type: 'string' }, 'latency-rounds': { type: 'string' }, out: { type: 'string' }, markdown: { type: 'boolean' }, 'no-markdown': { type: 'boolean' },
       'proxy-node-args': { type: 'string' }, 'client-node-args': { type: 'string' }, rerender: { type: 'string' }, help: { type: 'boolean' },
     },
     strict: true,
@@ -93,7 +93,9 @@ export function parseOptions(argv: string[]): RunOptions {
       // (5,000 fetches/s), a load both paths carry, so the difference is the proxy's, not queueing.
       clients: smoke ? [1, 10] : [1, 100],
       heavyPeriodMs: 20,
-      durationMs: smoke ? 500 : 5000,
+      // Per load: the paths alternate in `rounds` windows of `durationMs` each (latency.ts).
+      rounds: int(v['latency-rounds'], '--latency-rounds') ?? (smoke ? 2 : 6),
+      durationMs: smoke ? 300 : 2000,
       maxBytes: 16 * 1024,
       tailCount: smoke ? 40 : 2000,
       tailIntervalMs: smoke ? 10 : 5,

@@ -115,19 +115,21 @@ function latencyTable(l: LatencyResult): string[] {
   const q = (p: { p50Ms: number; p99Ms: number; p999Ms: number }): string => `${fmt(p.p50Ms, 2)} / ${fmt(p.p99Ms, 2)} / ${fmt(p.p999Ms, 2)}`;
   const lines = [
     `Fetches of up to ${fmt(l.maxBytes / 1024)} KiB from \`${l.topic}\`; p50 / p99 / p999 in ms.`, '',
-    '| load | through the proxy | direct (ours) | added by the proxy | proxy loop delay p99 ms |',
-    '|---|---:|---:|---:|---:|',
+    '| load | through the proxy | direct (ours) | added by the proxy | added p99 per round (median, range) | proxy loop delay p99 ms |',
+    '|---|---:|---:|---:|---:|---:|',
   ];
   for (const x of l.loads) {
     const load = x.periodMs === 0 ? `${x.clients} client, one fetch at a time` : `${x.clients} clients, one fetch every ${x.periodMs} ms each`;
-    lines.push(`| ${load} | ${q(x.proxy)} | ${q(x.direct)} | ${q({ p50Ms: x.added.p50Ms, p99Ms: x.added.p99Ms, p999Ms: x.added.p999Ms })} | ${fmt(x.proxyEventLoopP99Ms, 1)} |`);
+    const r = [...(x.roundAddedP99Ms ?? [])].sort((a, b) => a - b);
+    const rounds = r.length === 0 ? '' : `${fmt(r[Math.floor((r.length - 1) / 2)]!, 2)} (${fmt(r[0]!, 2)} to ${fmt(r[r.length - 1]!, 2)}, ${r.length} rounds)`;
+    lines.push(`| ${load} | ${q(x.proxy)} | ${q(x.direct)} | ${q({ p50Ms: x.added.p50Ms, p99Ms: x.added.p99Ms, p999Ms: x.added.p999Ms })} | ${rounds} | ${fmt(x.proxyEventLoopP99Ms, 1)} |`);
   }
   const pc = l.produceToClient;
   if (pc.proxy !== undefined && pc.direct !== undefined) {
     lines.push(`| produce to client: ${fmt(pc.count)} records, one every ${pc.intervalMs} ms (${pc.producer}) | ${q(pc.proxy)} | ${q(pc.direct)} | ` +
-      `${q({ p50Ms: pc.proxy.p50Ms - pc.direct.p50Ms, p99Ms: pc.proxy.p99Ms - pc.direct.p99Ms, p999Ms: pc.proxy.p999Ms - pc.direct.p999Ms })} | |`);
+      `${q({ p50Ms: pc.proxy.p50Ms - pc.direct.p50Ms, p99Ms: pc.proxy.p99Ms - pc.direct.p99Ms, p999Ms: pc.proxy.p999Ms - pc.direct.p999Ms })} | | |`);
   } else if (pc.error !== undefined) {
-    lines.push(`| produce to client | failed: ${pc.error.split('\n')[0]!} | | | |`);
+    lines.push(`| produce to client | failed: ${pc.error.split('\n')[0]!} | | | | |`);
   }
   lines.push('');
   return lines;
