@@ -4,7 +4,7 @@
 //   scripts/kafka). Builds first, and stops the brokers it used at the end unless KWP_KEEP_KAFKA=1.
 // Usage: node scripts/test.mjs [--tier unit|kafka|all] [--no-build] [name-filter...]
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,6 +31,8 @@ if (build) {
   // The browser bundle of the client SDK (dist/browser), as `npm run build` makes it.
   const bundled = run(process.execPath, [join(root, 'scripts/bundle-client.mjs')]);
   if (bundled !== 0) process.exit(bundled);
+  // The bin is executable, as `npm run build` leaves it: `npx kafka-ws-proxy` runs it by its shebang.
+  chmodSync(join(root, 'dist/src/server/cli.js'), 0o755);
 }
 
 function find(dir) {

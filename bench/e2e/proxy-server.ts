@@ -46,7 +46,8 @@ export class ProxyServer {
   static async start(o: ProxyStartOptions): Promise<ProxyServer> {
     const dataDir = mkdtempSync(join(tmpdir(), 'kwp-bench-proxy-'));
     const adminKey = randomBytes(16).toString('hex');
-    const args = [...(o.nodeArgs ?? []), join(o.root, 'dist/src/server/cli.js'), 'start', '--port', '0', '--host', '127.0.0.1',
+    // As the README runs it: the bin's shebang and `npm start` pass --single-threaded-gc.
+    const args = ['--single-threaded-gc', ...(o.nodeArgs ?? []), join(o.root, 'dist/src/server/cli.js'), 'start', '--port', '0', '--host', '127.0.0.1',
       '--data-dir', dataDir, '--max-connections', String(o.maxConnections), '--kafka-connections', String(o.kafkaConnections), '--log-level', 'info'];
     const child = spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)"; exec "$@"', 'bash', process.execPath, ...args], {
       // The key goes through the environment: flags show in ps (README "Configuration").

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { encodeRecordBatch, encodeRequestFrame, FetchApi, MetadataApi } from '../../src/kafka-wire/index.js';
 
@@ -96,4 +96,37 @@ test('start with a bad option exits 2 with SERVER_ERR_CONFIG and starts nothing'
   const flags = cli('--prot', '9080');
   assert.equal(flags.status, 2);
   assert.match(flags.stderr, /SERVER_ERR_CONFIG/);
+});
+
+/** The bin run as npx runs it: executed, so the kernel reads its shebang. */
+function viaShebang(args: string[]) {
+  return spawn(CLI, args, { env: { PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}` }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+async function readyLine(child: ReturnType<typeof spawn>): Promise<Record<string, unknown>> {
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  try {
+    return await new Promise<Record<string, unknown>>((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        for (const l of out.split('\n')) if (l.includes('"msg":"ready"')) resolve(JSON.parse(l) as Record<string, unknown>);
+      });
+      child.once('exit', (code) => reject(new Error(`exited ${code}: ${err}`)));
+    });
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+test('the bin runs the proxy with single-threaded GC (its shebang, as npx and npm start run it); plain node does not', async () => {
+  assert.equal(readFileSync(CLI, 'utf8').split('\n')[0], '#!/usr/bin/env -S node --single-threaded-gc');
+  assert.ok((statSync(CLI).mode & 0o111) !== 0, 'the bin is not executable');
+  const pkg = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  assert.match(pkg.scripts['start']!, /^node --single-threaded-gc dist\/src\/server\/cli\.js start$/);
+  const args = ['start', '--port', '0', '--host', '127.0.0.1', '--data-dir', mkdtempSync(join(dir, 'data-')), '--admin-key', 'cli-test-admin-key-0123456789'];
+  assert.equal((await readyLine(viaShebang(args)))['gc'], 'single-threaded');
+  const plain = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  assert.equal((await readyLine(plain))['gc'], 'default');
 });

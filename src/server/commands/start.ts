@@ -37,6 +37,7 @@ export async function startCommand(argv: readonly string[]): Promise<number | un
     dataDir: config.dataDir,
     adminKeySource: config.adminKeySource,
     ...(config.demo ? { demo: `${addresses.url}/` } : {}),
+    gc: process.execArgv.includes('--single-threaded-gc') ? 'single-threaded' : 'default',
   });
   return undefined;
 }
