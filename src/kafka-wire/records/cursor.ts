@@ -1,7 +1,7 @@
 import { varintAt, varintEnd, varlongAt, zigzag } from '../primitives/varint.js';
 import type { RecordBatch } from './batch.js';
 import { CorruptRecordsError } from './errors.js';
-import { parseHeaders, type KafkaRecord, type RecordHeader } from './record.js';
+import { parseHeaders, recordTimestamp, type KafkaRecord, type RecordHeader } from './record.js';
 
 /** Smallest possible v2 record: length, attributes, timestampDelta, offsetDelta, key -1, value -1, 0 headers. */
 export const MIN_RECORD_SIZE = 7;
@@ -103,11 +103,8 @@ export class RecordCursor {
 
   /** The current record's exact timestamp (KafkaRecord.timestamp). */
   get timestamp(): bigint {
-    const b = this.batch;
-    if (b === null) throw new Error('RecordCursor.timestamp needs a cursor set with reset()');
-    if (b.timestampType === 1 && b.magic === 2) return b.maxTimestamp;
-    const d = this.timestampDelta;
-    return b.baseTimestamp + (typeof d === 'number' ? BigInt(d) : d);
+    if (this.batch === null) throw new Error('RecordCursor.timestamp needs a cursor set with reset()');
+    return recordTimestamp(this.batch, this.timestampDelta);
   }
 
   /** The current record's headers, parsed (KafkaRecord.headers). @throws CorruptRecordsError */

@@ -63,10 +63,7 @@ export class KafkaRecord {
 
   /** CreateTime: base timestamp + delta; LogAppendTime: the batch's max timestamp (Kafka's rule). */
   get timestamp(): bigint {
-    const b = this.batch;
-    if (b.timestampType === 1 && b.magic === 2) return b.maxTimestamp;
-    const d = this.timestampDelta;
-    return b.baseTimestamp + (typeof d === 'number' ? BigInt(d) : d);
+    return recordTimestamp(this.batch, this.timestampDelta);
   }
 
   get key(): Buffer | null {
@@ -91,6 +88,12 @@ export class KafkaRecord {
       headers: this.headers.map((h) => ({ key: h.key, value: h.value?.toString('base64') ?? null })),
     };
   }
+}
+
+/** @internal A record's exact timestamp from its batch and delta (KafkaRecord, RecordCursor). */
+export function recordTimestamp(b: RecordBatch, delta: number | bigint): bigint {
+  if (b.timestampType === 1 && b.magic === 2) return b.maxTimestamp;
+  return b.baseTimestamp + (typeof delta === 'number' ? BigInt(delta) : delta);
 }
 
 /**

@@ -4,6 +4,7 @@ import {
   CorruptRecordsError, CrcMismatchError, decodeBatches, encodeRecordBatch, KafkaWireError, readRecords,
 } from '../../../src/kafka-wire/index.js';
 import { Rng } from '../../support/random.js';
+import { transactionalLog } from '../../support/transactional-log.js';
 
 // The byte-exact vector of record-format.md ("Test vector (uncompressed, two records)").
 const SPEC_VECTOR = Buffer.from(
@@ -82,18 +83,7 @@ test('fromOffset drops the earlier records of the batch that contains it', () =>
 });
 
 test('control batches are skipped, and read_committed drops aborted transactions', () => {
-  const pidA = 7n;
-  const pidB = 9n;
-  const marker = (base: bigint, pid: bigint, type: number) => encodeRecordBatch({
-    baseOffset: base, control: true, transactional: true, producerId: pid, producerEpoch: 0,
-    records: [{ key: Buffer.from([0, 0, 0, type]), value: Buffer.from([0, 0, 0, 0, 0, 0]) }],
-  });
-  const data = (base: bigint, pid: bigint, n: number) => encodeRecordBatch({
-    baseOffset: base, transactional: true, producerId: pid, producerEpoch: 0, baseSequence: 0,
-    records: Array.from({ length: n }, (_, i) => ({ value: `${pid}-${base + BigInt(i)}` })),
-  });
-  // A commits 0-1 (marker 2); B writes 3-4 and aborts (marker 5); A writes 6 and commits (marker 7).
-  const buf = Buffer.concat([data(0n, pidA, 2), marker(2n, pidA, 1), data(3n, pidB, 2), marker(5n, pidB, 0), data(6n, pidA, 1), marker(7n, pidA, 1)]);
+  const { buf, pidB } = transactionalLog();
   const uncommitted = readRecords(buf);
   assert.deepEqual(uncommitted.records.map((r) => r.offset), [0n, 1n, 3n, 4n, 6n]);
   assert.equal(uncommitted.nextOffset, 8n);

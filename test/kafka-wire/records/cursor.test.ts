@@ -5,6 +5,7 @@ import {
   type KafkaRecord, type ReadOptions, type RecordBatch,
 } from '../../../src/kafka-wire/index.js';
 import { Rng } from '../../support/random.js';
+import { transactionalLog } from '../../support/transactional-log.js';
 
 /** Everything a consumer can read of a record, as plain data. */
 function fieldsOfRecord(r: KafkaRecord): unknown[] {
@@ -63,16 +64,8 @@ test('a cursor over lazy batches yields exactly the records readRecords decodes,
 });
 
 test('readBatches drops control batches and aborted transactions as readRecords does', () => {
-  const marker = (base: bigint, pid: bigint, type: number) => encodeRecordBatch({
-    baseOffset: base, control: true, transactional: true, producerId: pid, producerEpoch: 0,
-    records: [{ key: Buffer.from([0, 0, 0, type]), value: Buffer.from([0, 0, 0, 0, 0, 0]) }],
-  });
-  const data = (base: bigint, pid: bigint, n: number) => encodeRecordBatch({
-    baseOffset: base, transactional: true, producerId: pid, producerEpoch: 0, baseSequence: 0,
-    records: Array.from({ length: n }, (_, i) => ({ value: `${pid}-${base + BigInt(i)}` })),
-  });
-  const buf = Buffer.concat([data(0n, 7n, 2), marker(2n, 7n, 1), data(3n, 9n, 2), marker(5n, 9n, 0), data(6n, 7n, 1), marker(7n, 7n, 1)]);
-  const cases: ReadOptions[] = [{}, { abortedTransactions: [{ producerId: 9n, firstOffset: 3n }] }, { includeControl: true }, { fromOffset: 4n }];
+  const { buf, pidB } = transactionalLog();
+  const cases: ReadOptions[] = [{}, { abortedTransactions: [{ producerId: pidB, firstOffset: 3n }] }, { includeControl: true }, { fromOffset: 4n }];
   for (const opts of cases) {
     const eager = readRecords(buf, opts);
     const lazy = readBatches(buf, opts);
