@@ -20,7 +20,7 @@ export interface RunOptions {
   durationMs: number;
   /** Kafka fetch max_bytes of the throughput route and of the direct clients (the route default). */
   maxBytes: number;
-  /** Connections per broker of the proxy and of our direct client alike (the proxy's default, 2). */
+  /** Connections per broker of the proxy and of our direct client alike (the proxy's default, 4). */
   kafkaConnections: number;
   latency: { clients: number[]; heavyPeriodMs: number; rounds: number; durationMs: number; maxBytes: number; tailCount: number; tailIntervalMs: number };
   footprint: { connections: number; workers: number; settleMs: number };
@@ -87,7 +87,7 @@ export function parseOptions(argv: string[]): RunOptions {
     warmupMs: int(v['warmup-ms'], '--warmup-ms') ?? (smoke ? 200 : 2000),
     durationMs: int(v['duration-ms'], '--duration-ms') ?? (smoke ? 500 : 5000),
     maxBytes: 1024 * 1024,
-    kafkaConnections: int(v['kafka-connections'], '--kafka-connections') ?? 2,
+    kafkaConnections: int(v['kafka-connections'], '--kafka-connections') ?? 4,
     latency: {
       // Light: one client, one fetch at a time. Heavy: 100 clients each sending a fetch every 20 ms
       // (5,000 fetches/s), a load both paths carry, so the difference is the proxy's, not queueing.

@@ -41,7 +41,7 @@ export const DEFAULTS = {
   maxConnections: 10000,
   maxMessageBytes: 65536,
   maxInFlight: 64,
-  kafkaConnections: 2,
+  kafkaConnections: 4,
   logLevel: 'info',
   demo: false,
 } as const satisfies Partial<SettingValues> & Record<string, unknown>;

@@ -18,7 +18,7 @@ test('defaults, with a configured admin key that leaves the data directory alone
     maxConnections: 10000,
     maxMessageBytes: 65536,
     maxInFlight: 64,
-    kafkaConnections: 2,
+    kafkaConnections: 4,
     logLevel: 'info',
     demo: false,
     routes: [],
