@@ -248,11 +248,26 @@ function readTagged(plan: Plan, r: Reader, o: Record<string, unknown>): void {
 // ---------------------------------------------------------------------------------------------
 // Encode
 
-function encodeError(path: string, message: string): KafkaWireError {
-  return new KafkaWireError('KWIRE_ERR_ENCODE', `${path}: ${message}`);
+/*
+ * The path of a field in an encode error ("FetchRequest.topics[0].partitions[2].fetchOffset") is
+ * assembled on the way up from the failure, each struct and array level adding its part. Building
+ * it on the way down, a string per field, was the largest single source of garbage per fetch in
+ * the proxy (about 9 % of the heap it allocated at 5,000 fetches/s, sampling heap profiler).
+ */
+class EncodeFailure {
+  readonly path: string[] = [];
+  readonly message: string;
+  constructor(message: string) {
+    this.message = message;
+  }
 }
 
-function writeScalar(kind: number, v: unknown, nullable: boolean, compact: boolean, w: Writer, path: string): void {
+function within(err: unknown, segment: string): unknown {
+  if (err instanceof EncodeFailure) err.path.unshift(segment);
+  return err;
+}
+
+function writeScalar(kind: number, v: unknown, nullable: boolean, compact: boolean, w: Writer): void {
   switch (kind) {
     case BOOL: w.bool(v === true); return;
     case INT8: w.int8(v as number); return;
@@ -261,19 +276,19 @@ function writeScalar(kind: number, v: unknown, nullable: boolean, compact: boole
     case INT32: w.int32(v as number); return;
     case UINT32: w.uint32(v as number); return;
     case INT64:
-      if (typeof v !== 'bigint') throw encodeError(path, 'int64 must be a bigint');
+      if (typeof v !== 'bigint') throw new EncodeFailure('int64 must be a bigint');
       w.int64(v);
       return;
     case FLOAT64: w.float64(v as number); return;
     case UUID: w.uuid(v as string); return;
     case STRING:
-      if (v === null && !nullable) throw encodeError(path, 'null is not allowed at this version');
+      if (v === null && !nullable) throw new EncodeFailure('null is not allowed at this version');
       if (compact) w.compactNullableString(v as string | null);
       else w.nullableString(v as string | null);
       return;
     case BYTES:
     case RECORDS:
-      if (v === null && !nullable) throw encodeError(path, 'null is not allowed at this version');
+      if (v === null && !nullable) throw new EncodeFailure('null is not allowed at this version');
       if (compact) w.compactNullableBytes(v as Uint8Array | null);
       else w.nullableBytes(v as Uint8Array | null);
       return;
@@ -281,18 +296,23 @@ function writeScalar(kind: number, v: unknown, nullable: boolean, compact: boole
   throw new Error(`unreachable kind ${kind}`);
 }
 
-function writeValue(e: Entry, v: unknown, w: Writer, path: string): void {
+function writeValue(e: Entry, v: unknown, w: Writer): void {
   if (v === undefined) v = defaultOf(e);
   if (e.kind === ARRAY) {
     if (v === null) {
-      if (!e.nullable) throw encodeError(path, 'null is not allowed at this version');
+      if (!e.nullable) throw new EncodeFailure('null is not allowed at this version');
       w.arrayLength(-1, e.compact);
       return;
     }
     const a = v as unknown[];
     w.arrayLength(a.length, e.compact);
-    if (e.itemKind === STRUCT) for (let i = 0; i < a.length; i++) writeStruct(e.sub!, a[i] as Record<string, unknown>, w, `${path}[${i}]`);
-    else for (let i = 0; i < a.length; i++) writeScalar(e.itemKind, a[i], false, e.compact, w, `${path}[${i}]`);
+    let i = 0;
+    try {
+      if (e.itemKind === STRUCT) for (; i < a.length; i++) writeStruct(e.sub!, a[i] as Record<string, unknown>, w);
+      else for (; i < a.length; i++) writeScalar(e.itemKind, a[i], false, e.compact, w);
+    } catch (err) {
+      throw within(err, `[${i}]`);
+    }
     return;
   }
   if (e.kind === STRUCT) {
@@ -302,33 +322,42 @@ function writeValue(e: Entry, v: unknown, w: Writer, path: string): void {
         return;
       }
       w.int8(1);
-    } else if (v === null) throw encodeError(path, 'null is not allowed at this version');
-    writeStruct(e.sub!, v as Record<string, unknown>, w, path);
+    } else if (v === null) throw new EncodeFailure('null is not allowed at this version');
+    writeStruct(e.sub!, v as Record<string, unknown>, w);
     return;
   }
-  writeScalar(e.kind, v, e.nullable, e.compact, w, path);
+  writeScalar(e.kind, v, e.nullable, e.compact, w);
 }
 
-function writeStruct(plan: Plan, o: Record<string, unknown>, w: Writer, path: string): void {
+function writeStruct(plan: Plan, o: Record<string, unknown>, w: Writer): void {
   for (const e of plan.entries) {
-    if (e.mode === WIRE) writeValue(e, o[e.name], w, `${path}.${e.name}`);
+    if (e.mode !== WIRE) continue;
+    try {
+      writeValue(e, o[e.name], w);
+    } catch (err) {
+      throw within(err, `.${e.name}`);
+    }
   }
-  if (plan.flexible) writeTagged(plan, o, w, path);
+  if (plan.flexible) writeTagged(plan, o, w);
 }
 
-function writeTagged(plan: Plan, o: Record<string, unknown>, w: Writer, path: string): void {
+function writeTagged(plan: Plan, o: Record<string, unknown>, w: Writer): void {
   const out: Array<{ tag: number; data: Uint8Array }> = [];
   for (const e of plan.tagged) {
     const v = o[e.name];
     if (isDefault(e, v)) continue;
     const sub = new Writer(64);
-    writeValue(e, v, sub, `${path}.${e.name}`);
+    try {
+      writeValue(e, v, sub);
+    } catch (err) {
+      throw within(err, `.${e.name}`);
+    }
     out.push({ tag: e.tag, data: sub.finish() });
   }
   const unknown = o._unknownTags as UnknownTag[] | undefined;
   if (unknown !== undefined) {
     for (const u of unknown) {
-      if (plan.byTag.has(u.tag)) throw encodeError(path, `unknown tag ${u.tag} is a known field`);
+      if (plan.byTag.has(u.tag)) throw new EncodeFailure(`unknown tag ${u.tag} is a known field`);
       out.push(u);
     }
     out.sort((a, b) => a.tag - b.tag);
@@ -367,7 +396,12 @@ export function decodeMessage<F extends Fields>(schema: MessageSchema<F>, versio
 /** Encodes `value` at `version`; fields it omits take their defaults. Throws KWIRE_ERR_ENCODE. */
 export function encodeMessage<F extends Fields>(schema: MessageSchema<F>, version: number, value: Input<F>, w: Writer): void {
   checkVersion(schema, version);
-  writeStruct(planFor(schema.fields, version, isFlexible(schema, version)), value as Record<string, unknown>, w, schema.name);
+  try {
+    writeStruct(planFor(schema.fields, version, isFlexible(schema, version)), value as Record<string, unknown>, w);
+  } catch (err) {
+    if (err instanceof EncodeFailure) throw new KafkaWireError('KWIRE_ERR_ENCODE', `${schema.name}${err.path.join('')}: ${err.message}`);
+    throw err;
+  }
 }
 
 /** A fully defaulted value of the message at `version` (every field present). */

@@ -5,6 +5,7 @@ import { Writer } from '../../../src/kafka-wire/primitives/writer.js';
 import { decodeMessage, encodeMessage, type MessageSchema } from '../../../src/kafka-wire/protocol/codec.js';
 import { RequestHeader, ResponseHeader } from '../../../src/kafka-wire/protocol/header.js';
 import { inRange, parseRange, type Field, type Fields } from '../../../src/kafka-wire/protocol/schema.js';
+import { FetchRequest } from '../../../src/kafka-wire/protocol/apis/fetch.js';
 import { MetadataRequest } from '../../../src/kafka-wire/protocol/apis/metadata.js';
 import { APIS } from '../../../src/kafka-wire/protocol/versions.js';
 import { Rng } from '../../support/random.js';
@@ -151,6 +152,22 @@ test('decode errors name the message, version and byte offset', () => {
 
 test('encoding a null where the version forbids it is a typed error', () => {
   const md = MetadataRequest;
-  assert.throws(() => encodeMessage(md, 0, { topics: null }, new Writer()), { code: 'KWIRE_ERR_ENCODE' });
+  assert.throws(() => encodeMessage(md, 0, { topics: null }, new Writer()), { code: 'KWIRE_ERR_ENCODE', message: 'MetadataRequest.topics: null is not allowed at this version' });
   encodeMessage(md, 1, { topics: null }, new Writer());
+});
+
+test('an encode error names the field by its full path, through arrays and nested structs', () => {
+  const partition = (fetchOffset: unknown) => ({ partition: 0, currentLeaderEpoch: -1, fetchOffset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1024 });
+  const request = (bad: unknown) => ({
+    replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1024, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+    topics: [{ topic: 'a', partitions: [partition(0n)] }, { topic: 'b', partitions: [partition(0n), partition(bad)] }],
+    forgottenTopicsData: [], rackId: '',
+  });
+  for (const version of [4, 12]) {
+    assert.throws(() => encodeMessage(FetchRequest, version, request(5) as never, new Writer()),
+      { code: 'KWIRE_ERR_ENCODE', message: 'FetchRequest.topics[1].partitions[1].fetchOffset: int64 must be a bigint' }, `v${version}`);
+    encodeMessage(FetchRequest, version, request(5n) as never, new Writer());
+  }
+  assert.throws(() => encodeMessage(FetchRequest, 12, { ...request(5n), topics: [{ topic: null, partitions: [] }] } as never, new Writer()),
+    { message: 'FetchRequest.topics[0].topic: null is not allowed at this version' });
 });
