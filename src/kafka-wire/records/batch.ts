@@ -148,7 +148,11 @@ export function decodeBatchV2(buf: Buffer, start: number, opts: DecodeOptions | 
 function decodeRecordsV2(batch: RecordBatch, buf: Buffer, from: number, end: number, batchStart: number): void {
   const out = batch.records;
   const c = decoding.start(buf, from, end, batch.recordsCount, batchStart, batch.baseOffset);
-  while (c.next()) {
-    out.push(new KafkaRecord(batch, buf, c.offsetDelta, c.timestampDelta, c.keyStart, c.keyLength, c.valueStart, c.valueLength, c.headersStart, c.headersCount, c.end));
+  try {
+    while (c.next()) {
+      out.push(new KafkaRecord(batch, buf, c.offsetDelta, c.timestampDelta, c.keyStart, c.keyLength, c.valueStart, c.valueLength, c.headersStart, c.headersCount, c.end));
+    }
+  } finally {
+    c.clear();
   }
 }

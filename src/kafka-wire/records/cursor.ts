@@ -96,6 +96,18 @@ export class RecordCursor {
     }
   }
 
+  /**
+   * Lets go of the batch and its memory (a module-level cursor would otherwise keep the last
+   * response alive until its next use, or a released response's pooled memory in view).
+   */
+  clear(): void {
+    this.buf = EMPTY;
+    this.decoded = null;
+    this.batch = null;
+    this.index = this.count = 0;
+    this.p = this.stop = 0;
+  }
+
   /** The current record's exact offset. */
   get offset(): bigint {
     return this.baseOffset + BigInt(this.offsetDelta);

@@ -151,12 +151,16 @@ function deliverable(batches: readonly RecordBatch[], opts: ReadOptions | undefi
  * @throws CorruptRecordsError from such a walk.
  */
 export function hasRecordsFrom(batches: readonly RecordBatch[], fromOffset: bigint): boolean {
-  for (const batch of batches) {
-    if ((batch.lazyBody !== null ? batch.recordsCount : batch.records.length) === 0) continue;
-    if (batch.baseOffset >= fromOffset) return true;
-    if (probe.reset(batch, fromOffset).next()) return true;
+  try {
+    for (const batch of batches) {
+      if ((batch.lazyBody !== null ? batch.recordsCount : batch.records.length) === 0) continue;
+      if (batch.baseOffset >= fromOffset) return true;
+      if (probe.reset(batch, fromOffset).next()) return true;
+    }
+    return false;
+  } finally {
+    probe.clear();
   }
-  return false;
 }
 
 const probe = new RecordCursor();
@@ -170,8 +174,12 @@ export const COMMIT = 1;
  */
 export function controlType(batch: RecordBatch): number {
   const r = probe.reset(batch);
-  if (!r.next()) return -1;
-  if (r.keyLength < 4) throw new CorruptRecordsError('control record key shorter than 4 bytes', r.keyStart, batch.baseOffset);
-  if (r.buf.readInt16BE(r.keyStart) < 0) throw new CorruptRecordsError('control record with a negative version', r.keyStart, batch.baseOffset);
-  return r.buf.readInt16BE(r.keyStart + 2);
+  try {
+    if (!r.next()) return -1;
+    if (r.keyLength < 4) throw new CorruptRecordsError('control record key shorter than 4 bytes', r.keyStart, batch.baseOffset);
+    if (r.buf.readInt16BE(r.keyStart) < 0) throw new CorruptRecordsError('control record with a negative version', r.keyStart, batch.baseOffset);
+    return r.buf.readInt16BE(r.keyStart + 2);
+  } finally {
+    r.clear();
+  }
 }

@@ -99,6 +99,7 @@ export function encodeFetchReply(
     return encode(sequence, fetched, maxFrameBytes, alloc);
   } finally {
     // Neither the frame nor a Kafka buffer is kept alive by the module's scratch state.
+    cursor.clear();
     segments.length = 0;
     exactOffsets = null;
     exactTimestamps = null;

@@ -150,3 +150,14 @@ test('reset() rewinds: one cursor walks the same batch twice and then another', 
   assert.deepEqual(offsets(batches[0]!), first);
   assert.equal(offsets(batches[1]!)[0], first[first.length - 1]! + 1n);
 });
+
+test('clear() lets go of the batch: the cursor then yields nothing until reset', () => {
+  const { batches } = readBatches(randomBatches(new Rng(4), 1, CODEC.none));
+  const c = new RecordCursor().reset(batches[0]!);
+  assert.equal(c.next(), true);
+  c.clear();
+  assert.equal(c.buf.length, 0);
+  assert.equal(c.next(), false);
+  assert.throws(() => c.timestamp, /needs a cursor set with reset/);
+  assert.equal(c.reset(batches[0]!).next(), true, 'usable again after reset');
+});
