@@ -22,5 +22,5 @@ if (!existsSync(join(root, 'bench/node_modules'))) {
 const args = process.argv.slice(2);
 const noBuild = args.includes('--no-build');
 // The whole project, not only bench/: the proxy under test is the CLI in dist/src/server.
-if (!noBuild) run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
+if (!noBuild) run(process.execPath, [join(root, 'scripts/build.mjs')]);
 run(process.execPath, [join(root, 'dist/bench/e2e/run.js'), ...args.filter((a) => a !== '--no-build')]);

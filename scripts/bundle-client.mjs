@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Bundles the client SDK (src/client) with protobufjs into one browser ES module:
-// dist/browser/kafka-ws-proxy-client.js. Run by `npm run build` and scripts/test.mjs after tsc.
+// dist/browser/kafka-ws-proxy-client.js. Run by scripts/build.mjs after tsc.
 // Usage: node scripts/bundle-client.mjs [outfile]
 import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';

@@ -4,7 +4,7 @@
 //   scripts/kafka). Builds first, and stops the brokers it used at the end unless KWP_KEEP_KAFKA=1.
 // Usage: node scripts/test.mjs [--tier unit|kafka|all] [--no-build] [name-filter...]
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,13 +26,8 @@ function run(cmd, cmdArgs, opts = {}) {
 }
 
 if (build) {
-  const status = run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
+  const status = run(process.execPath, [join(root, 'scripts/build.mjs')]);
   if (status !== 0) process.exit(status);
-  // The browser bundle of the client SDK (dist/browser), as `npm run build` makes it.
-  const bundled = run(process.execPath, [join(root, 'scripts/bundle-client.mjs')]);
-  if (bundled !== 0) process.exit(bundled);
-  // The bin is executable, as `npm run build` leaves it: `npx kafka-ws-proxy` runs it by its shebang.
-  chmodSync(join(root, 'dist/src/server/cli.js'), 0o755);
 }
 
 function find(dir) {

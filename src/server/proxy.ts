@@ -30,8 +30,8 @@ export interface ProxyOptions {
   /**
    * Connections to each Kafka broker per set of credentials, shared by every client (default 4).
    * A broker serves one request per connection at a time, so requests queue per connection: at
-   * 100 clients, 4 instead of 2 halved the proxy's fetch p99 (about 4 to 2.3-2.6 ms) and raised
-   * its throughput by 1-10 % (BENCHMARKS.md).
+   * 100 clients, 4 instead of 2 took the proxy's fetch p99 from 3.0-7.3 to 2.3-3.9 ms over the
+   * runs measured and raised its throughput by 1-10 % (BENCHMARKS.md, change 10).
    */
   kafkaConnections?: number;
   /** WebSocket ping interval to find dead peers (default 30 000 ms; 0 turns it off). */
