@@ -130,7 +130,7 @@ function touchPositions(records: readonly KafkaRecord[]): number {
     const r = records[i]!;
     SINK[s] = r;
     s = (s + 4) & SINK_MASK;
-    a += (r.keyLength < 0 ? 0 : r.keyLength) + (r.valueLength < 0 ? 0 : r.valueLength) + r.headersCount;
+    a += Math.max(r.keyLength, 0) + Math.max(r.valueLength, 0) + r.headersCount;
   }
   const last = records[records.length - 1];
   settle(s, a, last?.offset ?? null, last?.timestamp ?? null);

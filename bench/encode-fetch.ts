@@ -172,7 +172,7 @@ function main(): void {
     console.log(`${r.input.padEnd(13)}${r.impl.padEnd(26)}${f(r.nsPerMessage)}${r.spreadPct.toFixed(0).padStart(6)}${f(r.heapBytesPerMessage)}${f(r.arrayBufferBytesPerMessage)}${f(r.frameBytesPerMessage)}${f(r.nsPerMessage / ours.nsPerMessage, 2)}`);
   }
   console.log('"vs ours": time relative to "ours encode". "decode+encode" includes readBatches with CRC-32C checks, as the proxy runs it.');
-  if (JSON_FILE !== undefined) writeFileSync(JSON_FILE, JSON.stringify({ node: process.version, sampleMs: SAMPLE_MS, samples: SAMPLES, rows }, null, 2) + '\n');
+  if (JSON_FILE !== undefined) writeFileSync(JSON_FILE, `${JSON.stringify({ node: process.version, sampleMs: SAMPLE_MS, samples: SAMPLES, rows }, null, 2)}\n`);
   if (sink === null) console.log('');
 }
 

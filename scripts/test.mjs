@@ -2,6 +2,7 @@
 // Runs every test tier in one node:test run so CI sees one summary:
 //   unit (pure codec, loopback servers), fixtures (recorded bytes), kafka (real brokers started by
 //   scripts/kafka). Builds first, and stops the brokers it used at the end unless KWP_KEEP_KAFKA=1.
+// A whole run (no tier, no filter) first runs `npm run typecheck` and `npm run lint`.
 // Usage: node scripts/test.mjs [--tier unit|kafka|all] [--no-build] [name-filter...]
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -29,6 +30,15 @@ if (build) {
   const status = run(process.execPath, [join(root, 'scripts/build.mjs')]);
   if (status !== 0) process.exit(status);
 }
+// A whole run (what CI does) also type-checks the browser SDK without Node's types and lints;
+// a run narrowed to some files skips both to stay quick.
+if (build && tier === 'all' && filters.length === 0) {
+  for (const script of ['typecheck', 'lint']) {
+    console.log(`# npm run ${script}`);
+    const status = run('npm', ['run', '--silent', script]);
+    if (status !== 0) process.exit(status);
+  }
+}
 
 function find(dir) {
   if (!existsSync(dir)) return [];
@@ -41,6 +51,13 @@ function find(dir) {
 /** Real-broker tests are named *.kafka.test.ts (or live in test/harness). */
 const isKafka = (f) => f.endsWith('.kafka.test.js') || f.includes('/test/harness/');
 const all = find(join(root, 'dist/test')).sort();
+// A compiled test whose source is gone (deleted or renamed after a build without a clean dist/)
+// would still run and could pass for code that no longer exists.
+const orphans = all.filter((f) => !existsSync(join(root, relative(join(root, 'dist'), f)).replace(/\.js$/, '.ts')));
+if (orphans.length > 0) {
+  console.error(`compiled tests without a source (run npm run build, which starts from an empty dist/):\n  ${orphans.map((f) => relative(root, f)).join('\n  ')}`);
+  process.exit(1);
+}
 let files = all.filter((f) => (tier === 'unit' ? !isKafka(f) : tier === 'kafka' ? isKafka(f) : true));
 if (filters.length > 0) files = files.filter((f) => filters.some((s) => relative(root, f).includes(s)));
 // Unit files first: they fail fast and need no broker.

@@ -178,7 +178,7 @@ export function writeReport(root: string, r: E2eResults): string[] {
   const out = resolve(root, r.options.out);
   mkdirSync(dirname(out), { recursive: true });
   const written = [out];
-  writeFileSync(out, JSON.stringify(r, null, 2) + '\n');
+  writeFileSync(out, `${JSON.stringify(r, null, 2)}\n`);
   const stem = join(dirname(out), basename(out, '.json'));
   const charts: { throughput?: string; latency?: string } = {};
   const subtitle = `kafka-ws-proxy, ${r.machine.cpus} cores, Node ${r.machine.node}, Apache Kafka ${r.machine.kafka}, ${r.finishedAt.slice(0, 10)}`;

@@ -137,7 +137,10 @@ async function tail(spec: TailSpec): Promise<TailResult> {
   const deadline = performance.now() + spec.timeoutMs;
   await new Promise<void>((resolve, reject) => {
     const send = (): void => {
-      if (received >= spec.count || performance.now() > deadline) return resolve();
+      if (received >= spec.count || performance.now() > deadline) {
+        resolve();
+        return;
+      }
       ws.send(encodeFetch(++sequence, topic, spec.partition, offset));
     };
     ws.on('message', (data: Buffer) => {

@@ -1,7 +1,7 @@
 import type { PubSubBackend } from './backend.js';
 import type { FramePool } from './frame-pool.js';
 import { FrameDecodeError, RecordTooLargeError } from './errors.js';
-import { decodeRequest, type Command } from './protocol/request.js';
+import { decodeRequest, type Command, type PubSubRequest } from './protocol/request.js';
 import { encodeFetchReply } from './protocol/fetch-reply.js';
 import { encodeErrorReply, encodeListOffsetReply, encodePongReply } from './protocol/response.js';
 
@@ -90,7 +90,7 @@ export class Session {
    */
   onMessage(data: Buffer, isBinary: boolean): void {
     if (this.closed || this.draining !== undefined || !isBinary) return;
-    let request;
+    let request: PubSubRequest;
     try {
       request = decodeRequest(data);
     } catch (e) {

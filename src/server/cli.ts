@@ -49,7 +49,7 @@ async function main(argv: string[]): Promise<number | undefined> {
     if (command === 'record') return await recordCommand(rest);
     if (command.startsWith('-')) return await startCommand(argv);
     const out = run(command, rest);
-    process.stdout.write(out + '\n');
+    process.stdout.write(`${out}\n`);
     return 0;
   } catch (err) {
     const e = err as { code?: unknown; message?: unknown };

@@ -75,7 +75,7 @@ export class LiveRoutes {
       // Deleted or disabled: sockets go now. Updated: they finish what they asked, then go.
       this.retire(old, after === undefined || !after.enabled ? 'close' : 'drain', after === undefined ? 'route deleted' : 'route updated');
     }
-    if (after !== undefined && after.enabled) this.live.set(id, this.generation(after));
+    if (after?.enabled) this.live.set(id, this.generation(after));
   }
 
   /** Runs a PubSub session for an upgraded WebSocket on the route's current generation. */

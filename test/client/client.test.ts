@@ -99,7 +99,7 @@ test('a request timeout rejects only that request; its late reply is ignored', a
 
 test('a dropped socket rejects every waiting request with ConnectionError; the next command reconnects', async () => {
   let count = 0;
-  server.onRequest = (req, peer) => {
+  server.onRequest = (_req, peer) => {
     if (++count === 3) peer.ws.close(1011, 'boom');
   };
   const c = await open();
@@ -182,10 +182,19 @@ function apisixPartition(count: number, failures: Map<number, string> = new Map(
     }
     const f = { topic: '', partition: 0, offset: '0', ...req.cmdKafkaFetch };
     const failure = failures.get(++fetches);
-    if (failure === 'drop') return void peer.ws.terminate();
-    if (failure !== undefined) return peer.reply({ sequence: seq, errorResp: { code: 0, message: `failed to fetch message, topic: ${f.topic}, partition: ${f.partition}, err: ${failure}` } });
+    if (failure === 'drop') {
+      peer.ws.terminate();
+      return;
+    }
+    if (failure !== undefined) {
+      peer.reply({ sequence: seq, errorResp: { code: 0, message: `failed to fetch message, topic: ${f.topic}, partition: ${f.partition}, err: ${failure}` } });
+      return;
+    }
     const offset = Number(f.offset);
-    if (offset > count) return peer.reply({ sequence: seq, errorResp: { code: 0, message: `failed to fetch message, topic: ${f.topic}, partition: ${f.partition}, err: OFFSET_OUT_OF_RANGE` } });
+    if (offset > count) {
+      peer.reply({ sequence: seq, errorResp: { code: 0, message: `failed to fetch message, topic: ${f.topic}, partition: ${f.partition}, err: OFFSET_OUT_OF_RANGE` } });
+      return;
+    }
     const start = offset - (offset % 10);
     const messages = [];
     for (let o = start; o < Math.min(start + 10, count); o++) messages.push({ offset: String(o), timestamp: String(1_700_000_000_000 + o), value: Buffer.from(`m${o}`) });

@@ -386,7 +386,7 @@ for (const line of BROKER_LINES) {
           if (!t.transactional) {
             // Without control records the offsets are exactly 0..n-1.
             assert.equal(o.highWatermark, BigInt(inPartition.length), `${t.name}-${o.partition}: high watermark`);
-            inPartition.forEach((r, i) => assert.equal(r.offset, BigInt(i)));
+            for (const [i, r] of inPartition.entries()) assert.equal(r.offset, BigInt(i));
           }
         }
       }

@@ -83,7 +83,7 @@ describe('Kafka 4: ensureTopic and the demo producer', () => {
     ];
     const got = await producer.produceBatch({ bootstrap: broker, topic: TOPIC, records });
     assert.equal(got.length, records.length);
-    got.forEach((r, i) => assert.equal(r.key, records[i]!.key, 'in the order given'));
+    for (const [i, r] of got.entries()) assert.equal(r.key, records[i]!.key, 'in the order given');
     assert.deepEqual(got.map((r) => [r.partition, r.offset]), [[0, 0n], [1, 0n], [0, 1n], [2, 0n], [2, 1n], [0, 2n]]);
     assert.equal(got[3]!.timestamp, 1_700_000_000_123n, 'an explicit timestamp is kept');
     produced.push(...got);

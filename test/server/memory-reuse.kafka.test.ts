@@ -16,7 +16,7 @@ const TOPIC = 'memory-reuse';
 const RECORDS = 4000;
 const VALUE_BYTES = 700;
 
-function valueOf(offset: number): Buffer {
+function recordValue(offset: number): Buffer {
   const v = Buffer.alloc(VALUE_BYTES, offset % 251);
   v.write(`offset-${offset}-`, 0, 'latin1');
   return v;
@@ -36,7 +36,7 @@ describe('Kafka 4: pooled memory under concurrent clients', () => {
     const conn = await Connection.connect({ host: info.host, port: info.ports.plaintext });
     try {
       for (let base = hw; base < RECORDS; base += 100) {
-        const records = Array.from({ length: Math.min(100, RECORDS - base) }, (_, i) => ({ key: Buffer.from(String(base + i)), value: valueOf(base + i) }));
+        const records = Array.from({ length: Math.min(100, RECORDS - base) }, (_, i) => ({ key: Buffer.from(String(base + i)), value: recordValue(base + i) }));
         const res = await conn.request(ProduceApi, { acks: -1, timeoutMs: 10_000, topicData: [{ name: TOPIC, partitionData: [{ index: 0, records: encodeRecordBatch({ records }) }] }] }, { version: Math.min(conn.version(ProduceApi), 12) });
         assert.equal(res.body.responses[0]!.partitionResponses[0]!.errorCode, 0);
       }
@@ -68,7 +68,7 @@ describe('Kafka 4: pooled memory under concurrent clients', () => {
           assert.equal(Number(msgs[0]!.offset ?? 0), s, 'replies come in request order, from the offset asked for');
           for (const m of msgs) {
             const o = Number(m.offset ?? 0);
-            assert.ok(Buffer.from(m.value ?? []).equals(valueOf(o)), `value of offset ${o}`);
+            assert.ok(Buffer.from(m.value ?? []).equals(recordValue(o)), `value of offset ${o}`);
             assert.equal(Buffer.from(m.key ?? []).toString(), String(o));
             checked++;
           }

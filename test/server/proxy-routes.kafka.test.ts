@@ -36,15 +36,15 @@ describe('proxy routes, limits and operations', () => {
 
   test('plain HTTP: a route URI without an upgrade is 400, an unknown URI 404 (also for upgrades); health and readiness', async () => {
     await put('http', kafkaRoute('/http', [bootstrap(info)]));
-    const r = await fetch(p.url + '/http');
+    const r = await fetch(`${p.url}/http`);
     assert.equal(r.status, 400);
     assert.match(((await r.json()) as { error_msg: string }).error_msg, /WebSocket/);
-    const nf = await fetch(p.url + '/nothing-here');
+    const nf = await fetch(`${p.url}/nothing-here`);
     assert.equal(nf.status, 404);
     assert.deepEqual(await nf.json(), { error_msg: '404 Route Not Found' });
     assert.equal(await upgradeStatus(p.ws('/nothing-here')), 404);
-    assert.deepEqual(await (await fetch(p.url + '/healthz')).json(), { status: 'ok' });
-    const ready = await fetch(p.url + '/readyz');
+    assert.deepEqual(await (await fetch(`${p.url}/healthz`)).json(), { status: 'ok' });
+    const ready = await fetch(`${p.url}/readyz`);
     assert.equal(ready.status, 200);
     assert.equal(((await ready.json()) as { routes: number }).routes, p.proxy.routes.list().length);
   });
@@ -118,7 +118,7 @@ describe('proxy routes, limits and operations', () => {
       const c = await TestPubSubClient.connect(q.ws('/lim'));
       assert.equal((await c.ping(Buffer.from('room again'))).resp, 'pongResp');
       await Promise.all([a.close(), c.close()]);
-      const metrics = await (await fetch(q.url + '/metrics')).text();
+      const metrics = await (await fetch(`${q.url}/metrics`)).text();
       assert.match(metrics, /kwp_connections_rejected_total\{reason="max_connections"\} 1/);
     } finally {
       await q.close();
@@ -153,7 +153,7 @@ describe('proxy routes, limits and operations', () => {
     await c.fetch('plain', 0, 0);
     await c.fetch('no-such-topic', 0, 0);
     await c.request({ cmdEmpty: {} });
-    const text = await (await fetch(p.url + '/metrics')).text();
+    const text = await (await fetch(`${p.url}/metrics`)).text();
     assert.match(text, /kwp_connections_open\{route="m"\} 1\n/);
     assert.match(text, /kwp_commands_total\{route="m",command="fetch",result="ok"\} 2\n/);
     assert.match(text, /kwp_commands_total\{route="m",command="fetch",result="error"\} 1\n/);
@@ -170,8 +170,8 @@ describe('proxy routes, limits and operations', () => {
     try {
       const r = await q.admin('PUT', '/apisix/admin/routes/x', kafkaRoute('/x', [bootstrap(info)]));
       assert.equal(r.status, 403);
-      assert.equal((await fetch(q.url + '/metrics')).status, 403);
-      assert.equal((await fetch(q.url + '/healthz')).status, 200);
+      assert.equal((await fetch(`${q.url}/metrics`)).status, 403);
+      assert.equal((await fetch(`${q.url}/healthz`)).status, 200);
     } finally {
       await q.close();
     }

@@ -133,7 +133,7 @@ describe('a client that never reads (Kafka 4.x, proxy process)', () => {
   });
 
   test('the proxy stops reading it, holds a bounded amount for it, and serves another client meanwhile', async () => {
-    const ws = new URL(url.replace(/^http/, 'ws') + '/slow');
+    const ws = new URL(`${url.replace(/^http/, 'ws')}/slow`);
     // Warm up: a normal client makes the route's Kafka client and its code paths exist first.
     const other = await TestPubSubClient.connect(ws.href);
     assert.ok((await other.fetch(TOPIC, 0, 0)).kafkaFetchResp?.messages?.length);

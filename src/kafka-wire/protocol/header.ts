@@ -1,5 +1,5 @@
-import { Reader } from '../primitives/reader.js';
-import { Writer } from '../primitives/writer.js';
+import type { Reader } from '../primitives/reader.js';
+import type { Writer } from '../primitives/writer.js';
 import { decodeMessage, defineMessage, encodeMessage, type Input } from './codec.js';
 import { int16, int32, string, type Infer } from './schema.js';
 import { API_VERSIONS_KEY, apiByKey } from './versions.js';

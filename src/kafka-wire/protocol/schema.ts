@@ -80,7 +80,7 @@ export type Infer<S extends Fields> = {
 
 // Constructors keep the declarations short and keep literal types for inference.
 function scalar<T extends Scalar>(type: T) {
-  return <O extends FieldOptions = {}>(versions: string, opts?: O) =>
+  return <O extends FieldOptions = Record<never, never>>(versions: string, opts?: O) =>
     ({ type, versions, ...opts }) as { readonly type: T; readonly versions: string } & O;
 }
 
@@ -97,7 +97,7 @@ export const bytes = scalar('bytes');
 export const uuid = scalar('uuid');
 export const records = scalar('records');
 
-export function array<I extends Scalar | Fields, O extends FieldOptions = {}>(
+export function array<I extends Scalar | Fields, O extends FieldOptions = Record<never, never>>(
   versions: string,
   items: I,
   opts?: O,
@@ -105,7 +105,7 @@ export function array<I extends Scalar | Fields, O extends FieldOptions = {}>(
   return { type: 'array', versions, items, ...opts } as { readonly type: 'array'; readonly versions: string; readonly items: I; readonly __items?: I } & O;
 }
 
-export function struct<F extends Fields, O extends FieldOptions = {}>(versions: string, fields: F, opts?: O) {
+export function struct<F extends Fields, O extends FieldOptions = Record<never, never>>(versions: string, fields: F, opts?: O) {
   return { type: 'struct', versions, fields, ...opts } as { readonly type: 'struct'; readonly versions: string; readonly fields: F; readonly __fields?: F } & O;
 }
 

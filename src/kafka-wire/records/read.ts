@@ -1,4 +1,4 @@
-import { decodeBatchV2, type DecodeOptions, RecordBatch } from './batch.js';
+import { decodeBatchV2, type DecodeOptions, type RecordBatch } from './batch.js';
 import { RecordCursor } from './cursor.js';
 import { CorruptRecordsError } from './errors.js';
 import { decodeLegacyEntry } from './legacy.js';

@@ -10,7 +10,7 @@ import { createProxy, type KafkaWsProxy } from '../proxy.js';
 export async function startCommand(argv: readonly string[]): Promise<number | undefined> {
   const config = await loadConfig({ argv, env: process.env, cwd: process.cwd() });
   if (isHelpRequest(config)) {
-    process.stdout.write(START_HELP + '\n');
+    process.stdout.write(`${START_HELP}\n`);
     return 0;
   }
   const logger = createLogger({ level: config.logLevel });
@@ -19,7 +19,7 @@ export async function startCommand(argv: readonly string[]): Promise<number | un
     process.stderr.write(`Generated admin key (X-API-KEY), stored in ${config.dataDir}/admin.key:\n${config.adminKey}\n`);
   }
   const proxy = await createProxy(proxyOptions(config, logger));
-  let addresses;
+  let addresses: Awaited<ReturnType<KafkaWsProxy['listen']>>;
   try {
     addresses = await proxy.listen({
       port: config.port, host: config.host,

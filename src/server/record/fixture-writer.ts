@@ -103,7 +103,7 @@ export class FixtureWriter {
   /** Writes manifest.json (atomically: a reader never sees half of it). */
   flush(): void {
     const file = join(this.dir, 'manifest.json');
-    writeFileSync(`${file}.tmp`, JSON.stringify(this.manifest, null, 1) + '\n');
+    writeFileSync(`${file}.tmp`, `${JSON.stringify(this.manifest, null, 1)}\n`);
     renameSync(`${file}.tmp`, file);
   }
 

@@ -59,7 +59,7 @@ function addressesIn(apiKey: number, version: number, body: Record<string, unkno
 export async function rewriteAddresses(apiKey: number, version: number, frame: Buffer, map: AddressMap): Promise<RewriteResult> {
   const api = apiByKey(apiKey);
   if (api === undefined || !carriesAddresses(apiKey)) return { frame, rewritten: false };
-  let decoded;
+  let decoded: ReturnType<typeof decodeResponseFrame>;
   try {
     decoded = decodeResponseFrame(api, version, frame);
   } catch (err) {

@@ -4,7 +4,7 @@
  * so the rename itself survives a power cut. A `kill -9` between the steps leaves either the old
  * file or the new one, plus at worst a stray `*.tmp`, which the next open removes.
  */
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ROUTE_ID } from './schema.js';
 
@@ -80,7 +80,7 @@ export async function readRouteFiles(dir: string): Promise<{ routes: Array<{ nam
 }
 
 async function syncDir(dir: string): Promise<void> {
-  let fh;
+  let fh: FileHandle | undefined;
   try {
     fh = await open(dir, 'r');
     await fh.sync();

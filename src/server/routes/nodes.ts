@@ -21,7 +21,7 @@ interface Node {
 export function brokersOf(nodes: unknown, field: string): string[] {
   const list: Node[] = [];
   if (Array.isArray(nodes)) {
-    nodes.forEach((n, i) => list.push(arrayNode(n, fieldPath(field, i), i)));
+    for (const [i, n] of nodes.entries()) list.push(arrayNode(n, fieldPath(field, i), i));
   } else if (isObject(nodes)) {
     for (const [key, weight] of Object.entries(nodes)) {
       const at = fieldPath(field, key);

@@ -294,7 +294,7 @@ export class RouteStore {
   }
 
   private async loadFiles(dir: string, warnings: RouteFileError[]): Promise<Array<{ name: string; id: string; route: KafkaRoute; createdIndex: number; modifiedIndex: number }>> {
-    let found;
+    let found: Awaited<ReturnType<typeof readRouteFiles>>;
     try {
       await ensureDir(dir);
       found = await readRouteFiles(dir);

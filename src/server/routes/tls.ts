@@ -44,7 +44,7 @@ function clientPair(tls: JsonObject, field: string, out: RouteTls): void {
   try {
     key = createPrivateKey(keyPem);
   } catch {
-    return fail(keyAt, 'expected an unencrypted PEM private key');
+    fail(keyAt, 'expected an unencrypted PEM private key');
   }
   if (!cert.checkPrivateKey(key)) fail(keyAt, `does not belong to the certificate in ${certAt}`);
   out.cert = certPem;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import {
-  Connection, ConnectionError, encodeRecordBatch, FetchApi, MetadataApi, ProduceApi,
+  Connection, type ConnectionError, encodeRecordBatch, FetchApi, MetadataApi, ProduceApi,
 } from '../../../src/kafka-wire/index.js';
 import { ensureBroker, type BrokerInfo } from '../../harness/kafka.js';
 import { FaultProxy } from '../../support/fault-proxy.js';

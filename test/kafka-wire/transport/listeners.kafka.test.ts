@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, describe, test } from 'node:test';
 import {
-  AuthenticationError, Connection, ConnectionError, FetchApi, ListOffsetsApi, MetadataApi, negotiateVersion,
+  AuthenticationError, Connection, type ConnectionError, FetchApi, ListOffsetsApi, MetadataApi, negotiateVersion,
   type ConnectionOptions, type SaslMechanismName,
 } from '../../../src/kafka-wire/index.js';
 import { BROKER_LINES, ensureBroker, type BrokerInfo } from '../../harness/kafka.js';
@@ -58,7 +58,7 @@ for (const line of BROKER_LINES) {
       const topics = ['plain', 'headers', 'nulls', 'txn'];
       const replies = await Promise.all(Array.from({ length: 200 }, (_, i) => c.request(MetadataApi,
         { topics: [{ name: topics[i % 4]!, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }], allowAutoTopicCreation: false })));
-      replies.forEach((r, i) => assert.equal(r.body.topics[0]!.name, topics[i % 4]));
+      for (const [i, r] of replies.entries()) assert.equal(r.body.topics[0]!.name, topics[i % 4]);
       assert.equal(c.inFlightCount, 0);
       c.close();
     });

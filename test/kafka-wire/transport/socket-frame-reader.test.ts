@@ -65,7 +65,8 @@ describe('SocketFrameReader', () => {
     assert.equal(rest.length, payload.length - 996, 'the offered room is exactly the rest of the frame');
     stream.copy(rest, 0, 1000);
     r.filled(rest.length);
-    assert.ok(frame !== undefined && frame.equals(payload));
+    assert.ok(frame !== undefined, 'a frame was delivered');
+    assert.ok(frame.equals(payload));
     assert.equal(frame.buffer, rest.buffer, 'the same memory: no copy after the first read');
   });
 

@@ -71,7 +71,10 @@ test('the admin key: missing, wrong, right (header or api_key argument)', async 
 test('the allow function sees the remote address and answers 403', async (t) => {
   const seen: string[] = [];
   let open = false;
-  const { call } = await serve(t, {}, { allow: (addr) => (seen.push(addr), open) });
+  const { call } = await serve(t, {}, { allow: (addr) => {
+    seen.push(addr);
+    return open;
+  } });
   const denied = await call('GET', '/apisix/admin/routes');
   assert.equal(denied.status, 403);
   assert.match(String(get(denied.json, 'error_msg')), /127\.0\.0\.1 is not allowed/);

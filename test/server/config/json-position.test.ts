@@ -23,7 +23,7 @@ test('offsets of typical mistakes', () => {
 });
 
 test('agrees with JSON.parse on every one-character deletion of a config file', () => {
-  const doc = VALID.at(-1)! + '';
+  const doc = `${VALID.at(-1)!}`;
   for (let i = 0; i < doc.length; i++) {
     const t = doc.slice(0, i) + doc.slice(i + 1);
     let ok = true;

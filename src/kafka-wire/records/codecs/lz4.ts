@@ -391,7 +391,7 @@ function writeLength(out: Uint8Array, op: number, len: number): number {
 function emitSequence(src: Uint8Array, anchor: number, ip: number, out: Uint8Array, op: number, offset: number, matchLen: number): number {
   const litLen = ip - anchor;
   const tokenPos = op++;
-  let token = (litLen >= 15 ? 15 : litLen) << 4;
+  let token = Math.min(litLen, 15) << 4;
   if (litLen >= 15) op = writeLength(out, op, litLen - 15);
   out.set(src.subarray(anchor, ip), op);
   op += litLen;
@@ -399,7 +399,7 @@ function emitSequence(src: Uint8Array, anchor: number, ip: number, out: Uint8Arr
     out[op++] = offset & 0xff;
     out[op++] = offset >>> 8;
     const ml = matchLen - 4;
-    token |= ml >= 15 ? 15 : ml;
+    token |= Math.min(ml, 15);
     if (ml >= 15) op = writeLength(out, op, ml - 15);
   }
   out[tokenPos] = token;

@@ -798,7 +798,7 @@ function scanBlocks(src: Uint8Array, pos: number, blockMax: number): [number, nu
 
 function decodeFrame(src: Uint8Array, frameStart: number, out: OutputBuffer, verify: boolean): number {
   const end = src.length;
-  let pos = frameStart + 4;
+  const pos = frameStart + 4;
   if (pos >= end) fail('truncated', 'frame header is cut off', pos);
   const fhd = src[pos]!;
   const fcsFlag = fhd >>> 6;

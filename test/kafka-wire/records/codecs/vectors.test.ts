@@ -56,7 +56,7 @@ test('the fixture set covers what the codecs must handle', () => {
 for (const codec of ['zstd', 'lz4', 'snappy', 'gzip'] as const) {
   describe(`${codec} vectors`, () => {
     for (const v of manifest.vectors.filter((x) => x.codec === codec)) {
-      const label = `${v.file}${v.options ? ' ' + JSON.stringify(v.options) : ''} (${v.tool})`;
+      const label = `${v.file}${v.options ? ` ${JSON.stringify(v.options)}` : ''} (${v.tool})`;
       if (v.expect !== undefined) {
         test(`${label} decodes to ${v.expect.join(' + ')}`, () => {
           const want = expected(v);
