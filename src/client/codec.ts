@@ -1,4 +1,5 @@
 import protobuf from 'protobufjs/minimal.js';
+import { REPLY_FIELDS, REQUEST_FIELDS } from './commands.js';
 import { bigintFromBits, toLongBits, type LongBitsLike } from './int64.js';
 import { KafkaHeader, KafkaMessage, type FetchResult, type Header, type Message } from './message.js';
 
@@ -16,6 +17,7 @@ type ReaderT = InstanceType<typeof Reader>;
 const VARINT = 0;
 const LEN = 2;
 const key = (field: number, wire: number) => ((field << 3) | wire) >>> 0;
+
 
 /** One command of PubSubReq's oneof, int64 fields as bigint. */
 export type Command =
@@ -43,16 +45,16 @@ export function encodeRequest(sequence: bigint, command: Command): Uint8Array<Ar
   if (sequence !== 0n) w.uint32(key(1, VARINT)).int64(toLongBits(sequence, 'sequence') as unknown as protobuf.Long);
   if ('cmdKafkaFetch' in command) {
     const c = command.cmdKafkaFetch;
-    topicCommand(w.uint32(key(33, LEN)).fork(), c.topic, c.partition, toLongBits(c.offset, 'offset')).ldelim();
+    topicCommand(w.uint32(key(REQUEST_FIELDS.fetch, LEN)).fork(), c.topic, c.partition, toLongBits(c.offset, 'offset')).ldelim();
   } else if ('cmdKafkaListOffset' in command) {
     const c = command.cmdKafkaListOffset;
-    topicCommand(w.uint32(key(34, LEN)).fork(), c.topic, c.partition, toLongBits(c.timestamp, 'timestamp')).ldelim();
+    topicCommand(w.uint32(key(REQUEST_FIELDS.list_offset, LEN)).fork(), c.topic, c.partition, toLongBits(c.timestamp, 'timestamp')).ldelim();
   } else if ('cmdPing' in command) {
-    w.uint32(key(32, LEN)).fork();
+    w.uint32(key(REQUEST_FIELDS.ping, LEN)).fork();
     if (command.cmdPing.state.length > 0) w.uint32(key(1, LEN)).bytes(command.cmdPing.state);
     w.ldelim();
   } else {
-    w.uint32(key(31, LEN)).fork().ldelim();
+    w.uint32(key(REQUEST_FIELDS.empty, LEN)).fork().ldelim();
   }
   // finish() may return a view into a shared slab; copy so the socket gets an ArrayBuffer of its own.
   return new Uint8Array(w.finish());
@@ -81,16 +83,16 @@ export function decodeReply(frame: Uint8Array): Reply {
       case key(1, VARINT):
         sequence = readInt64(r);
         break;
-      case key(31, LEN):
+      case key(REPLY_FIELDS.error, LEN):
         reply = { sequence, kind: 'error', message: errorMessage(r, r.uint32() + r.pos) };
         break;
-      case key(32, LEN):
+      case key(REPLY_FIELDS.ping, LEN):
         reply = { sequence, kind: 'pong', state: singleBytes(r, r.uint32() + r.pos) };
         break;
-      case key(33, LEN):
+      case key(REPLY_FIELDS.fetch, LEN):
         reply = { sequence, kind: 'fetch', result: fetchResult(r, r.uint32() + r.pos) };
         break;
-      case key(34, LEN):
+      case key(REPLY_FIELDS.list_offset, LEN):
         reply = { sequence, kind: 'listOffset', offset: singleInt64(r, r.uint32() + r.pos) };
         break;
       default:

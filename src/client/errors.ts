@@ -1,3 +1,5 @@
+import { ERROR_PREFIXES } from './commands.js';
+
 /**
  * Errors of the client SDK. Each class has a stable `code` to match on (listed in docs/errors.md);
  * messages are for people and may change.
@@ -13,7 +15,7 @@ export class PubSubClientError extends Error {
 }
 
 // APISIX's texts (apisix/pubsub/kafka.lua), which the proxy keeps byte for byte.
-const APISIX_ERROR = /^failed to (?:fetch message|list offset), topic: (.*), partition: (-?\d+), err: (.*)$/s;
+const APISIX_ERROR = new RegExp(`^(?:${Object.values(ERROR_PREFIXES).join('|')}), topic: (.*), partition: (-?\\d+), err: (.*)$`, 's');
 
 /** The server answered a command with an `ErrorResp`. */
 export class ServerError extends PubSubClientError {

@@ -3,6 +3,7 @@ import {
   UnknownPartitionError, UnknownTopicError, type Isolation, type KafkaClient,
 } from '../kafka-wire/index.js';
 import type { FetchBatch, PubSubBackend } from './backend.js';
+import type { KafkaOperation } from './protocol/commands.js';
 import { PubSubError, TopicNotAllowedError } from './errors.js';
 
 export interface KafkaFetchSettings {
@@ -20,7 +21,7 @@ export interface KafkaBackendOptions {
   /** The route's allow-list; absent allows every topic. */
   topicAllowed?: (topic: string) => boolean;
   /** Called after each Kafka operation with its duration, for metrics. */
-  observe?: (operation: 'list_offset' | 'fetch', seconds: number, ok: boolean) => void;
+  observe?: (operation: KafkaOperation, seconds: number, ok: boolean) => void;
 }
 
 /*

@@ -1,15 +1,17 @@
 import type { PubSubBackend } from './backend.js';
 import type { FramePool } from './frame-pool.js';
 import { FrameDecodeError, RecordTooLargeError } from './errors.js';
+import { COMMANDS, INVALID, type CommandLabel, type KafkaOperation } from './protocol/commands.js';
 import { decodeRequest, type Command, type PubSubRequest } from './protocol/request.js';
 import { encodeFetchReply } from './protocol/fetch-reply.js';
 import { encodeErrorReply, encodeListOffsetReply, encodePongReply } from './protocol/response.js';
 
-export type CommandType = Command['type'] | 'invalid';
+/** A command the backend serves. */
+type BackendCommand = Extract<Command, { type: KafkaOperation }>;
 
 /** Hooks for metrics and logs; every one is optional and must not throw. */
 export interface SessionObserver {
-  command?(type: CommandType, ok: boolean): void;
+  command?(type: CommandLabel, ok: boolean): void;
   sent?(bytes: number): void;
   /** A failed command: our code (e.g. KWIRE_ERR_UNKNOWN_TOPIC) and the error. */
   failed?(code: string, err: unknown): void;
@@ -95,7 +97,7 @@ export class Session {
       request = decodeRequest(data);
     } catch (e) {
       // Anything but FrameDecodeError would be our bug; it still must not take the process down.
-      this.observer.command?.('invalid', false);
+      this.observer.command?.(INVALID, false);
       this.observer.failed?.(e instanceof FrameDecodeError ? e.code : 'ERR_UNEXPECTED', e);
       this.push().frame = encodeErrorReply(0n, 'wrong command');
       this.flush();
@@ -113,7 +115,8 @@ export class Session {
         this.observer.command?.('empty', false);
         slot.frame = encodeErrorReply(sequence, 'unknown command');
         break;
-      default:
+      case 'fetch':
+      case 'list_offset':
         if (this.inFlight >= this.maxInFlight) {
           this.observer.command?.(command.type, false);
           this.observer.failed?.('PUBSUB_ERR_TOO_MANY_IN_FLIGHT', undefined);
@@ -126,6 +129,8 @@ export class Session {
           this.flush();
         });
         return;
+      default:
+        unhandled(command);
     }
     this.flush();
   }
@@ -154,31 +159,37 @@ export class Session {
     this.queue.length = 0;
   }
 
-  private async run(slot: Slot, sequence: bigint, command: Exclude<Command, { type: 'ping' | 'empty' }>): Promise<void> {
+  private async run(slot: Slot, sequence: bigint, command: BackendCommand): Promise<void> {
     const { topic, partition } = command;
     try {
-      if (command.type === 'fetch') {
-        const batch = await this.backend.fetch(topic, partition, command.offset);
-        try {
-          slot.frame = encodeFetchReply(sequence, batch, this.maxFrameBytes, this.alloc).frame;
-        } finally {
-          // The records are in the frame now: drop them. The promises that carried this batch were
-          // made when the request left and, under load, lived long enough to be promoted to V8's old
-          // generation; a dead old object still counts as a root for the young-generation collector
-          // until the next full GC, so without this every scavenge in between copied (and then
-          // promoted) what it points to. Measured at 100 clients when records were objects: 13 MB
-          // surviving each scavenge, a quarter of the proxy's CPU in GC (bench/e2e, --trace-gc-nvp).
-          batch.batches.length = 0;
-          batch.release?.();
+      switch (command.type) {
+        case 'fetch': {
+          const batch = await this.backend.fetch(topic, partition, command.offset);
+          try {
+            slot.frame = encodeFetchReply(sequence, batch, this.maxFrameBytes, this.alloc).frame;
+          } finally {
+            // The records are in the frame now: drop them. The promises that carried this batch were
+            // made when the request left and, under load, lived long enough to be promoted to V8's old
+            // generation; a dead old object still counts as a root for the young-generation collector
+            // until the next full GC, so without this every scavenge in between copied (and then
+            // promoted) what it points to. Measured at 100 clients when records were objects: 13 MB
+            // surviving each scavenge, a quarter of the proxy's CPU in GC (bench/e2e, --trace-gc-nvp).
+            batch.batches.length = 0;
+            batch.release?.();
+          }
+          break;
         }
-      } else {
-        slot.frame = encodeListOffsetReply(sequence, await this.backend.listOffset(topic, partition, command.timestamp));
+        case 'list_offset':
+          slot.frame = encodeListOffsetReply(sequence, await this.backend.listOffset(topic, partition, command.timestamp));
+          break;
+        default:
+          unhandled(command);
       }
       this.observer.command?.(command.type, true);
     } catch (e) {
       this.observer.command?.(command.type, false);
       this.observer.failed?.(codeOf(e), e);
-      const what = command.type === 'fetch' ? 'failed to fetch message' : 'failed to list offset';
+      const what = COMMANDS[command.type].errorPrefix;
       const err = e instanceof RecordTooLargeError ? e.message : this.backend.describeError(e);
       slot.frame = encodeErrorReply(sequence, `${what}, topic: ${topic}, partition: ${partition}, err: ${err}`);
     }
@@ -231,6 +242,11 @@ export class Session {
     if (paused) this.channel.pause();
     else this.channel.resume();
   }
+}
+
+/** The `default` of an exhaustive switch: a command added to COMMANDS but not handled fails to compile here. */
+function unhandled(command: never): never {
+  throw new Error(`unhandled command ${(command as { type: string }).type}`);
 }
 
 function codeOf(e: unknown): string {

@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws';
 import { KafkaClientRegistry, type ClientOptions, type KafkaClient } from '../kafka-wire/index.js';
-import { attachSession, KafkaBackend, type Session, type SessionObserver } from '../pubsub/index.js';
+import { attachSession, KafkaBackend, type KafkaOperation, type Session, type SessionObserver } from '../pubsub/index.js';
 import type { KafkaRoute } from './routes/route.js';
 
 /** WebSocket close codes (RFC 6455 §7.4.1). */
@@ -8,7 +8,7 @@ export const GOING_AWAY = 1001;
 
 /** What a live route reports; the proxy turns these into metrics and logs. */
 export interface RouteEvents {
-  kafkaOperation(operation: 'list_offset' | 'fetch', seconds: number, ok: boolean): void;
+  kafkaOperation(operation: KafkaOperation, seconds: number, ok: boolean): void;
   sessionObserver(routeId: string): SessionObserver;
   connectionOpened(routeId: string): void;
   connectionClosed(routeId: string): void;

@@ -1,4 +1,4 @@
-import type { SessionObserver } from '../pubsub/index.js';
+import type { KafkaOperation, SessionObserver } from '../pubsub/index.js';
 import type { Logger } from './log.js';
 import { createProxyMetrics, type ProxyMetrics, type Registry } from './metrics/index.js';
 
@@ -40,7 +40,7 @@ export function routeEvents(registry: Registry, logger: Logger) {
 
   return {
     sessionObserver: observer,
-    kafkaOperation(operation: 'list_offset' | 'fetch', seconds: number, _ok: boolean): void {
+    kafkaOperation(operation: KafkaOperation, seconds: number, _ok: boolean): void {
       m.kafkaRequestDuration.labels(operation).observe(seconds);
     },
     connectionOpened(routeId: string): void {

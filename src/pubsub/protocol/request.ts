@@ -1,4 +1,5 @@
 import { FrameDecodeError } from '../errors.js';
+import { COMMANDS } from './commands.js';
 import { LEN, VARINT, WireReader } from './wire-reader.js';
 
 /**
@@ -16,17 +17,22 @@ export interface PubSubRequest {
   command: Command | undefined;
 }
 
+/** One member per row of COMMANDS (commands.ts), `type` being the row's name. */
 export type Command =
   | { type: 'empty' }
   | { type: 'ping'; state: Buffer }
   | { type: 'fetch'; topic: string; partition: number; offset: bigint }
   | { type: 'list_offset'; topic: string; partition: number; timestamp: bigint };
+// Fails to compile when a row of COMMANDS has no member here, or a member no row.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const commandsMatchTable: Same<Command['type'], keyof typeof COMMANDS> = true;
+void commandsMatchTable;
 
 const SEQUENCE = 1;
-const CMD_EMPTY = 31;
-const CMD_PING = 32;
-const CMD_KAFKA_FETCH = 33;
-const CMD_KAFKA_LIST_OFFSET = 34;
+const CMD_EMPTY = COMMANDS.empty.requestField;
+const CMD_PING = COMMANDS.ping.requestField;
+const CMD_KAFKA_FETCH = COMMANDS.fetch.requestField;
+const CMD_KAFKA_LIST_OFFSET = COMMANDS.list_offset.requestField;
 
 /**
  * Decodes a binary WebSocket frame. Unknown fields are skipped; when several oneof members appear

@@ -1,3 +1,4 @@
+import { COMMANDS, ERROR_REPLY } from './commands.js';
 import { sizeOfInt64, sizeOfSafe, writeInt64, writeSafe } from './varint.js';
 
 /*
@@ -18,12 +19,18 @@ import { sizeOfInt64, sizeOfSafe, writeInt64, writeSafe } from './varint.js';
  * oneof member is always written, even when empty, because APISIX clients test for its presence.
  */
 
+/** The key of a length-delimited oneof member (field << 3 | 2) as its two varint bytes (fields 16-2047). */
+function memberKey(field: number): readonly [number, number] {
+  const key = (field << 3) | 2;
+  return [(key & 0x7f) | 0x80, key >>> 7];
+}
+
 // Field keys (field << 3 | wire type), as varint bytes.
 const SEQUENCE = 0x08;
-const ERROR_RESP = [0xfa, 0x01] as const; // 31, LEN
-const PONG_RESP = [0x82, 0x02] as const; // 32, LEN
-export const FETCH_RESP = [0x8a, 0x02] as const; // 33, LEN
-const LIST_OFFSET_RESP = [0x92, 0x02] as const; // 34, LEN
+const ERROR_RESP = memberKey(ERROR_REPLY.replyField);
+const PONG_RESP = memberKey(COMMANDS.ping.replyField);
+export const FETCH_RESP = memberKey(COMMANDS.fetch.replyField);
+const LIST_OFFSET_RESP = memberKey(COMMANDS.list_offset.replyField);
 const F1_VARINT = 0x08;
 const F1_LEN = 0x0a;
 const F2_LEN = 0x12;

@@ -1,13 +1,9 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { COMMAND_LABELS } from '../../pubsub/index.js';
 import type { Counter } from './counter.js';
 import type { Gauge } from './gauge.js';
 import type { Histogram } from './histogram.js';
 import type { Registry } from './registry.js';
-
-/** Values of the `command` label: the PubSubReq commands, plus frames with none or that fail to decode. */
-export const COMMANDS = ['ping', 'list_offset', 'fetch', 'empty', 'invalid'] as const;
-export const RESULTS = ['ok', 'error'] as const;
-export const KAFKA_OPERATIONS = ['list_offset', 'fetch'] as const;
 
 /**
  * Kafka request durations, 0.5 ms to 10 s, each bound about 2-2.5x the one before. A fetch may
@@ -45,7 +41,7 @@ export function createProxyMetrics(registry: Registry): ProxyMetrics {
   const connectionsRejected = registry.counter({ name: 'kwp_connections_rejected_total', help: 'WebSocket upgrades refused, by reason.', labelNames: ['reason'] });
   const commands = registry.counter({
     name: 'kwp_commands_total',
-    help: 'PubSub commands handled (command: ping, list_offset, fetch, empty, invalid; result: ok, error).',
+    help: `PubSub commands handled (command: ${COMMAND_LABELS.join(', ')}; result: ok, error).`,
     labelNames: ['route', 'command', 'result'],
   });
   const kafkaRequestDuration = registry.histogram({

@@ -1,0 +1,10 @@
+/**
+ * PubSubReq's oneof fields. The SDK may not import the proxy's code, so these are its own copy of
+ * the command table (src/pubsub/protocol/commands.ts); test/pubsub/protocol/commands.test.ts
+ * keeps the two equal.
+ */
+export const REQUEST_FIELDS = { empty: 31, ping: 32, fetch: 33, list_offset: 34 } as const;
+/** PubSubResp's oneof fields: the error reply and each command's success reply. */
+export const REPLY_FIELDS = { error: 31, ping: 32, fetch: 33, list_offset: 34 } as const;
+/** How the proxy (and APISIX) starts the error reply of each command that reaches Kafka. */
+export const ERROR_PREFIXES = { fetch: 'failed to fetch message', list_offset: 'failed to list offset' } as const;
