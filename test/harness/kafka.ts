@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export type BrokerLine = '3.9' | '4';
@@ -212,6 +212,25 @@ export async function ensureBroker(line: BrokerLine, opts: EnsureBrokerOptions =
   const stateDir = stdout.trim().split('\n').pop();
   if (stateDir === undefined || stateDir === '') throw new Error(`kafka harness: start.sh ${line} printed no state directory`);
   return readBrokerInfo(stateDir);
+}
+
+/** Where install.sh keeps the jars of one Kafka release (scripts/kafka/lib.sh: KWP_KAFKA_CACHE or .cache/kafka). */
+export function kafkaLibDir(version: string): string {
+  return join(resolve(ROOT, process.env['KWP_KAFKA_CACHE'] ?? join('.cache', 'kafka')), version, 'lib');
+}
+
+/**
+ * Makes sure the jars of these exact Kafka releases (e.g. "4.4.0") are in the cache, resolving
+ * the missing ones with Maven (install.sh; needs Java 17+ and Maven, ~45 MB per release the
+ * first time). Starts nothing.
+ * @returns the lib directory of each release, in the order given.
+ * @throws Error with install.sh's stderr when Maven cannot resolve them.
+ */
+export async function installKafka(versions: readonly string[]): Promise<string[]> {
+  // install.sh writes .complete last, so its presence means a finished copy.
+  const missing = versions.filter((v) => !existsSync(join(kafkaLibDir(v), '.complete')));
+  if (missing.length > 0) await runScript('install.sh', missing, START_TIMEOUT_MS);
+  return versions.map(kafkaLibDir);
 }
 
 /**

@@ -9,9 +9,8 @@ import { dumpVersions, loadSchemaDumps, type DumpField } from './compiled-schema
 /**
  * Our declarations against the schemas compiled into kafka-clients 3.9.2 and 4.4.0 — the exact
  * releases of the test brokers and of the Java reference clients the fixtures were recorded with.
- * spec.test.ts checks the JSON definitions (up to Kafka 4.1); this covers the versions those files
- * lack (ApiVersions v5, ListOffsets v11) and checks every other version a second time, by wire type
- * rather than by declaration: compact or classic, nullable or not, tag numbers.
+ * spec.test.ts checks the JSON definitions in the same jars; this checks every version a second
+ * time, by wire type rather than by declaration: compact or classic, nullable or not, tag numbers.
  */
 const dumps = loadSchemaDumps();
 

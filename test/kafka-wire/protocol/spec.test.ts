@@ -1,66 +1,18 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { MessageSchema } from '../../../src/kafka-wire/protocol/codec.js';
 import { RequestHeader, ResponseHeader } from '../../../src/kafka-wire/protocol/header.js';
 import { inRange, parseRange, type Field, type Fields } from '../../../src/kafka-wire/protocol/schema.js';
 import { APIS } from '../../../src/kafka-wire/protocol/versions.js';
-import { dumpVersions, loadSchemaDumps } from './compiled-schemas.js';
+import { loadKafkaReleases, type JsonField } from './kafka-json.js';
 
 /**
  * Checks our hand-written declarations against Apache Kafka's own JSON message definitions, field
- * by field and version by version. The definitions are not part of this repository; they live in
- * the shared spec folder beside it (or KAFKA_PROTOCOL_DIR).
+ * by field and version by version, as shipped in the kafka-clients jars of 3.9.2 and 4.4.0
+ * (kafka-json.ts): every version either release defines is compared with that release's file, and
+ * with both where both define it.
  */
-const here = dirname(fileURLToPath(import.meta.url));
-const candidates = [process.env.KAFKA_PROTOCOL_DIR, resolve(here, '../../../../../shared/kafka-protocol'), resolve(here, '../../../../shared/kafka-protocol')];
-const specDir = candidates.find((d) => d !== undefined && existsSync(join(d, 'messages')));
-
-interface JsonField {
-  name: string;
-  type: string;
-  versions: string;
-  nullableVersions?: string;
-  taggedVersions?: string;
-  tag?: number;
-  default?: string;
-  flexibleVersions?: string;
-  fields?: JsonField[];
-}
-interface JsonMessage {
-  name: string;
-  validVersions: string;
-  flexibleVersions: string;
-  fields: JsonField[];
-  commonStructs?: Array<{ name: string; fields: JsonField[] }>;
-}
-
-/** Removes // comments outside string literals (the schema files are JSON with comments). */
-function stripComments(text: string): string {
-  let out = '';
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (inString) {
-      out += c;
-      if (c === '\\') out += text[++i] ?? '';
-      else if (c === '"') inString = false;
-    } else if (c === '"') {
-      inString = true;
-      out += c;
-    } else if (c === '/' && text[i + 1] === '/') {
-      while (i < text.length && text[i] !== '\n') i++;
-      out += '\n';
-    } else out += c;
-  }
-  return out;
-}
-
-function load(file: string): JsonMessage {
-  return JSON.parse(stripComments(readFileSync(file, 'utf8'))) as JsonMessage;
-}
+const releases = await loadKafkaReleases();
 
 function camel(name: string): string {
   return name[0]!.toLowerCase() + name.slice(1);
@@ -110,40 +62,46 @@ function compareFields(ours: Fields, theirs: JsonField[], version: number, path:
   }
 }
 
-const pairs: Array<[MessageSchema, string, number | undefined]> = [
-  [RequestHeader, 'RequestHeader', undefined],
-  [ResponseHeader, 'ResponseHeader', undefined],
-  ...APIS.flatMap((a): Array<[MessageSchema, string, number]> => [[a.request, `${a.name}Request`, a.key], [a.response, `${a.name}Response`, a.key]]),
+const pairs: Array<[MessageSchema, string]> = [
+  [RequestHeader, 'RequestHeader'],
+  [ResponseHeader, 'ResponseHeader'],
+  ...APIS.flatMap((a): Array<[MessageSchema, string]> => [[a.request, `${a.name}Request`], [a.response, `${a.name}Response`]]),
 ];
 
-// Versions newer than the JSON files (ApiVersions v5, ListOffsets v11) come from the schemas
-// compiled into kafka-clients 4.4.0; compiled-schemas.test.ts checks those.
-const dumps = loadSchemaDumps();
+test('the kafka-clients jars hold the JSON definitions of every message we declare', () => {
+  for (const r of releases) assert.ok(r.messages.size > 0, `${r.jar}: no definitions`);
+  const newest = releases[releases.length - 1]!;
+  const missing = pairs.map(([, file]) => file).filter((file) => !newest.messages.has(file));
+  assert.deepEqual(missing, [], `not in ${newest.jar}`);
+});
 
-for (const [schema, file, apiKey] of pairs) {
-  // InitProducerId, AddPartitionsToTxn and EndTxn have no JSON file in our copies; compiled-schemas.test.ts covers them.
-  // No test at all for them here, rather than a skipped one: their check lives in that file.
-  if (specDir !== undefined && !existsSync(join(specDir, 'messages', `${file}.json`))) continue;
-  test(`${schema.name} matches Kafka's JSON definition at every version`, { skip: specDir === undefined ? 'Kafka JSON definitions not found (set KAFKA_PROTOCOL_DIR)' : false }, () => {
-    const snapshot = load(join(specDir!, 'messages', `${file}.json`));
-    const k41Path = join(specDir!, 'messages', 'kafka-4.1', `${file}.json`);
-    const k41 = existsSync(k41Path) ? load(k41Path) : undefined;
+/** Messages checked at every version, by the tests below; the last test counts them. */
+const compared = new Set<string>();
+
+for (const [schema, file] of pairs) {
+  test(`${schema.name} matches Kafka's JSON definitions at every version`, () => {
+    const defs = releases.flatMap((r) => {
+      const msg = r.messages.get(file);
+      return msg === undefined ? [] : [{ release: r.version, msg, range: parseRange(msg.validVersions) }];
+    });
+    assert.ok(defs.length > 0, `${file}.json is in no kafka-clients jar`);
     const { min, max } = parseRange(schema.validVersions);
-    const snapRange = parseRange(snapshot.validVersions);
-    const k41Range = k41 ? parseRange(k41.validVersions) : undefined;
-    assert.equal(min, Math.min(snapRange.min, k41Range?.min ?? Infinity), 'lowest version');
-    const jsonMax = Math.max(snapRange.max, k41Range?.max ?? -1);
-    const compiledMax = Math.max(-1, ...dumps.flatMap((d) => [...dumpVersions(d, file, apiKey).keys()]));
-    assert.equal(max, Math.max(jsonMax, compiledMax), 'highest version');
-    for (let v = min; v <= jsonMax; v++) {
-      const src = v <= snapRange.max ? snapshot : k41!;
-      assert.equal(inRange(v, schema.flexibleVersions), inRange(v, src.flexibleVersions), `v${v} flexible`);
-      const structs = new Map((src.commonStructs ?? []).map((s) => [s.name, s.fields]));
-      compareFields(schema.fields, src.fields, v, schema.name, structs);
-      if (k41 && k41Range && v >= k41Range.min && v <= k41Range.max) {
-        const structs41 = new Map((k41.commonStructs ?? []).map((s) => [s.name, s.fields]));
-        compareFields(schema.fields, k41.fields, v, `${schema.name}(4.1)`, structs41);
+    assert.equal(min, Math.min(...defs.map((d) => d.range.min)), 'lowest version');
+    assert.equal(max, Math.max(...defs.map((d) => d.range.max)), 'highest version');
+    for (let v = min; v <= max; v++) {
+      const at = defs.filter((d) => v >= d.range.min && v <= d.range.max);
+      assert.ok(at.length > 0, `v${v}: no release defines it`);
+      for (const { release, msg } of at) {
+        assert.equal(inRange(v, schema.flexibleVersions), inRange(v, msg.flexibleVersions), `${release} v${v} flexible`);
+        const structs = new Map((msg.commonStructs ?? []).map((s) => [s.name, s.fields]));
+        compareFields(schema.fields, msg.fields, v, `${schema.name}(${release})`, structs);
       }
     }
+    compared.add(file);
   });
 }
+
+test('every declared message was compared', () => {
+  assert.equal(pairs.length, 2 + 2 * APIS.length);
+  assert.deepEqual([...compared].sort(), pairs.map(([, file]) => file).sort());
+});

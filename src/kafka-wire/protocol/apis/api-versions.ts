@@ -2,10 +2,8 @@ import { defineMessage } from '../codec.js';
 import { array, bool, int16, int32, int64, string } from '../schema.js';
 
 /**
- * ApiVersions (key 18), versions 0-5, flexible from 3. Schema: ApiVersionsRequest.json (0-4);
- * v5 is newer than the JSON files we have: it is what Kafka 4.4.0 (broker and Java client) speaks,
- * taken from the schemas compiled into kafka-clients 4.4.0 (test/fixtures/kafka-schemas/4.4.0.json,
- * dumped by scripts/fixtures/java/SchemaDump.java), where the Java client sends it by default.
+ * ApiVersions (key 18), versions 0-5, flexible from 3. Schema: ApiVersionsRequest.json of Kafka
+ * 3.9.2 (0-4) and 4.4.0 (0-5); the 4.4.0 Java client sends v5 by default.
  *   ClientSoftwareName string (3+), ClientSoftwareVersion string (3+),
  *   ClusterId nullable string (5+, default null), NodeId int32 (5+, default -1)
  * Both names must match [a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])? or the broker answers INVALID_REQUEST.
@@ -18,7 +16,7 @@ export const ApiVersionsRequest = defineMessage('ApiVersionsRequest', '0-5', '3+
 });
 
 /**
- * Schema: ApiVersionsResponse.json (0-4); v5 has the fields of v4 (kafka-clients 4.4.0).
+ * Schema: ApiVersionsResponse.json (0-4; 4.4.0: 0-5, v5 has the fields of v4).
  *   ErrorCode int16, ApiKeys [ApiKey int16, MinVersion int16, MaxVersion int16], ThrottleTimeMs int32 (1+),
  *   tagged (3+): 0 SupportedFeatures [Name, MinVersion, MaxVersion], 1 FinalizedFeaturesEpoch int64,
  *   2 FinalizedFeatures [Name, MaxVersionLevel, MinVersionLevel], 3 ZkMigrationReady bool.

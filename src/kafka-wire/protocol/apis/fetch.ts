@@ -2,8 +2,8 @@ import { defineMessage } from '../codec.js';
 import { array, int16, int32, int64, int8, records, string, struct, uuid } from '../schema.js';
 
 /**
- * Fetch (key 1), versions 0-18, flexible from 12. Schemas: FetchRequest.json (0-17) and
- * kafka-4.1/FetchRequest.json (18 adds the per-partition HighWatermark tag; 4.x removed 0-3).
+ * Fetch (key 1), versions 0-18, flexible from 12. Schemas: FetchRequest.json of Kafka 3.9.2
+ * (0-17) and 4.4.0 (4-18: 18 adds the per-partition HighWatermark tag; 4.x removed 0-3).
  *   tagged 0 ClusterId nullable string (12+), ReplicaId int32 (0-14),
  *   tagged 1 ReplicaState [ReplicaId int32, ReplicaEpoch int64] (15+),
  *   MaxWaitMs int32, MinBytes int32, MaxBytes int32 (3+), IsolationLevel int8 (4+),

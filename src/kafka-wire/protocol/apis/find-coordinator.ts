@@ -3,7 +3,7 @@ import { array, int16, int32, int8, string } from '../schema.js';
 
 /**
  * FindCoordinator (key 10), versions 0-6, flexible from 3. Schema: FindCoordinatorRequest.json
- * (the same in kafka-4.1/). v1 adds KeyType, v4 batches the keys (KIP-699), v5 and v6 change no
+ * (the same in 3.9.2 and 4.4.0). v1 adds KeyType, v4 batches the keys (KIP-699), v5 and v6 change no
  * field (TRANSACTION_ABORTABLE, KIP-890; share groups, KIP-932).
  *   Key string (0-3), KeyType int8 (1+; 0 group, 1 transaction, 2 share),
  *   CoordinatorKeys [string] (4+)

@@ -6,7 +6,7 @@ import { array, bool, bytes, int16, int32, string } from '../schema.js';
  * KIP-394 member id required, KIP-800 leave reasons, KIP-814 skip assignment). The proxy does not
  * join groups; these declarations exist so that recorded client traffic (test/fixtures/kafka)
  * decodes and re-encodes like every other frame. Schemas: JoinGroup*.json, SyncGroup*.json,
- * Heartbeat*.json, LeaveGroup*.json (the same fields in kafka-4.1/).
+ * Heartbeat*.json, LeaveGroup*.json (the same fields in Kafka 3.9.2 and 4.4.0).
  */
 
 /**

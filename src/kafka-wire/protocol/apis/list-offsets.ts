@@ -4,9 +4,8 @@ import { array, int16, int32, int64, int8, string } from '../schema.js';
 /**
  * ListOffsets (key 2), versions 0-11, flexible from 6. Schema: ListOffsetsRequest.json
  * (4.x removed v0, KIP-896; we still speak it to older brokers). v11 (Kafka 4.2, KIP-1023) only
- * allows the timestamp sentinel -6, earliest pending upload; its fields are those of v10 (checked
- * against kafka-clients 4.4.0, test/fixtures/kafka-schemas/4.4.0.json), and the 4.4 Java client
- * sends it.
+ * allows the timestamp sentinel -6, earliest pending upload; its fields are those of v10 (4.4.0's
+ * ListOffsetsRequest.json), and the 4.4 Java client sends it.
  *   ReplicaId int32, IsolationLevel int8 (2+),
  *   Topics [Name string, Partitions [PartitionIndex int32, CurrentLeaderEpoch int32 (4+),
  *     Timestamp int64, MaxNumOffsets int32 (0 only)]],

@@ -2,8 +2,8 @@ import { defineMessage } from '../codec.js';
 import { array, bool, int16, int32, string, uuid } from '../schema.js';
 
 /**
- * Metadata (key 3), versions 0-13, flexible from 9. Schemas: MetadataRequest.json (0-12) and
- * kafka-4.1/MetadataRequest.json (13: no request change).
+ * Metadata (key 3), versions 0-13, flexible from 9. Schemas: MetadataRequest.json of Kafka
+ * 3.9.2 (0-12) and 4.4.0 (0-13; 13: no request change).
  *   Topics [TopicId uuid (10+), Name string (nullable 10+)] (nullable 1+: null = all topics),
  *   AllowAutoTopicCreation bool (4+, default true), IncludeClusterAuthorizedOperations bool (8-10),
  *   IncludeTopicAuthorizedOperations bool (8+)

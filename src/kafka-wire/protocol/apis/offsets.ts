@@ -3,8 +3,8 @@ import { array, bool, int16, int32, int64, string, uuid } from '../schema.js';
 
 /*
  * Committed consumer offsets. Like group.ts, declared so recorded client traffic decodes; the
- * proxy itself never commits. Schemas: OffsetCommit*.json and OffsetFetch*.json (0-9) and
- * kafka-4.1/ (v10: topic ids instead of names, KIP-848; 4.x removed OffsetCommit 0-1 and
+ * proxy itself never commits. Schemas: OffsetCommit*.json and OffsetFetch*.json of Kafka 3.9.2
+ * (0-9) and 4.4.0 (v10: topic ids instead of names, KIP-848; 4.x removed OffsetCommit 0-1 and
  * OffsetFetch 0, KIP-896).
  */
 

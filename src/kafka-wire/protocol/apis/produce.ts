@@ -2,8 +2,8 @@ import { defineMessage } from '../codec.js';
 import { array, int16, int32, int64, records, string, struct, uuid } from '../schema.js';
 
 /**
- * Produce (key 0), versions 0-13, flexible from 9. Schemas: ProduceRequest.json (0-11) and
- * kafka-4.1/ProduceRequest.json (12; 13 replaces the topic name by its id). 4.x brokers reject
+ * Produce (key 0), versions 0-13, flexible from 9. Schemas: ProduceRequest.json of Kafka 3.9.2
+ * (0-11) and 4.4.0 (3-13; 13 replaces the topic name by its id). 4.x brokers reject
  * v0-2 although they advertise them (KAFKA-18659), so the client never sends below v3.
  *   TransactionalId nullable string (3+), Acks int16, TimeoutMs int32,
  *   TopicData [Name string (0-12), TopicId uuid (13+), PartitionData [Index int32, Records nullable records]]

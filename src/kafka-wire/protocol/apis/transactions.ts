@@ -5,10 +5,10 @@ import { array, bool, int16, int32, int64, string } from '../schema.js';
  * The producer side of transactions (KIP-98; KIP-890 part 2 in InitProducerId 5-6, AddPartitionsToTxn
  * 4-5, EndTxn 5). The proxy never produces; these declarations exist so that the recorded traffic
  * of transactional and idempotent producers (test/fixtures/kafka) decodes like every other frame.
- * Our copies of Kafka's JSON message definitions do not include these APIs, so the field lists
- * follow the schemas compiled into kafka-clients 3.9.2 and 4.4.0 (test/fixtures/kafka-schemas,
- * checked by compiled-schemas.test.ts). Defaults only matter for fields absent at a version: -1
- * for an unknown producer id or epoch, false for flags, as Kafka's generated classes use.
+ * Schemas: InitProducerId*.json, AddPartitionsToTxn*.json, EndTxn*.json of Kafka 3.9.2 and 4.4.0
+ * (4.4.0 marks InitProducerId v6 latestVersionUnstable; its broker advertises 0-5). Defaults only
+ * matter for fields absent at a version: -1 for an unknown producer id or epoch, false for flags,
+ * as Kafka's generated classes use.
  */
 
 /**

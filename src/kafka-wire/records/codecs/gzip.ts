@@ -41,7 +41,7 @@ export function decodeGzip(input: Uint8Array, opts?: GzipDecodeOptions): Buffer 
   let out: Buffer;
   // Note: when gunzipSync fails, Node emits the engine's 'error'/'close' on process.nextTick and
   // keeps the engine (16 KiB output buffer) alive until then. Callers decode one response per
-  // callback, so that is freed at once; a loop that never yields would grow (test/fixtures/fuzz-engine.ts).
+  // callback, so that is freed at once; a loop that never yields would grow (test/fuzz/fuzz-engine.ts).
   try {
     // zlib rejects maxOutputLength 0; a 0 limit is enforced by the length check below instead.
     out = gunzipSync(input, { maxOutputLength: Math.max(1, max) });
