@@ -3,7 +3,7 @@
  * fetch and list-offset requests, and walk a reply counting messages and payload bytes without
  * building objects. A browser would decode replies with protobufjs; that cost is the client's, not
  * the proxy's, so the benchmark clients stay as cheap as we can make them and the numbers show the
- * proxy (proto/pubsub.proto has the messages; README.md "The PubSub protocol").
+ * proxy (proto/pubsub.proto has the messages; docs/protocol.md).
  *
  *   PubSubReq  { int64 sequence = 1; CmdKafkaFetch cmd_kafka_fetch = 33; CmdKafkaListOffset cmd_kafka_list_offset = 34 }
  *   CmdKafkaFetch { string topic = 1; int32 partition = 2; int64 offset = 3 }

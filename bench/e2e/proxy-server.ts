@@ -19,7 +19,7 @@ export interface ProxyStartOptions {
   nodeArgs?: readonly string[];
 }
 
-/** A route's plugin settings (README "A route"): fetch limits and the reply frame cap. */
+/** A route's plugin settings (docs/admin-api.md, "A route"): fetch limits and the reply frame cap. */
 export interface RoutePlugin {
   fetch?: { max_wait_ms?: number; min_bytes?: number; max_bytes?: number };
   max_frame_bytes?: number;
@@ -46,11 +46,11 @@ export class ProxyServer {
   static async start(o: ProxyStartOptions): Promise<ProxyServer> {
     const dataDir = mkdtempSync(join(tmpdir(), 'kwp-bench-proxy-'));
     const adminKey = randomBytes(16).toString('hex');
-    // As the README runs it: the bin's shebang and `npm start` pass --single-threaded-gc.
+    // As docs/operations.md runs it: the bin's shebang and `npm start` pass --single-threaded-gc.
     const args = ['--single-threaded-gc', ...(o.nodeArgs ?? []), join(o.root, 'dist/src/server/cli.js'), 'start', '--port', '0', '--host', '127.0.0.1',
       '--data-dir', dataDir, '--max-connections', String(o.maxConnections), '--kafka-connections', String(o.kafkaConnections), '--log-level', 'info'];
     const child = spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)"; exec "$@"', 'bash', process.execPath, ...args], {
-      // The key goes through the environment: flags show in ps (README "Configuration").
+      // The key goes through the environment: flags show in ps (docs/configuration.md).
       env: { ...process.env, KAFKA_WS_PROXY_ADMIN_KEY: adminKey },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

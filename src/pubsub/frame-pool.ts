@@ -7,9 +7,9 @@ import { BufferPool } from '../kafka-wire/index.js';
  * session releases a frame when its channel reports it written; in-use frames are bounded by the
  * session's backpressure limits like any other frame.
  *
- * From 8 KiB, not only the large ones: at 5,000 replies of 16 KiB per second, each young
- * ArrayBuffer also costs every scavenge time to sweep (`--trace-gc-nvp`: 0.4 ms of 1.1-1.4 ms
- * pauses), and the proxy's p99 at 100 clients went from 6.8-8.3 ms to 4.2-6.2 ms over six runs each.
+ * From 8 KiB, not only the large ones: with thousands of 16 KiB replies per second, each young
+ * ArrayBuffer also costs every scavenge time to sweep (`--trace-gc-nvp`), which showed in the
+ * proxy's p99 at 100 clients (BENCHMARKS.md, change 6).
  */
 export const MIN_POOLED = 8 * 1024;
 

@@ -172,8 +172,8 @@ export class Session {
             // made when the request left and, under load, lived long enough to be promoted to V8's old
             // generation; a dead old object still counts as a root for the young-generation collector
             // until the next full GC, so without this every scavenge in between copied (and then
-            // promoted) what it points to. Measured at 100 clients when records were objects: 13 MB
-            // surviving each scavenge, a quarter of the proxy's CPU in GC (bench/e2e, --trace-gc-nvp).
+            // promoted) what it points to. When records were objects, that made GC a large share of the
+            // proxy's CPU at 100 clients (BENCHMARKS.md, "Earlier changes", 1.).
             batch.batches.length = 0;
             batch.release?.();
           }

@@ -1,9 +1,9 @@
 #!/usr/bin/env -S node --single-threaded-gc
 // The proxy runs with V8's garbage collector on its main thread only. On a small machine shared
 // with a broker and clients, the collector's helper threads (concurrent marking and sweeping,
-// parallel scavenges) wait for CPU time while the main thread waits for them: at 100 clients the
-// proxy's fetch p99 was 5-7 ms with them and 3.6-4.7 ms without, at the same throughput
-// (BENCHMARKS.md). `node dist/src/server/cli.js` runs without the flag.
+// parallel scavenges) wait for CPU time while the main thread waits for them, which shows in the
+// fetch tail latency at many clients, at the same throughput (BENCHMARKS.md, change 8).
+// `node dist/src/server/cli.js` runs without the flag.
 import { parseArgs } from 'node:util';
 import { decodeCommand } from './commands/decode.js';
 import { recordCommand } from './commands/record.js';

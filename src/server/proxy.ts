@@ -29,9 +29,9 @@ export interface ProxyOptions {
   maxInFlight?: number;
   /**
    * Connections to each Kafka broker per set of credentials, shared by every client (default 4).
-   * A broker serves one request per connection at a time, so requests queue per connection: at
-   * 100 clients, 4 instead of 2 took the proxy's fetch p99 from 3.6-4.7 to 2.3-3.9 ms over the
-   * runs measured and raised its throughput by 1-10 % (BENCHMARKS.md, change 10).
+   * A broker serves one request per connection at a time, so requests queue per connection; at
+   * many clients more connections shorten that queue, which lowers the fetch tail latency and
+   * raises throughput (BENCHMARKS.md, changes 3 and 10).
    */
   kafkaConnections?: number;
   /** WebSocket ping interval to find dead peers (default 30 000 ms; 0 turns it off). */

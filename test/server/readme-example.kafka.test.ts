@@ -8,12 +8,12 @@ import { pathToFileURL } from 'node:url';
 import { bootstrap, ensureBroker, readExpected } from '../harness/kafka.js';
 import { TestPubSubClient } from '../support/pubsub-client.js';
 
-/** The README's embedding example, run as written (only the package import points at our build). */
-test('README: the embedding example serves a static route, the admin API and the host app, and stops on SIGTERM', async () => {
+/** The embedding example of docs/configuration.md, run as written (only the package import points at our build). */
+test('docs/configuration.md: the embedding example serves a static route, the admin API and the host app, and stops on SIGTERM', async () => {
   const info = await ensureBroker('4');
-  const readme = readFileSync(join(process.cwd(), 'README.md'), 'utf8');
-  const block = /<!-- example:embed -->\n```js\n([\s\S]*?)```\n<!-- \/example:embed -->/.exec(readme)?.[1];
-  assert.ok(block !== undefined, 'README has no embedding example');
+  const page = readFileSync(join(process.cwd(), 'docs/configuration.md'), 'utf8');
+  const block = /<!-- example:embed -->\n```js\n([\s\S]*?)```\n<!-- \/example:embed -->/.exec(page)?.[1];
+  assert.ok(block !== undefined, 'docs/configuration.md has no embedding example');
   const dir = mkdtempSync(join(tmpdir(), 'kwp-example-'));
   const file = join(dir, 'embed.mjs');
   const entry = pathToFileURL(join(process.cwd(), 'dist/src/index.js')).href;

@@ -11,7 +11,7 @@ import { TestPubSubClient } from '../support/pubsub-client.js';
 import { encodeReq } from '../support/pubsub-proto.js';
 
 /*
- * A client that sends fetches and never reads its socket (README "The PubSub protocol": a slow
+ * A client that sends fetches and never reads its socket (docs/operations.md, "Limits": a slow
  * client cannot grow the proxy's memory without bound). What must happen, against real Kafka with
  * replies of 1 MiB and the proxy's default limits (max_in_flight 64, max_frame_bytes 1 MiB):
  * - once more than 4 MiB of its replies wait to be written, the proxy stops reading its socket:

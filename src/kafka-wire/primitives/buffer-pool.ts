@@ -1,9 +1,9 @@
 /**
  * Reuses the memory of large buffers whose owner says when it is done with them. Allocating a
  * large Buffer creates an ArrayBuffer outside V8's heap, and V8 answers a steady stream of those
- * with garbage collections ("external memory pressure"): under load the proxy spent a seventh of its
- * CPU in GC started that way, by the 1 MiB Kafka responses and reply frames it allocated and dropped
- * (bench/e2e, --trace-gc). Pooled buffers take no part in that.
+ * with garbage collections ("external memory pressure"): under load the proxy spent a good part of
+ * its CPU in GC started that way, by the 1 MiB Kafka responses and reply frames it allocated and
+ * dropped (BENCHMARKS.md, change 1). Pooled buffers take no part in that.
  *
  * Buffers of at least `minBytes` are views of an ArrayBuffer whose capacity is the next size class
  * (eight per power of two, so at most 1/8 is unused); `release(buf)` (any view of it) gives the ArrayBuffer back. At most `maxFreeBytes` of free

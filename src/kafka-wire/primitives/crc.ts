@@ -1,7 +1,8 @@
 /**
  * Table-driven CRC-32 (slicing by 16) for the two polynomials Kafka uses: CRC-32C (Castagnoli,
  * record batch v2) and CRC-32 IEEE (legacy magic 0/1 messages). Sixteen 256-entry tables let one
- * loop step consume 16 bytes, which keeps verification near 1 ns/byte in plain JavaScript.
+ * loop step consume 16 bytes, which keeps verification within the decode benchmark's CRC target in
+ * plain JavaScript (BENCHMARKS.md, "Record decoding").
  * Int32Array tables keep every value a small integer for V8 (Uint32 values above 2^30 box).
  */
 const SLICES = 16;
@@ -25,7 +26,7 @@ function makeTables(poly: number): Int32Array {
 
 /**
  * Reading the input 32 bits at a time through an Int32Array needs a quarter of the element loads
- * of the byte loop: `crc32c alone` in the decode benchmark went from about 1.0 to 0.7 ns/byte.
+ * of the byte loop (BENCHMARKS.md, "Record decoding", "What changed", 2.).
  * The words must be little-endian, so that a word's low byte is the first byte in the stream, and
  * 4-aligned in the ArrayBuffer; big-endian hosts and short inputs (where creating the Int32Array
  * costs more than it saves) take the byte loop.

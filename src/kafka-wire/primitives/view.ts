@@ -2,12 +2,13 @@
  * Zero-copy Buffer views for the record hot path.
  *
  * `buf.subarray(a, b)` looks up `constructor[Symbol.species]` and goes through the generic
- * TypedArray species-create path on every call; in the decode benchmark that was ~22 % of the time
- * spent per record (bench/README.md, "Profile"). Node's `Buffer[Symbol.species]` is its internal
- * `FastBuffer` class, the one `subarray` ends up constructing, so calling it directly yields exactly
- * the same kind of object (same prototype and hidden class, `Buffer.isBuffer` true) for less than
- * half the cost. If a runtime ever returns `Buffer` itself there, constructing it would hit the
- * deprecated `Buffer()` constructor, so we fall back to an equivalent subclass.
+ * TypedArray species-create path on every call; in the decode benchmark that was a large share of
+ * the time spent per record (BENCHMARKS.md, "Record decoding", "What changed", 1.). Node's
+ * `Buffer[Symbol.species]` is its internal `FastBuffer` class, the one `subarray` ends up
+ * constructing, so calling it directly yields exactly the same kind of object (same prototype and
+ * hidden class, `Buffer.isBuffer` true) for less than half the cost. If a runtime ever returns
+ * `Buffer` itself there, constructing it would hit the deprecated `Buffer()` constructor, so we
+ * fall back to an equivalent subclass.
  */
 type ViewCtor = new (ab: ArrayBufferLike, byteOffset: number, length: number) => Buffer;
 
@@ -29,8 +30,8 @@ const EMPTY = new ArrayBuffer(0);
 
 /**
  * Makes views into one source buffer at a time. It remembers the source's ArrayBuffer and
- * byteOffset because reading `buf.buffer` costs about as much as constructing the view (~25 ns on
- * Node 20); a record batch keeps one of these for all its records.
+ * byteOffset because reading `buf.buffer` costs about as much as constructing the view (same
+ * place); a record batch keeps one of these for all its records.
  */
 export class ViewMaker {
   private source: Uint8Array | null = null;

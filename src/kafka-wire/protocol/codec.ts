@@ -252,7 +252,7 @@ function readTagged(plan: Plan, r: Reader, o: Record<string, unknown>): void {
  * The path of a field in an encode error ("FetchRequest.topics[0].partitions[2].fetchOffset") is
  * assembled on the way up from the failure, each struct and array level adding its part. Building
  * it on the way down, a string per field, was the largest single source of garbage per fetch in
- * the proxy (about 9 % of the heap it allocated at 5,000 fetches/s, sampling heap profiler).
+ * the proxy (sampling heap profiler; BENCHMARKS.md, change 11).
  */
 class EncodeFailure {
   readonly path: string[] = [];

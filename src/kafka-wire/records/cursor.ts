@@ -140,8 +140,8 @@ export class RecordCursor {
 
   // The six varints of a record are read inline with a local cursor: one- and two-byte encodings
   // (lengths below 8 KiB, deltas within ±8191), most fields of most records, never leave the loop.
-  // Calling varintAt/varintEnd for every field measured 5-7 % slower per record on the decode
-  // benchmark; longer encodings still take those functions.
+  // Calling varintAt/varintEnd for every field measured slower per record on the decode benchmark
+  // (BENCHMARKS.md, "Record decoding", "What changed", 3.); longer encodings still take them.
   private read(): void {
     const buf = this.buf;
     const i = this.index++;

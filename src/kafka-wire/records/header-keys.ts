@@ -2,11 +2,11 @@
  * Header keys as strings, without decoding the same few keys again for every record.
  *
  * Producers use a handful of header keys (`traceparent`, `content-type`, ...) on every record.
- * Decoding one with `buf.toString('utf8', a, b)` costs ~65 ns on Node 20, more than the rest of a
- * header; comparing its bytes with the string returned last time costs ~20 ns and allocates
- * nothing. It also keeps `Buffer#toString` out of the steady state: that shared function is where
- * the header input sometimes ran 2x slower for a whole benchmark run (bench/README.md, "Things to
- * know").
+ * Decoding one with `buf.toString('utf8', a, b)` costs more than the rest of a header; comparing
+ * its bytes with the string returned last time costs a fraction of that and allocates nothing
+ * (BENCHMARKS.md, "Record decoding", "What changed", 6.). It also keeps `Buffer#toString` out of
+ * the steady state: that shared function is where the header input sometimes ran much slower for
+ * a whole benchmark run (BENCHMARKS.md, "Two modes on the header input").
  *
  * The cache is direct-mapped and holds only short ASCII keys, for which bytes and UTF-16 code units
  * are the same numbers, so equal code units mean equal bytes. A collision just replaces the entry.

@@ -56,7 +56,7 @@ export class KafkaRecord {
 
   // `bigint + BigInt(smallInteger)` is one 64-bit add in optimized code. Summing as doubles and
   // converting once looks cheaper but is not: BigInt() of a non-Smi number goes through the runtime
-  // (~25 ns against ~10 ns on Node 20).
+  // (BENCHMARKS.md, "Record decoding", "What changed", 4.).
   get offset(): bigint {
     return this.batch.baseOffset + BigInt(this.offsetDelta);
   }

@@ -10,8 +10,9 @@ const MIN_READ_ROOM = 4 * 1024;
  * writes each read (Node's `onread`: `target()` before a read, `filled(n)` after it).
  *
  * Node otherwise allocates a fresh chunk for every read, and a frame spanning chunks is copied once
- * more into a buffer of its own: a 1 MiB fetch response cost about seventeen allocations outside
- * V8's heap and a full copy (`_copyActual` was 8 % of the proxy's CPU under load). Here, a frame
+ * more into a buffer of its own: a 1 MiB fetch response cost some seventeen allocations outside
+ * V8's heap and a full copy, both visible in the proxy's profile under load (BENCHMARKS.md,
+ * change 1). Here, a frame
  * that fits the connection's 64 KiB scratch buffer is assembled there and copied out once; a
  * larger one gets its own buffer from `pool` as soon as its size prefix is in, and the socket reads
  * the rest of it in place. Every frame handed to `onFrame` belongs to the receiver.

@@ -15,7 +15,8 @@ import { safeOrNaN, sizeOfBig, sizeOfInt64, sizeOfSafe, writeBig, writeInt64, wr
  * and size in typed scratch arrays; the second writes the frame from those arrays. Each key and
  * value is copied exactly once, from the Kafka response (or decompressed) buffer into the frame.
  * Before this, records were KafkaRecord objects that lived across the fetch's await: allocating
- * them, and the scavenges that copied them, cost more than the encoding itself (BENCHMARKS.md).
+ * them, and the scavenges that copied them, cost more than the encoding itself (BENCHMARKS.md,
+ * change 7).
  */
 
 const F1_VARINT = 0x08;
@@ -180,8 +181,8 @@ function encode(sequence: bigint, fetched: FetchedRecords, maxFrameBytes: number
 
 /*
  * Offsets and timestamps are read from the scratch arrays by index, not passed as arguments: a
- * double argument of a call V8 does not inline is boxed into a new HeapNumber, which measured
- * 16 bytes of garbage per record (bench/encode-fetch.ts).
+ * double argument of a call V8 does not inline is boxed into a new HeapNumber: garbage per record
+ * (BENCHMARKS.md, "Figures behind code comments").
  */
 
 /** Records the cursor's record as entry `i` and returns the size of its KafkaMessage. */
@@ -233,8 +234,8 @@ function headerSize(h: RecordHeader): number {
 /**
  * writeSafe(out, p, arr[i]) for the scratch arrays, with the value read here and the varint loops
  * inline. writeMessage is too large for V8 to inline writeSafe into it, and a double (a millisecond
- * timestamp) passed to a call that is not inlined is boxed: 16 bytes of garbage per record
- * (found with the sampling heap profiler on bench/encode-fetch.ts's input 1000x10).
+ * timestamp) passed to a call that is not inlined is boxed: garbage per record (found with the
+ * sampling heap profiler; BENCHMARKS.md, "Figures behind code comments").
  */
 function writeScratch(out: Buffer, p: number, arr: Float64Array, i: number): number {
   const n = arr[i]!;
@@ -264,10 +265,11 @@ const TWO_28 = 268435456;
 /*
  * Headers straight from the record's Kafka bytes (record format v2: per header a zigzag varint key
  * length, the key, a zigzag varint value length, -1 for null, the value), with no header objects,
- * strings or views: decoding keys to strings and encoding them back measured about 200 ns per
- * header. Only when every key is ASCII, whose bytes are exactly its UTF-8 encoding; otherwise the
- * parsed headers are used, which turn invalid UTF-8 into U+FFFD as a protobuf string must be
- * valid UTF-8, and which throw CorruptRecordsError on malformed bytes.
+ * strings or views: decoding keys to strings and encoding them back was measurably slower
+ * (BENCHMARKS.md, "Figures behind code comments"). Only when every key is ASCII, whose bytes are
+ * exactly its UTF-8 encoding; otherwise the parsed headers are used, which turn invalid UTF-8
+ * into U+FFFD as a protobuf string must be valid UTF-8, and which throw CorruptRecordsError on
+ * malformed bytes.
  */
 
 /** End of the varint read by the last kafkaVarint call. */
@@ -392,10 +394,9 @@ function writeMessage(out: Buffer, p: number, i: number): number {
 
 /*
  * The copy of a key or value into the frame: the one copy of a payload on the fetch path.
- * `dst.set(src.subarray(...))`, like Buffer#copy, allocates a view object (96 bytes on Node 20)
- * and costs about 60 ns of call overhead whatever the length; eight bytes at a time through
- * DataViews allocates nothing and is faster below about 150 bytes (measured on Node 20: 100 bytes
- * in 35 ns against 59 ns).
+ * `dst.set(src.subarray(...))`, like Buffer#copy, allocates a view object and has a fixed call
+ * overhead whatever the length; eight bytes at a time through DataViews allocates nothing and is
+ * faster for short payloads, up to about LONG_COPY (BENCHMARKS.md, "Figures behind code comments").
  */
 const LONG_COPY = 128;
 const EMPTY_VIEW: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));

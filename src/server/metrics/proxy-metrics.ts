@@ -18,7 +18,7 @@ const LOOP_RESOLUTION_MS = 10;
 export interface ProxyMetrics {
   connectionsOpen: Gauge<readonly ['route']>;
   connectionsTotal: Counter<readonly ['route']>;
-  /** reason: e.g. max_connections, unknown_route, admin_forbidden. */
+  /** reason: max_connections (the only one today). */
   connectionsRejected: Counter<readonly ['reason']>;
   commands: Counter<readonly ['route', 'command', 'result']>;
   kafkaRequestDuration: Histogram<readonly ['operation']>;

@@ -6,7 +6,6 @@ export function readU32LE(b: Uint8Array, i: number): number {
 }
 
 // The 16-byte "wild copy" of literals is written out in each decoder's loop (lz4, snappy, zstd)
-// on purpose: one shared copyLiterals() called from all three made every decoder ~5 % slower
-// (measured with bench/codecs.ts: snappy 858 → 810, lz4 776 → 726, zstd 619 → 584 MB/s on 2 KB
-// batches), most likely because the one call site then sees three buffer shapes and V8 no
-// longer inlines it.
+// on purpose: one shared copyLiterals() called from all three made every decoder slower
+// (bench/codecs.ts; BENCHMARKS.md, "Figures behind code comments"), most likely because the one
+// call site then sees three buffer shapes and V8 no longer inlines it.

@@ -128,7 +128,8 @@ function decodeBlockInto(
       outView.setUint32(op + 12, srcView.getUint32(ip + 12, true), true);
     } else if (litLen <= 256 && ip + litLen + 8 <= srcCap && op + litLen + 8 <= outCap) {
       // Wild copy in 8-byte steps as above. `out.set(src.subarray(...))` made a view object per
-      // run: with 100-byte values those views were a tenth of the proxy's CPU (bench/e2e --cpu-prof).
+      // run: with 100-byte values those views were a visible share of the proxy's CPU (BENCHMARKS.md,
+      // change 2).
       for (let i = 0; i < litLen; i += 8) {
         outView.setUint32(op + i, srcView.getUint32(ip + i, true), true);
         outView.setUint32(op + i + 4, srcView.getUint32(ip + i + 4, true), true);
