@@ -164,16 +164,7 @@ export class LiveRoutes {
 /** The Kafka client settings of a route: brokers, TLS (APISIX's `tls.verify`, default off), SASL, timeouts. */
 export function clientOptions(route: KafkaRoute): ClientOptions {
   const o: ClientOptions = { brokers: route.brokers, clientId: 'kafka-ws-proxy' };
-  if (route.tls !== undefined) {
-    const t = route.tls;
-    o.tls = {
-      verify: t.verify,
-      ...(t.ca !== undefined ? { ca: t.ca } : {}),
-      ...(t.cert !== undefined ? { cert: t.cert } : {}),
-      ...(t.key !== undefined ? { key: t.key } : {}),
-      ...(t.servername !== undefined ? { servername: t.servername } : {}),
-    };
-  }
+  if (route.tls !== undefined) o.tls = { ...route.tls };
   if (route.sasl !== undefined) o.sasl = { ...route.sasl };
   if (route.connectTimeoutMs !== undefined) o.connectTimeoutMs = route.connectTimeoutMs;
   if (route.requestTimeoutMs !== undefined) o.requestTimeoutMs = route.requestTimeoutMs;

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createAdminHandler } from './admin/handler.js';
 import { makeAddressFilter } from './config/cidr.js';
+import { DEFAULTS, type SettingValues } from './config/settings.js';
 import { createDemoHandler } from './demo/serve.js';
 import { replyJson, replyText, rejectUpgrade, requestPath } from './http-reply.js';
 import { GOING_AWAY, LiveRoutes } from './live-routes.js';
@@ -12,47 +13,24 @@ import { Registry } from './metrics/index.js';
 import { routeEvents } from './route-events.js';
 import { RouteStore } from './routes/store.js';
 
-export interface ProxyOptions {
-  /** Where admin-created routes persist; without it they live in memory only. */
-  dataDir?: string;
-  /** Read-only routes (APISIX route JSON plus `id`), e.g. from a config file. */
-  routes?: ReadonlyArray<{ id: string } & Record<string, unknown>>;
-  /** Enables the admin API (`/apisix/admin/routes`); without a key it answers 404. */
-  adminKey?: string;
+/**
+ * The settings of the settings table that the proxy itself uses (defaults: `DEFAULTS`; the
+ * listener's own ones are `ListenOptions`), plus what only an embedding program can give.
+ * `adminKey` enables the admin API; `dataDir` persists admin-created routes (in memory without).
+ */
+export interface ProxyOptions extends Partial<Pick<SettingValues, 'dataDir' | 'adminKey' | 'maxConnections' | 'maxMessageBytes' | 'maxInFlight' | 'kafkaConnections' | 'demo'>> {
   /** CIDRs allowed to reach the admin API and /metrics (default loopback only). */
   adminAllow?: readonly string[];
-  /** Open WebSockets over all routes (default 10 000); more get HTTP 503. */
-  maxConnections?: number;
-  /** Largest incoming WebSocket message (default 64 KiB); larger closes that socket with 1009. */
-  maxMessageBytes?: number;
-  /** Commands per connection waiting on Kafka (default 64); more get an error reply. */
-  maxInFlight?: number;
-  /**
-   * Connections to each Kafka broker per set of credentials, shared by every client (default 4).
-   * A broker serves one request per connection at a time, so requests queue per connection; at
-   * many clients more connections shorten that queue, which lowers the fetch tail latency and
-   * raises throughput (BENCHMARKS.md, changes 3 and 10).
-   */
-  kafkaConnections?: number;
+  /** Read-only routes (APISIX route JSON plus `id`), e.g. from a config file. */
+  routes?: ReadonlyArray<{ id: string } & Record<string, unknown>>;
   /** WebSocket ping interval to find dead peers (default 30 000 ms; 0 turns it off). */
   heartbeatMs?: number;
-  /**
-   * Serve the demo page at `/`, its assets under `/demo/`, and `/demo/routes` (ids and uris of
-   * enabled exact-uri routes). Off by default: it tells anyone who can reach the port which
-   * routes exist.
-   */
-  demo?: boolean;
   logger?: Logger;
   metrics?: Registry;
 }
 
-export interface ListenOptions {
-  port?: number;
-  host?: string;
-  /** A separate admin listener; the admin API then leaves the main port. */
-  adminPort?: number;
-  adminHost?: string;
-}
+/** Where `listen()` binds: the settings table's listener settings (defaults: `DEFAULTS`). */
+export type ListenOptions = Partial<Pick<SettingValues, 'host' | 'port' | 'adminHost' | 'adminPort'>>;
 
 const ADMIN_PREFIX = '/apisix/admin';
 
@@ -83,13 +61,13 @@ export class KafkaWsProxy {
     this.routes = routes;
     this.logger = options.logger ?? createLogger({ level: 'info' });
     this.metrics = options.metrics ?? new Registry();
-    this.maxConnections = options.maxConnections ?? 10_000;
-    this.allowAdmin = makeAddressFilter([...(options.adminAllow ?? ['127.0.0.0/8', '::1/128'])]);
+    this.maxConnections = options.maxConnections ?? DEFAULTS.maxConnections;
+    this.allowAdmin = makeAddressFilter([...(options.adminAllow ?? DEFAULTS.adminAllow)]);
     this.events = routeEvents(this.metrics, this.logger);
-    this.live = new LiveRoutes({ maxInFlight: options.maxInFlight ?? 64, kafkaConnections: options.kafkaConnections ?? 4, events: this.events });
+    this.live = new LiveRoutes({ maxInFlight: options.maxInFlight ?? DEFAULTS.maxInFlight, kafkaConnections: options.kafkaConnections ?? DEFAULTS.kafkaConnections, events: this.events });
     // permessage-deflate is off: APISIX does not offer it, and compressing already-compressed
     // Kafka payloads costs CPU on the hot path for little gain.
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? 64 * 1024, perMessageDeflate: false, clientTracking: false });
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? DEFAULTS.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
     this.admin = options.adminKey === undefined ? undefined : createAdminHandler({ store: routes, adminKey: options.adminKey, allow: this.allowAdmin, log: (level, msg, fields) => this.logger[level](msg, fields) });
     this.demo = options.demo === true ? createDemoHandler({ routes }) : undefined;
     for (const w of routes.warnings) this.logger.warn('route file skipped', { file: w.file, error: w.message });
@@ -201,11 +179,11 @@ export class KafkaWsProxy {
     main.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (!this.handleUpgrade(req, socket, head)) rejectUpgrade(socket, 404, '404 Route Not Found');
     });
-    const url = await this.bind(main, options.port ?? 9080, options.host ?? '0.0.0.0');
+    const url = await this.bind(main, options.port ?? DEFAULTS.port, options.host ?? DEFAULTS.host);
     if (options.adminPort === undefined) return { url };
     this.adminOnOwnPort = true;
     const admin = createServer((req, res) => this.serve(req, res, (q, r) => this.handleAdmin(q, r)));
-    const adminUrl = await this.bind(admin, options.adminPort, options.adminHost ?? '127.0.0.1');
+    const adminUrl = await this.bind(admin, options.adminPort, options.adminHost ?? DEFAULTS.adminHost);
     return { url, adminUrl };
   }
 

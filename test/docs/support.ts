@@ -31,7 +31,9 @@ export function tableAfter(md: string, header: string): string[][] | undefined {
 }
 
 function cells(line: string): string[] {
-  return line.replace(/\\\|/g, '\u0000').split('|').slice(1, -1).map((c) => c.replace(/\u0000/g, '|').trim());
+  // A cell may hold an escaped pipe (`\|`); a placeholder keeps it out of the split.
+  const pipe = '\u{E000}';
+  return line.replaceAll('\\|', pipe).split('|').slice(1, -1).map((c) => c.replaceAll(pipe, '|').trim());
 }
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens. */

@@ -1,5 +1,7 @@
 import { KafkaWireError } from '../errors.js';
 import { throwIfError } from '../protocol/frame.js';
+import { FETCH_TOPIC_ID_SINCE } from '../protocol/apis/fetch.js';
+import { ErrorCode } from '../protocol/error-codes.js';
 import { FetchApi, ListOffsetsApi, MetadataApi } from '../protocol/versions.js';
 import { readBatches, readRecords, type KafkaRecord, type RecordBatch } from '../records/index.js';
 import { Connection, type ConnectionOptions } from '../transport/index.js';
@@ -175,7 +177,7 @@ export class KafkaClient {
       const { conn, info } = await this.leader(topic, partition);
       let version = conn.version(FetchApi);
       // v13+ names topics by id; a broker that gave no id in Metadata gets the name-based form.
-      if (version >= 13 && info.topicId === ZERO_UUID) version = 12;
+      if (version >= FETCH_TOPIC_ID_SINCE && info.topicId === ZERO_UUID) version = FETCH_TOPIC_ID_SINCE - 1;
       const res = await conn.request(FetchApi, {
         maxWaitMs,
         minBytes: opts?.minBytes ?? 1,
@@ -277,7 +279,7 @@ export class KafkaClient {
 
   private async topicInfo(topic: string): Promise<TopicInfo> {
     const t = this.metadata.topics.get(topic);
-    if (t !== undefined && t.errorCode === 0 && Date.now() - t.fetchedAt < (this.options.metadataMaxAgeMs ?? 300_000)) return t;
+    if (t !== undefined && t.errorCode === ErrorCode.NONE && Date.now() - t.fetchedAt < (this.options.metadataMaxAgeMs ?? 300_000)) return t;
     let p = this.refreshing.get(topic);
     if (p === undefined) {
       p = this.refreshTopic(topic).finally(() => this.refreshing.delete(topic));
@@ -287,7 +289,7 @@ export class KafkaClient {
   }
 
   private async refreshTopic(topic: string): Promise<TopicInfo> {
-    const wasKnown = this.metadata.topics.get(topic)?.errorCode === 0;
+    const wasKnown = this.metadata.topics.get(topic)?.errorCode === ErrorCode.NONE;
     const conn = await this.anyConnection();
     const version = conn.version(MetadataApi);
     this.stats.metadataRequests++;
@@ -301,7 +303,7 @@ export class KafkaClient {
     this.metadata.update(res.body, Date.now());
     const t = this.metadata.topics.get(topic);
     if (t === undefined) throw unexpected('Metadata', topic, -1);
-    if (t.errorCode === 3) {
+    if (t.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
       this.metadata.topics.delete(topic);
       throw new UnknownTopicError(topic, wasKnown);
     }

@@ -3,7 +3,7 @@
  * Source: ../shared/kafka-protocol/errors.md (Errors.java at 1eb7644349cb plus codes 129-133 from 4.2).
  * Stored as [code, name, retriable] rows; unknown codes keep their number (see errorName).
  */
-const ROWS: ReadonlyArray<readonly [number, string, boolean]> = [
+const ROWS = [
   [-1, 'UNKNOWN_SERVER_ERROR', false],
   [0, 'NONE', false],
   [1, 'OFFSET_OUT_OF_RANGE', false],
@@ -139,7 +139,16 @@ const ROWS: ReadonlyArray<readonly [number, string, boolean]> = [
   [131, 'STREAMS_INVALID_TOPOLOGY_EPOCH', false],
   [132, 'STREAMS_TOPOLOGY_FENCED', false],
   [133, 'SHARE_SESSION_LIMIT_REACHED', true],
-];
+] as const satisfies ReadonlyArray<readonly [number, string, boolean]>;
+
+type Row = (typeof ROWS)[number];
+export type KafkaErrorName = Row[1];
+
+/**
+ * Kafka's error codes by name, for code that tests for a particular one
+ * (`errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION`), as Errors.java names them.
+ */
+export const ErrorCode = Object.freeze(Object.fromEntries(ROWS.map(([code, name]) => [name, code]))) as { readonly [R in Row as R[1]]: R[0] };
 
 export interface KafkaErrorInfo {
   readonly code: number;
@@ -154,4 +163,3 @@ export function kafkaError(code: number): KafkaErrorInfo {
   return BY_CODE.get(code) ?? { code, name: `UNKNOWN_CODE_${code}`, retriable: false };
 }
 
-export const NONE = 0;

@@ -2,7 +2,7 @@ import { KafkaProtocolError, KafkaWireError } from '../errors.js';
 import { Reader } from '../primitives/reader.js';
 import { Writer } from '../primitives/writer.js';
 import { decodeMessage, encodeMessage, type Input } from './codec.js';
-import { kafkaError } from './error-codes.js';
+import { ErrorCode, kafkaError } from './error-codes.js';
 import {
   decodeRequestHeader, decodeResponseHeader, encodeRequestHeader,
   type RequestHeaderValue, type ResponseHeaderValue,
@@ -90,7 +90,7 @@ function checkConsumed(r: Reader, name: string, version: number): void {
 
 /** Throws KafkaProtocolError if `errorCode` is not NONE. */
 export function throwIfError(api: string, version: number, errorCode: number, where: string, detail?: string | null): void {
-  if (errorCode === 0) return;
+  if (errorCode === ErrorCode.NONE) return;
   const info = kafkaError(errorCode);
   throw new KafkaProtocolError({ api, version, errorCode, errorName: info.name, retriable: info.retriable, where, detail: detail ?? null });
 }

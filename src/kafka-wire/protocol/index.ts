@@ -10,10 +10,10 @@ export {
   AddPartitionsToTxnApi, EndTxnApi, ApiVersionsApi, SaslAuthenticateApi,
   apiByKey, apiByNameOrKey, negotiateVersion, type ApiSpec } from './versions.js';
 export { encodeRequestFrame, decodeRequestFrame, decodeResponseFrame, throwIfError, type DecodedRequest, type DecodedResponse } from './frame.js';
-export { kafkaError, type KafkaErrorInfo } from './error-codes.js';
-export { ApiVersionsRequest, ApiVersionsResponse } from './apis/api-versions.js';
-export { FetchRequest, FetchResponse } from './apis/fetch.js';
-export { FindCoordinatorRequest, FindCoordinatorResponse } from './apis/find-coordinator.js';
+export { ErrorCode, kafkaError, type KafkaErrorInfo, type KafkaErrorName } from './error-codes.js';
+export { ApiVersionsRequest, ApiVersionsResponse, CLIENT_SOFTWARE_SINCE } from './apis/api-versions.js';
+export { FETCH_TOPIC_ID_SINCE, FetchRequest, FetchResponse } from './apis/fetch.js';
+export { FIND_COORDINATOR_BATCHED_SINCE, FindCoordinatorRequest, FindCoordinatorResponse } from './apis/find-coordinator.js';
 export {
   HeartbeatRequest, HeartbeatResponse, JoinGroupRequest, JoinGroupResponse, LeaveGroupRequest, LeaveGroupResponse,
   SyncGroupRequest, SyncGroupResponse,

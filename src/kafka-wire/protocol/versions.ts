@@ -36,7 +36,7 @@ export interface ApiSpec<Q extends Fields = Fields, S extends Fields = Fields> {
 
 function api<Q extends Fields, S extends Fields>(key: number, name: string, request: MessageSchema<Q>, response: MessageSchema<S>, clientMin?: number): ApiSpec<Q, S> {
   const { min, max } = parseRange(request.validVersions);
-  return { key, name, request, response, min, max, flexibleSince: parseRange(request.flexibleVersions).min, clientMin: clientMin ?? min };
+  return { key, name, request, response, min, max, flexibleSince: request.flexibleVersions === 'none' ? Infinity : parseRange(request.flexibleVersions).min, clientMin: clientMin ?? min };
 }
 
 export const API_VERSIONS_KEY = 18;

@@ -1,14 +1,13 @@
+import { ErrorCode } from '../protocol/error-codes.js';
 import { ApiVersionsApi } from '../protocol/versions.js';
 import { throwIfError } from '../protocol/frame.js';
 import type { Connection } from './connection.js';
+import { CLIENT_SOFTWARE } from './software.js';
 
 export interface VersionRange {
   min: number;
   max: number;
 }
-
-const SOFTWARE_NAME = 'kafka-ws-proxy';
-const SOFTWARE_VERSION = '0.1.0';
 
 /**
  * ApiVersions at the highest version we know. A broker that does not know it answers in v0 form
@@ -18,11 +17,11 @@ const SOFTWARE_VERSION = '0.1.0';
 export async function negotiateApiVersions(conn: Connection, left: () => number): Promise<Map<number, VersionRange>> {
   let version = ApiVersionsApi.max;
   for (let attempt = 0; ; attempt++) {
-    const res = await conn.send(ApiVersionsApi, { clientSoftwareName: SOFTWARE_NAME, clientSoftwareVersion: SOFTWARE_VERSION }, version, left(), true);
+    const res = await conn.send(ApiVersionsApi, { clientSoftwareName: CLIENT_SOFTWARE.name, clientSoftwareVersion: CLIENT_SOFTWARE.version }, version, left(), true);
     const ranges = new Map<number, VersionRange>();
     for (const k of res.body.apiKeys) ranges.set(k.apiKey, { min: k.minVersion, max: k.maxVersion });
     const own = ranges.get(ApiVersionsApi.key);
-    if (res.body.errorCode === 35 && own !== undefined && attempt === 0 && own.max < version) {
+    if (res.body.errorCode === ErrorCode.UNSUPPORTED_VERSION && own !== undefined && attempt === 0 && own.max < version) {
       version = Math.max(own.max, ApiVersionsApi.min);
       continue;
     }

@@ -7,3 +7,4 @@ export type { VersionRange } from './handshake.js';
 export type { SaslOptions } from './sasl-flow.js';
 export { plainSession, scramSession, type SaslCredentials, type SaslMechanismName, type SaslSession } from './sasl/index.js';
 export type { TlsOptions } from './socket.js';
+export { CLIENT_SOFTWARE, type ClientSoftware } from './software.js';

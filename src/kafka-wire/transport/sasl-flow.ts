@@ -1,4 +1,5 @@
 import { KafkaProtocolError } from '../errors.js';
+import { ErrorCode } from '../protocol/error-codes.js';
 import { SaslAuthenticateApi, SaslHandshakeApi } from '../protocol/versions.js';
 import type { Connection } from './connection.js';
 import { AuthenticationError, ConnectionError } from './errors.js';
@@ -12,8 +13,6 @@ export interface SaslOptions extends SaslCredentials {
   handshakeVersion?: 0 | 1;
 }
 
-const UNSUPPORTED_SASL_MECHANISM = 33;
-
 /** Runs one SASL login on `conn` and returns the KIP-368 session lifetime (0 = unlimited or unknown). */
 export async function authenticate(conn: Connection, o: SaslOptions, left: () => number): Promise<{ sessionLifetimeMs: number }> {
   const fail = (code: AuthenticationError['code'], message: string, brokerMessage?: string | null): AuthenticationError =>
@@ -22,10 +21,10 @@ export async function authenticate(conn: Connection, o: SaslOptions, left: () =>
   const authRange = conn.apiVersions.get(SaslAuthenticateApi.key);
   const handshakeVersion = o.handshakeVersion ?? (authRange === undefined ? 0 : 1);
   const hs = await conn.send(SaslHandshakeApi, { mechanism: o.mechanism }, handshakeVersion, left(), true);
-  if (hs.body.errorCode === UNSUPPORTED_SASL_MECHANISM) {
+  if (hs.body.errorCode === ErrorCode.UNSUPPORTED_SASL_MECHANISM) {
     throw fail('KWIRE_ERR_SASL_MECHANISM', `mechanism not enabled on this listener; the broker offers ${hs.body.mechanisms.join(', ') || 'none'}`);
   }
-  if (hs.body.errorCode !== 0) throw fail('KWIRE_ERR_SASL_PROTOCOL', `SaslHandshake failed with error ${hs.body.errorCode}`);
+  if (hs.body.errorCode !== ErrorCode.NONE) throw fail('KWIRE_ERR_SASL_PROTOCOL', `SaslHandshake failed with error ${hs.body.errorCode}`);
 
   const session = saslSession(o);
   let token: Buffer | null = session.initial();
@@ -47,7 +46,7 @@ export async function authenticate(conn: Connection, o: SaslOptions, left: () =>
       const version = conn.version(SaslAuthenticateApi);
       while (token !== null) {
         const res = await conn.send(SaslAuthenticateApi, { authBytes: token }, version, left(), true);
-        if (res.body.errorCode !== 0) {
+        if (res.body.errorCode !== ErrorCode.NONE) {
           const detail = res.body.errorMessage ?? `error ${res.body.errorCode}`;
           throw fail('KWIRE_ERR_SASL_AUTH_FAILED', detail, res.body.errorMessage);
         }

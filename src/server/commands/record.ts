@@ -3,6 +3,7 @@ import { createLogger } from '../log.js';
 import { LOG_LEVELS, type LogLevel } from '../log-levels.js';
 import { Recorder } from '../record/index.js';
 import type { Address } from '../record/index.js';
+import { exitOnSignals } from './shutdown.js';
 import { UsageError } from './usage.js';
 
 export const RECORD_HELP = `Usage: kafka-ws-proxy record --broker HOST:PORT --out DIR [options]
@@ -91,19 +92,6 @@ export async function recordCommand(argv: readonly string[]): Promise<number | u
   });
   const listen = await recorder.address;
   logger.info('ready', { listen: `${listen.host}:${listen.port}`, broker: brokerArg, out });
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    recorder.close().then(() => {
-      logger.info('stopped', { signal, exchanges: recorder.exchanges, manifest: recorder.manifestPath });
-      process.exit(0);
-    }, (err: unknown) => {
-      logger.error('stopping failed', { error: err });
-      process.exit(1);
-    });
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  exitOnSignals({ logger, stop: () => recorder.close(), stopped: () => ({ exchanges: recorder.exchanges, manifest: recorder.manifestPath }) });
   return undefined;
 }

@@ -1,6 +1,7 @@
-import { isHelpRequest, loadConfig, START_HELP, type ServerConfig } from '../config/index.js';
-import { createLogger } from '../log.js';
-import { createProxy, type KafkaWsProxy } from '../proxy.js';
+import { DEFAULTS, isHelpRequest, loadConfig, START_HELP, type ServerConfig } from '../config/index.js';
+import { createLogger, type Logger } from '../log.js';
+import { createProxy, type KafkaWsProxy, type ProxyOptions } from '../proxy.js';
+import { exitOnSignals } from './shutdown.js';
 
 /**
  * `kafka-ws-proxy start`: loads the configuration, starts the proxy, prints one "ready" log line,
@@ -23,13 +24,13 @@ export async function startCommand(argv: readonly string[]): Promise<number | un
   try {
     addresses = await proxy.listen({
       port: config.port, host: config.host,
-      ...(config.adminPort !== undefined ? { adminPort: config.adminPort, adminHost: config.adminHost ?? '127.0.0.1' } : {}),
+      ...(config.adminPort !== undefined ? { adminPort: config.adminPort, adminHost: config.adminHost ?? DEFAULTS.adminHost } : {}),
     });
   } catch (e) {
     await proxy.close(0);
     throw e;
   }
-  handleSignals(proxy, logger);
+  exitOnSignals({ logger, stop: () => proxy.close(), stopping: () => ({ connections: proxy.connections }) });
   logger.info('ready', {
     url: addresses.url,
     admin: addresses.adminUrl ?? `${addresses.url}/apisix/admin`,
@@ -42,38 +43,8 @@ export async function startCommand(argv: readonly string[]): Promise<number | un
   return undefined;
 }
 
-function proxyOptions(config: ServerConfig, logger: ReturnType<typeof createLogger>) {
-  return {
-    dataDir: config.dataDir,
-    routes: config.routes,
-    adminKey: config.adminKey,
-    adminAllow: config.adminAllow,
-    maxConnections: config.maxConnections,
-    maxMessageBytes: config.maxMessageBytes,
-    maxInFlight: config.maxInFlight,
-    kafkaConnections: config.kafkaConnections,
-    demo: config.demo,
-    logger,
-  };
-}
-
-function handleSignals(proxy: KafkaWsProxy, logger: ReturnType<typeof createLogger>): void {
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      logger.warn('second signal, exiting now', { signal });
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info('shutting down', { signal, connections: proxy.connections });
-    proxy.close().then(() => {
-      logger.info('stopped');
-      process.exit(0);
-    }, (e: unknown) => {
-      logger.error('shutdown failed', { error: e });
-      process.exit(1);
-    });
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+/** The settings the proxy takes, as loaded; the listener's are given to `listen`. */
+function proxyOptions(config: ServerConfig, logger: Logger): ProxyOptions {
+  const { host: _h, port: _p, adminHost: _ah, adminPort: _ap, adminKeySource: _s, logLevel: _l, configFile: _f, ...options } = config;
+  return { ...options, logger };
 }

@@ -6,3 +6,4 @@ export type { StaticRoute } from './file.js';
 export { START_OPTIONS } from './flags.js';
 export { EXAMPLE_CONFIG, START_HELP } from './help.js';
 export { isHelpRequest, loadConfig, type HelpRequest, type LoadConfigInput, type ServerConfig } from './load.js';
+export { DEFAULTS, SETTINGS, type SettingValues } from './settings.js';

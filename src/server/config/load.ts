@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import type { LogLevel } from '../log-levels.js';
 import { loadOrCreateAdminKey } from './admin-key.js';
 import { readEnv } from './env.js';
 import { ConfigError } from './errors.js';
@@ -7,26 +6,16 @@ import { readConfigFile, type StaticRoute } from './file.js';
 import { readFlags, wantsHelp } from './flags.js';
 import { CONFIG_ENV, CONFIG_FLAG, DEFAULT_DATA_DIR_NAME, DEFAULTS, SETTINGS, type SettingName, type SettingValues } from './settings.js';
 
-export interface ServerConfig {
-  host: string;
-  /** 0 = any free port (tests). */
-  port: number;
-  /** Absolute. */
-  dataDir: string;
-  adminKey: string;
-  adminKeySource: 'flag' | 'env' | 'file' | 'generated' | 'stored';
-  /** CIDRs (or bare addresses) the admin API answers; see makeAddressFilter. */
-  adminAllow: string[];
+/**
+ * The configuration `start` runs with: every setting of the settings table, resolved (the admin
+ * listener's two only when a separate one is configured), plus what is derived from reading it.
+ */
+export interface ServerConfig extends Omit<SettingValues, 'adminHost' | 'adminPort'> {
   /** Both set, or both absent (admin API on the main listener). */
   adminHost?: string;
   adminPort?: number;
-  maxConnections: number;
-  maxMessageBytes: number;
-  maxInFlight: number;
-  kafkaConnections: number;
-  logLevel: LogLevel;
-  /** Serve the demo page and its assets (see ProxyOptions.demo). */
-  demo: boolean;
+  /** Where the admin key came from; 'generated' means it was just created and must be shown once. */
+  adminKeySource: 'flag' | 'env' | 'file' | 'generated' | 'stored';
   /** Static routes from the config file, not yet validated. */
   routes: StaticRoute[];
   /** Absolute path of the config file read, if any. */
@@ -93,8 +82,8 @@ export async function loadConfig(input: LoadConfigInput): Promise<ServerConfig |
     dataDir,
     adminKey,
     adminKeySource,
-    adminAllow: pick('adminAllow')?.value ?? [...DEFAULTS.adminAllow],
     ...admin,
+    adminAllow: pick('adminAllow')?.value ?? [...DEFAULTS.adminAllow],
     maxConnections: pick('maxConnections')?.value ?? DEFAULTS.maxConnections,
     maxMessageBytes: pick('maxMessageBytes')?.value ?? DEFAULTS.maxMessageBytes,
     maxInFlight: pick('maxInFlight')?.value ?? DEFAULTS.maxInFlight,

@@ -1,20 +1,44 @@
 import type { LogLevel } from '../log-levels.js';
 import { adminKeyKind, booleanKind, cidrsKind, hostKind, intKind, type Kind, logLevelKind, pathKind, portKind } from './kinds.js';
 
-/** Every setting that flags, environment and config file can all give. */
+/**
+ * Every setting that flags, environment and config file can all give: the one definition of each
+ * setting's type. `ServerConfig` (what `loadConfig` returns) and `ProxyOptions` (what
+ * `createProxy` takes) are built from it, so a setting has one name and one type everywhere.
+ */
 export interface SettingValues {
+  /** Address of the WebSocket listener (and of the admin API without `adminPort`). */
   host: string;
+  /** Its port; 0 picks a free one. */
   port: number;
+  /** Where admin-created routes persist (and admin.key); without it they live in memory only. */
   dataDir: string;
+  /** The admin API's `X-API-KEY`; without one the admin API answers 404. */
   adminKey: string;
+  /** CIDRs (or bare addresses) allowed to reach the admin API and /metrics. */
   adminAllow: string[];
+  /** Address of a separate admin listener (needs `adminPort`). */
   adminHost: string;
+  /** Port of a separate admin listener; the admin API then leaves the main port. */
   adminPort: number;
+  /** Open WebSockets over all routes; more get HTTP 503. */
   maxConnections: number;
+  /** Largest incoming WebSocket message; larger closes that socket with 1009. */
   maxMessageBytes: number;
+  /** Commands per connection waiting on Kafka; more get an error reply. */
   maxInFlight: number;
+  /**
+   * Connections to each Kafka broker per set of credentials, shared by every client. A broker
+   * serves one request per connection at a time, so requests queue per connection
+   * (BENCHMARKS.md, changes 3 and 10, measured what more of them buy).
+   */
   kafkaConnections: number;
   logLevel: LogLevel;
+  /**
+   * Serve the demo page at `/`, its assets under `/demo/`, and `/demo/routes` (ids and uris of
+   * enabled exact-uri routes). Off by default: it tells anyone who can reach the port which
+   * routes exist.
+   */
   demo: boolean;
 }
 export type SettingName = keyof SettingValues;

@@ -67,8 +67,3 @@ export class Histogram<const L extends readonly string[] = readonly []> extends 
     out.push(`${series(`${this.name}_sum`, labels)} ${formatValue(child.sum)}`, `${series(`${this.name}_count`, labels)} ${formatValue(child.count)}`);
   }
 }
-
-/** `count` bounds from `start`, each `factor` times the one before. */
-export function exponentialBuckets(start: number, factor: number, count: number): number[] {
-  return Array.from({ length: count }, (_, i) => start * factor ** i);
-}

@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import {
-  ApiVersionsApi, apiByKey, decodeRequestFrame, decodeResponseFrame, FrameReader, ProduceApi, SaslHandshakeApi,
+  ApiVersionsApi, apiByKey, CLIENT_SOFTWARE_SINCE, decodeRequestFrame, decodeResponseFrame, ErrorCode, FrameReader, ProduceApi,
+  SaslHandshakeApi,
 } from '../../kafka-wire/index.js';
 import type { Logger } from '../log.js';
 import { apiName } from './api-names.js';
@@ -130,7 +131,7 @@ export class RecordedConnection {
     if (p.apiKey !== ApiVersionsApi.key && p.apiKey !== SaslHandshakeApi.key && p.apiKey !== ProduceApi.key) return;
     try {
       const body = decodeRequestFrame(frame).body;
-      if (p.apiKey === ApiVersionsApi.key && p.version >= 3) this.ctx.writer.noteClientSoftware(String(body.clientSoftwareName), String(body.clientSoftwareVersion));
+      if (p.apiKey === ApiVersionsApi.key && p.version >= CLIENT_SOFTWARE_SINCE) this.ctx.writer.noteClientSoftware(String(body.clientSoftwareName), String(body.clientSoftwareVersion));
       if (p.apiKey === SaslHandshakeApi.key) p.mechanism = String(body.mechanism);
       if (p.apiKey === ProduceApi.key && body.acks === 0) appendNote(p.entry, 'acks=0: the broker sends no response');
     } catch (err) {
@@ -179,7 +180,7 @@ export class RecordedConnection {
   private startRawSasl(frame: Buffer, p: Pending): void {
     try {
       const res = decodeResponseFrame(SaslHandshakeApi, 0, frame);
-      if (res.body.errorCode === 0) this.rawRounds = RAW_SASL_ROUNDS[p.mechanism ?? ''] ?? Number.POSITIVE_INFINITY;
+      if (res.body.errorCode === ErrorCode.NONE) this.rawRounds = RAW_SASL_ROUNDS[p.mechanism ?? ''] ?? Number.POSITIVE_INFINITY;
     } catch (err) {
       appendNote(p.entry, `response does not decode: ${(err as Error).message}`);
     }

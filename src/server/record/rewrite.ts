@@ -1,6 +1,6 @@
 import {
-  apiByKey, decodeResponseFrame, encodeMessage, encodeResponseHeader, FetchApi, FindCoordinatorApi, MetadataApi,
-  ProduceApi, Writer,
+  apiByKey, decodeResponseFrame, encodeMessage, encodeResponseHeader, ErrorCode, FetchApi, FIND_COORDINATOR_BATCHED_SINCE,
+  FindCoordinatorApi, MetadataApi, ProduceApi, Writer,
 } from '../../kafka-wire/index.js';
 
 /** A broker address as the cluster advertises it, and the recorder's listener that stands for it. */
@@ -45,8 +45,8 @@ function addressesIn(apiKey: number, version: number, body: Record<string, unkno
     case MetadataApi.key: return list(body.brokers);
     case FindCoordinatorApi.key:
       // v0-3: one coordinator at the top level; an error reply carries no usable address.
-      if (version < 4) return body.errorCode === 0 ? [body as unknown as HostPort] : [];
-      return list(body.coordinators).filter((c) => (c as unknown as { errorCode: number }).errorCode === 0);
+      if (version < FIND_COORDINATOR_BATCHED_SINCE) return body.errorCode === ErrorCode.NONE ? [body as unknown as HostPort] : [];
+      return list(body.coordinators).filter((c) => (c as unknown as { errorCode: number }).errorCode === ErrorCode.NONE);
     default: return list(body.nodeEndpoints);
   }
 }

@@ -7,18 +7,19 @@
  * and no topic allow-list.
  */
 import { boolean, fieldPath, integer, object, oneOf, onlyKeys, required, string, type JsonObject } from './check.js';
-import type { Isolation, RouteFetch, RouteSasl, SaslMechanism } from './route.js';
+import type { Isolation, SaslCredentials, SaslMechanismName } from '../../kafka-wire/index.js';
+import type { KafkaFetchSettings } from '../../pubsub/index.js';
 import { compileTopics, type TopicFilter } from './topics.js';
 
-const MECHANISMS: readonly SaslMechanism[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
+const MECHANISMS: readonly SaslMechanismName[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
 const ISOLATIONS: readonly Isolation[] = ['read_uncommitted', 'read_committed'];
 
-export const DEFAULT_FETCH: Readonly<RouteFetch> = Object.freeze({ maxWaitMs: 100, minBytes: 0, maxBytes: 1048576, isolation: 'read_uncommitted' });
+export const DEFAULT_FETCH: Readonly<KafkaFetchSettings> = Object.freeze({ maxWaitMs: 100, minBytes: 0, maxBytes: 1048576, isolation: 'read_uncommitted' });
 export const DEFAULT_MAX_FRAME_BYTES = 1048576;
 
 export interface KafkaProxyConfig {
-  sasl?: RouteSasl;
-  fetch: RouteFetch;
+  sasl?: SaslCredentials;
+  fetch: KafkaFetchSettings;
   maxFrameBytes: number;
   topicAllowed: TopicFilter;
 }
@@ -44,7 +45,7 @@ export function kafkaProxyOf(v: unknown, field: string): KafkaProxyConfig | unde
   return disabled ? undefined : out;
 }
 
-function saslOf(v: unknown, field: string): RouteSasl {
+function saslOf(v: unknown, field: string): SaslCredentials {
   const s = object(v, field);
   onlyKeys(s, field, ['username', 'password', 'mechanism']);
   const username = string(required(s, field, 'username'), fieldPath(field, 'username'), { min: 1 });
@@ -53,7 +54,7 @@ function saslOf(v: unknown, field: string): RouteSasl {
   return { mechanism, username, password };
 }
 
-function fetchOf(v: unknown, field: string): RouteFetch {
+function fetchOf(v: unknown, field: string): KafkaFetchSettings {
   const f: JsonObject = object(v, field);
   onlyKeys(f, field, ['max_wait_ms', 'min_bytes', 'max_bytes', 'isolation_level']);
   const at = (k: string) => fieldPath(field, k);

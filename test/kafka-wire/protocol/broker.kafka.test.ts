@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  ApiVersionsApi, decodeResponseFrame, encodeMessage, FetchApi, FindCoordinatorApi, ListOffsetsApi, MetadataApi, negotiateVersion,
+  ApiVersionsApi, CLIENT_SOFTWARE, decodeResponseFrame, encodeMessage, FetchApi, FindCoordinatorApi, ListOffsetsApi, MetadataApi, negotiateVersion,
   ProduceApi, readRecords, SaslAuthenticateApi, SaslHandshakeApi, Writer, type ApiSpec,
 } from '../../../src/kafka-wire/index.js';
 import { BROKER_LINES, ensureBroker, readExpected, readTopics, type BrokerInfo } from '../../harness/kafka.js';
@@ -44,7 +44,7 @@ for (const line of BROKER_LINES) {
     before(async () => {
       info = await ensureBroker(line);
       conn = await RawKafka.open(info.host, info.ports.plaintext);
-      const res = await conn.request(ApiVersionsApi, 4, { clientSoftwareName: 'kafka-ws-proxy', clientSoftwareVersion: '0.1.0' });
+      const res = await conn.request(ApiVersionsApi, 4, { clientSoftwareName: CLIENT_SOFTWARE.name, clientSoftwareVersion: CLIENT_SOFTWARE.version });
       assert.equal(res.body.errorCode, 0);
       ranges = new Map(res.body.apiKeys.map((k) => [k.apiKey, { min: k.minVersion, max: k.maxVersion }]));
     });
@@ -52,7 +52,7 @@ for (const line of BROKER_LINES) {
 
     test('ApiVersions at every version both know, and a version the broker does not know answered as v0 (KIP-511)', async () => {
       for (let v = 0; v <= Math.min(ApiVersionsApi.max, ranges.get(ApiVersionsApi.key)!.max); v++) {
-        const res = await conn.request(ApiVersionsApi, v, { clientSoftwareName: 'kafka-ws-proxy', clientSoftwareVersion: '0.1.0' });
+        const res = await conn.request(ApiVersionsApi, v, { clientSoftwareName: CLIENT_SOFTWARE.name, clientSoftwareVersion: CLIENT_SOFTWARE.version });
         assert.equal(res.body.errorCode, 0);
         const fetch = res.body.apiKeys.find((k) => k.apiKey === FetchApi.key);
         assert.ok(fetch && fetch.maxVersion >= 17, `v${v}: Fetch advertised`);

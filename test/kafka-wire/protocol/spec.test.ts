@@ -105,3 +105,14 @@ test('every declared message was compared', () => {
   assert.equal(pairs.length, 2 + 2 * APIS.length);
   assert.deepEqual([...compared].sort(), pairs.map(([, file]) => file).sort());
 });
+
+test("the version table's first flexible version is Kafka's (Infinity for a request that never is)", () => {
+  for (const api of APIS) {
+    const file = `${api.name}Request`;
+    const msg = releases.map((r) => r.messages.get(file)).find((m) => m !== undefined);
+    assert.ok(msg !== undefined, file);
+    const expected = msg.flexibleVersions === 'none' ? Infinity : parseRange(msg.flexibleVersions).min;
+    assert.equal(api.flexibleSince, expected, api.name);
+  }
+  assert.equal(APIS.find((a) => a.name === 'SaslHandshake')?.flexibleSince, Infinity);
+});

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RouteValidationError } from '../../../src/server/errors.js';
-import { routeKey } from '../../../src/server/routes/route.js';
+import { KafkaClientRegistry } from '../../../src/kafka-wire/index.js';
+import { clientOptions } from '../../../src/server/live-routes.js';
 import { validateRoute } from '../../../src/server/routes/schema.js';
 import { get, set, unset, type Json } from '../json-path.js';
 import { CA_CERT, CLIENT_CERT, CLIENT_KEY, OTHER_KEY } from './pem.js';
@@ -267,39 +268,46 @@ test('validation error messages never contain the SASL password or the client ke
   assert.throws(() => valid(body), (e: unknown) => e instanceof Error && !e.message.includes('PRIVATE KEY'));
 });
 
-test('routeKey changes exactly when brokers, TLS, SASL or timeouts change', () => {
-  const base = guide();
-  base.plugins = { 'kafka-proxy': { sasl: { username: 'u', password: 'secret-1' } } };
-  const key = routeKey(valid(base));
-  assert.doesNotMatch(key, /secret-1/);
-  const same = structuredClone(base);
-  same['uri'] = '/other*';
-  same['name'] = 'renamed';
-  same['status'] = 0;
-  set(same, 'plugins.kafka-proxy.fetch', { max_wait_ms: 5 });
-  set(same, 'plugins.kafka-proxy.topics', ['a']);
-  set(same, 'plugins.kafka-proxy.max_frame_bytes', 4096);
-  set(same, 'upstream.type', 'roundrobin');
-  assert.equal(routeKey(valid(same, 'other-id')), key, 'uri, name, status, fetch, topics, frame cap, type and id do not matter');
-  const changes: Array<(b: Json) => void> = [
-    (b) => { set(b, 'upstream.nodes', { 'kafka-server1:9092': 1 }); },
-    (b) => { set(b, 'upstream.nodes', { 'kafka-server1:9092': 1, 'kafka-server2:9092': 5, 'kafka-server3:9092': 1 }); },
-    (b) => { set(b, 'upstream.tls', {}); },
-    (b) => { set(b, 'plugins.kafka-proxy.sasl.password', 'secret-2'); },
-    (b) => { set(b, 'plugins.kafka-proxy.sasl.mechanism', 'SCRAM-SHA-256'); },
-    (b) => { unset(b, 'plugins'); },
-    (b) => { set(b, 'upstream.timeout', { connect: 1, send: 1, read: 1 }); },
-  ];
-  const keys = new Set([key]);
-  for (const change of changes) {
-    const b = structuredClone(base);
-    change(b);
-    keys.add(routeKey(valid(b)));
+test('routes share a Kafka client exactly when brokers, TLS, SASL and timeouts are the same', () => {
+  // The client each route gets from the proxy's registry, through the options the route maps to.
+  const registry = new KafkaClientRegistry();
+  const clientOf = (body: Json, id?: string) => registry.acquire(clientOptions(valid(body, id)));
+  try {
+    const base = guide();
+    base.plugins = { 'kafka-proxy': { sasl: { username: 'u', password: 'secret-1' } } };
+    const client = clientOf(base);
+    const same = structuredClone(base);
+    same['uri'] = '/other*';
+    same['name'] = 'renamed';
+    same['status'] = 0;
+    set(same, 'plugins.kafka-proxy.fetch', { max_wait_ms: 5 });
+    set(same, 'plugins.kafka-proxy.topics', ['a']);
+    set(same, 'plugins.kafka-proxy.max_frame_bytes', 4096);
+    set(same, 'upstream.type', 'roundrobin');
+    assert.equal(clientOf(same, 'other-id'), client, 'uri, name, status, fetch, topics, frame cap, type and id do not matter');
+    const changes: Array<(b: Json) => void> = [
+      (b) => { set(b, 'upstream.nodes', { 'kafka-server1:9092': 1 }); },
+      (b) => { set(b, 'upstream.nodes', { 'kafka-server1:9092': 1, 'kafka-server2:9092': 5, 'kafka-server3:9092': 1 }); },
+      (b) => { set(b, 'upstream.tls', {}); },
+      (b) => { set(b, 'plugins.kafka-proxy.sasl.password', 'secret-2'); },
+      (b) => { set(b, 'plugins.kafka-proxy.sasl.mechanism', 'SCRAM-SHA-256'); },
+      (b) => { unset(b, 'plugins'); },
+      (b) => { set(b, 'upstream.timeout', { connect: 1, send: 1, read: 1 }); },
+    ];
+    const clients = new Set([client]);
+    for (const change of changes) {
+      const b = structuredClone(base);
+      change(b);
+      clients.add(clientOf(b));
+    }
+    assert.equal(clients.size, changes.length + 1, 'every change gives another client');
+    assert.equal(registry.size, changes.length + 1);
+    const tls1 = structuredClone(base);
+    set(tls1, 'upstream.tls', { verify: false });
+    const tls2 = structuredClone(base);
+    set(tls2, 'upstream.tls', { verify: true });
+    assert.notEqual(clientOf(tls1), clientOf(tls2));
+  } finally {
+    registry.closeAll();
   }
-  assert.equal(keys.size, changes.length + 1, 'every change gives a new key');
-  const tls1 = structuredClone(base);
-  set(tls1, 'upstream.tls', { verify: false });
-  const tls2 = structuredClone(base);
-  set(tls2, 'upstream.tls', { verify: true });
-  assert.notEqual(routeKey(valid(tls1)), routeKey(valid(tls2)));
 });

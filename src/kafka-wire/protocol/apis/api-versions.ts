@@ -8,6 +8,9 @@ import { array, bool, int16, int32, int64, string } from '../schema.js';
  *   ClusterId nullable string (5+, default null), NodeId int32 (5+, default -1)
  * Both names must match [a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])? or the broker answers INVALID_REQUEST.
  */
+/** From v3 the request names the client's software (KIP-511). */
+export const CLIENT_SOFTWARE_SINCE = 3;
+
 export const ApiVersionsRequest = defineMessage('ApiVersionsRequest', '0-5', '3+', {
   clientSoftwareName: string('3+'),
   clientSoftwareVersion: string('3+'),

@@ -15,6 +15,9 @@ import { array, int16, int32, int64, int8, records, string, struct, uuid } from 
  *   ForgottenTopicsData [Topic string (7-12), TopicId uuid (13+), Partitions [int32]] (7+),
  *   RackId string (11+)
  */
+/** From v13 a fetch names topics by TopicId (KIP-516); earlier versions by name. */
+export const FETCH_TOPIC_ID_SINCE = 13;
+
 export const FetchRequest = defineMessage('FetchRequest', '0-18', '12+', {
   clusterId: string('12+', { nullable: '12+', default: null, tag: 0 }),
   replicaId: int32('0-14', { default: -1 }),

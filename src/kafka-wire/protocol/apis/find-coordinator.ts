@@ -8,6 +8,9 @@ import { array, int16, int32, int8, string } from '../schema.js';
  *   Key string (0-3), KeyType int8 (1+; 0 group, 1 transaction, 2 share),
  *   CoordinatorKeys [string] (4+)
  */
+/** From v4 one request and response carry many coordinators (KIP-699); v0-3 one, at the top level. */
+export const FIND_COORDINATOR_BATCHED_SINCE = 4;
+
 export const FindCoordinatorRequest = defineMessage('FindCoordinatorRequest', '0-6', '3+', {
   key: string('0-3'),
   keyType: int8('1+', { default: 0 }),
