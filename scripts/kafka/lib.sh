@@ -7,7 +7,7 @@
 #   4   -> Apache Kafka 4.4.0 (KRaft only)
 # Layout under the project root (git-ignored):
 #   .cache/kafka/<version>/lib/        broker + client jars resolved by Maven (install.sh)
-#   .cache/kafka/<version>/seeder-<crc>-<size>/ compiled scripts/kafka/seeder/Seed.java, per content
+#   .cache/kafka/<version>/seeder-<crc>-<size>/ compiled scripts/kafka/seeder/*.java, per content
 #   .cache/kafka-state/<version>/      config, data, logs, tls, expected/, broker.json, pid
 #   .cache/kafka-state/<version>-node2/ the optional second broker (node2.sh): config, data, logs, pid
 
@@ -255,13 +255,18 @@ set_broker_jvm_opts() {
     -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true "-Djava.io.tmpdir=$1")
 }
 
-# The seeder is compiled once per Kafka version (against that version's kafka-clients) and per
-# content of Seed.java (its cksum), into seeder-<crc>-<size>/: checkouts that share
-# KWP_KAFKA_CACHE but differ in Seed.java (branches in worktrees) each keep their own classes,
-# instead of recompiling over each other's while a seeder JVM loads them. Sets KWP_SEEDER_DIR.
+# The seeder (every scripts/kafka/seeder/*.java, main class Seed) is compiled once per Kafka
+# version (against that version's kafka-clients) and per content of its sources, into
+# seeder-<crc>-<size>/, the cksum of the sources' own cksum lines (crc, size, name): editing,
+# adding, removing or renaming any source gives a new folder. Checkouts that
+# share KWP_KAFKA_CACHE but differ in the seeder (branches in worktrees) each keep their own
+# classes, instead of recompiling over each other's while a seeder JVM loads them. Sets
+# KWP_SEEDER_DIR.
 seeder_build() {
-  local src="$KWP_SCRIPTS/seeder/Seed.java" sum
-  sum="$(cksum <"$src" | tr ' ' -)"
+  local dir="$KWP_SCRIPTS/seeder" sum
+  local srcs=("$dir"/*.java)
+  # Relative names in C order: the key is the same in every checkout and locale.
+  sum="$(cd "$dir" && printf '%s\n' *.java | LC_ALL=C sort | xargs cksum | cksum | tr ' ' -)"
   KWP_SEEDER_DIR="$KWP_CACHE/$KWP_VERSION/seeder-$sum"
   [ -f "$KWP_SEEDER_DIR/Seed.class" ] && return 0
   javac_check
@@ -274,7 +279,7 @@ seeder_build() {
   rm -rf "$KWP_SEEDER_DIR.tmp.$$"
   mkdir -p "$KWP_SEEDER_DIR.tmp.$$"
   "$KWP_JAVAC" -nowarn -encoding UTF-8 --release 17 -cp "$KWP_LIB/kafka-clients-$KWP_VERSION.jar" \
-    -d "$KWP_SEEDER_DIR.tmp.$$" "$src" >&2 || die "compiling $src failed"
+    -d "$KWP_SEEDER_DIR.tmp.$$" "${srcs[@]}" >&2 || die "compiling the seeder ($dir/*.java) failed"
   mv "$KWP_SEEDER_DIR.tmp.$$" "$KWP_SEEDER_DIR"
   lock_release "seeder-$KWP_VERSION"
 }
