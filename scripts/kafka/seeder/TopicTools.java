@@ -166,7 +166,17 @@ final class TopicTools {
     // Wait until every partition has a leader so the first produce does not race the metadata.
     long leaderDeadline = System.currentTimeMillis() + 30_000;
     while (true) {
-      Map<String, TopicDescription> d = admin.describeTopics(topics.keySet()).allTopicNames().get();
+      Map<String, TopicDescription> d;
+      try {
+        d = admin.describeTopics(topics.keySet()).allTopicNames().get();
+      } catch (ExecutionException ex) {
+        // A topic made a moment ago may not be in the broker's metadata yet (seen when a seeded
+        // broker is seeded again: UnknownTopicOrPartitionException, a RetriableException).
+        if (!(ex.getCause() instanceof org.apache.kafka.common.errors.RetriableException)
+            || System.currentTimeMillis() > leaderDeadline) throw ex;
+        Thread.sleep(100);
+        continue;
+      }
       boolean ok = true;
       for (TopicDescription t : d.values()) {
         for (TopicPartitionInfo p : t.partitions()) if (p.leader() == null || p.leader().isEmpty()) ok = false;
