@@ -194,6 +194,19 @@ jvm_pid() {
   case "$args" in *"kafka.Kafka $2/server.properties"*) printf '%s' "$pid" ;; *) return 1 ;; esac
 }
 
+# wait_exec <pid> <pidfile> <config_dir>: returns once the process just started in the background
+# runs the JVM (or has ended; at most 5 s). Until the forked shell has exec'd java, its
+# /proc/<pid>/cmdline still shows the starting script, so jvm_pid would call the broker dead: a
+# start under load failed that way while its JVM went on running (about one read in ten right
+# after `cmd &` sees the shell's command line).
+wait_exec() {
+  local i=0
+  while [ "$i" -lt 100 ] && kill -0 "$1" 2>/dev/null && ! jvm_pid "$2" "$3" >/dev/null; do
+    sleep 0.05
+    i=$((i + 1))
+  done
+}
+
 # tcp_open <port>: a TCP connection to 127.0.0.1:<port> succeeds.
 # wait_exit <pid> <what>: after a signal was sent, waits up to KWP_KAFKA_STOP_TIMEOUT seconds
 # (default 30) for the process to end, then SIGKILLs it. Logs how long it took.

@@ -116,6 +116,7 @@ node2_start_jvm() {
     kafka.Kafka "$KWP_N2_CONFIG_DIR/server.properties" </dev/null >>"$KWP_N2_LOGS/stdout.log" 2>&1 &
   pid=$!
   printf '%s\n' "$pid" >"$KWP_N2_PIDFILE"
+  wait_exec "$pid" "$KWP_N2_PIDFILE" "$KWP_N2_CONFIG_DIR"
   log "Kafka $KWP_VERSION node 2 started, pid $pid, logs in $KWP_N2_LOGS"
 }
 

@@ -243,6 +243,7 @@ start_jvm() {
     </dev/null >>"$KWP_LOGS/stdout.log" 2>&1 &
   pid=$!
   printf '%s\n' "$pid" >"$KWP_PIDFILE"
+  wait_exec "$pid" "$KWP_PIDFILE" "$KWP_CONFIG_DIR"
   log "Kafka $KWP_VERSION started, pid $pid, logs in $KWP_LOGS"
 }
 
@@ -255,7 +256,10 @@ wait_answering() {
   local deadline="$1" retry_bind="${2:-}"
   while :; do
     if ! broker_pid >/dev/null; then
-      if [ -n "$retry_bind" ] && tail -n "+$(( KWP_LOG_MARK + 1 ))" "$KWP_LOGS/server.log" 2>/dev/null | grep -q 'Address already in use'; then
+      # Not tail | grep -q: grep quits at the first match, tail dies of SIGPIPE when this start
+      # logged more than a pipe holds (a few thousand lines, usual for a failed start), and
+      # pipefail then made the test false, so a lost port failed the start instead of retrying.
+      if [ -n "$retry_bind" ] && awk -v mark="$KWP_LOG_MARK" 'NR > mark && /Address already in use/ { found = 1 } END { exit !found }' "$KWP_LOGS/server.log" 2>/dev/null; then
         rm -f "$KWP_PIDFILE"
         return 2
       fi
