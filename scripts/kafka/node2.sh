@@ -10,7 +10,7 @@
 #   scripts/kafka/node2.sh leader 4 [topic]   # "<leader> <isr>", e.g. "1 1" or "2 2,1"
 #
 # Node 1 (start.sh) must be running: it is the cluster's only controller. Node 2 listens on
-# PLAINTEXT only, at node 1's port base + 10 (49102 for line 4, 39102 for 3.9); its state lives
+# PLAINTEXT only, at node 1's port base + 10 (14102 for line 4, 13102 for 3.9); its state lives
 # in .cache/kafka-state/<version>-node2/. stop.sh stops node 2 before node 1. The topic defaults
 # to "moved".
 set -euo pipefail
