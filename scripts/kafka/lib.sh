@@ -100,7 +100,7 @@ configured_port_base() {
 # order: controller, PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL, MTLS.
 set_ports() {
   local base="${1:-}"
-  [ -n "$base" ] || base="$(configured_port_base)"
+  if [ -z "$base" ]; then base="$(configured_port_base)" || exit 1; fi
   case "$base" in ''|*[!0-9]*) die "port base '$base' is not a number" ;; esac
   if [ "$base" -lt 1024 ] || [ "$base" -gt 65530 ]; then die "port base $base out of range 1024..65530"; fi
   KWP_PORT_BASE="$base"
