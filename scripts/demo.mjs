@@ -26,7 +26,8 @@ order every ${INTERVAL_MS} ms (key order-<n>, JSON value, headers source and tra
 over the partitions. Then it prints the URL to open in a browser.
 
 Options:
-  --port PORT     Port of the proxy (default: $PORT, else 9080). It listens on ${HOST} only.
+  --port PORT     Port of the proxy (default: $PORT, else 9080, or a free port when 9080 is
+                  taken). It listens on ${HOST} only.
   --keep-kafka    Leave Kafka running on exit (as does KWP_KEEP_KAFKA=1).
   -h, --help      Print this text.
 
@@ -55,9 +56,10 @@ function parse() {
     process.stdout.write(`${HELP}\n`);
     process.exit(0);
   }
-  const portText = parsed.values.port ?? process.env.PORT ?? '9080';
+  const chosen = parsed.values.port ?? process.env.PORT;
+  const portText = chosen ?? '9080';
   if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) fail(`port ${JSON.stringify(portText)} is not a port number (0-65535)`);
-  return { port: Number(portText), keepKafka: parsed.values['keep-kafka'] === true || process.env.KWP_KEEP_KAFKA === '1' };
+  return { port: Number(portText), portChosen: chosen !== undefined, keepKafka: parsed.values['keep-kafka'] === true || process.env.KWP_KEEP_KAFKA === '1' };
 }
 
 /** Newest modification time of the files under `dir` (0 when it does not exist). */
@@ -114,7 +116,7 @@ function kafkaRunning() {
 }
 
 async function main() {
-  const { port, keepKafka } = parse();
+  const { port, portChosen, keepKafka } = parse();
   build();
   const { createProxy, createLogger } = await import(pathToFileURL(join(root, 'dist/src/index.js')).href);
   const { startProducer } = await import(pathToFileURL(join(root, 'scripts/demo/producer.mjs')).href);
@@ -168,7 +170,12 @@ async function main() {
     try {
       ({ url } = await proxy.listen({ port, host: HOST }));
     } catch (e) {
-      throw new Error(e?.code === 'EADDRINUSE' ? `port ${port} is in use: try npm run demo -- --port ${port + 1}` : e.message);
+      if (e?.code !== 'EADDRINUSE') throw e;
+      // 9080 is APISIX's port, so another proxy (or a second demo) may hold it: by the time we get
+      // here Kafka has started, and failing now would waste that. A port the user chose is theirs.
+      if (portChosen) throw new Error(`port ${port} is in use: try npm run demo -- --port ${port + 1}`);
+      say(`port ${port} is in use: listening on a free port instead`);
+      ({ url } = await proxy.listen({ port: 0, host: HOST }));
     }
     producer = startProducer({ bootstrap, topic: TOPIC, partitions: PARTITIONS, intervalMs: INTERVAL_MS });
     process.stdout.write([

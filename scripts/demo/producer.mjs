@@ -4,7 +4,7 @@
 // to put readable sample records into a local broker, not to be a production client.
 //
 //   import { produceBatch, startProducer, sampleOrder } from './scripts/demo/producer.mjs';
-//   const produced = await produceBatch({ bootstrap: '127.0.0.1:49093', topic: 'demo', records: [...] });
+//   const produced = await produceBatch({ bootstrap: '127.0.0.1:14093', topic: 'demo', records: [...] });
 //   const p = startProducer({ bootstrap, topic: 'demo', intervalMs: 300, onRecord: console.log });
 //   await p.stop();
 import { randomBytes } from 'node:crypto';

@@ -74,13 +74,33 @@ set_paths() {
   KWP_INFO="$KWP_STATE/broker.json"
 }
 
-# set_ports [base]: consecutive ports from the base, in this order:
-# controller, PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL, MTLS.
+# Default port bases: 13092 (line 3.9) and 14092 (line 4), node 2 at base + 10. Below Linux's
+# ephemeral range (net.ipv4.ip_local_port_range, 32768-60999 by default) on purpose: the kernel
+# gives every outgoing connection a local port from that range, and a client socket holding one of
+# our ports, open or in TIME_WAIT for 60 s after it closed, makes Kafka's bind fail with "Address
+# already in use" (its listener's SO_REUSEADDR does not help against a client socket that lacks
+# it). The bases were 39092 and 49092 until issue 15: starts right after a benchmark run (tens of
+# thousands of connections) lost a port now and then, and so did a new user's first `npm run demo`.
+# Not 19092 or 29092 either: Redpanda's and Confluent's docker-compose files publish Kafka there,
+# so a developer of a Kafka proxy may well have one of those running.
+KWP_DEFAULT_PORT_BASE_39=13092
+KWP_DEFAULT_PORT_BASE_4=14092
+
+# configured_port_base: the base the environment asks for: KWP_KAFKA_PORT_BASE_39 or _4, else the
+# line's default shifted by KWP_KAFKA_PORT_OFFSET (for a second checkout beside this one). Needs KWP_LINE.
+configured_port_base() {
+  local explicit offset="${KWP_KAFKA_PORT_OFFSET:-0}"
+  if [ "$KWP_LINE" = 3.9 ]; then explicit="${KWP_KAFKA_PORT_BASE_39:-}"; else explicit="${KWP_KAFKA_PORT_BASE_4:-}"; fi
+  if [ -n "$explicit" ]; then printf '%s' "$explicit"; return 0; fi
+  case "$offset" in ''|*[!0-9]*) die "KWP_KAFKA_PORT_OFFSET '$offset' is not a non-negative number" ;; esac
+  if [ "$KWP_LINE" = 3.9 ]; then printf '%s' $(( KWP_DEFAULT_PORT_BASE_39 + offset )); else printf '%s' $(( KWP_DEFAULT_PORT_BASE_4 + offset )); fi
+}
+
+# set_ports [base]: consecutive ports from the base (default: configured_port_base), in this
+# order: controller, PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL, MTLS.
 set_ports() {
   local base="${1:-}"
-  if [ -z "$base" ]; then
-    if [ "$KWP_LINE" = 3.9 ]; then base="${KWP_KAFKA_PORT_BASE_39:-39092}"; else base="${KWP_KAFKA_PORT_BASE_4:-49092}"; fi
-  fi
+  if [ -z "$base" ]; then base="$(configured_port_base)" || exit 1; fi
   case "$base" in ''|*[!0-9]*) die "port base '$base' is not a number" ;; esac
   if [ "$base" -lt 1024 ] || [ "$base" -gt 65530 ]; then die "port base $base out of range 1024..65530"; fi
   KWP_PORT_BASE="$base"
@@ -90,6 +110,14 @@ set_ports() {
   KWP_PORT_SASL_PLAINTEXT=$((base + 3))
   KWP_PORT_SASL_SSL=$((base + 4))
   KWP_PORT_MTLS=$((base + 5))
+}
+
+# in_ephemeral_range <first> <last>: some port of first..last lies in the kernel's range for
+# outgoing connections (read from /proc; Linux's default 32768-60999 where there is no /proc).
+in_ephemeral_range() {
+  local low=32768 high=60999 r
+  if r="$(cat /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)"; then read -r low high <<<"$r"; fi
+  [ "$1" -le "$high" ] && [ "$2" -ge "$low" ]
 }
 
 # Port base a running broker was started with (from its broker.json), or empty.
@@ -192,6 +220,19 @@ jvm_pid() {
     args="$(ps -ww -p "$pid" -o args= 2>/dev/null || true)"
   fi
   case "$args" in *"kafka.Kafka $2/server.properties"*) printf '%s' "$pid" ;; *) return 1 ;; esac
+}
+
+# wait_exec <pid> <pidfile> <config_dir>: returns once the process just started in the background
+# runs the JVM (or has ended; at most 5 s). Until the forked shell has exec'd java, its
+# /proc/<pid>/cmdline still shows the starting script, so jvm_pid would call the broker dead: a
+# start under load failed that way while its JVM went on running (about one read in ten right
+# after `cmd &` sees the shell's command line).
+wait_exec() {
+  local i=0
+  while [ "$i" -lt 100 ] && kill -0 "$1" 2>/dev/null && ! jvm_pid "$2" "$3" >/dev/null; do
+    sleep 0.05
+    i=$((i + 1))
+  done
 }
 
 # tcp_open <port>: a TCP connection to 127.0.0.1:<port> succeeds.

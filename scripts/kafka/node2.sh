@@ -10,7 +10,7 @@
 #   scripts/kafka/node2.sh leader 4 [topic]   # "<leader> <isr>", e.g. "1 1" or "2 2,1"
 #
 # Node 1 (start.sh) must be running: it is the cluster's only controller. Node 2 listens on
-# PLAINTEXT only, at node 1's port base + 10 (49102 for line 4, 39102 for 3.9); its state lives
+# PLAINTEXT only, at node 1's port base + 10 (14102 for line 4, 13102 for 3.9); its state lives
 # in .cache/kafka-state/<version>-node2/. stop.sh stops node 2 before node 1. The topic defaults
 # to "moved".
 set -euo pipefail
@@ -116,6 +116,7 @@ node2_start_jvm() {
     kafka.Kafka "$KWP_N2_CONFIG_DIR/server.properties" </dev/null >>"$KWP_N2_LOGS/stdout.log" 2>&1 &
   pid=$!
   printf '%s\n' "$pid" >"$KWP_N2_PIDFILE"
+  wait_exec "$pid" "$KWP_N2_PIDFILE" "$KWP_N2_CONFIG_DIR"
   log "Kafka $KWP_VERSION node 2 started, pid $pid, logs in $KWP_N2_LOGS"
 }
 

@@ -2,15 +2,16 @@
 # Start a single-node Apache Kafka (KRaft combined mode) on 127.0.0.1 for tests, seed it once,
 # and print its state directory on stdout (one line per broker; everything else goes to stderr).
 #
-#   scripts/kafka/start.sh 3.9                 # Kafka 3.9.2, ports 39092..39097
-#   scripts/kafka/start.sh 4                   # Kafka 4.4.0, ports 49092..49097
+#   scripts/kafka/start.sh 3.9                 # Kafka 3.9.2, ports 13092..13097
+#   scripts/kafka/start.sh 4                   # Kafka 4.4.0, ports 14092..14097
 #   scripts/kafka/start.sh 3.9 4               # both (also: no argument, or "all")
-#   scripts/kafka/start.sh 4 --port-base 50000 # one line on other ports
+#   scripts/kafka/start.sh 4 --port-base 21092 # one line on other ports
 #
 # Idempotent: a broker that is already running and answering is left alone (exit 0 at once).
 # Existing data is reused as is (no format, no seed); a fresh data dir is formatted with the
 # SCRAM users and seeded. Environment: KWP_KAFKA_PORT_BASE_39, KWP_KAFKA_PORT_BASE_4,
-# KWP_KAFKA_HEAP_OPTS (default -Xms128m -Xmx448m), KWP_KAFKA_START_TIMEOUT (s, default 120).
+# KWP_KAFKA_PORT_OFFSET (added to both default bases), KWP_KAFKA_HEAP_OPTS (default
+# -Xms128m -Xmx448m), KWP_KAFKA_START_TIMEOUT (s, default 120).
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -243,19 +244,21 @@ start_jvm() {
     </dev/null >>"$KWP_LOGS/stdout.log" 2>&1 &
   pid=$!
   printf '%s\n' "$pid" >"$KWP_PIDFILE"
+  wait_exec "$pid" "$KWP_PIDFILE" "$KWP_CONFIG_DIR"
   log "Kafka $KWP_VERSION started, pid $pid, logs in $KWP_LOGS"
 }
 
 # wait_answering <deadline_ms> [retry_bind]: the PLAINTEXT port answers ApiVersions, or the JVM died.
-# With retry_bind, a JVM that died because a port was taken returns 2 instead of failing: our ports
-# lie in Linux's ephemeral range, so a client socket of another program (an open connection, or
-# one of the thousands a benchmark leaves in TIME_WAIT for 60 s) can hold one after tcp_open found
-# it free.
+# With retry_bind, a JVM that died because a port was taken returns 2 instead of failing (see
+# start_line: only for ports inside the ephemeral range).
 wait_answering() {
   local deadline="$1" retry_bind="${2:-}"
   while :; do
     if ! broker_pid >/dev/null; then
-      if [ -n "$retry_bind" ] && tail -n "+$(( KWP_LOG_MARK + 1 ))" "$KWP_LOGS/server.log" 2>/dev/null | grep -q 'Address already in use'; then
+      # Not tail | grep -q: grep quits at the first match, tail dies of SIGPIPE when this start
+      # logged more than a pipe holds (a few thousand lines, usual for a failed start), and
+      # pipefail then made the test false, so a lost port failed the start instead of retrying.
+      if [ -n "$retry_bind" ] && awk -v mark="$KWP_LOG_MARK" 'NR > mark && /Address already in use/ { found = 1 } END { exit !found }' "$KWP_LOGS/server.log" 2>/dev/null; then
         rm -f "$KWP_PIDFILE"
         return 2
       fi
@@ -285,8 +288,9 @@ start_line() {
     set_ports "$running_base"
     if kafka_ping "$KWP_PORT_PLAINTEXT"; then
       local want="$port_base_flag"
-      if [ -z "$want" ]; then
-        if [ "$KWP_LINE" = 3.9 ]; then want="${KWP_KAFKA_PORT_BASE_39:-}"; else want="${KWP_KAFKA_PORT_BASE_4:-}"; fi
+      # Only a base asked for (flag or environment) is compared: a plain start.sh reuses any.
+      if [ -z "$want" ] && [ -n "${KWP_KAFKA_PORT_BASE_39:-}${KWP_KAFKA_PORT_BASE_4:-}${KWP_KAFKA_PORT_OFFSET:-}" ]; then
+        want="$(configured_port_base)"
       fi
       if [ -n "$want" ] && [ "$want" != "$running_base" ]; then
         log "warning: Kafka $KWP_VERSION already runs on port base $running_base; requested $want ignored (stop it first)"
@@ -322,8 +326,17 @@ start_line() {
     write_config
     format_storage
     write_info
-    # A port held by a TIME_WAIT socket frees within 60 s (Linux's TIME_WAIT): keep trying for 90.
-    local attempt=0 rc retry_until=$(( $(now_ms) + 90000 ))
+    # Ports inside the kernel's ephemeral range (only by choice: the defaults lie below it, see
+    # lib.sh) can be held by another program's client socket after tcp_open found them free, open
+    # or in TIME_WAIT; a TIME_WAIT one frees within 60 s, so such a start is retried for 90 s.
+    # Outside the range only a listener (or a socket bound to the port on purpose) can hold it,
+    # and that does not go away by waiting: fail at once. The broker's own accepted connections that it closed (TIME_WAIT on the server
+    # side) never block a restart: Java's ServerSocketChannel sets SO_REUSEADDR.
+    local attempt=0 rc retry_until=0
+    if in_ephemeral_range "$KWP_PORT_CONTROLLER" "$KWP_PORT_MTLS"; then
+      log "warning: ports $KWP_PORT_CONTROLLER-$KWP_PORT_MTLS lie in the kernel's ephemeral range (net.ipv4.ip_local_port_range), where any outgoing connection can take one; a port base below it is safer"
+      retry_until=$(( $(now_ms) + 90000 ))
+    fi
     while :; do
       attempt=$(( attempt + 1 ))
       start_jvm
@@ -359,7 +372,7 @@ main() {
     case "$1" in
       --port-base) [ $# -ge 2 ] || die "--port-base needs a value"; port_base="$2"; shift 2 ;;
       --port-base=*) port_base="${1#*=}"; shift ;;
-      -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+      -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
       all) lines+=(3.9 4); shift ;;
       -*) die "unknown option $1" ;;
       *) lines+=("$1"); shift ;;

@@ -203,11 +203,9 @@ export interface EnsureBrokerOptions {
  */
 export async function ensureBroker(line: BrokerLine, opts: EnsureBrokerOptions = {}): Promise<BrokerInfo> {
   const args: string[] = [line];
-  // KWP_KAFKA_PORT_OFFSET shifts the default ports (39092 / 49092) so a second checkout, with its
-  // own KWP_KAFKA_STATE, can run its own brokers beside ours (node 2 uses base + 10: use >= 20).
-  const offset = Number(process.env['KWP_KAFKA_PORT_OFFSET'] ?? '0');
-  const portBase = opts.portBase ?? (offset > 0 ? (line === '4' ? 49092 : 39092) + offset : undefined);
-  if (portBase !== undefined) args.push('--port-base', String(portBase));
+  // Without portBase the script picks the base (scripts/kafka/lib.sh: the defaults, below the
+  // ephemeral port range, or KWP_KAFKA_PORT_BASE_39 / _4, or the defaults + KWP_KAFKA_PORT_OFFSET).
+  if (opts.portBase !== undefined) args.push('--port-base', String(opts.portBase));
   const { stdout } = await runScript('start.sh', args, START_TIMEOUT_MS);
   const stateDir = stdout.trim().split('\n').pop();
   if (stateDir === undefined || stateDir === '') throw new Error(`kafka harness: start.sh ${line} printed no state directory`);
@@ -288,7 +286,7 @@ export async function ensureTopic(line: BrokerLine, topic: string, partitions = 
 export interface SecondBrokerInfo {
   /** Always 2 (node 1 is the combined broker and controller). */
   nodeId: number;
-  /** `127.0.0.1:<node 1's port base + 10>`, e.g. 127.0.0.1:49102 for line 4. */
+  /** `127.0.0.1:<node 1's port base + 10>`, e.g. 127.0.0.1:14102 for line 4. */
   bootstrap: string;
   stateDir: string;
   /** The broker's log4j output. */
