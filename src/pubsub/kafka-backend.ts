@@ -1,5 +1,5 @@
 import {
-  AuthenticationError, ConnectionError, hasRecordsFrom, KafkaProtocolError, KafkaWireError, NoBrokerError, RetriesExhaustedError,
+  AuthenticationError, KafkaConnectionError, hasRecordsFrom, KafkaProtocolError, KafkaWireError, NoBrokerError, RetriesExhaustedError,
   UnknownPartitionError, UnknownTopicError, type Isolation, type KafkaClient,
 } from '../kafka-wire/index.js';
 import type { FetchBatch, PubSubBackend } from './backend.js';
@@ -103,7 +103,7 @@ function describe(err: unknown): string {
   if (err instanceof NoBrokerError) {
     return err.causes.some((c) => c instanceof AuthenticationError) ? 'SASL_AUTHENTICATION_FAILED' : 'not found topic';
   }
-  if (err instanceof ConnectionError) return err.code === 'KWIRE_ERR_REQUEST_TIMEOUT' ? 'REQUEST_TIMED_OUT' : 'not found topic';
+  if (err instanceof KafkaConnectionError) return err.code === 'KWIRE_ERR_REQUEST_TIMEOUT' ? 'REQUEST_TIMED_OUT' : 'not found topic';
   if (err instanceof KafkaWireError || err instanceof PubSubError) return err.code;
   return 'internal error';
 }

@@ -28,6 +28,7 @@ Usage:
       (and checked if given); a response needs both.
   kafka-ws-proxy records FILE [--all]
       Print the records of a raw records field (as found in a Fetch response) as a JSON array.
+      (Not to be confused with "record", the verb, below.)
   kafka-ws-proxy record --broker HOST:PORT --out DIR [--listen HOST:PORT] [options]
       A recording proxy for conformance fixtures: clients connect to --listen, every
       request/response pair is written to DIR (frames + manifest.json); broker addresses in

@@ -5,12 +5,12 @@
  */
 
 /** Base class of the server layer. */
-export class ServerError extends Error {
+export class ProxyError extends Error {
   readonly code: string;
 
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = 'ServerError';
+    this.name = 'ProxyError';
     this.code = code;
   }
 }
@@ -19,7 +19,7 @@ export class ServerError extends Error {
  * A route body that does not pass validation. `field` is the JSON path of the offending value
  * (`upstream.nodes["k:9092"]`, `plugins.kafka-proxy.sasl.password`); empty for the body itself.
  */
-export class RouteValidationError extends ServerError {
+export class RouteValidationError extends ProxyError {
   readonly field: string;
 
   /** The message is `invalid route: <field>: <problem>`, or `invalid route: <message>` when `message` is given. */
@@ -31,7 +31,7 @@ export class RouteValidationError extends ServerError {
 }
 
 /** Reading or writing the route directory failed (disk full, permissions). Nothing was changed. */
-export class RouteStoreError extends ServerError {
+export class RouteStoreError extends ProxyError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('SERVER_ERR_ROUTE_STORE', message, options);
     this.name = 'RouteStoreError';
@@ -39,7 +39,7 @@ export class RouteStoreError extends ServerError {
 }
 
 /** A route file found on open that cannot be used (bad JSON, invalid route); it is skipped. */
-export class RouteFileError extends ServerError {
+export class RouteFileError extends ProxyError {
   readonly file: string;
 
   constructor(file: string, message: string, options?: { cause?: unknown }) {
@@ -50,7 +50,7 @@ export class RouteFileError extends ServerError {
 }
 
 /** A write to a route defined in the configuration file; those change only with the file. */
-export class RouteReadOnlyError extends ServerError {
+export class RouteReadOnlyError extends ProxyError {
   readonly id: string;
 
   constructor(id: string) {
@@ -61,7 +61,7 @@ export class RouteReadOnlyError extends ServerError {
 }
 
 /** Two enabled routes would have the same `uri`; `otherId` names the route that has it. */
-export class RouteConflictError extends ServerError {
+export class RouteConflictError extends ProxyError {
   readonly otherId: string;
 
   constructor(uri: string, otherId: string) {
@@ -72,7 +72,7 @@ export class RouteConflictError extends ServerError {
 }
 
 /** PATCH of a route id that does not exist. */
-export class RouteNotFoundError extends ServerError {
+export class RouteNotFoundError extends ProxyError {
   readonly id: string;
 
   constructor(id: string) {
@@ -83,7 +83,7 @@ export class RouteNotFoundError extends ServerError {
 }
 
 /** Admin API options that cannot work (an empty admin key). */
-export class AdminConfigError extends ServerError {
+export class AdminConfigError extends ProxyError {
   constructor(message: string) {
     super('SERVER_ERR_ADMIN_CONFIG', message);
     this.name = 'AdminConfigError';

@@ -7,4 +7,4 @@ export { Registry } from './metrics/index.js';
 export { RouteStore } from './routes/store.js';
 export { validateRoute } from './routes/schema.js';
 export type { KafkaRoute, RouteValue } from './routes/route.js';
-export { ServerError } from './errors.js';
+export { ProxyError } from './errors.js';

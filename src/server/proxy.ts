@@ -85,7 +85,7 @@ export class KafkaWsProxy {
     }
   }
 
-  /** @throws ServerError when the data directory or a static route is invalid. */
+  /** @throws ProxyError when the data directory or a static route is invalid. */
   static async create(options: ProxyOptions = {}): Promise<KafkaWsProxy> {
     const store = await RouteStore.open({
       ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),

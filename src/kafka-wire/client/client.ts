@@ -7,7 +7,7 @@ import { readBatches, readRecords, type KafkaRecord, type RecordBatch } from '..
 import { Connection, type ConnectionOptions } from '../transport/index.js';
 import { responsePool } from '../transport/response-pool.js';
 import { BufferArena } from '../primitives/buffer-pool.js';
-import { ClientClosedError, NoBrokerError, RetriesExhaustedError, UnknownPartitionError, UnknownTopicError } from './errors.js';
+import { KafkaClientClosedError, NoBrokerError, RetriesExhaustedError, UnknownPartitionError, UnknownTopicError } from './errors.js';
 import { MetadataCache, ZERO_UUID, type BrokerAddress, type TopicInfo } from './metadata.js';
 import { isRetriable } from './retriable.js';
 
@@ -223,13 +223,13 @@ export class KafkaClient {
     return this.retrying('Metadata', topic, () => this.topicInfo(topic));
   }
 
-  /** Closes every connection and cancels every backoff; pending operations fail with ClientClosedError. */
+  /** Closes every connection and cancels every backoff; pending operations fail with KafkaClientClosedError. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     for (const s of this.sleepers) {
       clearTimeout(s.timer);
-      s.reject(new ClientClosedError());
+      s.reject(new KafkaClientClosedError());
     }
     this.sleepers.clear();
     for (const p of this.connections.values()) p.then((c) => c.close(), () => {});
@@ -256,11 +256,11 @@ export class KafkaClient {
     const base = this.options.retryBackoffMs ?? 100;
     const cap = this.options.retryBackoffMaxMs ?? 1000;
     for (let attempt = 1; ; attempt++) {
-      if (this.closed) throw new ClientClosedError();
+      if (this.closed) throw new KafkaClientClosedError();
       try {
         return await op();
       } catch (e) {
-        if (this.closed) throw new ClientClosedError();
+        if (this.closed) throw new KafkaClientClosedError();
         if (!isRetriable(e)) throw e;
         if (attempt > retries) throw new RetriesExhaustedError(`${operation} ${topic}`, attempt, e as Error);
         this.metadata.invalidate(topic);
@@ -347,7 +347,7 @@ export class KafkaClient {
    * busy and fewer than connectionsPerBroker exist, another is opened for the requests after this.
    */
   private connect(b: { host: string; port: number }): Promise<Connection> {
-    if (this.closed) return Promise.reject(new ClientClosedError());
+    if (this.closed) return Promise.reject(new KafkaClientClosedError());
     const broker = `${b.host}:${b.port}`;
     let best: Connection | undefined;
     let bestLoad = Infinity;
@@ -396,7 +396,7 @@ export class KafkaClient {
     }).then((c) => {
       if (this.closed) {
         c.close();
-        throw new ClientClosedError();
+        throw new KafkaClientClosedError();
       }
       this.open.set(key, c);
       c.onClose(() => {

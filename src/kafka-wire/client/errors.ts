@@ -46,9 +46,9 @@ export class RetriesExhaustedError extends KafkaWireError {
 }
 
 /** The client was closed; operations still running or started later fail with this. */
-export class ClientClosedError extends KafkaWireError {
+export class KafkaClientClosedError extends KafkaWireError {
   constructor() {
     super('KWIRE_ERR_CLIENT_CLOSED', 'the Kafka client is closed');
-    this.name = 'ClientClosedError';
+    this.name = 'KafkaClientClosedError';
   }
 }

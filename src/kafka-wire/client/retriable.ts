@@ -1,5 +1,5 @@
 import { KafkaProtocolError } from '../errors.js';
-import { ConnectionError } from '../transport/index.js';
+import { KafkaConnectionError } from '../transport/index.js';
 import { NoBrokerError, UnknownTopicError } from './errors.js';
 
 /** Connection failures a new connection may cure; TLS, size and protocol mismatches will not. */
@@ -14,7 +14,7 @@ const RETRIABLE_CONNECTION = new Set<string>([
  * OFFSET_OUT_OF_RANGE and authorization errors fail at once.
  */
 export function isRetriable(e: unknown): boolean {
-  if (e instanceof ConnectionError) return RETRIABLE_CONNECTION.has(e.code);
+  if (e instanceof KafkaConnectionError) return RETRIABLE_CONNECTION.has(e.code);
   // No broker reachable is worth another try unless every broker refused us for good (a wrong
   // password, an untrusted certificate): retrying those only delays the error.
   if (e instanceof NoBrokerError) return e.causes.some(isRetriable);

@@ -3,7 +3,7 @@ import type { Input } from '../protocol/codec.js';
 import { decodeResponseFrame, encodeRequestFrame, type DecodedResponse } from '../protocol/frame.js';
 import type { Fields } from '../protocol/schema.js';
 import { negotiateVersion, type ApiSpec } from '../protocol/versions.js';
-import { ConnectionClosedByClientError, ConnectionError, UnsupportedApiError } from './errors.js';
+import { ConnectionClosedByClientError, KafkaConnectionError, UnsupportedApiError } from './errors.js';
 import { responsePool } from './response-pool.js';
 import { SocketFrameReader } from './socket-frame-reader.js';
 import { negotiateApiVersions, type VersionRange } from './handshake.js';
@@ -83,7 +83,7 @@ export class Connection {
     this.clientId = o.clientId ?? 'kafka-ws-proxy';
     this.requestTimeoutMs = o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     socket.on('error', (e) => this.fail(socketError(e, this.broker, o.tls !== undefined, true)));
-    socket.on('close', () => this.fail(new ConnectionError('KWIRE_ERR_CONNECTION_CLOSED', this.broker,
+    socket.on('close', () => this.fail(new KafkaConnectionError('KWIRE_ERR_CONNECTION_CLOSED', this.broker,
       `the broker closed the connection${this.inFlight.size > 0 ? ` with ${this.inFlight.size} request(s) in flight` : ''}`)));
     socket.on('drain', () => this.flush());
   }
@@ -97,8 +97,8 @@ export class Connection {
     let conn: Connection | undefined;
     let early: Error | undefined;
     const reader = new SocketFrameReader(o.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES, responsePool,
-      (f) => (conn !== undefined ? conn.onFrame(f) : (early ??= new ConnectionError('KWIRE_ERR_NETWORK', `${o.host}:${o.port}`, 'the broker sent a frame before any request'))),
-      (size, prefix) => (conn !== undefined ? conn.onOversize(size, prefix, o) : (early ??= new ConnectionError('KWIRE_ERR_NETWORK', `${o.host}:${o.port}`, 'the broker sent bytes before any request'))));
+      (f) => (conn !== undefined ? conn.onFrame(f) : (early ??= new KafkaConnectionError('KWIRE_ERR_NETWORK', `${o.host}:${o.port}`, 'the broker sent a frame before any request'))),
+      (size, prefix) => (conn !== undefined ? conn.onOversize(size, prefix, o) : (early ??= new KafkaConnectionError('KWIRE_ERR_NETWORK', `${o.host}:${o.port}`, 'the broker sent bytes before any request'))));
     const socket = await openSocket({
       host: o.host, port: o.port, tls: o.tls, lookup: o.lookup, connectTimeoutMs,
       onread: { buffer: reader.target, callback: reader.filled },
@@ -111,8 +111,8 @@ export class Connection {
       if (o.sasl !== undefined) await conn.login(o.sasl, left);
     } catch (e) {
       conn.fail(e as Error);
-      if (e instanceof ConnectionError && e.code === 'KWIRE_ERR_REQUEST_TIMEOUT') {
-        throw new ConnectionError('KWIRE_ERR_CONNECT_TIMEOUT', conn.broker,
+      if (e instanceof KafkaConnectionError && e.code === 'KWIRE_ERR_REQUEST_TIMEOUT') {
+        throw new KafkaConnectionError('KWIRE_ERR_CONNECT_TIMEOUT', conn.broker,
           `connected, but no ${o.sasl ? 'ApiVersions/SASL' : 'ApiVersions'} answer within ${connectTimeoutMs} ms (does this port speak Kafka?)`, { cause: e });
       }
       throw e;
@@ -175,7 +175,7 @@ export class Connection {
       return Promise.reject(e as Error);
     }
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => this.fail(new ConnectionError('KWIRE_ERR_REQUEST_TIMEOUT', this.broker,
+      const timer = setTimeout(() => this.fail(new KafkaConnectionError('KWIRE_ERR_REQUEST_TIMEOUT', this.broker,
         `${api.name} v${version} got no response within ${timeoutMs} ms`)), timeoutMs);
       this.inFlight.set(correlationId, { api: api as unknown as ApiSpec, version, resolve: resolve as (r: DecodedResponse) => void, reject, timer });
       this.write(frame, priority);
@@ -189,7 +189,7 @@ export class Connection {
   exchangeRaw(token: Buffer, timeoutMs: number): Promise<Buffer> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => this.fail(new ConnectionError('KWIRE_ERR_REQUEST_TIMEOUT', this.broker,
+      const timer = setTimeout(() => this.fail(new KafkaConnectionError('KWIRE_ERR_REQUEST_TIMEOUT', this.broker,
         `no SASL token within ${timeoutMs} ms`)), timeoutMs);
       const unhook = (): void => {
         clearTimeout(timer);
@@ -265,13 +265,13 @@ export class Connection {
       return;
     }
     if (frame.length < 4) {
-      this.fail(new ConnectionError('KWIRE_ERR_NETWORK', this.broker, `a ${frame.length}-byte frame is too short for a response header`));
+      this.fail(new KafkaConnectionError('KWIRE_ERR_NETWORK', this.broker, `a ${frame.length}-byte frame is too short for a response header`));
       return;
     }
     const correlationId = frame.readInt32BE(0);
     const p = this.inFlight.get(correlationId);
     if (p === undefined) {
-      this.fail(new ConnectionError('KWIRE_ERR_UNKNOWN_CORRELATION', this.broker, `a response with correlation id ${correlationId} matches no request in flight`));
+      this.fail(new KafkaConnectionError('KWIRE_ERR_UNKNOWN_CORRELATION', this.broker, `a response with correlation id ${correlationId} matches no request in flight`));
       return;
     }
     this.inFlight.delete(correlationId);
@@ -290,8 +290,8 @@ export class Connection {
     // A TLS record header (content type 0x14-0x17, version 3.x) read as a size prefix.
     const tlsRecord = prefix[0]! >= 0x14 && prefix[0]! <= 0x17 && prefix[1] === 0x03;
     this.fail(tlsRecord && o.tls === undefined
-      ? new ConnectionError('KWIRE_ERR_TLS_MISMATCH', this.broker, 'the broker answered with TLS on a plaintext connection; set tls')
-      : new ConnectionError('KWIRE_ERR_FRAME_TOO_LARGE', this.broker, `a response frame of ${size} bytes exceeds the limit of ${o.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES} bytes`));
+      ? new KafkaConnectionError('KWIRE_ERR_TLS_MISMATCH', this.broker, 'the broker answered with TLS on a plaintext connection; set tls')
+      : new KafkaConnectionError('KWIRE_ERR_FRAME_TOO_LARGE', this.broker, `a response frame of ${size} bytes exceeds the limit of ${o.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES} bytes`));
   }
 
   private fail(e: Error): void {

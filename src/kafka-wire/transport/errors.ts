@@ -1,10 +1,10 @@
 import { KafkaWireError } from '../errors.js';
 
 /**
- * Codes of ConnectionError. Every one of them means the connection is unusable: requests in
+ * Codes of KafkaConnectionError. Every one of them means the connection is unusable: requests in
  * flight on it fail with the same code, and the cluster client may retry on another connection.
  */
-export type ConnectionErrorCode =
+export type KafkaConnectionErrorCode =
   | 'KWIRE_ERR_CONNECTION_REFUSED'
   | 'KWIRE_ERR_DNS'
   | 'KWIRE_ERR_CONNECT_TIMEOUT'
@@ -17,13 +17,13 @@ export type ConnectionErrorCode =
   | 'KWIRE_ERR_NETWORK';
 
 /** The connection to `broker` ("host:port") failed or was closed. */
-export class ConnectionError extends KafkaWireError {
-  declare readonly code: ConnectionErrorCode;
+export class KafkaConnectionError extends KafkaWireError {
+  declare readonly code: KafkaConnectionErrorCode;
   readonly broker: string;
 
-  constructor(code: ConnectionErrorCode, broker: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: KafkaConnectionErrorCode, broker: string, message: string, options?: { cause?: unknown }) {
     super(code, `${broker}: ${message}`, options);
-    this.name = 'ConnectionError';
+    this.name = 'KafkaConnectionError';
     this.broker = broker;
   }
 }

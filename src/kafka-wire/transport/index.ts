@@ -1,6 +1,6 @@
 /** Connections to single brokers: sockets, TLS, framing, pipelining, version negotiation, SASL. */
 export { Connection, type ConnectionOptions, type RequestOptions } from './connection.js';
-export { AuthenticationError, ConnectionClosedByClientError, ConnectionError, UnsupportedApiError, type AuthenticationErrorCode, type ConnectionErrorCode } from './errors.js';
+export { AuthenticationError, ConnectionClosedByClientError, KafkaConnectionError, UnsupportedApiError, type AuthenticationErrorCode, type KafkaConnectionErrorCode } from './errors.js';
 export { FrameReader } from './frame-reader.js';
 export { responsePool } from './response-pool.js';
 export type { VersionRange } from './handshake.js';

@@ -2,7 +2,7 @@ import { KafkaProtocolError } from '../errors.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { SaslAuthenticateApi, SaslHandshakeApi } from '../protocol/versions.js';
 import type { Connection } from './connection.js';
-import { AuthenticationError, ConnectionError } from './errors.js';
+import { AuthenticationError, KafkaConnectionError } from './errors.js';
 import { saslSession, SaslProtocolFailure, type SaslCredentials } from './sasl/index.js';
 
 export interface SaslOptions extends SaslCredentials {
@@ -34,7 +34,7 @@ export async function authenticate(conn: Connection, o: SaslOptions, left: () =>
       while (token !== null) {
         const reply = await conn.exchangeRaw(token, left()).catch((e: unknown) => {
           // Raw framing has no error response: a failed login is just a closed connection.
-          if (e instanceof ConnectionError && e.code === 'KWIRE_ERR_CONNECTION_CLOSED') {
+          if (e instanceof KafkaConnectionError && e.code === 'KWIRE_ERR_CONNECTION_CLOSED') {
             throw fail('KWIRE_ERR_SASL_AUTH_FAILED', 'the broker closed the connection (wrong credentials? SaslHandshake v0 framing carries no reason)');
           }
           throw e;

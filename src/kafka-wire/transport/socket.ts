@@ -1,6 +1,6 @@
 import { connect as netConnect, isIP, type LookupFunction, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { ConnectionError } from './errors.js';
+import { KafkaConnectionError } from './errors.js';
 
 export interface TlsOptions {
   /** Check the certificate chain and the host name (default true). APISIX calls this `tls.verify`. */
@@ -47,9 +47,9 @@ export function openSocket(o: SocketOptions): Promise<Socket | TLSSocket> {
       });
     }
     const timer = setTimeout(() => {
-      done(new ConnectionError('KWIRE_ERR_CONNECT_TIMEOUT', broker, `no ${o.tls ? 'TLS ' : ''}connection within ${o.connectTimeoutMs} ms`));
+      done(new KafkaConnectionError('KWIRE_ERR_CONNECT_TIMEOUT', broker, `no ${o.tls ? 'TLS ' : ''}connection within ${o.connectTimeoutMs} ms`));
     }, o.connectTimeoutMs);
-    const done = (err?: ConnectionError): void => {
+    const done = (err?: KafkaConnectionError): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -63,7 +63,7 @@ export function openSocket(o: SocketOptions): Promise<Socket | TLSSocket> {
       }
     };
     const onError = (e: Error): void => done(socketError(e, broker, o.tls !== undefined, false));
-    const onClose = (): void => done(new ConnectionError(
+    const onClose = (): void => done(new KafkaConnectionError(
       o.tls ? 'KWIRE_ERR_TLS_MISMATCH' : 'KWIRE_ERR_CONNECTION_CLOSED', broker,
       o.tls ? 'the broker closed the connection during the TLS handshake (is this a plaintext listener?)' : 'the broker closed the connection while connecting',
     ));
@@ -74,23 +74,23 @@ export function openSocket(o: SocketOptions): Promise<Socket | TLSSocket> {
 }
 
 /** Maps a Node socket error to our typed error. `established` is false while connecting. */
-export function socketError(e: Error, broker: string, tls: boolean, established: boolean): ConnectionError {
+export function socketError(e: Error, broker: string, tls: boolean, established: boolean): KafkaConnectionError {
   const code = (e as NodeJS.ErrnoException).code ?? '';
-  if (code === 'ECONNREFUSED') return new ConnectionError('KWIRE_ERR_CONNECTION_REFUSED', broker, 'connection refused', { cause: e });
+  if (code === 'ECONNREFUSED') return new KafkaConnectionError('KWIRE_ERR_CONNECTION_REFUSED', broker, 'connection refused', { cause: e });
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME' || code === 'EAI_FAIL') {
-    return new ConnectionError('KWIRE_ERR_DNS', broker, `cannot resolve host name (${code})`, { cause: e });
+    return new KafkaConnectionError('KWIRE_ERR_DNS', broker, `cannot resolve host name (${code})`, { cause: e });
   }
   if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG') {
-    return new ConnectionError('KWIRE_ERR_TLS_MISMATCH', broker, `the broker did not answer with TLS (${code}); is this a plaintext listener?`, { cause: e });
+    return new KafkaConnectionError('KWIRE_ERR_TLS_MISMATCH', broker, `the broker did not answer with TLS (${code}); is this a plaintext listener?`, { cause: e });
   }
   if (tls && !established && code === 'ECONNRESET') {
-    return new ConnectionError('KWIRE_ERR_TLS_MISMATCH', broker, 'the broker reset the connection during the TLS handshake (is this a plaintext listener?)', { cause: e });
+    return new KafkaConnectionError('KWIRE_ERR_TLS_MISMATCH', broker, 'the broker reset the connection during the TLS handshake (is this a plaintext listener?)', { cause: e });
   }
-  if (isTlsCode(code)) return new ConnectionError('KWIRE_ERR_TLS', broker, `TLS: ${e.message} (${code})`, { cause: e });
+  if (isTlsCode(code)) return new KafkaConnectionError('KWIRE_ERR_TLS', broker, `TLS: ${e.message} (${code})`, { cause: e });
   if (code === 'ECONNRESET' || code === 'EPIPE') {
-    return new ConnectionError('KWIRE_ERR_CONNECTION_CLOSED', broker, `connection reset by the broker (${code})`, { cause: e });
+    return new KafkaConnectionError('KWIRE_ERR_CONNECTION_CLOSED', broker, `connection reset by the broker (${code})`, { cause: e });
   }
-  return new ConnectionError('KWIRE_ERR_NETWORK', broker, `${e.message}${code ? ` (${code})` : ''}`, { cause: e });
+  return new KafkaConnectionError('KWIRE_ERR_NETWORK', broker, `${e.message}${code ? ` (${code})` : ''}`, { cause: e });
 }
 
 function isTlsCode(code: string): boolean {

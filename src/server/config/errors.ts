@@ -1,4 +1,4 @@
-import { ServerError } from '../errors.js';
+import { ProxyError } from '../errors.js';
 
 /**
  * A configuration that cannot work: an unknown flag, variable or config-file key, a value of the
@@ -7,7 +7,7 @@ import { ServerError } from '../errors.js';
  * variable (`KAFKA_WS_PROXY_PORT`) or a config-file key (`port`). Messages name the bad value,
  * except for secrets (the admin key), which are never echoed.
  */
-export class ConfigError extends ServerError {
+export class ConfigError extends ProxyError {
   readonly field: string;
 
   constructor(field: string, message: string, options?: { cause?: unknown }) {

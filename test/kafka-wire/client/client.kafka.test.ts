@@ -277,7 +277,7 @@ describe('cluster client failures', () => {
     assert.ok(handles() > before);
     c.close();
     dead.close();
-    assert.equal(((await pending) as Error).name, 'ClientClosedError');
+    assert.equal(((await pending) as Error).name, 'KafkaClientClosedError');
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(handles(), before, `left behind: ${process.getActiveResourcesInfo().join(', ')}`);
     await assert.rejects(c.fetch('plain', 0, 0n), { code: 'KWIRE_ERR_CLIENT_CLOSED' });

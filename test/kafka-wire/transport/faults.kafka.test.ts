@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import {
-  Connection, type ConnectionError, encodeRecordBatch, FetchApi, MetadataApi, ProduceApi,
+  Connection, type KafkaConnectionError, encodeRecordBatch, FetchApi, MetadataApi, ProduceApi,
 } from '../../../src/kafka-wire/index.js';
 import { ensureBroker, type BrokerInfo } from '../../harness/kafka.js';
 import { FaultProxy } from '../../support/fault-proxy.js';
@@ -26,7 +26,7 @@ function listen(onConnection: (s: Socket) => void): Promise<{ server: Server; po
 }
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
-  return p.then(() => 'resolved', (e: unknown) => (e as ConnectionError).code);
+  return p.then(() => 'resolved', (e: unknown) => (e as KafkaConnectionError).code);
 }
 
 describe('transport faults on real Kafka 4.x', () => {
@@ -49,8 +49,8 @@ describe('transport faults on real Kafka 4.x', () => {
   test('a port that accepts TCP but never answers: the connect timeout fires', async () => {
     const silent = await listen(() => {});
     const t0 = Date.now();
-    const err = await Connection.connect({ host: '127.0.0.1', port: silent.port, connectTimeoutMs: 400 }).catch((e: unknown) => e as ConnectionError);
-    assert.equal((err as ConnectionError).code, 'KWIRE_ERR_CONNECT_TIMEOUT');
+    const err = await Connection.connect({ host: '127.0.0.1', port: silent.port, connectTimeoutMs: 400 }).catch((e: unknown) => e as KafkaConnectionError);
+    assert.equal((err as KafkaConnectionError).code, 'KWIRE_ERR_CONNECT_TIMEOUT');
     assert.match((err as Error).message, /does this port speak Kafka/);
     assert.ok(Date.now() - t0 < 3000);
     for (const s of silent.sockets) s.destroy();
@@ -99,8 +99,8 @@ describe('transport faults on real Kafka 4.x', () => {
     const err = await c.request(FetchApi, {
       maxWaitMs: 0, minBytes: 1, maxBytes: 8 << 20, isolationLevel: 0,
       topics: [{ topic: 'big', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 8 << 20 }] }],
-    }, { version: 12 }).catch((e: unknown) => e as ConnectionError);
-    assert.equal((err as ConnectionError).code, 'KWIRE_ERR_FRAME_TOO_LARGE');
+    }, { version: 12 }).catch((e: unknown) => e as KafkaConnectionError);
+    assert.equal((err as KafkaConnectionError).code, 'KWIRE_ERR_FRAME_TOO_LARGE');
     assert.match((err as Error).message, /exceeds the limit of 65536/);
   });
 

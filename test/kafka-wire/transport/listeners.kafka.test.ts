@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, describe, test } from 'node:test';
 import {
-  AuthenticationError, Connection, type ConnectionError, FetchApi, ListOffsetsApi, MetadataApi, negotiateVersion,
+  AuthenticationError, Connection, type KafkaConnectionError, FetchApi, ListOffsetsApi, MetadataApi, negotiateVersion,
   type ConnectionOptions, type SaslMechanismName,
 } from '../../../src/kafka-wire/index.js';
 import { BROKER_LINES, ensureBroker, type BrokerInfo } from '../../harness/kafka.js';
@@ -26,7 +26,7 @@ async function fails(o: ConnectionOptions, code: string, message?: RegExp): Prom
     },
     (e: unknown) => e as Error,
   );
-  assert.equal((err as ConnectionError).code, code, err.message);
+  assert.equal((err as KafkaConnectionError).code, code, err.message);
   if (message) assert.match(err.message, message);
   return err;
 }
