@@ -322,7 +322,7 @@ export class KafkaClient {
     }
     if (p === undefined) throw new UnknownPartitionError(topic, partition, t.partitions.size);
     const broker = p.leader >= 0 ? this.metadata.brokers.get(p.leader) : undefined;
-    if (broker === undefined) throwIfError('Metadata', -1, 5, `${topic}-${partition}`, `leader ${p.leader}`);
+    if (broker === undefined) throwIfError('Metadata', -1, ErrorCode.LEADER_NOT_AVAILABLE, `${topic}-${partition}`, `leader ${p.leader}`);
     return { conn: await this.connect(broker!), info: t };
   }
 
