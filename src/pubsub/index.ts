@@ -11,5 +11,6 @@ export {
 export { decodeRequest, type Command, type PubSubRequest } from './protocol/request.js';
 export { encodeErrorReply, encodeListOffsetReply, encodePongReply } from './protocol/response.js';
 export { encodeFetchReply, type FetchedRecords, type FetchReply } from './protocol/fetch-reply.js';
-export { Session, type SessionChannel, type SessionObserver, type SessionOptions } from './session.js';
+export { ReplyBudget, type BudgetMember, type ReplyBudgetOptions } from './reply-budget.js';
+export { CLOSE_OVERLOADED, Session, SESSION_DEFAULTS, type SessionChannel, type SessionObserver, type SessionOptions } from './session.js';
 export { attachSession } from './websocket.js';

@@ -5,6 +5,7 @@ import { COMMANDS, INVALID, type CommandLabel, type KafkaOperation } from './pro
 import { decodeRequest, type Command, type PubSubRequest } from './protocol/request.js';
 import { encodeFetchReply } from './protocol/fetch-reply.js';
 import { encodeErrorReply, encodeListOffsetReply, encodePongReply } from './protocol/response.js';
+import type { BudgetMember, ReplyBudget } from './reply-budget.js';
 
 /** A command the backend serves. */
 type BackendCommand = Extract<Command, { type: KafkaOperation }>;
@@ -15,6 +16,8 @@ export interface SessionObserver {
   sent?(bytes: number): void;
   /** A failed command: our code (e.g. KWIRE_ERR_UNKNOWN_TOPIC) and the error. */
   failed?(code: string, err: unknown): void;
+  /** The connection was closed because the process was over its reply budget. */
+  overloaded?(): void;
 }
 
 /** What a session writes to: a WebSocket in production, a recorder in unit tests. */
@@ -30,12 +33,38 @@ export interface SessionChannel {
   resume(): void;
 }
 
+/** Close code of a connection closed because the process was over its reply budget (RFC 6455: try again later). */
+export const CLOSE_OVERLOADED = 1013;
+
+/** Defaults of the limits below; the server's settings table shows the same values. */
+export const SESSION_DEFAULTS = Object.freeze({
+  maxFrameBytes: 1024 * 1024,
+  maxInFlight: 64,
+  maxRunning: 4,
+  maxUnsentBytes: 4 * 1024 * 1024,
+});
+
 export interface SessionOptions {
   backend: PubSubBackend;
   /** Largest reply frame; fetch replies carry fewer records to stay under it (default 1 MiB). */
   maxFrameBytes?: number;
-  /** Commands waiting for the backend; more get an error reply (default 64). */
+  /** Commands accepted and not answered yet; more get an error reply (default 64). */
   maxInFlight?: number;
+  /**
+   * Commands of this connection running on the backend at once (default 4); the rest of those in
+   * flight wait their turn. Backend connections are shared by every client, and a broker serves
+   * the requests of one connection in order, so without this cap one client's pipelined commands
+   * would queue ahead of everyone else's.
+   */
+  maxRunning?: number;
+  /**
+   * Reply bytes this connection may hold (default 4 MiB): replies encoded and not yet taken by its
+   * socket, plus the room reserved for replies being fetched (`maxFrameBytes` per fetch). A command
+   * starts only when its room fits, so a client that stops reading costs at most this much.
+   */
+  maxUnsentBytes?: number;
+  /** The process-wide bound across connections (see ReplyBudget); none by default. */
+  budget?: ReplyBudget;
   observer?: SessionObserver;
   /** Reuses large fetch reply frames once `channel.send` reports them written. */
   framePool?: FramePool;
@@ -45,39 +74,88 @@ interface Slot {
   frame: Buffer | undefined;
 }
 
+/** A backend command accepted and waiting for its turn (maxRunning) and its room (maxUnsentBytes). */
+interface Waiting {
+  slot: Slot;
+  sequence: bigint;
+  command: BackendCommand;
+}
+
+/** Room reserved for a reply that is not a fetch's: a list offset reply or an error text. */
+const SMALL_REPLY_BYTES = 512;
+
 /**
  * One WebSocket's PubSub conversation. Commands run concurrently but replies leave in request order,
  * each echoing its request's sequence (APISIX clients match on it and some assume order).
  *
- * Memory is bounded two ways: more than `maxInFlight` commands waiting on Kafka get an error reply,
- * and reading from the peer pauses while too many replies wait in order or too many bytes wait to be
- * written (a client that stops reading cannot make us buffer without end).
+ * What one connection can cost is bounded: more than `maxInFlight` unanswered commands get an
+ * error reply; at most `maxRunning` of them run on the backend at once; a command starts only when
+ * the room for its reply fits in `maxUnsentBytes` (and in the process's ReplyBudget); and reading
+ * from the peer pauses while its replies are not being taken or too many commands wait, so the
+ * commands a client that stops reading keeps sending are never even decoded.
  */
-export class Session {
+export class Session implements BudgetMember {
   private readonly channel: SessionChannel;
   private readonly backend: PubSubBackend;
   private readonly maxFrameBytes: number;
   private readonly maxInFlight: number;
+  private readonly maxRunning: number;
+  private readonly maxUnsentBytes: number;
+  private readonly budget: ReplyBudget | undefined;
   private readonly observer: SessionObserver;
   private readonly queue: Slot[] = [];
+  private readonly waiting: Waiting[] = [];
+  /** Backend commands accepted and not answered: waiting or running. */
   private inFlight = 0;
-  private unsentBytes = 0;
+  private running = 0;
+  /** Room reserved for the replies of running commands. */
+  private reserved = 0;
+  /** Bytes of replies made and not yet taken by the socket (in `queue`, or handed to the channel). */
+  private held = 0;
+  /** The part of `held` handed to the channel. */
+  private handed = 0;
+  /** When the socket last took bytes, or when bytes were handed to it after none waited. */
+  private lastTaken = 0;
   private paused = false;
   private closed = false;
   private draining: { code: number; reason: string } | undefined;
-  private readonly highWaterBytes: number;
   private readonly pool: FramePool | undefined;
   private readonly alloc: (size: number) => Buffer;
 
   constructor(channel: SessionChannel, options: SessionOptions) {
     this.channel = channel;
     this.backend = options.backend;
-    this.maxFrameBytes = options.maxFrameBytes ?? 1024 * 1024;
-    this.maxInFlight = options.maxInFlight ?? 64;
+    this.maxFrameBytes = options.maxFrameBytes ?? SESSION_DEFAULTS.maxFrameBytes;
+    this.maxInFlight = options.maxInFlight ?? SESSION_DEFAULTS.maxInFlight;
+    this.maxRunning = options.maxRunning ?? SESSION_DEFAULTS.maxRunning;
+    this.maxUnsentBytes = options.maxUnsentBytes ?? SESSION_DEFAULTS.maxUnsentBytes;
+    this.budget = options.budget;
     this.observer = options.observer ?? {};
-    this.highWaterBytes = Math.max(4 * this.maxFrameBytes, 4 * 1024 * 1024);
     this.pool = options.framePool;
     this.alloc = this.pool?.take ?? Buffer.allocUnsafe;
+  }
+
+  /** Reply bytes this connection holds: made and not yet taken by its socket, plus room reserved. */
+  get usage(): number {
+    return this.reserved + this.held;
+  }
+
+  /** Bytes handed to the socket that it has not taken yet. */
+  get unsent(): number {
+    return this.handed;
+  }
+
+  stalledFor(now: number): number {
+    return this.handed > 0 ? now - this.lastTaken : 0;
+  }
+
+  wake(): void {
+    this.pump();
+  }
+
+  overloaded(): void {
+    this.observer.overloaded?.();
+    this.close(CLOSE_OVERLOADED, 'server overloaded: replies are not being read');
   }
 
   /** Commands accepted and not yet answered. */
@@ -99,7 +177,7 @@ export class Session {
       // Anything but FrameDecodeError would be our bug; it still must not take the process down.
       this.observer.command?.(INVALID, false);
       this.observer.failed?.(e instanceof FrameDecodeError ? e.code : 'ERR_UNEXPECTED', e);
-      this.push().frame = encodeErrorReply(0n, 'wrong command');
+      this.fill(this.push(), encodeErrorReply(0n, 'wrong command'));
       this.flush();
       return;
     }
@@ -109,25 +187,23 @@ export class Session {
     switch (command.type) {
       case 'ping':
         this.observer.command?.('ping', true);
-        slot.frame = encodePongReply(sequence, command.state);
+        this.fill(slot, encodePongReply(sequence, command.state));
         break;
       case 'empty':
         this.observer.command?.('empty', false);
-        slot.frame = encodeErrorReply(sequence, 'unknown command');
+        this.fill(slot, encodeErrorReply(sequence, 'unknown command'));
         break;
       case 'fetch':
       case 'list_offset':
         if (this.inFlight >= this.maxInFlight) {
           this.observer.command?.(command.type, false);
           this.observer.failed?.('PUBSUB_ERR_TOO_MANY_IN_FLIGHT', undefined);
-          slot.frame = encodeErrorReply(sequence, `too many commands in flight (limit ${this.maxInFlight})`);
+          this.fill(slot, encodeErrorReply(sequence, `too many commands in flight (limit ${this.maxInFlight})`));
           break;
         }
         this.inFlight++;
-        void this.run(slot, sequence, command).finally(() => {
-          this.inFlight--;
-          this.flush();
-        });
+        this.waiting.push({ slot, sequence, command });
+        this.pump();
         return;
       default:
         unhandled(command);
@@ -148,25 +224,65 @@ export class Session {
   /** Closes at once; replies still pending are dropped. */
   close(code: number, reason: string): void {
     if (this.closed) return;
-    this.closed = true;
-    this.queue.length = 0;
+    this.forget();
     this.channel.close(code, reason);
   }
 
   /** The peer went away: forget everything. */
   dispose(): void {
+    if (this.closed) return;
+    this.forget();
+  }
+
+  private forget(): void {
     this.closed = true;
     this.queue.length = 0;
+    this.waiting.length = 0;
+    // What running commands reserved goes back when they finish (run's finally); the replies held
+    // go back now, and their late `sent` callbacks give back nothing.
+    const held = this.held;
+    this.held = 0;
+    this.handed = 0;
+    this.budget?.release(this, held);
+    if (this.reserved === 0) this.budget?.leave(this);
+  }
+
+  /** Starts waiting commands while the running cap and the reply room allow. */
+  private pump(): void {
+    while (!this.closed && this.waiting.length > 0 && this.running < this.maxRunning) {
+      const next = this.waiting[0]!;
+      const room = next.command.type === 'fetch' ? this.maxFrameBytes : SMALL_REPLY_BYTES;
+      // One command always may run when nothing else is held, even if its room exceeds the bound
+      // (max_frame_bytes above max_unsent_bytes): the connection must progress.
+      if (this.usage + room > this.maxUnsentBytes && this.usage > 0) return;
+      if (this.budget !== undefined && !this.budget.tryReserve(this, room)) return;
+      this.waiting.shift();
+      this.reserved += room;
+      this.running++;
+      void this.run(next.slot, next.sequence, next.command).finally(() => {
+        this.reserved -= room;
+        this.running--;
+        this.inFlight--;
+        this.budget?.release(this, room);
+        if (this.closed) {
+          if (this.reserved === 0) this.budget?.leave(this);
+          return;
+        }
+        this.flush();
+        this.pump();
+      });
+    }
   }
 
   private async run(slot: Slot, sequence: bigint, command: BackendCommand): Promise<void> {
     const { topic, partition } = command;
+    let frame: Buffer;
     try {
       switch (command.type) {
         case 'fetch': {
           const batch = await this.backend.fetch(topic, partition, command.offset);
           try {
-            slot.frame = encodeFetchReply(sequence, batch, this.maxFrameBytes, this.alloc).frame;
+            frame = encodeFetchReply(sequence, batch, this.maxFrameBytes, this.alloc).frame;
           } finally {
             // The records are in the frame now: drop them. The promises that carried this batch were
             // made when the request left and, under load, lived long enough to be promoted to V8's old
@@ -180,7 +296,7 @@ export class Session {
           break;
         }
         case 'list_offset':
-          slot.frame = encodeListOffsetReply(sequence, await this.backend.listOffset(topic, partition, command.timestamp));
+          frame = encodeListOffsetReply(sequence, await this.backend.listOffset(topic, partition, command.timestamp));
           break;
         default:
           unhandled(command);
@@ -191,8 +307,17 @@ export class Session {
       this.observer.failed?.(codeOf(e), e);
       const what = COMMANDS[command.type].errorPrefix;
       const err = e instanceof RecordTooLargeError ? e.message : this.backend.describeError(e);
-      slot.frame = encodeErrorReply(sequence, `${what}, topic: ${topic}, partition: ${partition}, err: ${err}`);
+      frame = encodeErrorReply(sequence, `${what}, topic: ${topic}, partition: ${partition}, err: ${err}`);
     }
+    if (this.closed) this.pool?.release(frame);
+    else this.fill(slot, frame);
+  }
+
+  /** A reply is made: it is held until the socket takes it. */
+  private fill(slot: Slot, frame: Buffer): void {
+    slot.frame = frame;
+    this.held += frame.length;
+    this.budget?.add(this, frame.length);
   }
 
   private push(): Slot {
@@ -209,7 +334,8 @@ export class Session {
     while (n < q.length && q[n]!.frame !== undefined) {
       const frame = q[n]!.frame!;
       n++;
-      this.unsentBytes += frame.length;
+      if (this.handed === 0) this.lastTaken = performance.now();
+      this.handed += frame.length;
       this.channel.send(frame, () => this.sent(frame));
     }
     if (n > 0) q.splice(0, n);
@@ -222,16 +348,21 @@ export class Session {
   }
 
   private sent(frame: Buffer): void {
-    this.unsentBytes -= frame.length;
-    this.observer.sent?.(frame.length);
     this.pool?.release(frame);
+    if (this.closed) return;
+    this.observer.sent?.(frame.length);
+    this.handed -= frame.length;
+    this.held -= frame.length;
+    this.lastTaken = performance.now();
+    this.budget?.release(this, frame.length);
+    this.pump();
     this.updatePause();
   }
 
   private updatePause(): void {
     if (this.closed) return;
-    const over = this.unsentBytes > this.highWaterBytes || this.queue.length >= 2 * this.maxInFlight;
-    const under = this.unsentBytes <= this.highWaterBytes / 2 && this.queue.length < this.maxInFlight;
+    const over = this.held > this.maxUnsentBytes || this.queue.length >= 2 * this.maxInFlight;
+    const under = this.held <= this.maxUnsentBytes / 2 && this.queue.length < this.maxInFlight;
     if (over) this.setPaused(true);
     else if (under) this.setPaused(false);
   }

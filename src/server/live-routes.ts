@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws';
 import { KafkaClientRegistry, type ClientOptions, type KafkaClient } from '../kafka-wire/index.js';
-import { attachSession, KafkaBackend, type KafkaOperation, type Session, type SessionObserver } from '../pubsub/index.js';
+import { attachSession, KafkaBackend, type KafkaOperation, type ReplyBudget, type Session, type SessionObserver } from '../pubsub/index.js';
 import type { KafkaRoute } from './routes/route.js';
 
 /** WebSocket close codes (RFC 6455 §7.4.1). */
@@ -30,9 +30,17 @@ interface Generation {
   clientReleased: boolean;
 }
 
+/** What every connection may cost, whatever its route (the proxy's settings). */
+export interface ConnectionLimits {
+  maxInFlight: number;
+  maxRunning: number;
+  maxUnsentBytes: number;
+  budget: ReplyBudget;
+}
+
 export interface LiveRoutesOptions {
   registry?: KafkaClientRegistry;
-  maxInFlight: number;
+  limits: ConnectionLimits;
   /** Connections per broker of each shared Kafka client. */
   kafkaConnections: number;
   events: RouteEvents;
@@ -85,7 +93,7 @@ export class LiveRoutes {
     const session = attachSession(ws, {
       backend: g.backend,
       maxFrameBytes: g.route.maxFrameBytes,
-      maxInFlight: this.options.maxInFlight,
+      ...this.options.limits,
       observer: this.options.events.sessionObserver(routeId),
     });
     g.sessions.set(session, ws);

@@ -12,13 +12,14 @@ import { createLogger, type Logger } from './log.js';
 import { Registry } from './metrics/index.js';
 import { routeEvents } from './route-events.js';
 import { RouteStore } from './routes/store.js';
+import { ReplyBudget } from '../pubsub/index.js';
 
 /**
  * The settings of the settings table that the proxy itself uses (defaults: `DEFAULTS`; the
  * listener's own ones are `ListenOptions`), plus what only an embedding program can give.
  * `adminKey` enables the admin API; `dataDir` persists admin-created routes (in memory without).
  */
-export interface ProxyOptions extends Partial<Pick<SettingValues, 'dataDir' | 'adminKey' | 'maxConnections' | 'maxMessageBytes' | 'maxInFlight' | 'kafkaConnections' | 'demo'>> {
+export interface ProxyOptions extends Partial<Pick<SettingValues, 'dataDir' | 'adminKey' | 'maxConnections' | 'maxMessageBytes' | 'maxInFlight' | 'maxRunning' | 'maxUnsentBytes' | 'maxTotalUnsentBytes' | 'kafkaConnections' | 'demo'>> {
   /** CIDRs allowed to reach the admin API and /metrics (default loopback only). */
   adminAllow?: readonly string[];
   /** Read-only routes (APISIX route JSON plus `id`), e.g. from a config file. */
@@ -56,6 +57,7 @@ export class KafkaWsProxy {
   private closing = false;
   private readonly unsubscribe: () => void;
   private readonly events: ReturnType<typeof routeEvents>;
+  private readonly budget: ReplyBudget;
 
   private constructor(options: ProxyOptions, routes: RouteStore) {
     this.routes = routes;
@@ -64,10 +66,27 @@ export class KafkaWsProxy {
     this.maxConnections = options.maxConnections ?? DEFAULTS.maxConnections;
     this.allowAdmin = makeAddressFilter([...(options.adminAllow ?? DEFAULTS.adminAllow)]);
     this.events = routeEvents(this.metrics, this.logger);
-    this.live = new LiveRoutes({ maxInFlight: options.maxInFlight ?? DEFAULTS.maxInFlight, kafkaConnections: options.kafkaConnections ?? DEFAULTS.kafkaConnections, events: this.events });
+    this.budget = new ReplyBudget({ maxBytes: options.maxTotalUnsentBytes ?? DEFAULTS.maxTotalUnsentBytes });
+    this.events.replyBytes(() => this.budget.bytes);
+    this.live = new LiveRoutes({
+      limits: {
+        maxInFlight: options.maxInFlight ?? DEFAULTS.maxInFlight,
+        maxRunning: options.maxRunning ?? DEFAULTS.maxRunning,
+        maxUnsentBytes: options.maxUnsentBytes ?? DEFAULTS.maxUnsentBytes,
+        budget: this.budget,
+      },
+      kafkaConnections: options.kafkaConnections ?? DEFAULTS.kafkaConnections,
+      events: this.events,
+    });
     // permessage-deflate is off: APISIX does not offer it, and compressing already-compressed
-    // Kafka payloads costs CPU on the hot path for little gain.
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? DEFAULTS.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
+    // Kafka payloads costs CPU on the hot path for little gain. allowSynchronousEvents off: ws then
+    // hands over one message per connection per turn of the event loop instead of every message of
+    // a socket read in one go, so a client that pipelines thousands of frames takes its turn like
+    // every other connection rather than holding the loop (docs/operations.md, "Limits").
+    this.wss = new WebSocketServer({
+      noServer: true, maxPayload: options.maxMessageBytes ?? DEFAULTS.maxMessageBytes, perMessageDeflate: false, clientTracking: false,
+      allowSynchronousEvents: false,
+    });
     this.admin = options.adminKey === undefined ? undefined : createAdminHandler({ store: routes, adminKey: options.adminKey, allow: this.allowAdmin, log: (level, msg, fields) => this.logger[level](msg, fields) });
     this.demo = options.demo === true ? createDemoHandler({ routes }) : undefined;
     for (const w of routes.warnings) this.logger.warn('route file skipped', { file: w.file, error: w.message });
@@ -208,6 +227,7 @@ export class KafkaWsProxy {
     await closed;
     clearTimeout(cut);
     await this.routes.idle();
+    this.budget.stop();
     this.events.stop();
   }
 

@@ -22,6 +22,10 @@ export function routeEvents(registry: Registry, logger: Logger) {
     o = {
       command: (type, ok) => m.commands.labels(routeId, type, ok ? 'ok' : 'error').inc(),
       sent: (n) => bytes.inc(n),
+      overloaded: () => {
+        m.errors.labels('PUBSUB_ERR_OVERLOADED').inc();
+        logger.warn('connection closed: the process is over its reply budget and this client stopped reading', { route: routeId });
+      },
       failed: (code, err) => {
         m.errors.labels(code).inc();
         const key = `${routeId} ${code}`;
@@ -49,6 +53,10 @@ export function routeEvents(registry: Registry, logger: Logger) {
     },
     connectionClosed(routeId: string): void {
       m.connectionsOpen.labels(routeId).dec();
+    },
+    /** Reports the process's reply bytes (ReplyBudget) at each scrape. */
+    replyBytes(read: () => number): void {
+      m.replyBytes.collect(read);
     },
     rejected(reason: string): void {
       m.connectionsRejected.labels(reason).inc();

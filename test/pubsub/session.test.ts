@@ -91,18 +91,63 @@ test('in-flight limit: extra commands are answered with an error; reading pauses
   assert.equal(ch.paused, false);
 });
 
-test('a client that does not read: reading pauses while unsent bytes exceed the high-water mark', async () => {
+test('a client that does not read: fetches start only while their reply room fits, reading pauses, and both resume as it reads', async () => {
   const backend = new ScriptedBackend();
   const ch = new RecordingChannel();
   ch.autoFlush = false;
-  const s = new Session(ch, { backend, maxFrameBytes: 1 << 20 });
-  for (let i = 1; i <= 6; i++) s.onMessage(fetchReq(i), true);
+  const MiB = 1 << 20;
+  const s = new Session(ch, { backend, maxFrameBytes: MiB, maxUnsentBytes: 4 * MiB, maxRunning: 64 });
+  for (let i = 1; i <= 10; i++) s.onMessage(fetchReq(i), true);
+  assert.equal(backend.calls.length, 4, 'four rooms of 1 MiB fit in 4 MiB: only four fetches may start');
   for (const c of backend.calls) c.resolve(batch(1000, 1000)); // ~1 MB replies
   await tick();
-  assert.equal(ch.frames.length, 6);
-  assert.equal(ch.paused, true);
+  assert.equal(ch.frames.length, 4);
+  assert.equal(backend.calls.length, 4, 'nothing more starts while the four replies are not taken');
+  assert.ok(s.usage <= 4 * MiB, `held ${s.usage} bytes`);
+  assert.equal(ch.paused, false, 'held replies at the bound, not past it');
+  // A ping's reply cannot wait for room: a large state takes what is held past the bound.
+  s.onMessage(encodeReq({ sequence: '11', cmdPing: { state: Buffer.alloc(256 * 1024) } }), true);
+  assert.equal(ch.paused, true, 'past the bound: reading pauses');
+  ch.pending.shift()!();
+  assert.equal(backend.calls.length, 4, 'one reply taken: 3 MB and the 256 KiB pong still held, no room for 1 MiB more');
+  ch.pending.shift()!();
+  assert.equal(backend.calls.length, 5, 'two taken: room for one more fetch');
   while (ch.pending.length > 0) ch.pending.shift()!();
   assert.equal(ch.paused, false);
+  // The pong waits in order behind fetches 5-10, so its 256 KiB stay held: room for two more.
+  assert.equal(backend.calls.length, 7, 'all taken: one running, two more started');
+});
+
+test('one fetch may always run when nothing is held, even if its room exceeds the bound', async () => {
+  const backend = new ScriptedBackend();
+  const ch = new RecordingChannel();
+  const s = new Session(ch, { backend, maxFrameBytes: 8 << 20, maxUnsentBytes: 1 << 20 });
+  s.onMessage(fetchReq(1), true);
+  s.onMessage(fetchReq(2), true);
+  assert.equal(backend.calls.length, 1);
+  backend.calls[0]!.resolve(batch(1));
+  await tick();
+  assert.equal(backend.calls.length, 2);
+  backend.calls[1]!.resolve(batch(1));
+  await tick();
+  assert.deepEqual(ch.frames.map((f) => decodeResp(f).sequence), ['1', '2']);
+});
+
+test('maxRunning: at most that many commands of one connection run at once; the others wait their turn in order', async () => {
+  const backend = new ScriptedBackend();
+  const ch = new RecordingChannel();
+  const s = new Session(ch, { backend, maxRunning: 2, maxFrameBytes: 1024 });
+  for (let i = 1; i <= 5; i++) s.onMessage(fetchReq(i), true);
+  assert.equal(backend.calls.length, 2);
+  backend.calls[1]!.resolve(batch(1));
+  await tick();
+  assert.equal(backend.calls.length, 3, 'one finished, the next started');
+  for (let i = 0; i < 5; i++) {
+    for (const c of backend.calls) c.resolve(batch(1));
+    await tick();
+  }
+  assert.equal(backend.calls.length, 5);
+  assert.deepEqual(ch.frames.map((f) => decodeResp(f).sequence), ['1', '2', '3', '4', '5']);
 });
 
 test('drain answers what was accepted, ignores new frames, then closes; close drops pending replies', async () => {

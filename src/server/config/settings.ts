@@ -27,6 +27,12 @@ export interface SettingValues {
   maxMessageBytes: number;
   /** Commands per connection waiting on Kafka; more get an error reply. */
   maxInFlight: number;
+  /** Commands per connection running on Kafka at once; the rest of those in flight wait their turn. */
+  maxRunning: number;
+  /** Reply bytes one connection may hold (unsent replies plus room reserved for fetches). */
+  maxUnsentBytes: number;
+  /** Reply bytes all connections together may hold; past it the heaviest that stopped reading are closed. */
+  maxTotalUnsentBytes: number;
   /**
    * Connections to each Kafka broker per set of credentials, shared by every client. A broker
    * serves one request per connection at a time, so requests queue per connection
@@ -65,6 +71,9 @@ export const DEFAULTS = {
   maxConnections: 10000,
   maxMessageBytes: 65536,
   maxInFlight: 64,
+  maxRunning: 4,
+  maxUnsentBytes: 4 * 1024 * 1024,
+  maxTotalUnsentBytes: 512 * 1024 * 1024,
   kafkaConnections: 4,
   logLevel: 'info',
   demo: false,
@@ -123,6 +132,21 @@ export const SETTINGS: { readonly [K in SettingName]: Setting<K> } = {
     flag: 'max-in-flight', env: 'KAFKA_WS_PROXY_MAX_IN_FLIGHT', file: 'max_in_flight',
     kind: intKind('N', 1, 4096, 'an in-flight limit'), shownDefault: String(DEFAULTS.maxInFlight),
     help: 'Commands one connection may have in flight.',
+  },
+  maxRunning: {
+    flag: 'max-running', env: 'KAFKA_WS_PROXY_MAX_RUNNING', file: 'max_running',
+    kind: intKind('N', 1, 1024, 'a running limit'), shownDefault: String(DEFAULTS.maxRunning),
+    help: 'Commands of one connection running on Kafka at once; its other commands wait their turn.',
+  },
+  maxUnsentBytes: {
+    flag: 'max-unsent-bytes', env: 'KAFKA_WS_PROXY_MAX_UNSENT_BYTES', file: 'max_unsent_bytes',
+    kind: intKind('BYTES', 64 * 1024, 1024 * 1024 * 1024, 'a byte count'), shownDefault: String(DEFAULTS.maxUnsentBytes),
+    help: 'Reply bytes one connection may hold (not yet read by it, or reserved for fetches running).',
+  },
+  maxTotalUnsentBytes: {
+    flag: 'max-total-unsent-bytes', env: 'KAFKA_WS_PROXY_MAX_TOTAL_UNSENT_BYTES', file: 'max_total_unsent_bytes',
+    kind: intKind('BYTES', 1024 * 1024, 64 * 1024 * 1024 * 1024, 'a byte count'), shownDefault: String(DEFAULTS.maxTotalUnsentBytes),
+    help: 'Reply bytes all connections may hold; past it the heaviest that stopped reading are closed.',
   },
   logLevel: {
     flag: 'log-level', env: 'KAFKA_WS_PROXY_LOG_LEVEL', file: 'log_level', kind: logLevelKind, shownDefault: DEFAULTS.logLevel,

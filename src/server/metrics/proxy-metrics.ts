@@ -25,6 +25,8 @@ export interface ProxyMetrics {
   bytesOut: Counter<readonly ['route']>;
   errors: Counter<readonly ['code']>;
   routes: Gauge;
+  /** Where kwp_reply_bytes reads the process's reply bytes at each scrape. */
+  replyBytes: { collect(read: () => number): void };
   /** Drops every series labelled with this route (after the route is deleted). */
   forgetRoute(routeId: string): void;
   /** Stops the event-loop delay sampler. */
@@ -53,6 +55,12 @@ export function createProxyMetrics(registry: Registry): ProxyMetrics {
   const bytesOut = registry.counter({ name: 'kwp_bytes_out_total', help: 'WebSocket payload bytes sent to clients.', labelNames: ['route'] });
   const errors = registry.counter({ name: 'kwp_errors_total', help: 'Errors, by their stable code.', labelNames: ['code'] });
   const routes = registry.gauge({ name: 'kwp_routes', help: 'Routes configured.' });
+  let readReplyBytes: () => number = () => 0;
+  registry.gauge({
+    name: 'kwp_reply_bytes',
+    help: 'Reply bytes held for all connections: made and not yet taken by their sockets, plus room reserved for fetches running.',
+    collect: (g) => g.labels().set(readReplyBytes()),
+  });
 
   registry.gauge({
     name: 'process_resident_memory_bytes',
@@ -89,6 +97,7 @@ export function createProxyMetrics(registry: Registry): ProxyMetrics {
     bytesOut,
     errors,
     routes,
+    replyBytes: { collect: (read) => { readReplyBytes = read; } },
     forgetRoute: (routeId) => {
       for (const m of byRoute) m.removeMatching({ route: routeId });
     },

@@ -19,6 +19,7 @@ test('declares exactly the proxy metrics, with their types and labels', (t) => {
     kwp_bytes_out_total: 'counter',
     kwp_errors_total: 'counter',
     kwp_routes: 'gauge',
+    kwp_reply_bytes: 'gauge',
     process_resident_memory_bytes: 'gauge',
     nodejs_heap_used_bytes: 'gauge',
     nodejs_eventloop_delay_seconds: 'gauge',
