@@ -7,9 +7,10 @@ import { readBatches, readRecords, type KafkaRecord, type RecordBatch } from '..
 import { Connection, type ConnectionOptions } from '../transport/index.js';
 import { responsePool } from '../transport/response-pool.js';
 import { BufferArena } from '../primitives/buffer-pool.js';
-import { KafkaClientClosedError, NoBrokerError, RetriesExhaustedError, UnknownPartitionError, UnknownTopicError } from './errors.js';
+import { InvalidTopicError, KafkaClientClosedError, NoBrokerError, RetriesExhaustedError, UnknownPartitionError, UnknownTopicError } from './errors.js';
 import { MetadataCache, ZERO_UUID, type BrokerAddress, type TopicInfo } from './metadata.js';
 import { isRetriable } from './retriable.js';
+import { invalidTopicReason } from './topic-name.js';
 
 export type Isolation = 'read_uncommitted' | 'read_committed';
 
@@ -113,7 +114,8 @@ export class KafkaClient {
   private readonly perBroker: number;
   /**
    * Metadata requests in flight, by topic, so concurrent callers share one. An entry lives only
-   * while its request does, so this holds at most one per operation in flight.
+   * while its request does, so this holds at most one per operation in flight, and invalid names
+   * never get here.
    */
   private readonly refreshing = new Map<string, Promise<TopicInfo>>();
   private readonly sleepers = new Set<{ timer: NodeJS.Timeout; reject: (e: Error) => void }>();
@@ -299,6 +301,11 @@ export class KafkaClient {
   private async topicInfo(topic: string): Promise<TopicInfo> {
     const t = this.metadata.use(topic);
     if (t !== undefined && Date.now() - t.fetchedAt < (this.options.metadataMaxAgeMs ?? 300_000)) return t;
+    // Checked on a miss only: the cache holds nothing but names Kafka described, so a hit is valid.
+    // A name Kafka would refuse costs no request and no memory (issue 16: distinct invalid names
+    // filled the heap), and one longer than 32,767 bytes would have closed the shared connection.
+    const reason = invalidTopicReason(topic);
+    if (reason !== undefined) throw new InvalidTopicError(topic, reason);
     let p = this.refreshing.get(topic);
     if (p === undefined) {
       p = this.refreshTopic(topic).finally(() => this.refreshing.delete(topic));
