@@ -1,5 +1,5 @@
 import {
-  AuthenticationError, KafkaConnectionError, hasRecordsFrom, KafkaProtocolError, KafkaWireError, NoBrokerError, RetriesExhaustedError,
+  AuthenticationError, InvalidTopicError, KafkaConnectionError, hasRecordsFrom, KafkaProtocolError, KafkaWireError, NoBrokerError, RetriesExhaustedError,
   UnknownPartitionError, UnknownTopicError, type Isolation, type KafkaClient,
 } from '../kafka-wire/index.js';
 import type { FetchBatch, PubSubBackend } from './backend.js';
@@ -94,6 +94,8 @@ export class KafkaBackend implements PubSubBackend {
 function describe(err: unknown): string {
   if (err instanceof TopicNotAllowedError) return 'topic not allowed';
   if (err instanceof UnknownTopicError) return 'not found topic';
+  // Kafka's answer to such a name; we give it without asking (kafka-wire refuses the name first).
+  if (err instanceof InvalidTopicError) return 'INVALID_TOPIC_EXCEPTION';
   if (err instanceof UnknownPartitionError) return 'not found partition';
   if (err instanceof KafkaProtocolError) return err.errorName;
   if (err instanceof AuthenticationError) return 'SASL_AUTHENTICATION_FAILED';

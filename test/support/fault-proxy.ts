@@ -8,6 +8,8 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 export class FaultProxy {
   /** When true, bytes from the broker are dropped: requests arrive, nothing comes back. */
   blackhole = false;
+  /** Requests clients sent through the relay, by Kafka API key (ApiVersions, Metadata, ...). */
+  readonly requests = new Map<number, number>();
   private cutOnNextRequest = false;
   private readonly pairs = new Set<{ client: Socket; broker: Socket }>();
 
@@ -26,6 +28,7 @@ export class FaultProxy {
         const broker = connect({ host: targetHost, port: targetPort });
         const pair = { client, broker };
         proxy.pairs.add(pair);
+        let unread: Buffer = Buffer.alloc(0);
         const end = (): void => {
           proxy.pairs.delete(pair);
           client.destroy();
@@ -38,6 +41,7 @@ export class FaultProxy {
             return;
           }
           broker.write(d);
+          unread = proxy.count(Buffer.concat([unread, d]));
         });
         broker.on('data', (d) => {
           if (!proxy.blackhole) client.write(d);
@@ -55,6 +59,19 @@ export class FaultProxy {
 
   get connections(): number {
     return this.pairs.size;
+  }
+
+  /** Counts the whole request frames at the start of `bytes` and returns the rest. */
+  private count(bytes: Buffer): Buffer {
+    let at = 0;
+    while (bytes.length - at >= 6) {
+      const size = bytes.readInt32BE(at);
+      if (bytes.length - at < 4 + size) break;
+      const apiKey = bytes.readInt16BE(at + 4);
+      this.requests.set(apiKey, (this.requests.get(apiKey) ?? 0) + 1);
+      at += 4 + size;
+    }
+    return bytes.subarray(at);
   }
 
   /** The next request bytes any client sends are not forwarded; its connection is closed instead. */

@@ -7,9 +7,10 @@ import { readBatches, readRecords, type KafkaRecord, type RecordBatch } from '..
 import { Connection, type ConnectionOptions } from '../transport/index.js';
 import { responsePool } from '../transport/response-pool.js';
 import { BufferArena } from '../primitives/buffer-pool.js';
-import { KafkaClientClosedError, NoBrokerError, RetriesExhaustedError, UnknownPartitionError, UnknownTopicError } from './errors.js';
+import { InvalidTopicError, KafkaClientClosedError, NoBrokerError, RetriesExhaustedError, UnknownPartitionError, UnknownTopicError } from './errors.js';
 import { MetadataCache, ZERO_UUID, type BrokerAddress, type TopicInfo } from './metadata.js';
 import { isRetriable } from './retriable.js';
+import { invalidTopicReason } from './topic-name.js';
 
 export type Isolation = 'read_uncommitted' | 'read_committed';
 
@@ -30,6 +31,11 @@ export interface ClientOptions extends Omit<ConnectionOptions, 'host' | 'port'> 
    * extra connections are opened only while every open one has a request in flight.
    */
   connectionsPerBroker?: number;
+  /**
+   * Topics whose metadata is kept, at most (default 10 000); the least recently used goes first.
+   * Topics Kafka answered with an error are never kept.
+   */
+  metadataMaxTopics?: number;
 }
 
 export interface ListOffsetsOptions {
@@ -87,6 +93,8 @@ export const EARLIEST = -2n;
 
 const ISOLATION = { read_uncommitted: 0, read_committed: 1 } as const;
 
+const DEFAULT_METADATA_MAX_TOPICS = 10_000;
+
 /**
  * A Kafka cluster seen with one set of credentials: bootstrap, metadata (never creating topics),
  * leader routing, one pipelined connection per broker shared by every caller, and bounded retries
@@ -97,13 +105,18 @@ export class KafkaClient {
   /** Counters for metrics and tests: retried attempts and Metadata requests sent. */
   readonly stats = { retries: 0, metadataRequests: 0 };
   private readonly connectionOptions: Omit<ConnectionOptions, 'host' | 'port'>;
-  private readonly metadata = new MetadataCache();
+  private readonly metadata: MetadataCache;
   /** By "host:port#slot"; `open` holds the ones connected, to pick the least busy synchronously. */
   private readonly connections = new Map<string, Promise<Connection>>();
   private readonly open = new Map<string, Connection>();
   /** Connections chosen in this tick whose requests are not sent yet (see pick). */
   private readonly picks = new Map<Connection, number>();
   private readonly perBroker: number;
+  /**
+   * Metadata requests in flight, by topic, so concurrent callers share one. An entry lives only
+   * while its request does, so this holds at most one per operation in flight, and invalid names
+   * never get here.
+   */
   private readonly refreshing = new Map<string, Promise<TopicInfo>>();
   private readonly sleepers = new Set<{ timer: NodeJS.Timeout; reject: (e: Error) => void }>();
   private closed = false;
@@ -115,7 +128,10 @@ export class KafkaClient {
     const per = options.connectionsPerBroker ?? 1;
     if (!Number.isInteger(per) || per < 1 || per > 64) throw new KafkaWireError('KWIRE_ERR_CONFIG', `connectionsPerBroker must be an integer from 1 to 64, got ${per}`);
     this.perBroker = per;
-    const { brokers: _b, retries: _r, retryBackoffMs: _rb, retryBackoffMaxMs: _rm, metadataMaxAgeMs: _ma, connectionsPerBroker: _cp, ...connection } = options;
+    const maxTopics = options.metadataMaxTopics ?? DEFAULT_METADATA_MAX_TOPICS;
+    if (!Number.isInteger(maxTopics) || maxTopics < 1) throw new KafkaWireError('KWIRE_ERR_CONFIG', `metadataMaxTopics must be a positive integer, got ${maxTopics}`);
+    this.metadata = new MetadataCache(maxTopics);
+    const { brokers: _b, retries: _r, retryBackoffMs: _rb, retryBackoffMaxMs: _rm, metadataMaxAgeMs: _ma, connectionsPerBroker: _cp, metadataMaxTopics: _mx, ...connection } = options;
     this.connectionOptions = connection;
   }
 
@@ -237,6 +253,11 @@ export class KafkaClient {
     this.open.clear();
   }
 
+  /** Topics in the metadata cache now (at most metadataMaxTopics). */
+  get metadataTopics(): number {
+    return this.metadata.size;
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }
@@ -278,8 +299,13 @@ export class KafkaClient {
   }
 
   private async topicInfo(topic: string): Promise<TopicInfo> {
-    const t = this.metadata.topics.get(topic);
-    if (t !== undefined && t.errorCode === ErrorCode.NONE && Date.now() - t.fetchedAt < (this.options.metadataMaxAgeMs ?? 300_000)) return t;
+    const t = this.metadata.use(topic);
+    if (t !== undefined && Date.now() - t.fetchedAt < (this.options.metadataMaxAgeMs ?? 300_000)) return t;
+    // Checked on a miss only: the cache holds nothing but names Kafka described, so a hit is valid.
+    // A name Kafka would refuse costs no request and no memory (issue 16: distinct invalid names
+    // filled the heap), and one longer than 32,767 bytes would have closed the shared connection.
+    const reason = invalidTopicReason(topic);
+    if (reason !== undefined) throw new InvalidTopicError(topic, reason);
     let p = this.refreshing.get(topic);
     if (p === undefined) {
       p = this.refreshTopic(topic).finally(() => this.refreshing.delete(topic));
@@ -289,7 +315,7 @@ export class KafkaClient {
   }
 
   private async refreshTopic(topic: string): Promise<TopicInfo> {
-    const wasKnown = this.metadata.topics.get(topic)?.errorCode === ErrorCode.NONE;
+    const wasKnown = this.metadata.peek(topic) !== undefined;
     const conn = await this.anyConnection();
     const version = conn.version(MetadataApi);
     this.stats.metadataRequests++;
@@ -301,13 +327,12 @@ export class KafkaClient {
     }, { version });
     throwIfError('Metadata', version, res.body.errorCode, 'top level');
     this.metadata.update(res.body, Date.now());
-    const t = this.metadata.topics.get(topic);
+    const entry = res.body.topics.find((x) => x.name === topic);
+    if (entry === undefined) throw unexpected('Metadata', topic, -1);
+    if (entry.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) throw new UnknownTopicError(topic, wasKnown);
+    throwIfError('Metadata', version, entry.errorCode, `topics[${topic}]`);
+    const t = this.metadata.peek(topic);
     if (t === undefined) throw unexpected('Metadata', topic, -1);
-    if (t.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
-      this.metadata.topics.delete(topic);
-      throw new UnknownTopicError(topic, wasKnown);
-    }
-    throwIfError('Metadata', version, t.errorCode, `topics[${topic}]`);
     return t;
   }
 

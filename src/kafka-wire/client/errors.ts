@@ -13,6 +13,19 @@ export class UnknownTopicError extends KafkaWireError {
   }
 }
 
+/** A topic name Kafka would refuse; refused before any request. `topic` is the whole name, the message quotes at most 64 characters of it. */
+export class InvalidTopicError extends KafkaWireError {
+  readonly topic: string;
+  readonly reason: string;
+  constructor(topic: string, reason: string) {
+    const quoted = topic.length <= 64 ? JSON.stringify(topic) : `${JSON.stringify(topic.slice(0, 64))}...`;
+    super('KWIRE_ERR_INVALID_TOPIC', `topic name ${quoted} is invalid: ${reason}`);
+    this.name = 'InvalidTopicError';
+    this.topic = topic;
+    this.reason = reason;
+  }
+}
+
 /** The topic exists but has no such partition. */
 export class UnknownPartitionError extends KafkaWireError {
   readonly topic: string;

@@ -1,6 +1,17 @@
 import { KafkaWireError } from '../errors.js';
 
 /**
+ * Longest string Kafka reads, in bytes: its generated readers refuse more than Short.MAX_VALUE in
+ * compact (varint-length) strings too, and a broker that cannot parse a request closes the
+ * connection, failing every other request in flight on it (issue 16).
+ */
+export const MAX_STRING_BYTES = 0x7fff;
+
+function tooLong(n: number): KafkaWireError {
+  return new KafkaWireError('KWIRE_ERR_ENCODE', `a string of ${n} bytes is longer than Kafka reads (${MAX_STRING_BYTES})`);
+}
+
+/**
  * Appends Kafka's primitive types to a growable buffer. Length prefixes that are only known
  * after the body is written (frame size, record length) are back-patched with `patchInt32`.
  */
@@ -113,7 +124,7 @@ export class Writer {
   nullableString(s: string | null): this {
     if (s === null) return this.int16(-1);
     const n = Buffer.byteLength(s);
-    if (n > 0x7fff) throw new KafkaWireError('KWIRE_ERR_ENCODE', `string of ${n} bytes exceeds int16 length`);
+    if (n > MAX_STRING_BYTES) throw tooLong(n);
     this.int16(n);
     const p = this.ensure(n);
     this.buf.write(s, p, 'utf8');
@@ -123,6 +134,7 @@ export class Writer {
   compactNullableString(s: string | null): this {
     if (s === null) return this.uvarint(0);
     const n = Buffer.byteLength(s);
+    if (n > MAX_STRING_BYTES) throw tooLong(n);
     this.uvarint(n + 1);
     const p = this.ensure(n);
     this.buf.write(s, p, 'utf8');

@@ -263,6 +263,8 @@ class EncodeFailure {
 }
 
 function within(err: unknown, segment: string): unknown {
+  // The Writer's own refusals (a string too long for Kafka) get the field's path too.
+  if (err instanceof KafkaWireError && err.code === 'KWIRE_ERR_ENCODE') err = new EncodeFailure(err.message);
   if (err instanceof EncodeFailure) err.path.unshift(segment);
   return err;
 }

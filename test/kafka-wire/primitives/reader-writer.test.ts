@@ -69,6 +69,20 @@ test('hostile lengths fail with typed errors before allocating', () => {
   assert.throws(() => new Reader(Buffer.from('0102', 'hex')).int32(), (e: unknown) => e instanceof KafkaWireError && e.code === 'KWIRE_ERR_SHORT_INPUT');
 });
 
+test('a string longer than Kafka reads (32,767 bytes) is refused in both forms, before any byte of it is written', () => {
+  for (const compact of [false, true]) {
+    const w = new Writer();
+    const put = (s: string) => (compact ? w.compactNullableString(s) : w.nullableString(s));
+    put('x'.repeat(32_767));
+    const at = w.pos;
+    assert.throws(() => put('x'.repeat(32_768)), { code: 'KWIRE_ERR_ENCODE', message: 'a string of 32768 bytes is longer than Kafka reads (32767)' });
+    assert.throws(() => put('é'.repeat(16_384)), { code: 'KWIRE_ERR_ENCODE' }, 'bytes, not characters');
+    assert.equal(w.pos, at);
+    const r = new Reader(w.finish());
+    assert.equal(compact ? r.compactNullableString() : r.nullableString(), 'x'.repeat(32_767));
+  }
+});
+
 test('writer grows and back-patches a length prefix', () => {
   const w = new Writer(2);
   const at = w.reserveInt32();

@@ -156,6 +156,13 @@ test('encoding a null where the version forbids it is a typed error', () => {
   encodeMessage(md, 1, { topics: null }, new Writer());
 });
 
+test('a string too long for Kafka is an encode error naming the field, at flexible versions too', () => {
+  for (const version of [8, 12]) {
+    assert.throws(() => encodeMessage(MetadataRequest, version, { topics: [{ name: 'ok' }, { name: 'y'.repeat(40_000) }] }, new Writer()),
+      { code: 'KWIRE_ERR_ENCODE', message: 'MetadataRequest.topics[1].name: a string of 40000 bytes is longer than Kafka reads (32767)' }, `v${version}`);
+  }
+});
+
 test('an encode error names the field by its full path, through arrays and nested structs', () => {
   const partition = (fetchOffset: unknown) => ({ partition: 0, currentLeaderEpoch: -1, fetchOffset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1024 });
   const request = (bad: unknown) => ({
