@@ -45,3 +45,13 @@ export class TopicNotAllowedError extends PubSubError {
     this.topic = topic;
   }
 }
+
+/** A subscribe the proxy refuses: `partition` is the one at fault, -1 for the whole command. */
+export class SubscribeError extends PubSubError {
+  readonly partition: number;
+  constructor(partition: number, message: string) {
+    super('PUBSUB_ERR_SUBSCRIBE', message);
+    this.name = 'SubscribeError';
+    this.partition = partition;
+  }
+}

@@ -82,16 +82,18 @@ export class KafkaBackend implements PubSubBackend {
    * error code otherwise.
    */
   describeError(err: unknown): string {
-    return describe(err);
+    return describeKafkaError(err);
   }
 
-  private checkTopic(topic: string): void {
+  /** @throws TopicNotAllowedError when the route's allow-list excludes `topic`. */
+  checkTopic(topic: string): void {
     const allowed = this.options.topicAllowed;
     if (allowed !== undefined && !allowed(topic)) throw new TopicNotAllowedError(topic);
   }
 }
 
-function describe(err: unknown): string {
+/** APISIX's wording of a Kafka failure (see KafkaBackend.describeError); live subscriptions use it too. */
+export function describeKafkaError(err: unknown): string {
   if (err instanceof TopicNotAllowedError) return 'topic not allowed';
   if (err instanceof UnknownTopicError) return 'not found topic';
   // Kafka's answer to such a name; we give it without asking (kafka-wire refuses the name first).
@@ -100,7 +102,7 @@ function describe(err: unknown): string {
   if (err instanceof KafkaProtocolError) return err.errorName;
   if (err instanceof AuthenticationError) return 'SASL_AUTHENTICATION_FAILED';
   if (err instanceof RetriesExhaustedError) {
-    return describe(err.cause);
+    return describeKafkaError(err.cause);
   }
   if (err instanceof NoBrokerError) {
     return err.causes.some((c) => c instanceof AuthenticationError) ? 'SASL_AUTHENTICATION_FAILED' : 'not found topic';

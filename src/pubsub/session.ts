@@ -1,11 +1,13 @@
 import type { PubSubBackend } from './backend.js';
 import type { FramePool } from './frame-pool.js';
-import { FrameDecodeError, RecordTooLargeError } from './errors.js';
+import { FrameDecodeError, RecordTooLargeError, SubscribeError } from './errors.js';
 import { COMMANDS, INVALID, type CommandLabel, type KafkaOperation } from './protocol/commands.js';
 import { decodeRequest, type Command, type PubSubRequest } from './protocol/request.js';
 import { encodeFetchReply } from './protocol/fetch-reply.js';
 import { encodeErrorReply, encodeListOffsetReply, encodePongReply } from './protocol/response.js';
 import type { BudgetMember, ReplyBudget } from './reply-budget.js';
+import type { EndReason } from './protocol/subscription-replies.js';
+import { Subscriptions, type SubscriptionRoute } from './subscribe/subscriptions.js';
 
 /** A command the backend serves. */
 type BackendCommand = Extract<Command, { type: KafkaOperation }>;
@@ -24,9 +26,18 @@ export interface SessionObserver {
 export interface SessionChannel {
   /**
    * `done` is called once the frame has left for the socket (or failed to); with a `framePool`,
-   * the frame's memory is reused after that, so the channel must not read it any more.
+   * the frame's memory is reused after that, so the channel must not read it any more. Pushes
+   * handed over before it leave before it.
    */
   send(frame: Buffer, done: () => void): void;
+  /**
+   * A KafkaRecordsPush of `subscription` whose fields after the subscription are `body`. The
+   * body is shared with other connections: the channel must never change it, and should write it
+   * as it is, behind its own prefix, rather than copy it.
+   */
+  push(subscription: number, body: Buffer): void;
+  /** Bytes handed to the socket (replies and pushes) that it has not taken yet. */
+  readonly unsentBytes: number;
   close(code: number, reason: string): void;
   /** Stop and restart reading frames from the peer (TCP backpressure). */
   pause(): void;
@@ -65,6 +76,8 @@ export interface SessionOptions {
   maxUnsentBytes?: number;
   /** The process-wide bound across connections (see ReplyBudget); none by default. */
   budget?: ReplyBudget;
+  /** Live subscriptions on this connection's route; without it, subscribe is refused. */
+  subscriptions?: SubscriptionRoute;
   observer?: SessionObserver;
   /** Reuses large fetch reply frames once `channel.send` reports them written. */
   framePool?: FramePool;
@@ -72,6 +85,8 @@ export interface SessionOptions {
 
 interface Slot {
   frame: Buffer | undefined;
+  /** Called once the frame is handed to the channel (a subscribe starts pushing only then). */
+  onSent?: (() => void) | undefined;
 }
 
 /** A backend command accepted and waiting for its turn (maxRunning) and its room (maxUnsentBytes). */
@@ -83,6 +98,9 @@ interface Waiting {
 
 /** Room reserved for a reply that is not a fetch's: a list offset reply or an error text. */
 const SMALL_REPLY_BYTES = 512;
+
+/** Close code of a connection that did not read the pushes it granted credit for (private-use range). */
+export const CLOSE_SLOW_CONSUMER = 4001;
 
 /**
  * One WebSocket's PubSub conversation. Commands run concurrently but replies leave in request order,
@@ -121,6 +139,8 @@ export class Session implements BudgetMember {
   private draining: { code: number; reason: string } | undefined;
   private readonly pool: FramePool | undefined;
   private readonly alloc: (size: number) => Buffer;
+  private readonly subscriptionRoute: SubscriptionRoute | undefined;
+  private subs: Subscriptions | undefined;
 
   constructor(channel: SessionChannel, options: SessionOptions) {
     this.channel = channel;
@@ -133,6 +153,12 @@ export class Session implements BudgetMember {
     this.observer = options.observer ?? {};
     this.pool = options.framePool;
     this.alloc = this.pool?.take ?? Buffer.allocUnsafe;
+    this.subscriptionRoute = options.subscriptions;
+  }
+
+  /** Subscriptions open on this connection. */
+  get subscriptions(): number {
+    return this.subs?.size ?? 0;
   }
 
   /** Reply bytes this connection holds: made and not yet taken by its socket, plus room reserved. */
@@ -205,25 +231,94 @@ export class Session implements BudgetMember {
         this.waiting.push({ slot, sequence, command });
         this.pump();
         return;
+      case 'subscribe':
+        this.subscribe(slot, sequence, command);
+        return;
+      case 'unsubscribe': {
+        const reply = this.subs?.unsubscribe(sequence, command.subscription) ?? null;
+        this.observer.command?.('unsubscribe', reply !== null);
+        this.fill(slot, reply ?? encodeErrorReply(sequence, `failed to unsubscribe, subscription: ${command.subscription}, err: unknown subscription`));
+        break;
+      }
+      case 'credit': {
+        const err = this.subs?.credit(command.subscription, command.bytes) ?? 'unknown subscription';
+        this.observer.command?.('credit', err === undefined);
+        // Granting credit is not answered; only a refusal is (in order, like any reply).
+        if (err === undefined) this.queue.pop();
+        else this.fill(slot, encodeErrorReply(sequence, `failed to grant credit, subscription: ${command.subscription}, err: ${err}`));
+        break;
+      }
       default:
         unhandled(command);
     }
     this.flush();
   }
 
+  private subscribe(slot: Slot, sequence: bigint, command: Extract<Command, { type: 'subscribe' }>): void {
+    const route = this.subscriptionRoute;
+    const fail = (partition: number, err: string) => {
+      this.observer.command?.('subscribe', false);
+      this.fill(slot, encodeErrorReply(sequence, `${COMMANDS.subscribe.errorPrefix}, topic: ${command.topic}, partition: ${partition}, err: ${err}`));
+      this.flush();
+    };
+    if (route === undefined) {
+      fail(-1, 'subscriptions are not enabled on this route');
+      return;
+    }
+    if (this.inFlight >= this.maxInFlight) {
+      this.observer.failed?.('PUBSUB_ERR_TOO_MANY_IN_FLIGHT', undefined);
+      fail(-1, `too many commands in flight (limit ${this.maxInFlight})`);
+      return;
+    }
+    const channel = this.channel;
+    this.subs ??= new Subscriptions(route, {
+      push: (id, body) => channel.push(id, body),
+      send: (frame) => channel.send(frame, () => {}),
+      get unsentBytes() {
+        return channel.unsentBytes;
+      },
+      slowConsumer: () => this.slowConsumer(),
+    });
+    this.inFlight++;
+    this.subs.subscribe(sequence, command).then(({ reply, start }) => {
+      this.observer.command?.('subscribe', true);
+      slot.onSent = start;
+      this.fill(slot, reply);
+    }, (e: unknown) => {
+      this.observer.failed?.(codeOf(e), e);
+      const partition = e instanceof SubscribeError ? e.partition : -1;
+      fail(partition, e instanceof SubscribeError ? e.message : this.backend.describeError(e));
+    }).finally(() => {
+      this.inFlight--;
+      this.flush();
+    });
+  }
+
+  /** The client does not read the pushes it granted credit for: every subscription ends, then the connection. */
+  private slowConsumer(): void {
+    if (this.closed) return;
+    this.observer.failed?.('PUBSUB_ERR_SLOW_CONSUMER', undefined);
+    this.close(CLOSE_SLOW_CONSUMER, 'slow consumer: pushed records are not being read', 'slow_consumer');
+  }
+
   /**
    * Stops taking commands, lets the ones accepted finish and be answered, then closes with `code`.
    * Used when a route is updated: old connections end gracefully.
    */
-  drain(code: number, reason: string): void {
+  drain(code: number, reason: string, end: EndReason = 'route_changed'): void {
     if (this.closed) return;
+    this.subs?.endAll(end, reason);
     this.draining = { code, reason };
     this.flush();
   }
 
-  /** Closes at once; replies still pending are dropped. */
-  close(code: number, reason: string): void {
+  /**
+   * Closes at once; replies still pending are dropped. Open subscriptions are ended first, each
+   * with a pushed SubscriptionEnd saying `end` and where it stopped.
+   */
+  close(code: number, reason: string, end: EndReason = 'shutting_down'): void {
     if (this.closed) return;
+    this.subs?.endAll(end, reason);
     this.forget();
     this.channel.close(code, reason);
   }
@@ -236,6 +331,7 @@ export class Session implements BudgetMember {
 
   private forget(): void {
     this.closed = true;
+    this.subs?.dispose();
     this.queue.length = 0;
     this.waiting.length = 0;
     // What running commands reserved goes back when they finish (run's finally); the replies held
@@ -332,11 +428,13 @@ export class Session implements BudgetMember {
     const q = this.queue;
     let n = 0;
     while (n < q.length && q[n]!.frame !== undefined) {
-      const frame = q[n]!.frame!;
+      const slot = q[n]!;
+      const frame = slot.frame!;
       n++;
       if (this.handed === 0) this.lastTaken = performance.now();
       this.handed += frame.length;
       this.channel.send(frame, () => this.sent(frame));
+      slot.onSent?.();
     }
     if (n > 0) q.splice(0, n);
     if (this.draining !== undefined && q.length === 0) {

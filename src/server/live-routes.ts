@@ -1,6 +1,10 @@
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { KafkaClientRegistry, type ClientOptions, type KafkaClient } from '../kafka-wire/index.js';
-import { attachSession, KafkaBackend, type KafkaOperation, type ReplyBudget, type Session, type SessionObserver } from '../pubsub/index.js';
+import { KafkaClientRegistry, type ClientOptions, type Isolation, type KafkaClient } from '../kafka-wire/index.js';
+import {
+  attachSession, KafkaBackend, KafkaStreamSource, Semaphore, TailHub, type KafkaOperation, type ReplyBudget, type Session, type SessionObserver,
+  type SubscriptionRoute,
+} from '../pubsub/index.js';
 import type { KafkaRoute } from './routes/route.js';
 
 /** WebSocket close codes (RFC 6455 §7.4.1). */
@@ -25,6 +29,8 @@ interface Generation {
   route: KafkaRoute;
   client: KafkaClient;
   backend: KafkaBackend;
+  /** The route's live subscriptions, on the tail hub of its cluster, identity and isolation. */
+  subscriptions: SubscriptionRoute;
   sessions: Map<Session, WebSocket>;
   retired: boolean;
   clientReleased: boolean;
@@ -51,10 +57,18 @@ export interface LiveRoutesOptions {
  * registry, so every route (and every connection) with the same brokers and credentials uses the
  * same few connections per broker (kafkaConnections).
  */
+/** A tail hub shared by every route of one cluster, identity and isolation level. */
+interface SharedHub {
+  hub: TailHub;
+  source: KafkaStreamSource;
+  users: number;
+}
+
 export class LiveRoutes {
   private readonly live = new Map<string, Generation>();
   private readonly retiring = new Set<Generation>();
   private readonly registry: KafkaClientRegistry;
+  private readonly hubs = new Map<KafkaClient, Map<Isolation, SharedHub>>();
   private readonly options: LiveRoutesOptions;
 
   constructor(options: LiveRoutesOptions) {
@@ -86,16 +100,34 @@ export class LiveRoutes {
     if (after?.enabled) this.live.set(id, this.generation(after));
   }
 
-  /** Runs a PubSub session for an upgraded WebSocket on the route's current generation. */
-  attach(routeId: string, ws: WebSocket): boolean {
+  /** Tail hubs running (one per cluster, identity and isolation level in use). */
+  get tailHubs(): number {
+    let n = 0;
+    for (const m of this.hubs.values()) n += m.size;
+    return n;
+  }
+
+  /** Fetch requests of the shared tail reads that included `topic`-`partition`, over every hub. */
+  tailFetches(topic: string, partition: number): number {
+    let n = 0;
+    for (const m of this.hubs.values()) for (const h of m.values()) n += h.source.tailFetches(topic, partition);
+    return n;
+  }
+
+  /**
+   * Runs a PubSub session for an upgraded WebSocket on the route's current generation. `socket`
+   * is the connection `ws` runs on: pushes are written to it directly (attachSession).
+   */
+  attach(routeId: string, ws: WebSocket, socket?: Duplex): boolean {
     const g = this.live.get(routeId);
     if (g === undefined) return false;
     const session = attachSession(ws, {
       backend: g.backend,
       maxFrameBytes: g.route.maxFrameBytes,
       ...this.options.limits,
+      ...(g.route.subscribe.maxSubscriptions > 0 ? { subscriptions: g.subscriptions } : {}),
       observer: this.options.events.sessionObserver(routeId),
-    });
+    }, socket);
     g.sessions.set(session, ws);
     this.options.events.connectionOpened(routeId);
     ws.once('close', () => {
@@ -119,9 +151,16 @@ export class LiveRoutes {
       this.retire(g, 'close', reason);
     }
     for (const g of this.retiring) {
-      for (const s of g.sessions.keys()) s.close(GOING_AWAY, reason);
+      for (const s of g.sessions.keys()) s.close(GOING_AWAY, reason, 'shutting_down');
       this.releaseClient(g);
     }
+    for (const m of this.hubs.values()) {
+      for (const h of m.values()) {
+        h.hub.close();
+        h.source.close();
+      }
+    }
+    this.hubs.clear();
     this.registry.closeAll();
   }
 
@@ -134,7 +173,41 @@ export class LiveRoutes {
       topicAllowed: (t) => route.topicAllowed(t),
       observe: (op, seconds, ok) => events.kafkaOperation(op, seconds, ok),
     });
-    return { route, client, backend, sessions: new Map(), retired: false, clientReleased: false };
+    const s = route.subscribe;
+    const subscriptions: SubscriptionRoute = {
+      hub: this.hubFor(client, route.fetch.isolation),
+      reads: new Semaphore(s.catchUpReads),
+      checkTopic: (t) => backend.checkTopic(t),
+      maxSubscriptions: s.maxSubscriptions,
+      defaultCredit: s.defaultCredit,
+      maxUnsentBytes: s.maxUnsentBytes,
+      maxFrameBytes: route.maxFrameBytes,
+    };
+    return { route, client, backend, subscriptions, sessions: new Map(), retired: false, clientReleased: false };
+  }
+
+  /** The tail hub of a client and isolation level, made on first use; released with releaseHub. */
+  private hubFor(client: KafkaClient, isolation: Isolation): TailHub {
+    let byIsolation = this.hubs.get(client);
+    if (byIsolation === undefined) this.hubs.set(client, (byIsolation = new Map()));
+    let h = byIsolation.get(isolation);
+    if (h === undefined) {
+      const source = new KafkaStreamSource(client, isolation);
+      h = { hub: new TailHub(source), source, users: 0 };
+      byIsolation.set(isolation, h);
+    }
+    h.users++;
+    return h.hub;
+  }
+
+  private releaseHub(client: KafkaClient, isolation: Isolation): void {
+    const byIsolation = this.hubs.get(client);
+    const h = byIsolation?.get(isolation);
+    if (byIsolation === undefined || h === undefined || --h.users > 0) return;
+    h.hub.close();
+    h.source.close();
+    byIsolation.delete(isolation);
+    if (byIsolation.size === 0) this.hubs.delete(client);
   }
 
   private retire(g: Generation, how: 'close' | 'drain', reason: string): void {
@@ -145,10 +218,11 @@ export class LiveRoutes {
     }
     this.retiring.add(g);
     if (how === 'drain') {
-      for (const s of g.sessions.keys()) s.drain(GOING_AWAY, reason);
+      for (const s of g.sessions.keys()) s.drain(GOING_AWAY, reason, 'route_changed');
       return;
     }
-    for (const s of g.sessions.keys()) s.close(GOING_AWAY, reason);
+    const end = reason === 'route deleted' ? 'route_deleted' : reason === 'route updated' ? 'route_changed' : 'shutting_down';
+    for (const s of g.sessions.keys()) s.close(GOING_AWAY, reason, end);
     // Nothing more will be answered, so the Kafka connections go now rather than after every peer
     // has finished its closing handshake.
     this.releaseClient(g);
@@ -157,6 +231,7 @@ export class LiveRoutes {
   private releaseClient(g: Generation): void {
     if (g.clientReleased) return;
     g.clientReleased = true;
+    this.releaseHub(g.client, g.route.fetch.isolation);
     this.registry.release(g.client);
   }
 

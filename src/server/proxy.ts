@@ -141,7 +141,7 @@ export class KafkaWsProxy {
       return true;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      if (!this.live.attach(route.id, ws)) {
+      if (!this.live.attach(route.id, ws, socket)) {
         ws.close(GOING_AWAY, 'route removed');
         return;
       }

@@ -96,6 +96,8 @@ class Channel implements SessionChannel {
     if (this.reads) setImmediate(done);
     else this.pending.push(done);
   }
+  push(): void {}
+  readonly unsentBytes = 0;
   close(code: number, reason: string): void {
     this.closed = [code, reason];
   }

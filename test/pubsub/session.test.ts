@@ -33,6 +33,10 @@ class RecordingChannel implements SessionChannel {
     if (this.autoFlush) done();
     else this.pending.push(done);
   }
+  push(): void {
+    throw new Error('no subscriptions in these tests');
+  }
+  readonly unsentBytes = 0;
   close(code: number, reason: string): void {
     this.closed = [code, reason];
   }

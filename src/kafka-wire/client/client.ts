@@ -1,5 +1,5 @@
 import { KafkaWireError } from '../errors.js';
-import { throwIfError } from '../protocol/frame.js';
+import { kafkaErrorOf, throwIfError } from '../protocol/frame.js';
 import { FETCH_TOPIC_ID_SINCE } from '../protocol/apis/fetch.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { FetchApi, ListOffsetsApi, MetadataApi } from '../protocol/versions.js';
@@ -79,6 +79,26 @@ export interface FetchBatchesResult extends Omit<FetchResult, 'records'> {
   batches: RecordBatch[];
   /** The fetch offset: the batches may start below it. */
   fromOffset: bigint;
+}
+
+/** One partition of a fetchFrom request. */
+export interface PartitionFetchRequest {
+  topic: string;
+  partition: number;
+  offset: bigint;
+}
+
+/** One partition of a fetchFrom response: its batches, or its error (with the bounds Kafka sent). */
+export type PartitionFetchOutcome = { topic: string; partition: number } & (
+  | (Omit<FetchBatchesResult, 'release'> & { error?: undefined })
+  | { error: Error; logStartOffset: bigint; highWatermark: bigint }
+);
+
+export interface MultiFetchResult {
+  /** The partitions of the response, in its order; a partition the broker left out is absent. */
+  partitions: PartitionFetchOutcome[];
+  /** Gives the response's memory back, once every partition's batches are done with. */
+  release(): void;
 }
 
 interface PartitionFetch extends Omit<FetchResult, 'records'> {
@@ -232,6 +252,103 @@ export class KafkaClient {
         },
       };
     });
+  }
+
+  /**
+   * "host:port" of the partition's leader, from metadata (fetched when stale), with the retries
+   * every operation has. For callers that group partitions by leader (TailFetcher).
+   * @throws UnknownTopicError, UnknownPartitionError, RetriesExhaustedError
+   */
+  leaderOf(topic: string, partition: number): Promise<string> {
+    return this.retrying('Metadata', topic, async () => {
+      const t = await this.topicInfo(topic);
+      const p = t.partitions.get(partition);
+      if (p === undefined) throw new UnknownPartitionError(topic, partition, t.partitions.size);
+      const broker = p.leader >= 0 ? this.metadata.brokers.get(p.leader) : undefined;
+      if (broker === undefined) throwIfError('Metadata', -1, ErrorCode.LEADER_NOT_AVAILABLE, `${topic}-${partition}`, `leader ${p.leader}`);
+      return `${broker!.host}:${broker!.port}`;
+    });
+  }
+
+  /**
+   * One Fetch request to `broker` for several partitions (which it should lead), without retries:
+   * each partition comes back with its batches (lazily decoded, as fetchBatches gives them) or
+   * with its own error, so one partition's trouble never holds the others. A failure of the
+   * request as a whole (the connection) is thrown. `release()` gives back the response's memory
+   * once every partition's batches are done with.
+   * @throws KafkaConnectionError, KafkaClientClosedError
+   */
+  async fetchFrom(broker: string, partitions: readonly PartitionFetchRequest[], opts: FetchOptions & { partitionMaxBytes?: number }): Promise<MultiFetchResult> {
+    const maxWaitMs = opts.maxWaitMs ?? 0;
+    const isolation = opts.isolation ?? 'read_uncommitted';
+    const partitionMaxBytes = opts.partitionMaxBytes ?? 1024 * 1024;
+    const conn = await this.connect(parseAddress(broker));
+    let version = conn.version(FetchApi);
+    const byTopic = new Map<string, { topic: string; topicId: string; partitions: Array<{ partition: number; fetchOffset: bigint; partitionMaxBytes: number }> }>();
+    for (const r of partitions) {
+      let t = byTopic.get(r.topic);
+      if (t === undefined) {
+        const topicId = this.metadata.peek(r.topic)?.topicId ?? ZERO_UUID;
+        t = { topic: r.topic, topicId, partitions: [] };
+        byTopic.set(r.topic, t);
+      }
+      t.partitions.push({ partition: r.partition, fetchOffset: r.offset, partitionMaxBytes });
+    }
+    // v13+ names topics by id: a topic the broker gave no id for needs the name-based form.
+    if (version >= FETCH_TOPIC_ID_SINCE && [...byTopic.values()].some((t) => t.topicId === ZERO_UUID)) version = FETCH_TOPIC_ID_SINCE - 1;
+    const res = await conn.request(FetchApi, {
+      maxWaitMs,
+      minBytes: opts.minBytes ?? 1,
+      maxBytes: opts.maxBytes ?? 8 * 1024 * 1024,
+      isolationLevel: ISOLATION[isolation],
+      topics: [...byTopic.values()],
+      forgottenTopicsData: [],
+    }, { version, timeoutMs: this.requestTimeoutMs + maxWaitMs });
+    throwIfError('Fetch', version, res.body.errorCode, 'top level');
+    const arena = new BufferArena(responsePool);
+    const idToName = new Map([...byTopic.values()].map((t) => [t.topicId, t.topic]));
+    const out: PartitionFetchOutcome[] = [];
+    let memory: Uint8Array | null = null;
+    for (const t of res.body.responses) {
+      const topic = version >= FETCH_TOPIC_ID_SINCE ? idToName.get(t.topicId) : t.topic;
+      if (topic === undefined || topic === null) continue;
+      for (const p of t.partitions) {
+        const asked = partitions.find((r) => r.topic === topic && r.partition === p.partitionIndex);
+        if (asked === undefined) continue;
+        if (p.records !== null) memory = p.records;
+        if (p.errorCode !== ErrorCode.NONE) {
+          out.push({ topic, partition: p.partitionIndex, error: kafkaErrorOf('Fetch', version, p.errorCode, `${topic}-${p.partitionIndex}`), logStartOffset: p.logStartOffset, highWatermark: p.highWatermark });
+          continue;
+        }
+        try {
+          const { batches, nextOffset } = readBatches(p.records, {
+            fromOffset: asked.offset,
+            abortedTransactions: isolation === 'read_committed' ? p.abortedTransactions ?? [] : null,
+            alloc: arena.take,
+          });
+          out.push({
+            topic, partition: p.partitionIndex, batches, fromOffset: asked.offset,
+            nextOffset: nextOffset !== null && nextOffset > asked.offset ? nextOffset : asked.offset,
+            highWatermark: p.highWatermark, lastStableOffset: p.lastStableOffset, logStartOffset: p.logStartOffset,
+          });
+        } catch (e) {
+          out.push({ topic, partition: p.partitionIndex, error: e as Error, logStartOffset: p.logStartOffset, highWatermark: p.highWatermark });
+        }
+      }
+    }
+    const held = memory;
+    return {
+      partitions: out,
+      release: () => {
+        if (held !== null) responsePool.release(held);
+        arena.release();
+      },
+    };
+  }
+
+  /** Forgets the topic's cached metadata: the next operation on it asks a broker again. */
+  invalidate(topic: string): void {
+    this.metadata.invalidate(topic);
   }
 
   /** The topic's partitions and leaders, from the cache when fresh. */

@@ -1,10 +1,11 @@
 /** The cluster client: bootstrap, metadata, leader routing, ListOffsets and Fetch with retries. */
 export {
   KafkaClient, EARLIEST, LATEST,
-  type ClientOptions, type FetchOptions, type FetchResult, type FetchBatchesResult, type Isolation, type ListOffsetsOptions, type ListOffsetsResult,
+  type ClientOptions, type FetchOptions, type MultiFetchResult, type PartitionFetchOutcome, type PartitionFetchRequest, type FetchResult, type FetchBatchesResult, type Isolation, type ListOffsetsOptions, type ListOffsetsResult,
 } from './client.js';
 export { InvalidTopicError, KafkaClientClosedError, NoBrokerError, RetriesExhaustedError, UnknownPartitionError, UnknownTopicError } from './errors.js';
 export type { BrokerAddress, PartitionInfo, TopicInfo } from './metadata.js';
 export { KafkaClientRegistry } from './registry.js';
 export { isRetriable } from './retriable.js';
 export { invalidTopicReason, MAX_TOPIC_NAME_LENGTH } from './topic-name.js';
+export { TailFetcher, type TailFetcherOptions, type TailHandle, type TailListener } from './tail-fetcher.js';

@@ -91,6 +91,11 @@ function checkConsumed(r: Reader, name: string, version: number): void {
 /** Throws KafkaProtocolError if `errorCode` is not NONE. */
 export function throwIfError(api: string, version: number, errorCode: number, where: string, detail?: string | null): void {
   if (errorCode === ErrorCode.NONE) return;
+  throw kafkaErrorOf(api, version, errorCode, where, detail);
+}
+
+/** The KafkaProtocolError for a non-zero error code, for callers that report it instead of throwing. */
+export function kafkaErrorOf(api: string, version: number, errorCode: number, where: string, detail?: string | null): KafkaProtocolError {
   const info = kafkaError(errorCode);
-  throw new KafkaProtocolError({ api, version, errorCode, errorName: info.name, retriable: info.retriable, where, detail: detail ?? null });
+  return new KafkaProtocolError({ api, version, errorCode, errorName: info.name, retriable: info.retriable, where, detail: detail ?? null });
 }

@@ -1,10 +1,10 @@
 /*
  * The PubSub command vocabulary, defined once. Each row names a command as the code, the metrics
  * and the logs call it, and gives its PubSubReq oneof field, the PubSubResp oneof field of its
- * success reply, and, for commands that reach the message system, the APISIX wording that starts
- * its error replies. The request decoder, the reply encoders, the session's dispatch, the metric
- * labels and the Kafka operation names read this table; proto/pubsub.proto and the SDK's own
- * constants (src/client/codec.ts, which may not import this layer) are checked against it by
+ * success reply, how the session serves it, and the wording that starts its error replies. The
+ * request decoder, the reply encoders, the session's dispatch, the metric labels and the Kafka
+ * operation names read this table; proto/pubsub.proto and the SDK's own constants
+ * (src/client/commands.ts, which may not import this layer) are checked against it by
  * test/pubsub/protocol/commands.test.ts.
  *
  * Field numbers 31-34 are APISIX's (apisix/include/apisix/model/pubsub.proto) and never change;
@@ -16,31 +16,41 @@ export interface CommandSpec {
   readonly requestField: number;
   /** That field's name in proto/pubsub.proto. */
   readonly request: string;
-  /** Field number of the success reply in PubSubResp's `resp` oneof; absent when the command has none. */
+  /** Field number of the success reply in PubSubResp's `resp` oneof; absent when success is not answered. */
   readonly replyField?: number;
   readonly reply?: string;
   /**
-   * Commands served by the backend (Kafka): they wait for it, count against the in-flight limit and
-   * are timed as Kafka operations. Their error replies read `<errorPrefix>, topic: T, partition: P, err: E`.
+   * How the session serves it: `local` at once; `backend` by one backend call whose result is
+   * the reply (it waits its turn, counts against the in-flight limit and is timed as a Kafka
+   * operation); `subscription` by the session's subscriptions, which push after the reply.
    */
+  readonly kind: 'local' | 'backend' | 'subscription';
+  /** Its error replies read `<errorPrefix>, topic: T, partition: P, err: E` (APISIX's form). */
   readonly errorPrefix?: string;
 }
 
 export const COMMANDS = {
-  empty: { requestField: 31, request: 'cmd_empty' },
-  ping: { requestField: 32, request: 'cmd_ping', replyField: 32, reply: 'pong_resp' },
-  fetch: { requestField: 33, request: 'cmd_kafka_fetch', replyField: 33, reply: 'kafka_fetch_resp', errorPrefix: 'failed to fetch message' },
-  list_offset: {
-    requestField: 34, request: 'cmd_kafka_list_offset', replyField: 34, reply: 'kafka_list_offset_resp', errorPrefix: 'failed to list offset',
+  empty: { requestField: 31, request: 'cmd_empty', kind: 'local' },
+  ping: { requestField: 32, request: 'cmd_ping', replyField: 32, reply: 'pong_resp', kind: 'local' },
+  fetch: {
+    requestField: 33, request: 'cmd_kafka_fetch', replyField: 33, reply: 'kafka_fetch_resp', kind: 'backend', errorPrefix: 'failed to fetch message',
   },
+  list_offset: {
+    requestField: 34, request: 'cmd_kafka_list_offset', replyField: 34, reply: 'kafka_list_offset_resp', kind: 'backend', errorPrefix: 'failed to list offset',
+  },
+  subscribe: {
+    requestField: 35, request: 'cmd_subscribe', replyField: 35, reply: 'subscribe_resp', kind: 'subscription', errorPrefix: 'failed to subscribe',
+  },
+  unsubscribe: { requestField: 36, request: 'cmd_unsubscribe', replyField: 37, reply: 'subscription_end', kind: 'local' },
+  credit: { requestField: 37, request: 'cmd_credit', kind: 'local' },
 } as const satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof COMMANDS;
 export const COMMAND_NAMES = Object.keys(COMMANDS) as CommandName[];
 
-/** The commands the backend serves (those with an APISIX error prefix). */
-export type KafkaOperation = { [K in CommandName]: (typeof COMMANDS)[K] extends { errorPrefix: string } ? K : never }[CommandName];
-export const KAFKA_OPERATIONS = COMMAND_NAMES.filter((n): n is KafkaOperation => 'errorPrefix' in COMMANDS[n]);
+/** The commands served by one backend call (fetch, list offset). */
+export type KafkaOperation = { [K in CommandName]: (typeof COMMANDS)[K]['kind'] extends 'backend' ? K : never }[CommandName];
+export const KAFKA_OPERATIONS = COMMAND_NAMES.filter((n): n is KafkaOperation => COMMANDS[n].kind === 'backend');
 
 /** A frame that does not decode as a PubSubReq; counted under this name next to the commands. */
 export const INVALID = 'invalid';
@@ -50,3 +60,9 @@ export const COMMAND_LABELS: readonly CommandLabel[] = [...COMMAND_NAMES, INVALI
 
 /** PubSubResp's error reply, the answer to a failed command of any kind. */
 export const ERROR_REPLY = { replyField: 31, reply: 'error_resp' } as const;
+
+/** PubSubResp members the proxy sends without a request (sequence 0): a subscription's records and its end. */
+export const PUSHES = {
+  records: { replyField: 36, reply: 'kafka_records_push' },
+  end: { replyField: 37, reply: 'subscription_end' },
+} as const;

@@ -25,7 +25,9 @@ const F2_VARINT = 0x10;
 const F2_LEN = 0x12;
 const F3_VARINT = 0x18;
 const F3_LEN = 0x1a;
+const F4_VARINT = 0x20;
 const F4_LEN = 0x22;
+const F5_VARINT = 0x28;
 const F5_LEN = 0x2a;
 
 /** What a fetch reply carries: FetchBatch has this shape. */
@@ -177,6 +179,152 @@ function encode(sequence: bigint, fetched: FetchedRecords, maxFrameBytes: number
     writeInt64(out, p, logStartOffset);
   }
   return { frame: out, count };
+}
+
+/** One chunk of a push: records [from, next) of a partition, encoded once for every subscriber. */
+export interface RecordChunk {
+  /**
+   * The KafkaRecordsPush fields after `subscription` (partition, messages, high watermark, next
+   * offset), in field order, so a subscriber's frame is its own few header bytes and then these.
+   */
+  body: Buffer;
+  /** The offset the chunk starts at: records of the partition below it were in earlier chunks. */
+  from: bigint;
+  /** The next offset after the chunk: where the next chunk starts. */
+  next: bigint;
+  /** Records in it (0 for a chunk that only moves the position past control or aborted records). */
+  records: number;
+}
+
+/** What a push encodes: a fetch's batches and where they leave the partition. */
+export interface PushedRecords extends FetchedRecords {
+  fromOffset: bigint;
+  /** Where the partition continues after these batches (Kafka's next offset: past control batches too). */
+  nextOffset: bigint;
+}
+
+/**
+ * The records of `fetched` below `stopOffset` (all of them without one) as KafkaRecordsPush
+ * chunks of at most `chunkBytes` of messages each (a record larger than that goes alone). The
+ * chunks tile [fetched.fromOffset, end) with no gap: the first starts at fromOffset, each next
+ * one where the previous ends, and the last ends at `stopOffset` or the fetch's nextOffset. No
+ * chunk at all when there is nothing to move past.
+ *
+ *   message KafkaRecordsPush { uint32 subscription = 1; int32 partition = 2;
+ *     repeated KafkaMessage messages = 3; int64 high_watermark = 4; int64 next_offset = 5; }
+ *
+ * @throws RecordTooLargeError when one record needs more than `maxEntryBytes`.
+ * @throws CorruptRecordsError for a malformed record in a lazily decoded batch.
+ */
+export function encodeRecordChunks(
+  fetched: PushedRecords, partition: number, stopOffset: bigint | undefined, chunkBytes: number, maxEntryBytes: number,
+): RecordChunk[] {
+  try {
+    return encodeChunks(fetched, partition, stopOffset, chunkBytes, maxEntryBytes);
+  } finally {
+    cursor.clear();
+    segments.length = 0;
+    exactOffsets = null;
+    exactTimestamps = null;
+    parsedHeaders = null;
+    outView = EMPTY_VIEW;
+    srcBuf = undefined;
+    srcView = EMPTY_VIEW;
+  }
+}
+
+// The record walk of `encode`, written out again rather than shared: a helper taking the batch's
+// base offset and timestamp as arguments would box those doubles on every record of the fetch path
+// whenever V8 does not inline it (see writeScratch).
+function encodeChunks(fetched: PushedRecords, partition: number, stopOffset: bigint | undefined, chunkBytes: number, maxEntryBytes: number): RecordChunk[] {
+  const { batches, fromOffset, highWatermark } = fetched;
+  const end = stopOffset !== undefined && stopOffset < fetched.nextOffset ? stopOffset : fetched.nextOffset;
+  if (end <= fromOffset) return [];
+  // Where each chunk starts, as an index into the scratch arrays; the last entry is the count.
+  const starts: number[] = [0];
+  let chunk = 0;
+  let count = 0;
+  let segment: Buffer | undefined;
+  const c = cursor;
+  walk: for (let b = 0; b < batches.length; b++) {
+    const batch = batches[b]!;
+    c.reset(batch, fromOffset);
+    const baseOffset = safeOrNaN(batch.baseOffset);
+    const baseTimestamp = safeOrNaN(batch.baseTimestamp);
+    const logAppendTimestamp = batch.magic === 2 && batch.timestampType === 1 ? safeOrNaN(batch.maxTimestamp) : NaN;
+    while (c.next()) {
+      if (c.offset >= end) break walk;
+      if (count === offsets.length) ensureScratch(count + 1);
+      if (c.buf !== segment) {
+        segment = c.buf;
+        segments.push(segment);
+      }
+      let off = baseOffset + c.offsetDelta;
+      if (!(off <= Number.MAX_SAFE_INTEGER)) {
+        off = NaN;
+        (exactOffsets ??= new Map()).set(count, c.offset);
+      }
+      let ts: number;
+      if (logAppendTimestamp === logAppendTimestamp) ts = logAppendTimestamp;
+      else {
+        const d = c.timestampDelta;
+        ts = typeof d === 'number' ? baseTimestamp + d : NaN;
+        if (!(ts <= Number.MAX_SAFE_INTEGER && ts >= -Number.MAX_SAFE_INTEGER)) ts = NaN;
+      }
+      if (ts !== ts) (exactTimestamps ??= new Map()).set(count, c.timestamp);
+      offsets[count] = off;
+      timestamps[count] = ts;
+      const size = measure(c, count, segments.length - 1);
+      messageSizes[count] = size;
+      const entry = 1 + sizeOfSafe(size) + size;
+      if (entry > maxEntryBytes) throw new RecordTooLargeError(c.offset, entry, maxEntryBytes);
+      if (chunk > 0 && chunk + entry > chunkBytes) {
+        starts.push(count);
+        chunk = 0;
+      }
+      chunk += entry;
+      count++;
+    }
+  }
+  starts.push(count);
+  const chunks: RecordChunk[] = [];
+  const nChunks = count === 0 ? 1 : starts.length - 1;
+  for (let k = 0; k < nChunks; k++) {
+    const first = starts[k]!;
+    const last = starts[k + 1] ?? 0;
+    const from = k === 0 ? fromOffset : offsetAt(first);
+    const next = k === nChunks - 1 ? end : offsetAt(last);
+    let body = (partition === 0 ? 0 : 1 + sizeOfInt64(BigInt(partition))) + (highWatermark === 0n ? 0 : 1 + sizeOfInt64(highWatermark)) + (next === 0n ? 0 : 1 + sizeOfInt64(next));
+    for (let i = first; i < last; i++) body += 1 + sizeOfSafe(messageSizes[i]!) + messageSizes[i]!;
+    const out = Buffer.allocUnsafe(body);
+    outView = new DataView(out.buffer, out.byteOffset, out.length);
+    let p = 0;
+    if (partition !== 0) {
+      out[p++] = F2_VARINT;
+      p = writeInt64(out, p, BigInt(partition));
+    }
+    for (let i = first; i < last; i++) {
+      out[p++] = F3_LEN;
+      p = writeSafe(out, p, messageSizes[i]!);
+      p = writeMessage(out, p, i);
+    }
+    if (highWatermark !== 0n) {
+      out[p++] = F4_VARINT;
+      p = writeInt64(out, p, highWatermark);
+    }
+    if (next !== 0n) {
+      out[p++] = F5_VARINT;
+      writeInt64(out, p, next);
+    }
+    chunks.push({ body: out, from, next, records: last - first });
+  }
+  return chunks;
+}
+
+/** The offset of scratch entry `i`, exact. */
+function offsetAt(i: number): bigint {
+  const off = offsets[i]!;
+  return off === off ? BigInt(off) : exactOffsets!.get(i)!;
 }
 
 /*

@@ -17,12 +17,35 @@ export interface PubSubRequest {
   command: Command | undefined;
 }
 
+/** Where a subscription starts (proto enum SubscribeStart). */
+export type SubscribeStart = 'latest' | 'earliest' | 'timestamp' | 'cursor';
+/** What a subscription does when a partition's position is not on the log (proto enum OutOfRange). */
+export type OutOfRangePolicy = 'end' | 'earliest' | 'latest';
+
+export interface SubscribeCommand {
+  type: 'subscribe';
+  subscription: number;
+  topic: string;
+  /** Empty: every partition. Duplicates are kept here; the session refuses them. */
+  partitions: number[];
+  start: SubscribeStart;
+  timestamp: bigint;
+  /** Next offset by partition, with start 'cursor'. */
+  cursor: Map<number, bigint>;
+  /** 0: the route's default. */
+  credit: bigint;
+  outOfRange: OutOfRangePolicy;
+}
+
 /** One member per row of COMMANDS (commands.ts), `type` being the row's name. */
 export type Command =
   | { type: 'empty' }
   | { type: 'ping'; state: Buffer }
   | { type: 'fetch'; topic: string; partition: number; offset: bigint }
-  | { type: 'list_offset'; topic: string; partition: number; timestamp: bigint };
+  | { type: 'list_offset'; topic: string; partition: number; timestamp: bigint }
+  | SubscribeCommand
+  | { type: 'unsubscribe'; subscription: number }
+  | { type: 'credit'; subscription: number; bytes: bigint };
 // Fails to compile when a row of COMMANDS has no member here, or a member no row.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const commandsMatchTable: Same<Command['type'], keyof typeof COMMANDS> = true;
@@ -33,6 +56,14 @@ const CMD_EMPTY = COMMANDS.empty.requestField;
 const CMD_PING = COMMANDS.ping.requestField;
 const CMD_KAFKA_FETCH = COMMANDS.fetch.requestField;
 const CMD_KAFKA_LIST_OFFSET = COMMANDS.list_offset.requestField;
+const CMD_SUBSCRIBE = COMMANDS.subscribe.requestField;
+const CMD_UNSUBSCRIBE = COMMANDS.unsubscribe.requestField;
+const CMD_CREDIT = COMMANDS.credit.requestField;
+
+// Proto enum values, in their declaration order (proto/pubsub.proto). An unknown value (a newer
+// client) is an error rather than a guess.
+const STARTS: readonly SubscribeStart[] = ['latest', 'earliest', 'timestamp', 'cursor'];
+const OUT_OF_RANGE: readonly OutOfRangePolicy[] = ['end', 'earliest', 'latest'];
 
 /**
  * Decodes a binary WebSocket frame. Unknown fields are skipped; when several oneof members appear
@@ -82,11 +113,146 @@ export function decodeRequest(frame: Buffer): PubSubRequest {
         command = { type: 'list_offset', topic, partition, timestamp: value };
         break;
       }
+      case CMD_SUBSCRIBE: {
+        expectWire(wire, LEN, 'cmd_subscribe', at);
+        const [s, e] = r.bytes();
+        command = decodeSubscribe(frame, s, e);
+        break;
+      }
+      case CMD_UNSUBSCRIBE: {
+        expectWire(wire, LEN, 'cmd_unsubscribe', at);
+        const [s, e] = r.bytes();
+        command = { type: 'unsubscribe', subscription: decodeSubscriptionCommand(frame, s, e, 'cmd_unsubscribe').subscription };
+        break;
+      }
+      case CMD_CREDIT: {
+        expectWire(wire, LEN, 'cmd_credit', at);
+        const [s, e] = r.bytes();
+        const { subscription, value } = decodeSubscriptionCommand(frame, s, e, 'cmd_credit');
+        command = { type: 'credit', subscription, bytes: value };
+        break;
+      }
       default:
         r.skip(wire);
     }
   }
   return { sequence, command };
+}
+
+/**
+ * message CmdSubscribe { uint32 subscription = 1; string topic = 2; repeated int32 partitions = 3;
+ *   SubscribeStart start = 4; int64 timestamp = 5; repeated PartitionOffset cursor = 6;
+ *   int64 credit = 7; OutOfRange out_of_range = 8; }
+ * message PartitionOffset { int32 partition = 1; int64 offset = 2; }
+ * `partitions` is accepted packed (proto3's default) and unpacked, as protobuf requires.
+ */
+function decodeSubscribe(frame: Buffer, start: number, end: number): SubscribeCommand {
+  const r = new WireReader(frame, start, end);
+  const c: SubscribeCommand = {
+    type: 'subscribe', subscription: 0, topic: '', partitions: [], start: 'latest', timestamp: 0n, cursor: new Map(), credit: 0n, outOfRange: 'end',
+  };
+  while (!r.done) {
+    const at = r.pos;
+    const key = r.key();
+    const wire = key & 7;
+    switch (key >>> 3) {
+      case 1:
+        expectWire(wire, VARINT, 'cmd_subscribe.subscription', at);
+        c.subscription = r.uint32();
+        break;
+      case 2: {
+        expectWire(wire, LEN, 'cmd_subscribe.topic', at);
+        const [s, e] = r.bytes();
+        c.topic = frame.toString('utf8', s, e);
+        break;
+      }
+      case 3:
+        if (wire === LEN) {
+          const [s, e] = r.bytes();
+          const packed = new WireReader(frame, s, e);
+          while (!packed.done) c.partitions.push(packed.int32());
+        } else {
+          expectWire(wire, VARINT, 'cmd_subscribe.partitions', at);
+          c.partitions.push(r.int32());
+        }
+        break;
+      case 4:
+        expectWire(wire, VARINT, 'cmd_subscribe.start', at);
+        c.start = enumValue(STARTS, r.int32(), 'cmd_subscribe.start', at);
+        break;
+      case 5:
+        expectWire(wire, VARINT, 'cmd_subscribe.timestamp', at);
+        c.timestamp = r.int64();
+        break;
+      case 6: {
+        expectWire(wire, LEN, 'cmd_subscribe.cursor', at);
+        const [s, e] = r.bytes();
+        const { partition, value } = decodePartitionOffset(frame, s, e);
+        c.cursor.set(partition, value);
+        break;
+      }
+      case 7:
+        expectWire(wire, VARINT, 'cmd_subscribe.credit', at);
+        c.credit = r.int64();
+        break;
+      case 8:
+        expectWire(wire, VARINT, 'cmd_subscribe.out_of_range', at);
+        c.outOfRange = enumValue(OUT_OF_RANGE, r.int32(), 'cmd_subscribe.out_of_range', at);
+        break;
+      default:
+        r.skip(wire);
+    }
+  }
+  return c;
+}
+
+/** message PartitionOffset { int32 partition = 1; int64 offset = 2; } */
+function decodePartitionOffset(frame: Buffer, start: number, end: number): { partition: number; value: bigint } {
+  const r = new WireReader(frame, start, end);
+  let partition = 0;
+  let value = 0n;
+  while (!r.done) {
+    const at = r.pos;
+    const key = r.key();
+    const wire = key & 7;
+    if (key >>> 3 === 1) {
+      expectWire(wire, VARINT, 'partition', at);
+      partition = r.int32();
+    } else if (key >>> 3 === 2) {
+      expectWire(wire, VARINT, 'offset', at);
+      value = r.int64();
+    } else r.skip(wire);
+  }
+  return { partition, value };
+}
+
+/**
+ * message CmdUnsubscribe { uint32 subscription = 1; }
+ * message CmdCredit      { uint32 subscription = 1; int64 bytes = 2; }
+ */
+function decodeSubscriptionCommand(frame: Buffer, start: number, end: number, name: string): { subscription: number; value: bigint } {
+  const r = new WireReader(frame, start, end);
+  let subscription = 0;
+  let value = 0n;
+  while (!r.done) {
+    const at = r.pos;
+    const key = r.key();
+    const wire = key & 7;
+    if (key >>> 3 === 1) {
+      expectWire(wire, VARINT, `${name}.subscription`, at);
+      subscription = r.uint32();
+    } else if (key >>> 3 === 2) {
+      expectWire(wire, VARINT, `${name}.bytes`, at);
+      value = r.int64();
+    } else r.skip(wire);
+  }
+  return { subscription, value };
+}
+
+function enumValue<T>(values: readonly T[], n: number, field: string, at: number): T {
+  const v = values[n];
+  if (v === undefined) throw new FrameDecodeError(`field ${field} has unknown value ${n}`, at);
+  return v;
 }
 
 /** message CmdPing { bytes state = 1; } */

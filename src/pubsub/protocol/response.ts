@@ -20,7 +20,7 @@ import { sizeOfInt64, sizeOfSafe, writeInt64, writeSafe } from './varint.js';
  */
 
 /** The key of a length-delimited oneof member (field << 3 | 2) as its two varint bytes (fields 16-2047). */
-function memberKey(field: number): readonly [number, number] {
+export function memberKey(field: number): readonly [number, number] {
   const key = (field << 3) | 2;
   return [(key & 0x7f) | 0x80, key >>> 7];
 }

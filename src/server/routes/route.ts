@@ -1,5 +1,6 @@
 import type { SaslCredentials, TlsOptions } from '../../kafka-wire/index.js';
 import type { KafkaFetchSettings } from '../../pubsub/index.js';
+import type { SubscribeSettings } from './plugin.js';
 
 /**
  * A route as stored and returned by the admin API, in APISIX's field names: the body as the
@@ -40,6 +41,8 @@ export interface KafkaRoute {
   readonly fetch: KafkaFetchSettings;
   /** Cap on one reply frame to the browser, in bytes. */
   readonly maxFrameBytes: number;
+  /** Live subscriptions: limits and defaults. */
+  readonly subscribe: SubscribeSettings;
   /** Whether the route's `topics` allow-list admits `topic` (all topics when there is none). */
   topicAllowed(topic: string): boolean;
   readonly value: RouteValue;

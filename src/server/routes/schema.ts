@@ -6,7 +6,7 @@
  */
 import { brokersOf } from './nodes.js';
 import { fail, fieldPath, integer, isObject, object, oneOf, onlyKeys, positive, required, string, typeName } from './check.js';
-import { kafkaProxyOf, DEFAULT_FETCH, DEFAULT_MAX_FRAME_BYTES } from './plugin.js';
+import { kafkaProxyOf, DEFAULT_FETCH, DEFAULT_MAX_FRAME_BYTES, DEFAULT_SUBSCRIBE } from './plugin.js';
 import type { KafkaRoute, RouteTls, RouteValue } from './route.js';
 import { tlsOf } from './tls.js';
 
@@ -67,6 +67,7 @@ export function validateRoute(body: unknown, id: string, nowSeconds: number = Ma
     ...(up.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: up.connectTimeoutMs, requestTimeoutMs: up.requestTimeoutMs! }),
     fetch: Object.freeze(plugin?.fetch ?? { ...DEFAULT_FETCH }),
     maxFrameBytes: plugin?.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+    subscribe: Object.freeze(plugin?.subscribe ?? { ...DEFAULT_SUBSCRIBE }),
     topicAllowed: (topic: string) => topicAllowed(topic),
     value,
   };

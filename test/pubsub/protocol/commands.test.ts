@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ERROR_PREFIXES, REPLY_FIELDS, REQUEST_FIELDS } from '../../../src/client/commands.js';
-import { COMMAND_LABELS, COMMAND_NAMES, COMMANDS, ERROR_REPLY, KAFKA_OPERATIONS, type CommandSpec } from '../../../src/pubsub/index.js';
+import { ERROR_PREFIXES, PUSH_FIELDS, REPLY_FIELDS, REQUEST_FIELDS } from '../../../src/client/commands.js';
+import { COMMAND_LABELS, COMMAND_NAMES, COMMANDS, ERROR_REPLY, KAFKA_OPERATIONS, PUSHES, type CommandSpec } from '../../../src/pubsub/index.js';
 import { Registry } from '../../../src/server/metrics/registry.js';
 import { createProxyMetrics } from '../../../src/server/metrics/proxy-metrics.js';
 import { PubSubReq, PubSubResp } from '../../support/pubsub-proto.js';
@@ -15,6 +15,7 @@ describe('the PubSub command table', () => {
     const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
     assert.deepEqual(reqOneof, Object.fromEntries(COMMAND_NAMES.map((n) => [camel(COMMANDS[n].request), COMMANDS[n].requestField])));
     const replies: Record<string, number> = { [camel(ERROR_REPLY.reply)]: ERROR_REPLY.replyField };
+    for (const p of Object.values(PUSHES)) replies[camel(p.reply)] = p.replyField;
     for (const n of COMMAND_NAMES) {
       const c: CommandSpec = COMMANDS[n];
       if (c.reply !== undefined && c.replyField !== undefined) replies[camel(c.reply)] = c.replyField;
@@ -37,7 +38,13 @@ describe('the PubSub command table', () => {
       if (c.replyField !== undefined) replyFields[n] = c.replyField;
     }
     assert.deepEqual(REPLY_FIELDS, replyFields);
-    assert.deepEqual(ERROR_PREFIXES, Object.fromEntries(KAFKA_OPERATIONS.map((n) => [n, COMMANDS[n].errorPrefix])));
+    assert.deepEqual(PUSH_FIELDS, Object.fromEntries(Object.entries(PUSHES).map(([k, p]) => [k, p.replyField])));
+    const prefixes: Record<string, string> = {};
+    for (const n of COMMAND_NAMES) {
+      const c: CommandSpec = COMMANDS[n];
+      if (c.errorPrefix !== undefined) prefixes[n] = c.errorPrefix;
+    }
+    assert.deepEqual(ERROR_PREFIXES, prefixes);
   });
 
   test('metric labels and Kafka operations come from it', () => {
