@@ -15,9 +15,27 @@ export function encodeReq(req: Record<string, unknown>): Buffer {
   return Buffer.from(PubSubReq.encode(PubSubReq.fromObject(req)).finish());
 }
 
+export interface DecodedPartitionOffset {
+  partition?: number;
+  offset?: string;
+}
+
+export interface DecodedMessage {
+  offset?: string;
+  timestamp?: string;
+  key?: Buffer;
+  value?: Buffer;
+  headers?: Array<{ key?: string; value?: Buffer }>;
+}
+
 export interface DecodedResp {
   sequence?: string;
-  resp?: 'errorResp' | 'pongResp' | 'kafkaFetchResp' | 'kafkaListOffsetResp';
+  resp?: 'errorResp' | 'pongResp' | 'kafkaFetchResp' | 'kafkaListOffsetResp' | 'subscribeResp' | 'kafkaRecordsPush' | 'subscriptionEnd';
+  subscribeResp?: { subscription?: number; start?: DecodedPartitionOffset[]; maxFrameBytes?: string };
+  kafkaRecordsPush?: { subscription?: number; partition?: number; messages?: DecodedMessage[]; highWatermark?: string; nextOffset?: string };
+  subscriptionEnd?: {
+    subscription?: number; reason?: string; message?: string; cursor?: DecodedPartitionOffset[]; partition?: number; logStartOffset?: string;
+  };
   errorResp?: { code?: number; message?: string };
   pongResp?: { state?: Buffer };
   kafkaFetchResp?: {
@@ -30,7 +48,7 @@ export interface DecodedResp {
 
 export function decodeResp(frame: Uint8Array): DecodedResp {
   const msg = PubSubResp.decode(frame);
-  return PubSubResp.toObject(msg, { longs: String, bytes: Buffer, oneofs: true }) as DecodedResp;
+  return PubSubResp.toObject(msg, { longs: String, bytes: Buffer, oneofs: true, enums: String }) as DecodedResp;
 }
 
 export function encodeResp(resp: Record<string, unknown>): Buffer {

@@ -29,6 +29,8 @@ const READ_BACKOFF_MAX_MS = 5000;
 /** A read behind the tail asks for at most this much (and no more than the credit left). */
 const MAX_READ_BYTES = 1024 * 1024;
 const MIN_READ_BYTES = 1024;
+/** Bytes of a push besides its messages, at most: the prefix (key, length, subscription) and the partition, high watermark and next offset. */
+const PUSH_PREFIX_ROOM = 48;
 
 /**
  * One client subscription: a topic's partitions streamed from their cursors within the credit
@@ -55,8 +57,7 @@ export class Subscription {
     this.credit = Math.min(credit, MAX_CREDIT);
     this.limits = limits;
     this.output = output;
-    // Room for the push prefix: a subscription id, two lengths and keys.
-    this.chunkBytes = Math.max(1, Math.min(limits.hub.chunkBytes, limits.maxFrameBytes - 32));
+    this.chunkBytes = Math.max(1, Math.min(limits.hub.chunkBytes, limits.maxFrameBytes - PUSH_PREFIX_ROOM));
     for (const [partition, offset] of starts) this.streams.set(partition, new PartitionStream(this, partition, offset));
   }
 
@@ -212,7 +213,9 @@ export class PartitionStream implements LiveStream {
       let chunks: RecordChunk[];
       try {
         if (this.mode !== 'reading' || this.sub.ended || read.fromOffset !== this.cursor) continue;
-        chunks = encodeRecordChunks(read, this.partition, reader.next, this.sub.chunkBytes, this.sub.limits.maxFrameBytes - 32);
+        // Chunks no larger than the credit left (the prefix aside), so a small credit still moves.
+        const chunkBytes = Math.max(1, Math.min(this.sub.chunkBytes, this.sub.credit - PUSH_PREFIX_ROOM));
+        chunks = encodeRecordChunks(read, this.partition, reader.next, chunkBytes, this.sub.limits.maxFrameBytes - PUSH_PREFIX_ROOM);
       } catch (e) {
         this.sub.end('error', e instanceof RecordTooLargeError ? `partition ${this.partition}: ${e.message}` : source.describeError(e));
         return;
