@@ -6,7 +6,7 @@ import { decodeRequest, type Command, type PubSubRequest } from './protocol/requ
 import { encodeFetchReply } from './protocol/fetch-reply.js';
 import { encodeErrorReply, encodeListOffsetReply, encodePongReply } from './protocol/response.js';
 import type { BudgetMember, ReplyBudget } from './reply-budget.js';
-import type { EndReason } from './protocol/subscription-replies.js';
+import { pushPrefixSize, type EndReason } from './protocol/subscription-replies.js';
 import { Subscriptions, type SubscriptionRoute } from './subscribe/subscriptions.js';
 
 /** A command the backend serves. */
@@ -20,6 +20,12 @@ export interface SessionObserver {
   failed?(code: string, err: unknown): void;
   /** The connection was closed because the process was over its reply budget. */
   overloaded?(): void;
+  /** A subscription opened. */
+  subscribed?(): void;
+  /** A subscription ended: an EndReason, or 'disconnected' when the connection went first. */
+  subscriptionEnded?(reason: EndReason | 'disconnected'): void;
+  /** A push of `bytes` (the WebSocket message's payload) was handed to the socket. */
+  pushed?(bytes: number): void;
 }
 
 /** What a session writes to: a WebSocket in production, a recorder in unit tests. */
@@ -38,7 +44,15 @@ export interface SessionChannel {
   push(subscription: number, body: Buffer): void;
   /** Bytes handed to the socket (replies and pushes) that it has not taken yet. */
   readonly unsentBytes: number;
-  close(code: number, reason: string): void;
+  /** Bytes of pushes the socket has taken since the start: grows while the client reads. */
+  readonly takenBytes: number;
+  /** `listener` is called each time the socket has taken pushes (one listener; a new one replaces it). */
+  onTaken(listener: () => void): void;
+  /**
+   * Starts the closing handshake; with `cutAfterMs`, cuts the connection if the peer has not
+   * finished it by then (a peer that does not read never would).
+   */
+  close(code: number, reason: string, cutAfterMs?: number): void;
   /** Stop and restart reading frames from the peer (TCP backpressure). */
   pause(): void;
   resume(): void;
@@ -101,6 +115,11 @@ const SMALL_REPLY_BYTES = 512;
 
 /** Close code of a connection that did not read the pushes it granted credit for (private-use range). */
 export const CLOSE_SLOW_CONSUMER = 4001;
+/**
+ * A slow consumer's connection is cut this long after its close frame was queued: the frame waits
+ * behind the pushes it did not read, and the memory they hold must go (issue 17: within 1 s).
+ */
+const SLOW_CONSUMER_CUT_MS = 500;
 
 /**
  * One WebSocket's PubSub conversation. Commands run concurrently but replies leave in request order,
@@ -271,14 +290,24 @@ export class Session implements BudgetMember {
       return;
     }
     const channel = this.channel;
+    const observer = this.observer;
     this.subs ??= new Subscriptions(route, {
-      push: (id, body) => channel.push(id, body),
+      push: (id, body) => {
+        channel.push(id, body);
+        observer.pushed?.(pushPrefixSize(id, body.length) + body.length);
+      },
+      opened: () => observer.subscribed?.(),
+      closed: (reason) => observer.subscriptionEnded?.(reason),
       send: (frame) => channel.send(frame, () => {}),
       get unsentBytes() {
         return channel.unsentBytes;
       },
+      get takenBytes() {
+        return channel.takenBytes;
+      },
       slowConsumer: () => this.slowConsumer(),
     });
+    channel.onTaken(() => this.subs?.taken());
     this.inFlight++;
     this.subs.subscribe(sequence, command).then(({ reply, start }) => {
       this.observer.command?.('subscribe', true);
@@ -298,7 +327,7 @@ export class Session implements BudgetMember {
   private slowConsumer(): void {
     if (this.closed) return;
     this.observer.failed?.('PUBSUB_ERR_SLOW_CONSUMER', undefined);
-    this.close(CLOSE_SLOW_CONSUMER, 'slow consumer: pushed records are not being read', 'slow_consumer');
+    this.close(CLOSE_SLOW_CONSUMER, 'slow consumer: pushed records are not being read', 'slow_consumer', SLOW_CONSUMER_CUT_MS);
   }
 
   /**
@@ -316,11 +345,11 @@ export class Session implements BudgetMember {
    * Closes at once; replies still pending are dropped. Open subscriptions are ended first, each
    * with a pushed SubscriptionEnd saying `end` and where it stopped.
    */
-  close(code: number, reason: string, end: EndReason = 'shutting_down'): void {
+  close(code: number, reason: string, end: EndReason = 'shutting_down', cutAfterMs?: number): void {
     if (this.closed) return;
     this.subs?.endAll(end, reason);
     this.forget();
-    this.channel.close(code, reason);
+    this.channel.close(code, reason, cutAfterMs);
   }
 
   /** The peer went away: forget everything. */

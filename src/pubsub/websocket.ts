@@ -31,9 +31,16 @@ export function attachSession(ws: WebSocket, options: SessionOptions, socket?: D
     get unsentBytes() {
       return pushes.unsentBytes;
     },
-    close(code, reason) {
+    get takenBytes() {
+      return pushes.takenBytes;
+    },
+    onTaken: (listener) => {
+      pushes.onTaken = listener;
+    },
+    close(code, reason, cutAfterMs) {
       pushes.flush(true);
       if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
+      if (cutAfterMs !== undefined) setTimeout(() => ws.terminate(), cutAfterMs).unref();
     },
     pause: () => ws.pause(),
     resume: () => ws.resume(),
@@ -58,6 +65,10 @@ class PushWriter {
   /** Header, body, header, body, ... not yet written. */
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** Bytes of pushes the socket has taken (handed to the kernel), since the start. */
+  takenBytes = 0;
+  /** Told each time the socket has taken a flush of pushes. */
+  onTaken: (() => void) | undefined;
   private scheduled = false;
   private waitingForDrain = false;
 
@@ -123,10 +134,17 @@ class PushWriter {
       return;
     }
     const parts = this.pending;
+    const bytes = this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
     this.socket.cork();
-    for (const b of parts) this.socket.write(b);
+    const last = parts.length - 1;
+    for (let i = 0; i < last; i++) this.socket.write(parts[i]!);
+    // One callback per flush: it runs once everything before it is taken too.
+    this.socket.write(parts[last]!, () => {
+      this.takenBytes += bytes;
+      this.onTaken?.();
+    });
     this.socket.uncork();
   }
 }

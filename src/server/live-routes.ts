@@ -107,11 +107,22 @@ export class LiveRoutes {
     return n;
   }
 
-  /** Fetch requests of the shared tail reads that included `topic`-`partition`, over every hub. */
-  tailFetches(topic: string, partition: number): number {
-    let n = 0;
-    for (const m of this.hubs.values()) for (const h of m.values()) n += h.source.tailFetches(topic, partition);
-    return n;
+  /** The shared tail reads: readers running, and the Fetch requests that included each partition read. */
+  tailStats(): { readers: number; fetches: Array<{ topic: string; partition: number; requests: number }> } {
+    let readers = 0;
+    const byPartition = new Map<string, { topic: string; partition: number; requests: number }>();
+    for (const m of this.hubs.values()) {
+      for (const h of m.values()) {
+        readers += h.hub.size;
+        for (const f of h.source.fetcher.partitionStats()) {
+          const k = `${f.partition} ${f.topic}`;
+          const e = byPartition.get(k);
+          if (e === undefined) byPartition.set(k, { ...f });
+          else e.requests += f.requests;
+        }
+      }
+    }
+    return { readers, fetches: [...byPartition.values()] };
   }
 
   /**

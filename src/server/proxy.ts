@@ -68,6 +68,7 @@ export class KafkaWsProxy {
     this.events = routeEvents(this.metrics, this.logger);
     this.budget = new ReplyBudget({ maxBytes: options.maxTotalUnsentBytes ?? DEFAULTS.maxTotalUnsentBytes });
     this.events.replyBytes(() => this.budget.bytes);
+    this.events.tails(() => this.live.tailStats());
     this.live = new LiveRoutes({
       limits: {
         maxInFlight: options.maxInFlight ?? DEFAULTS.maxInFlight,

@@ -1,6 +1,6 @@
 import type { KafkaOperation, SessionObserver } from '../pubsub/index.js';
 import type { Logger } from './log.js';
-import { createProxyMetrics, type ProxyMetrics, type Registry } from './metrics/index.js';
+import { createProxyMetrics, type ProxyMetrics, type Registry, type TailStats } from './metrics/index.js';
 
 /** Codes worth an operator's attention (the cluster, not the client, is at fault); the rest log at debug. */
 const CLUSTER_CODES = /^KWIRE_ERR_(NO_BROKER|RETRIES_EXHAUSTED|CONNECTION|CONNECT_TIMEOUT|DNS|TLS|SASL|REQUEST_TIMEOUT|NETWORK)/;
@@ -19,9 +19,20 @@ export function routeEvents(registry: Registry, logger: Logger) {
     let o = observers.get(routeId);
     if (o !== undefined) return o;
     const bytes = m.bytesOut.labels(routeId);
+    const subs = m.subscriptions.labels(routeId);
+    const pushes = m.pushes.labels(routeId);
     o = {
       command: (type, ok) => m.commands.labels(routeId, type, ok ? 'ok' : 'error').inc(),
       sent: (n) => bytes.inc(n),
+      subscribed: () => subs.inc(),
+      subscriptionEnded: (reason) => {
+        subs.dec();
+        m.subscriptionEnds.labels(routeId, reason).inc();
+      },
+      pushed: (n) => {
+        pushes.inc();
+        bytes.inc(n);
+      },
       overloaded: () => {
         m.errors.labels('PUBSUB_ERR_OVERLOADED').inc();
         logger.warn('connection closed: the process is over its reply budget and this client stopped reading', { route: routeId });
@@ -57,6 +68,10 @@ export function routeEvents(registry: Registry, logger: Logger) {
     /** Reports the process's reply bytes (ReplyBudget) at each scrape. */
     replyBytes(read: () => number): void {
       m.replyBytes.collect(read);
+    },
+    /** Reports the shared tail reads at each scrape. */
+    tails(read: () => TailStats): void {
+      m.tails.collect(read);
     },
     rejected(reason: string): void {
       m.connectionsRejected.labels(reason).inc();

@@ -50,7 +50,7 @@ test('a session returns a fetch frame to its pool only when the channel reports 
   const pool = new FramePool();
   const frames: Buffer[] = [];
   const done: Array<() => void> = [];
-  const channel: SessionChannel = { send: (f, d) => { frames.push(f); done.push(d); }, push() {}, unsentBytes: 0, close() {}, pause() {}, resume() {} };
+  const channel: SessionChannel = { send: (f, d) => { frames.push(f); done.push(d); }, push() {}, unsentBytes: 0, takenBytes: 0, onTaken() {}, close() {}, pause() {}, resume() {} };
   const s = new Session(channel, { backend: new OneFetch(), framePool: pool });
   s.onMessage(encodeReq({ sequence: '1', cmdKafkaFetch: { topic: 't', partition: 0, offset: '0' } }), true);
   await new Promise((r) => setImmediate(r));
@@ -68,7 +68,7 @@ test('the session empties a fetch\'s batches once they are in the frame (no old 
   const fetch = backend.fetch.bind(backend);
   backend.fetch = async () => (batch = await fetch());
   const frames: Buffer[] = [];
-  const s = new Session({ send: (f, d) => { frames.push(f); d(); }, push() {}, unsentBytes: 0, close() {}, pause() {}, resume() {} }, { backend });
+  const s = new Session({ send: (f, d) => { frames.push(f); d(); }, push() {}, unsentBytes: 0, takenBytes: 0, onTaken() {}, close() {}, pause() {}, resume() {} }, { backend });
   s.onMessage(encodeReq({ sequence: '1', cmdKafkaFetch: { topic: 't', partition: 0, offset: '0' } }), true);
   await new Promise((r) => setImmediate(r));
   assert.equal(decodeResp(frames[0]!).kafkaFetchResp?.messages?.length, 100);

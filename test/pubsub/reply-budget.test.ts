@@ -98,6 +98,8 @@ class Channel implements SessionChannel {
   }
   push(): void {}
   readonly unsentBytes = 0;
+  readonly takenBytes = 0;
+  onTaken(): void {}
   close(code: number, reason: string): void {
     this.closed = [code, reason];
   }

@@ -37,6 +37,8 @@ class RecordingChannel implements SessionChannel {
     throw new Error('no subscriptions in these tests');
   }
   readonly unsentBytes = 0;
+  readonly takenBytes = 0;
+  onTaken(): void {}
   close(code: number, reason: string): void {
     this.closed = [code, reason];
   }

@@ -100,6 +100,11 @@ export class TailFetcher {
     return this.tracked.size;
   }
 
+  /** Per partition tracked now, the Fetch requests that included it since it was first tracked. */
+  partitionStats(): Array<{ topic: string; partition: number; requests: number }> {
+    return [...this.tracked].map((t) => ({ topic: t.topic, partition: t.partition, requests: this.stats.partitionFetches.get(`${t.topic}-${t.partition}`) ?? 0 }));
+  }
+
   /** Starts fetching `topic`-`partition` from `offset`; results go to `listener` until close(). */
   track(topic: string, partition: number, offset: bigint, listener: TailListener): TailHandle {
     if (this.closed) throw new KafkaClientClosedError();

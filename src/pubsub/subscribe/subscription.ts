@@ -10,6 +10,8 @@ import type { LiveStream, TailHub, TailReader } from './tail-hub.js';
 export interface SubscriptionOutput {
   /** A KafkaRecordsPush: the subscription's prefix, then the chunk's shared body. */
   push(subscription: number, body: Buffer): void;
+  /** Whether the connection takes more pushes now (it is not over its unsent bytes). */
+  accepting(): boolean;
   /** The subscription has ended; `end` says why and where it stopped. */
   ended(subscription: Subscription, end: SubscriptionEndInfo): void;
 }
@@ -73,6 +75,12 @@ export class Subscription {
     return c;
   }
 
+  /** The connection caught up: streams that waited for it go on. */
+  resume(): void {
+    if (this.ended) return;
+    for (const s of this.streams.values()) s.kick();
+  }
+
   /** More credit from the client: streams that waited for it go on. */
   grant(bytes: number): void {
     if (this.ended) return;
@@ -88,6 +96,9 @@ export class Subscription {
       stream.needed = size;
       return false;
     }
+    // The connection is behind: nothing more piles up for it. Its streams wait, and go on when it
+    // has caught up (Subscriptions.push), or it is closed as a slow consumer.
+    if (!this.output.accepting()) return false;
     this.credit -= size;
     stream.cursor = chunk.next;
     this.output.push(this.id, chunk.body);

@@ -25,10 +25,15 @@ export interface SubscriptionRoute {
 /** How the session sends what subscriptions produce, and how it learns of a slow consumer. */
 export interface SubscriptionsOutput {
   push(subscription: number, body: Buffer): void;
+  /** A subscription opened, and one ended (for metrics). */
+  opened(): void;
+  closed(reason: EndReason | 'disconnected'): void;
   /** A frame outside the reply order (a pushed SubscriptionEnd, sequence 0). */
   send(frame: Buffer): void;
   /** Bytes handed to the socket that it has not taken yet. */
   readonly unsentBytes: number;
+  /** Bytes of pushes the socket has taken since the start. */
+  readonly takenBytes: number;
   /** The client is not reading what it granted credit for: end everything and close. */
   slowConsumer(): void;
 }
@@ -48,6 +53,8 @@ export class Subscriptions implements SubscriptionOutput {
   /** Ids whose subscribe is still being resolved: not free, not yet open. */
   private readonly pending = new Set<number>();
   private slowTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Some stream waits because the connection was over its unsent bytes. */
+  private congested = false;
   /** When the proxy (not an unsubscribe) ends a subscription, its end is pushed; an unsubscribe's end is its reply. */
   private replyingTo: number | undefined;
   private lastEnd: SubscriptionEndInfo | undefined;
@@ -89,6 +96,7 @@ export class Subscriptions implements SubscriptionOutput {
       }
       const sub = new Subscription(id, cmd.topic, starts.offsets, credit, cmd.outOfRange, this.route, this);
       this.open.set(id, sub);
+      this.out.opened();
       return { reply: encodeSubscribeReply(sequence, id, starts.offsets, this.route.maxFrameBytes), start: () => sub.start() };
     } finally {
       this.pending.delete(id);
@@ -131,23 +139,50 @@ export class Subscriptions implements SubscriptionOutput {
     for (const sub of this.open.values()) {
       sub.ended = true;
       for (const s of sub.streams.values()) s.stop();
+      this.out.closed('disconnected');
     }
     this.open.clear();
   }
 
+  accepting(): boolean {
+    if (this.out.unsentBytes <= this.route.maxUnsentBytes) return true;
+    this.congested = true;
+    return false;
+  }
+
+  /**
+   * The socket took pushes: once it is down to half the bound, the streams that waited for it go
+   * on at once (not at the next look of the slow-consumer watch).
+   */
+  taken(): void {
+    if (!this.congested || this.out.unsentBytes > this.route.maxUnsentBytes / 2) return;
+    this.congested = false;
+    for (const sub of [...this.open.values()]) sub.resume();
+  }
+
   push(subscription: number, body: Buffer): void {
     this.out.push(subscription, body);
-    if (this.slowTimer === undefined && this.out.unsentBytes > this.route.maxUnsentBytes) {
-      this.slowTimer = setTimeout(() => {
-        this.slowTimer = undefined;
-        if (this.out.unsentBytes > this.route.maxUnsentBytes) this.out.slowConsumer();
-      }, SLOW_CONSUMER_GRACE_MS);
-      this.slowTimer.unref?.();
-    }
+    if (this.slowTimer === undefined && this.out.unsentBytes > this.route.maxUnsentBytes) this.watch();
+  }
+
+  /**
+   * Over the bound, pushes wait (accepting). A client that reads, however slowly, goes on when it
+   * has caught up; one that took nothing at all during a grace period is closed.
+   */
+  private watch(): void {
+    const taken = this.out.takenBytes;
+    this.slowTimer = setTimeout(() => {
+      this.slowTimer = undefined;
+      if (this.out.unsentBytes > this.route.maxUnsentBytes && this.out.takenBytes === taken) this.out.slowConsumer();
+      else if (this.out.unsentBytes <= this.route.maxUnsentBytes) for (const sub of this.open.values()) sub.resume();
+      else this.watch();
+    }, SLOW_CONSUMER_GRACE_MS);
+    this.slowTimer.unref?.();
   }
 
   ended(sub: Subscription, end: SubscriptionEndInfo): void {
     this.open.delete(sub.id);
+    this.out.closed(end.reason);
     if (this.replyingTo === sub.id) {
       this.lastEnd = end;
       return;

@@ -11,13 +11,28 @@ export class CounterChild {
   }
 }
 
-/** A value that only goes up (resets with the process). */
+export interface CounterOptions<L extends readonly string[]> extends MetricOptions<L> {
+  /**
+   * Called before each render, for counts kept elsewhere (set each child's `value`, after a
+   * `reset()` if series may go away): e.g. the tail fetches of partitions read now.
+   */
+  collect?: (counter: Counter<L>) => void;
+}
+
+/** A value that only goes up (resets with the process, or with what it counts). */
 export class Counter<const L extends readonly string[] = readonly []> extends Family<L, CounterChild> {
   readonly type = 'counter';
+  readonly #collect: ((counter: Counter<L>) => void) | undefined;
 
-  constructor(options: MetricOptions<L>) {
+  constructor(options: CounterOptions<L>) {
     super(options);
+    this.#collect = options.collect;
     if (this.labelNames.length === 0) this.reset(); // a metric without labels shows 0 from the start
+  }
+
+  override render(out: string[]): void {
+    this.#collect?.(this);
+    super.render(out);
   }
 
   inc(set: LabelSet<L>, n = 1): void {

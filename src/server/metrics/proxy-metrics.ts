@@ -15,6 +15,12 @@ export const KAFKA_DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025
 const LOOP_QUANTILES = [0.5, 0.99] as const;
 const LOOP_RESOLUTION_MS = 10;
 
+/** What the shared tail reads report at a scrape. */
+export interface TailStats {
+  readers: number;
+  fetches: Array<{ topic: string; partition: number; requests: number }>;
+}
+
 export interface ProxyMetrics {
   connectionsOpen: Gauge<readonly ['route']>;
   connectionsTotal: Counter<readonly ['route']>;
@@ -27,6 +33,11 @@ export interface ProxyMetrics {
   routes: Gauge;
   /** Where kwp_reply_bytes reads the process's reply bytes at each scrape. */
   replyBytes: { collect(read: () => number): void };
+  subscriptions: Gauge<readonly ['route']>;
+  subscriptionEnds: Counter<readonly ['route', 'reason']>;
+  pushes: Counter<readonly ['route']>;
+  /** Where the tail metrics read the shared tail reads at each scrape. */
+  tails: { collect(read: () => TailStats): void };
   /** Drops every series labelled with this route (after the route is deleted). */
   forgetRoute(routeId: string): void;
   /** Stops the event-loop delay sampler. */
@@ -55,6 +66,24 @@ export function createProxyMetrics(registry: Registry): ProxyMetrics {
   const bytesOut = registry.counter({ name: 'kwp_bytes_out_total', help: 'WebSocket payload bytes sent to clients.', labelNames: ['route'] });
   const errors = registry.counter({ name: 'kwp_errors_total', help: 'Errors, by their stable code.', labelNames: ['code'] });
   const routes = registry.gauge({ name: 'kwp_routes', help: 'Routes configured.' });
+  const subscriptions = registry.gauge({ name: 'kwp_subscriptions', help: 'Live subscriptions open now.', labelNames: ['route'] });
+  const subscriptionEnds = registry.counter({
+    name: 'kwp_subscription_ends_total',
+    help: 'Live subscriptions ended, by reason (the SubscriptionEnd reasons, and disconnected).',
+    labelNames: ['route', 'reason'],
+  });
+  const pushes = registry.counter({ name: 'kwp_pushes_total', help: 'Pushed frames of live subscriptions (their bytes count in kwp_bytes_out_total).', labelNames: ['route'] });
+  let readTails: () => TailStats = () => ({ readers: 0, fetches: [] });
+  registry.gauge({ name: 'kwp_tail_readers', help: 'Partitions read at their tail for live subscriptions, one shared read each.', collect: (g) => g.labels().set(readTails().readers) });
+  registry.counter({
+    name: 'kwp_tail_fetch_requests_total',
+    help: 'Kafka Fetch requests of the shared tail reads that included the partition (one per answer, whatever the number of subscribers).',
+    labelNames: ['topic', 'partition'],
+    collect: (c) => {
+      c.reset();
+      for (const f of readTails().fetches) c.labels(f.topic, String(f.partition)).value = f.requests;
+    },
+  });
   let readReplyBytes: () => number = () => 0;
   registry.gauge({
     name: 'kwp_reply_bytes',
@@ -87,7 +116,7 @@ export function createProxyMetrics(registry: Registry): ProxyMetrics {
     },
   });
 
-  const byRoute = [connectionsOpen, connectionsTotal, commands, bytesOut];
+  const byRoute = [connectionsOpen, connectionsTotal, commands, bytesOut, subscriptions, subscriptionEnds, pushes];
   return {
     connectionsOpen,
     connectionsTotal,
@@ -98,6 +127,10 @@ export function createProxyMetrics(registry: Registry): ProxyMetrics {
     errors,
     routes,
     replyBytes: { collect: (read) => { readReplyBytes = read; } },
+    subscriptions,
+    subscriptionEnds,
+    pushes,
+    tails: { collect: (read) => { readTails = read; } },
     forgetRoute: (routeId) => {
       for (const m of byRoute) m.removeMatching({ route: routeId });
     },

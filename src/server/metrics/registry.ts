@@ -1,5 +1,4 @@
-import { Counter } from './counter.js';
-import type { MetricOptions } from './family.js';
+import { Counter, type CounterOptions } from './counter.js';
 import { Gauge, type GaugeOptions } from './gauge.js';
 import { Histogram, type HistogramOptions } from './histogram.js';
 
@@ -24,7 +23,7 @@ export class Registry {
     return this.#metrics.delete(name);
   }
 
-  counter<const L extends readonly string[] = readonly []>(options: MetricOptions<L>): Counter<L> {
+  counter<const L extends readonly string[] = readonly []>(options: CounterOptions<L>): Counter<L> {
     return this.register(new Counter<L>(options));
   }
 
