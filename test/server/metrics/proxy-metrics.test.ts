@@ -20,13 +20,18 @@ test('declares exactly the proxy metrics, with their types and labels', (t) => {
     kwp_errors_total: 'counter',
     kwp_routes: 'gauge',
     kwp_reply_bytes: 'gauge',
+    kwp_subscriptions: 'gauge',
+    kwp_subscription_ends_total: 'counter',
+    kwp_pushes_total: 'counter',
+    kwp_tail_readers: 'gauge',
+    kwp_tail_fetch_requests_total: 'counter',
     process_resident_memory_bytes: 'gauge',
     nodejs_heap_used_bytes: 'gauge',
     nodejs_eventloop_delay_seconds: 'gauge',
   });
   assert.deepEqual(
-    [m.connectionsOpen, m.connectionsTotal, m.connectionsRejected, m.commands, m.kafkaRequestDuration, m.bytesOut, m.errors, m.routes].map((x) => x.labelNames),
-    [['route'], ['route'], ['reason'], ['route', 'command', 'result'], ['operation'], ['route'], ['code'], []],
+    [m.connectionsOpen, m.connectionsTotal, m.connectionsRejected, m.commands, m.kafkaRequestDuration, m.bytesOut, m.errors, m.routes, m.subscriptions, m.subscriptionEnds, m.pushes].map((x) => x.labelNames),
+    [['route'], ['route'], ['reason'], ['route', 'command', 'result'], ['operation'], ['route'], ['code'], [], ['route'], ['route', 'reason'], ['route']],
   );
   assert.deepEqual(m.kafkaRequestDuration.buckets, KAFKA_DURATION_BUCKETS);
   assert.equal(KAFKA_DURATION_BUCKETS[0], 0.0005);
