@@ -26,6 +26,9 @@ const BAD_ENV: Record<string, string> = {
   KAFKA_WS_PROXY_ADMIN_HOST: 'a b',
   KAFKA_WS_PROXY_ADMIN_PORT: 'x',
   KAFKA_WS_PROXY_MAX_CONNECTIONS: '0',
+  KAFKA_WS_PROXY_MAX_SOCKETS: '0',
+  KAFKA_WS_PROXY_MAX_SOCKETS_PER_ADDRESS: '-1',
+  KAFKA_WS_PROXY_HEADER_TIMEOUT_MS: '99',
   KAFKA_WS_PROXY_MAX_MESSAGE_BYTES: '1',
   KAFKA_WS_PROXY_MAX_IN_FLIGHT: '0',
   KAFKA_WS_PROXY_KAFKA_CONNECTIONS: '65',
@@ -44,7 +47,7 @@ test('every environment variable the help text names is read, and no other', asy
 
 test('every config-file key the help text names is read', async () => {
   const keys = [...START_HELP.matchAll(/file "([a-z_]+)"/g)].map((m) => m[1]!);
-  assert.equal(keys.length, 13);
+  assert.equal(keys.length, 16);
   for (const key of keys) {
     // null is the wrong type for every setting: an error naming the key, not "unknown key".
     const f = writeJson(tempDir(), 'c.json', JSON.stringify({ [key]: null }));
