@@ -13,13 +13,15 @@ import { Registry } from './metrics/index.js';
 import { routeEvents } from './route-events.js';
 import { RouteStore } from './routes/store.js';
 import { ReplyBudget } from '../pubsub/index.js';
+import { SocketGate } from './socket-gate.js';
+import { ADMIN_LISTENER_SOCKETS, deadlineCheckEvery, readFileLimit, resolveSocketLimits, type SocketLimits } from './socket-limits.js';
 
 /**
  * The settings of the settings table that the proxy itself uses (defaults: `DEFAULTS`; the
  * listener's own ones are `ListenOptions`), plus what only an embedding program can give.
  * `adminKey` enables the admin API; `dataDir` persists admin-created routes (in memory without).
  */
-export interface ProxyOptions extends Partial<Pick<SettingValues, 'dataDir' | 'adminKey' | 'maxConnections' | 'maxMessageBytes' | 'maxInFlight' | 'maxRunning' | 'maxUnsentBytes' | 'maxTotalUnsentBytes' | 'kafkaConnections' | 'demo'>> {
+export interface ProxyOptions extends Partial<Pick<SettingValues, 'dataDir' | 'adminKey' | 'maxConnections' | 'maxMessageBytes' | 'maxSockets' | 'maxSocketsPerAddress' | 'headerTimeoutMs' | 'maxInFlight' | 'maxRunning' | 'maxUnsentBytes' | 'maxTotalUnsentBytes' | 'kafkaConnections' | 'demo'>> {
   /** CIDRs allowed to reach the admin API and /metrics (default loopback only). */
   adminAllow?: readonly string[];
   /** Read-only routes (APISIX route JSON plus `id`), e.g. from a config file. */
@@ -44,12 +46,17 @@ export class KafkaWsProxy {
   readonly routes: RouteStore;
   readonly metrics: Registry;
   readonly logger: Logger;
+  /** The socket caps and the request-head deadline in force (`maxSockets` resolved). */
+  readonly socketLimits: SocketLimits;
   private readonly live: LiveRoutes;
   private readonly wss: WebSocketServer;
   private readonly admin: ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>) | undefined;
   private readonly demo: ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>) | undefined;
-  private readonly allowAdmin: (address: string) => boolean;
+  private readonly allowAdmin: (address: string | undefined) => boolean;
   private readonly maxConnections: number;
+  /** Client sockets: the main listener's, and those of servers given to `limitConnections`. */
+  private readonly clientGate: SocketGate;
+  private readonly gates: SocketGate[];
   private readonly servers: Server[] = [];
   private adminOnOwnPort = false;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -66,6 +73,17 @@ export class KafkaWsProxy {
     this.maxConnections = options.maxConnections ?? DEFAULTS.maxConnections;
     this.allowAdmin = makeAddressFilter([...(options.adminAllow ?? DEFAULTS.adminAllow)]);
     this.events = routeEvents(this.metrics, this.logger);
+    const { limits, warnings } = resolveSocketLimits({
+      maxSockets: options.maxSockets,
+      maxSocketsPerAddress: options.maxSocketsPerAddress ?? DEFAULTS.maxSocketsPerAddress,
+      maxConnections: this.maxConnections,
+      headerTimeoutMs: options.headerTimeoutMs ?? DEFAULTS.headerTimeoutMs,
+      fileLimit: readFileLimit(),
+    });
+    this.socketLimits = limits;
+    for (const w of warnings) this.logger.warn(w);
+    this.clientGate = this.gate(limits.maxSockets);
+    this.gates = [this.clientGate];
     this.budget = new ReplyBudget({ maxBytes: options.maxTotalUnsentBytes ?? DEFAULTS.maxTotalUnsentBytes });
     this.events.replyBytes(() => this.budget.bytes);
     this.events.tails(() => this.live.tailStats());
@@ -136,6 +154,11 @@ export class KafkaWsProxy {
       rejectUpgrade(socket, 503, 'server is shutting down');
       return true;
     }
+    if (this.gates.some((g) => g.isReserve(socket))) {
+      this.events.rejected('max_sockets');
+      rejectUpgrade(socket, 503, `too many sockets (limit ${this.socketLimits.maxSockets})`);
+      return true;
+    }
     if (this.live.connections >= this.maxConnections) {
       this.events.rejected('max_connections');
       rejectUpgrade(socket, 503, `too many connections (limit ${this.maxConnections})`);
@@ -160,7 +183,20 @@ export class KafkaWsProxy {
   async handleRequest(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const path = requestPath(req);
     if (path.startsWith(ADMIN_PREFIX) && !this.adminOnOwnPort) return this.handleAdmin(req, res);
-    switch (path) {
+    if (this.serveOps(req, res)) return true;
+    // Before route matching: a prefix route such as /* would otherwise answer the page's own
+    // requests with a 400. WebSocket upgrades never come here, so no route loses anything.
+    if (this.demo !== undefined && await this.demo(req, res)) return true;
+    if (this.routes.match(path) !== undefined) {
+      replyJson(res, 400, { error_msg: 'this route serves Kafka PubSub over WebSocket: connect with a WebSocket client (Upgrade: websocket)' });
+      return true;
+    }
+    return false;
+  }
+
+  /** /healthz, /readyz and /metrics: what both listeners answer. */
+  private serveOps(req: IncomingMessage, res: ServerResponse): boolean {
+    switch (requestPath(req)) {
       case '/healthz':
         replyJson(res, 200, { status: 'ok' });
         return true;
@@ -169,16 +205,9 @@ export class KafkaWsProxy {
         else replyJson(res, 200, { status: 'ready', routes: this.routes.list().length, connections: this.live.connections });
         return true;
       case '/metrics':
-        if (!this.allowAdmin(req.socket.remoteAddress ?? '')) replyJson(res, 403, { error_msg: 'metrics are not served to this address' });
+        if (!this.allowAdmin(req.socket.remoteAddress)) replyJson(res, 403, { error_msg: 'metrics are not served to this address' });
         else replyText(res, 200, this.metrics.render(), 'text/plain; version=0.0.4; charset=utf-8');
         return true;
-    }
-    // Before route matching: a prefix route such as /* would otherwise answer the page's own
-    // requests with a 400. WebSocket upgrades never come here, so no route loses anything.
-    if (this.demo !== undefined && await this.demo(req, res)) return true;
-    if (this.routes.match(path) !== undefined) {
-      replyJson(res, 400, { error_msg: 'this route serves Kafka PubSub over WebSocket: connect with a WebSocket client (Upgrade: websocket)' });
-      return true;
     }
     return false;
   }
@@ -195,14 +224,18 @@ export class KafkaWsProxy {
 
   /** Starts listening; resolves with the bound addresses. */
   async listen(options: ListenOptions = {}): Promise<{ url: string; adminUrl?: string }> {
-    const main = createServer((req, res) => this.serve(req, res, (q, r) => this.handleRequest(q, r)));
+    const main = createServer(this.serverOptions(), (req, res) => this.serve(req, res, (q, r) => this.handleRequest(q, r)));
+    this.clientGate.attach(main);
     main.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (!this.handleUpgrade(req, socket, head)) rejectUpgrade(socket, 404, '404 Route Not Found');
     });
     const url = await this.bind(main, options.port ?? DEFAULTS.port, options.host ?? DEFAULTS.host);
     if (options.adminPort === undefined) return { url };
     this.adminOnOwnPort = true;
-    const admin = createServer((req, res) => this.serve(req, res, (q, r) => this.handleAdmin(q, r)));
+    const admin = createServer(this.serverOptions(), (req, res) => this.serve(req, res, async (q, r) => this.serveOps(q, r) || this.handleAdmin(q, r)));
+    const adminGate = this.gate(ADMIN_LISTENER_SOCKETS);
+    adminGate.attach(admin);
+    this.gates.push(adminGate);
     const adminUrl = await this.bind(admin, options.adminPort, options.adminHost ?? DEFAULTS.adminHost);
     return { url, adminUrl };
   }
@@ -232,6 +265,40 @@ export class KafkaWsProxy {
     this.events.stop();
   }
 
+  /**
+   * Applies the socket caps (`maxSockets`, `maxSocketsPerAddress`, the admin-allowed reserve) and
+   * the request-head deadline to a `node:http` or `node:https` server of an embedding program,
+   * counted together with the sockets of `listen()`'s main listener. Call it before
+   * `server.listen()`: node:http reads its deadline-check interval when it starts listening.
+   */
+  limitConnections(server: Server): void {
+    const o = this.serverOptions();
+    server.headersTimeout = o.headersTimeout;
+    // A property of every node:http server since Node 18 that @types/node declares only as an option.
+    (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = o.connectionsCheckingInterval;
+    this.clientGate.attach(server);
+  }
+
+  private gate(maxSockets: number): SocketGate {
+    return new SocketGate({
+      maxSockets,
+      maxSocketsPerAddress: this.socketLimits.maxSocketsPerAddress,
+      reserve: this.socketLimits.adminReserve,
+      trusted: this.allowAdmin,
+      refused: (reason) => this.events.rejected(reason),
+    });
+  }
+
+  /**
+   * node:http's headersTimeout is the deadline for a request head, counted for a new connection
+   * from the moment it is accepted, so it also closes sockets that never send a byte. Node checks
+   * it on a timer (30 s by default), hence the shorter check interval.
+   */
+  private serverOptions(): { headersTimeout: number; connectionsCheckingInterval: number } {
+    const ms = this.socketLimits.headerTimeoutMs;
+    return { headersTimeout: ms, connectionsCheckingInterval: deadlineCheckEvery(ms) };
+  }
+
   private serve(req: IncomingMessage, res: ServerResponse, handler: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>): void {
     handler(req, res).then((handled) => {
       if (!handled) replyJson(res, 404, { error_msg: '404 Route Not Found' });
@@ -244,7 +311,10 @@ export class KafkaWsProxy {
 
   private bind(server: Server, port: number, host: string): Promise<string> {
     this.servers.push(server);
-    server.on('clientError', (_e, socket) => socket.destroy());
+    server.on('clientError', (e: NodeJS.ErrnoException, socket) => {
+      if (e.code === 'ERR_HTTP_REQUEST_TIMEOUT') this.events.rejected('request_timeout', true);
+      socket.destroy();
+    });
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {

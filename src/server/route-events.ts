@@ -14,6 +14,8 @@ export function routeEvents(registry: Registry, logger: Logger) {
   const m: ProxyMetrics = createProxyMetrics(registry);
   const lastWarn = new Map<string, number>();
   const observers = new Map<string, SessionObserver>();
+  /** Refusals per reason since its last warn line. */
+  const rejectedSince = new Map<string, number>();
 
   function observer(routeId: string): SessionObserver {
     let o = observers.get(routeId);
@@ -73,8 +75,27 @@ export function routeEvents(registry: Registry, logger: Logger) {
     tails(read: () => TailStats): void {
       m.tails.collect(read);
     },
-    rejected(reason: string): void {
+    /**
+     * A connection refused or cut. A cap reached is logged at warn at most once a minute per
+     * reason (with the count since the last line); `quiet` ones (a request that never came, often a
+     * browser's unused preconnect) at debug.
+     */
+    rejected(reason: string, quiet = false): void {
       m.connectionsRejected.labels(reason).inc();
+      if (quiet) {
+        logger.debug('connection closed', { reason });
+        return;
+      }
+      const count = (rejectedSince.get(reason) ?? 0) + 1;
+      const now = Date.now();
+      const key = `rejected ${reason}`;
+      if (now - (lastWarn.get(key) ?? 0) < WARN_EVERY_MS) {
+        rejectedSince.set(reason, count);
+        return;
+      }
+      lastWarn.set(key, now);
+      rejectedSince.delete(reason);
+      logger.warn('connections refused', { reason, count });
     },
     routes(n: number): void {
       m.routes.labels().set(n);

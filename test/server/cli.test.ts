@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { encodeRecordBatch, encodeRequestFrame, FetchApi, MetadataApi } from '../../src/kafka-wire/index.js';
+import { HTTP_SOCKETS, parseFileLimit, socketBudget } from '../../src/server/socket-limits.js';
 
 const CLI = join(process.cwd(), 'dist/src/server/cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'kwp-cli-'));
@@ -127,6 +128,12 @@ test('the bin runs the proxy with single-threaded GC (its shebang, as npx and np
   assert.match(pkg.scripts['start']!, /^node --single-threaded-gc dist\/src\/server\/cli\.js start$/);
   const args = ['start', '--port', '0', '--host', '127.0.0.1', '--data-dir', mkdtempSync(join(dir, 'data-')), '--admin-key', 'cli-test-admin-key-0123456789'];
   assert.equal((await readyLine(viaShebang(args)))['gc'], 'single-threaded');
-  const plain = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  assert.equal((await readyLine(plain))['gc'], 'default');
+  const plain = spawn(process.execPath, [CLI, ...args, '--max-sockets-per-address', '7'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const ready = await readyLine(plain);
+  assert.equal(ready['gc'], 'default');
+  // The caps in force; without --max-sockets the total follows --max-connections and the open-file
+  // limit (Node raises its soft limit to the hard one at start, in the child as in this process).
+  const fileLimit = existsSync('/proc/self/limits') ? parseFileLimit(readFileSync('/proc/self/limits', 'utf8')) : undefined;
+  const max = fileLimit === undefined ? 10_000 + HTTP_SOCKETS : Math.min(10_000 + HTTP_SOCKETS, socketBudget(fileLimit));
+  assert.deepEqual(ready['sockets'], { max, perAddress: 7, adminReserve: 16, headerTimeoutMs: 10_000, ...(fileLimit !== undefined ? { fileLimit } : {}) });
 });

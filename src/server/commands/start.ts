@@ -1,6 +1,7 @@
 import { DEFAULTS, isHelpRequest, loadConfig, START_HELP, type ServerConfig } from '../config/index.js';
 import { createLogger, type Logger } from '../log.js';
 import { createProxy, type KafkaWsProxy, type ProxyOptions } from '../proxy.js';
+import type { SocketLimits } from '../socket-limits.js';
 import { exitOnSignals } from './shutdown.js';
 
 /**
@@ -38,6 +39,7 @@ export async function startCommand(argv: readonly string[]): Promise<number | un
     dataDir: config.dataDir,
     adminKeySource: config.adminKeySource,
     ...(config.demo ? { demo: `${addresses.url}/` } : {}),
+    sockets: socketsField(proxy.socketLimits),
     gc: process.execArgv.includes('--single-threaded-gc') ? 'single-threaded' : 'default',
   });
   return undefined;
@@ -47,4 +49,15 @@ export async function startCommand(argv: readonly string[]): Promise<number | un
 function proxyOptions(config: ServerConfig, logger: Logger): ProxyOptions {
   const { host: _h, port: _p, adminHost: _ah, adminPort: _ap, adminKeySource: _s, logLevel: _l, configFile: _f, ...options } = config;
   return { ...options, logger };
+}
+
+/** The caps in force, as the ready line shows them: `max` may be derived from the open-file limit. */
+function socketsField(l: SocketLimits): Record<string, number> {
+  return {
+    max: l.maxSockets,
+    perAddress: l.maxSocketsPerAddress,
+    adminReserve: l.adminReserve,
+    headerTimeoutMs: l.headerTimeoutMs,
+    ...(l.fileLimit !== undefined ? { fileLimit: l.fileLimit } : {}),
+  };
 }

@@ -10,7 +10,9 @@ import { CONFIG_ENV, CONFIG_FLAG, DEFAULT_DATA_DIR_NAME, DEFAULTS, SETTINGS, typ
  * The configuration `start` runs with: every setting of the settings table, resolved (the admin
  * listener's two only when a separate one is configured), plus what is derived from reading it.
  */
-export interface ServerConfig extends Omit<SettingValues, 'adminHost' | 'adminPort'> {
+export interface ServerConfig extends Omit<SettingValues, 'adminHost' | 'adminPort' | 'maxSockets'> {
+  /** Absent: derived from `maxConnections` and the open-file limit when the proxy starts. */
+  maxSockets?: number;
   /** Both set, or both absent (admin API on the main listener). */
   adminHost?: string;
   adminPort?: number;
@@ -74,6 +76,7 @@ export async function loadConfig(input: LoadConfigInput): Promise<ServerConfig |
   const dataDir = pick('dataDir')?.value ?? resolve(input.cwd, DEFAULT_DATA_DIR_NAME);
   const admin = adminListener(pick('adminHost'), pick('adminPort'), host, port);
   const configuredKey = pick('adminKey');
+  const maxSockets = pick('maxSockets')?.value;
   const { key: adminKey, source: adminKeySource } = configuredKey !== undefined ? { key: configuredKey.value, source: configuredKey.source } : await loadOrCreateAdminKey(dataDir);
 
   return {
@@ -85,6 +88,9 @@ export async function loadConfig(input: LoadConfigInput): Promise<ServerConfig |
     ...admin,
     adminAllow: pick('adminAllow')?.value ?? [...DEFAULTS.adminAllow],
     maxConnections: pick('maxConnections')?.value ?? DEFAULTS.maxConnections,
+    ...(maxSockets !== undefined ? { maxSockets } : {}),
+    maxSocketsPerAddress: pick('maxSocketsPerAddress')?.value ?? DEFAULTS.maxSocketsPerAddress,
+    headerTimeoutMs: pick('headerTimeoutMs')?.value ?? DEFAULTS.headerTimeoutMs,
     maxMessageBytes: pick('maxMessageBytes')?.value ?? DEFAULTS.maxMessageBytes,
     maxInFlight: pick('maxInFlight')?.value ?? DEFAULTS.maxInFlight,
     maxRunning: pick('maxRunning')?.value ?? DEFAULTS.maxRunning,

@@ -23,6 +23,15 @@ export interface SettingValues {
   adminPort: number;
   /** Open WebSockets over all routes; more get HTTP 503. */
   maxConnections: number;
+  /**
+   * Open TCP sockets of the main listener, upgraded or not; more are closed at once. Without it
+   * (the default) it is `maxConnections` + 1024 within the open-file limit (socket-limits.ts).
+   */
+  maxSockets: number;
+  /** Open TCP sockets from one client address (IPv6: one /64); 0 turns the cap off. */
+  maxSocketsPerAddress: number;
+  /** A new connection must send a complete request head (a request or an upgrade) within this. */
+  headerTimeoutMs: number;
   /** Largest incoming WebSocket message; larger closes that socket with 1009. */
   maxMessageBytes: number;
   /** Commands per connection waiting on Kafka; more get an error reply. */
@@ -69,6 +78,13 @@ export const DEFAULTS = {
   /** When --admin-port is given without --admin-host: the admin listener stays on loopback. */
   adminHost: '127.0.0.1',
   maxConnections: 10000,
+  /**
+   * Above what one browser opens (Chrome and Firefox stop at 255 WebSockets), below what lets one
+   * address hold a large share of the total; a NAT or a reverse proxy in front needs more.
+   */
+  maxSocketsPerAddress: 1024,
+  /** Long enough for a slow mobile link to send a request head; short enough that idle sockets go quickly. */
+  headerTimeoutMs: 10_000,
   maxMessageBytes: 65536,
   maxInFlight: 64,
   maxRunning: 4,
@@ -121,6 +137,22 @@ export const SETTINGS: { readonly [K in SettingName]: Setting<K> } = {
     flag: 'max-connections', env: 'KAFKA_WS_PROXY_MAX_CONNECTIONS', file: 'max_connections',
     kind: intKind('N', 1, 1_000_000, 'a connection limit'), shownDefault: String(DEFAULTS.maxConnections),
     help: 'WebSocket connections open at once; more are refused.',
+  },
+  maxSockets: {
+    flag: 'max-sockets', env: 'KAFKA_WS_PROXY_MAX_SOCKETS', file: 'max_sockets',
+    kind: intKind('N', 1, 10_000_000, 'a socket limit'), shownDefault: 'auto: max-connections + 1024',
+    help: 'TCP sockets open at once on the main port, WebSockets included; auto stays within ulimit -n.',
+  },
+  maxSocketsPerAddress: {
+    flag: 'max-sockets-per-address', env: 'KAFKA_WS_PROXY_MAX_SOCKETS_PER_ADDRESS', file: 'max_sockets_per_address',
+    kind: intKind('N', 0, 10_000_000, 'a socket limit'), shownDefault: String(DEFAULTS.maxSocketsPerAddress),
+    help: 'TCP sockets open at once from one client address (IPv6: one /64); 0: no limit.',
+  },
+  headerTimeoutMs: {
+    flag: 'header-timeout-ms', env: 'KAFKA_WS_PROXY_HEADER_TIMEOUT_MS', file: 'header_timeout_ms',
+    // At most Node's requestTimeout (300 s), which node:http requires it to stay under.
+    kind: intKind('MS', 100, 300_000, 'a timeout in milliseconds'), shownDefault: String(DEFAULTS.headerTimeoutMs),
+    help: 'Time a connection has to send a request head; silent connections are closed after it.',
   },
   maxMessageBytes: {
     flag: 'max-message-bytes', env: 'KAFKA_WS_PROXY_MAX_MESSAGE_BYTES', file: 'max_message_bytes',

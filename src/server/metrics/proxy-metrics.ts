@@ -24,7 +24,7 @@ export interface TailStats {
 export interface ProxyMetrics {
   connectionsOpen: Gauge<readonly ['route']>;
   connectionsTotal: Counter<readonly ['route']>;
-  /** reason: max_connections (the only one today). */
+  /** reason: max_connections, max_sockets, max_sockets_per_address, request_timeout. */
   connectionsRejected: Counter<readonly ['reason']>;
   commands: Counter<readonly ['route', 'command', 'result']>;
   kafkaRequestDuration: Histogram<readonly ['operation']>;
@@ -51,7 +51,7 @@ export interface ProxyMetrics {
 export function createProxyMetrics(registry: Registry): ProxyMetrics {
   const connectionsOpen = registry.gauge({ name: 'kwp_connections_open', help: 'WebSocket connections open now.', labelNames: ['route'] });
   const connectionsTotal = registry.counter({ name: 'kwp_connections_total', help: 'WebSocket connections accepted.', labelNames: ['route'] });
-  const connectionsRejected = registry.counter({ name: 'kwp_connections_rejected_total', help: 'WebSocket upgrades refused, by reason.', labelNames: ['reason'] });
+  const connectionsRejected = registry.counter({ name: 'kwp_connections_rejected_total', help: 'Connections refused or cut by a limit, by reason (max_connections, max_sockets, max_sockets_per_address, request_timeout).', labelNames: ['reason'] });
   const commands = registry.counter({
     name: 'kwp_commands_total',
     help: `PubSub commands handled (command: ${COMMAND_LABELS.join(', ')}; result: ok, error).`,

@@ -5,7 +5,7 @@ import { KEY, load, tempDir, writeJson } from './support.js';
 
 test('the help text lists every flag the parser accepts', () => {
   const options = Object.entries(START_OPTIONS);
-  assert.ok(options.length >= 16);
+  assert.ok(options.length >= 19);
   for (const [name, spec] of options) {
     assert.match(START_HELP, new RegExp(`^  (-\\w, )?--${name}\\b`, 'm'), `--${name}`);
     if ('short' in spec && spec.short !== undefined) assert.match(START_HELP, new RegExp(`^  -${spec.short}, --${name}$`, 'm'));
@@ -26,6 +26,9 @@ const BAD_ENV: Record<string, string> = {
   KAFKA_WS_PROXY_ADMIN_HOST: 'a b',
   KAFKA_WS_PROXY_ADMIN_PORT: 'x',
   KAFKA_WS_PROXY_MAX_CONNECTIONS: '0',
+  KAFKA_WS_PROXY_MAX_SOCKETS: '0',
+  KAFKA_WS_PROXY_MAX_SOCKETS_PER_ADDRESS: '-1',
+  KAFKA_WS_PROXY_HEADER_TIMEOUT_MS: '99',
   KAFKA_WS_PROXY_MAX_MESSAGE_BYTES: '1',
   KAFKA_WS_PROXY_MAX_IN_FLIGHT: '0',
   KAFKA_WS_PROXY_MAX_RUNNING: '0',
@@ -47,7 +50,7 @@ test('every environment variable the help text names is read, and no other', asy
 
 test('every config-file key the help text names is read', async () => {
   const keys = [...START_HELP.matchAll(/file "([a-z_]+)"/g)].map((m) => m[1]!);
-  assert.equal(keys.length, 16);
+  assert.equal(keys.length, 19);
   for (const key of keys) {
     // null is the wrong type for every setting: an error naming the key, not "unknown key".
     const f = writeJson(tempDir(), 'c.json', JSON.stringify({ [key]: null }));
