@@ -40,7 +40,7 @@ const RESERVED = new Set(['time', 'level', 'msg']);
  */
 export function createLogger(options: LoggerOptions): Logger {
   const min = LOG_LEVELS.indexOf(options.level);
-  const write = options.write ?? ((line: string) => void process.stdout.write(`${line}\n`));
+  const write = options.write ?? stdoutWriter();
   const stacks = options.level === 'debug';
   const method = (level: LogLevel): LogMethod => {
     if (LOG_LEVELS.indexOf(level) < min) return () => undefined;
@@ -146,4 +146,19 @@ function entries(pairs: Array<[string, unknown]>, depth: number, ancestors: obje
   const out: Record<string, unknown> = {};
   for (const [k, v] of pairs) out[k] = SECRET_FIELD.test(k) ? REDACTED : clean(v, depth, ancestors, stacks);
   return out;
+}
+
+let stdoutGuarded = false;
+
+/**
+ * Lines to stdout. When stdout is a pipe whose reader has gone (a supervisor that died, `| head`),
+ * writes fail with EPIPE, which Node reports as an 'error' event: without a listener that would
+ * end the process on its next log line. Logs that cannot be written are dropped instead.
+ */
+function stdoutWriter(): (line: string) => void {
+  if (!stdoutGuarded) {
+    stdoutGuarded = true;
+    process.stdout.on('error', () => {});
+  }
+  return (line) => void process.stdout.write(`${line}\n`);
 }
