@@ -89,3 +89,18 @@ export class AdminConfigError extends ProxyError {
     this.name = 'AdminConfigError';
   }
 }
+
+/**
+ * JSON input (an admin request body, the config file) refused before any of it is used.
+ * `reason`: `key` for a key that reaches prototypes (`__proto__`, `constructor`, `prototype`).
+ * Messages never quote the input.
+ */
+export class JsonInputError extends ProxyError {
+  readonly reason: 'key';
+
+  constructor(reason: 'key', message: string) {
+    super('SERVER_ERR_JSON_INPUT', message);
+    this.name = 'JsonInputError';
+    this.reason = reason;
+  }
+}

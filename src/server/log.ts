@@ -69,7 +69,7 @@ export function formatLine(level: LogLevel, msg: string, fields: LogFields | und
     if (fields !== undefined && fields !== null) {
       const safe = clean(fields, 0, [], stacks);
       if (typeof safe === 'object' && safe !== null && !Array.isArray(safe)) {
-        for (const [k, v] of Object.entries(safe)) line[RESERVED.has(k) ? `_${k}` : k] = v;
+        for (const [k, v] of Object.entries(safe)) put(line, RESERVED.has(k) ? `_${k}` : k, v);
       } else line._fields = safe;
     }
     return JSON.stringify(line);
@@ -128,7 +128,7 @@ function cleanObject(obj: object, depth: number, ancestors: object[], stacks: bo
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(obj)) {
     if (SECRET_FIELD.test(k)) {
-      out[k] = REDACTED; // not even read: a getter could compute the secret
+      put(out, k, REDACTED); // not even read: a getter could compute the secret
       continue;
     }
     let v: unknown;
@@ -137,13 +137,21 @@ function cleanObject(obj: object, depth: number, ancestors: object[], stacks: bo
     } catch {
       v = '[unreadable]';
     }
-    out[k] = clean(v, depth, ancestors, stacks);
+    put(out, k, clean(v, depth, ancestors, stacks));
   }
   return out;
 }
 
 function entries(pairs: Array<[string, unknown]>, depth: number, ancestors: object[], stacks: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of pairs) out[k] = SECRET_FIELD.test(k) ? REDACTED : clean(v, depth, ancestors, stacks);
+  for (const [k, v] of pairs) put(out, k, SECRET_FIELD.test(k) ? REDACTED : clean(v, depth, ancestors, stacks));
   return out;
+}
+
+/**
+ * `out[k] = v` as an own property also when k is "__proto__" (an object parsed from JSON can
+ * hold one), where assignment would replace out's prototype and drop the field from the line.
+ */
+function put(out: Record<string, unknown>, k: string, v: unknown): void {
+  Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
 }

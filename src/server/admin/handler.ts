@@ -4,7 +4,8 @@
  * the same port as the WebSocket endpoint: the handler answers false for any other path.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AdminConfigError, RouteConflictError, RouteNotFoundError, RouteReadOnlyError, RouteStoreError, RouteValidationError } from '../errors.js';
+import { AdminConfigError, JsonInputError, RouteConflictError, RouteNotFoundError, RouteReadOnlyError, RouteStoreError, RouteValidationError } from '../errors.js';
+import { isPrototypeKey, parseJsonInput } from '../json-input.js';
 import type { RouteStore } from '../routes/store.js';
 import { checkKey, digestOf } from './auth.js';
 import { readBody } from './body.js';
@@ -98,6 +99,11 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse, p
   if (resource !== 'routes') return sendError(res, 404, resource === undefined ? 'not found' : `Unsupported resource type: ${resource}`);
   if (!METHODS.includes(method)) return sendError(res, 405, `method ${method} is not allowed`, {}, { allow: METHODS.join(', ') });
   if (subPath.length > 0 && method !== 'PATCH') return sendError(res, 404, 'not found');
+  // The store keeps routes in a Map and refuses these ids too; the sub-path is walked with
+  // obj[key], where "__proto__" would step from the route into Object.prototype.
+  if (id !== undefined && isPrototypeKey(id)) return sendError(res, 400, `invalid route id: ${JSON.stringify(id)} is not allowed as a path segment`);
+  const banned = subPath.find(isPrototypeKey);
+  if (banned !== undefined) return sendError(res, 400, `invalid sub-path: ${JSON.stringify(banned)} is not allowed as a path segment`);
 
   try {
     await dispatch(ctx, req, res, method, id, subPath, query);
@@ -164,9 +170,10 @@ async function jsonBody(ctx: Context, req: IncomingMessage, res: ServerResponse,
     return NO_BODY;
   }
   try {
-    return JSON.parse(text) as unknown;
+    return parseJsonInput(text);
   } catch (err) {
-    sendError(res, 400, `invalid request body: ${(err as Error).message}`);
+    if (!(err instanceof SyntaxError || err instanceof JsonInputError)) throw err;
+    sendError(res, 400, `invalid request body: ${err.message}`);
     return NO_BODY;
   }
 }

@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { JsonInputError } from '../errors.js';
+import { parseJsonInput } from '../json-input.js';
 import { ConfigError } from './errors.js';
 import { jsonErrorOffset, lineColumn } from './json-position.js';
 import { readSetting } from './read-setting.js';
@@ -21,7 +23,8 @@ const KNOWN_KEYS = [...KEY_TO_NAME.keys(), ROUTES_FILE_KEY];
  * in APISIX's config.yaml) and `routes`. Relative paths in it are relative to the file.
  * @param origin the flag or variable that named the file, for the messages.
  * @throws {ConfigError} when the file cannot be read (field: `origin`), is not JSON (the message
- *   gives line and column), or holds an unknown key or a bad value (field: the key).
+ *   gives line and column) or holds a prototype key (`__proto__`) anywhere (field: `origin`), or
+ *   holds an unknown key or a bad value (field: the key).
  */
 export async function readConfigFile(path: string, origin: string): Promise<FileValues> {
   let text: string;
@@ -36,8 +39,9 @@ export async function readConfigFile(path: string, origin: string): Promise<File
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let json: unknown;
   try {
-    json = JSON.parse(text);
-  } catch {
+    json = parseJsonInput(text);
+  } catch (err) {
+    if (err instanceof JsonInputError) throw new ConfigError(origin, `config file ${path}: ${err.message}`);
     // No cause: V8's message quotes the text, which may hold the admin key.
     throw new ConfigError(origin, `config file ${path} is not valid JSON: ${where(text)}`);
   }

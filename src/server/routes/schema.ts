@@ -4,6 +4,7 @@
  * unknown fields are errors, including APISIX route fields that mean nothing for Kafka (uris,
  * methods, hosts, vars, upstream_id, service_id, ...), so a typo never silently does nothing.
  */
+import { isPrototypeKey } from '../json-input.js';
 import { brokersOf } from './nodes.js';
 import { fail, fieldPath, integer, isObject, object, oneOf, onlyKeys, positive, required, string, typeName } from './check.js';
 import { kafkaProxyOf, DEFAULT_FETCH, DEFAULT_MAX_FRAME_BYTES } from './plugin.js';
@@ -18,9 +19,13 @@ const UPSTREAM_FIELDS = ['nodes', 'type', 'scheme', 'name', 'desc', 'timeout', '
 // APISIX's balancer types; `none` is what APISIX's Kafka guide writes. Kafka ignores them all.
 const UPSTREAM_TYPES = ['roundrobin', 'chash', 'ewma', 'least_conn', 'none'] as const;
 
-/** Throws a RouteValidationError (field `id`) unless `id` is a legal APISIX id. */
+/**
+ * Throws a RouteValidationError (field `id`) unless `id` is a legal APISIX id. APISIX would take
+ * "__proto__", "constructor" and "prototype"; we refuse them, as everywhere in admin input.
+ */
 export function checkRouteId(id: string): void {
   if (!ROUTE_ID.test(id)) fail('id', `${JSON.stringify(id)} is not a valid id: use 1-64 of a-z A-Z 0-9 - _ .`);
+  if (isPrototypeKey(id)) fail('id', `${JSON.stringify(id)} is not allowed as an id`);
 }
 
 /**

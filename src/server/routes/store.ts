@@ -10,7 +10,8 @@ import { ensureDir, readRouteFiles, removeFile, routeFileName, writeAtomic } fro
 import { mergePatch, patchAtPath } from './merge-patch.js';
 import type { KafkaRoute } from './route.js';
 import { checkRouteId, validateRoute } from './schema.js';
-import { RouteConflictError, RouteFileError, RouteNotFoundError, RouteReadOnlyError, RouteStoreError, RouteValidationError } from '../errors.js';
+import { parseJsonInput } from '../json-input.js';
+import { JsonInputError, RouteConflictError, RouteFileError, RouteNotFoundError, RouteReadOnlyError, RouteStoreError, RouteValidationError } from '../errors.js';
 
 export interface RouteChange {
   id: string;
@@ -310,9 +311,9 @@ export class RouteStore {
       }
       let doc: unknown;
       try {
-        doc = JSON.parse(f.text);
+        doc = parseJsonInput(f.text);
       } catch (err) {
-        warnings.push(new RouteFileError(where, `not valid JSON (${(err as Error).message})`, { cause: err }));
+        warnings.push(new RouteFileError(where, err instanceof JsonInputError ? err.message : `not valid JSON (${(err as Error).message})`, { cause: err }));
         continue;
       }
       const createdIndex = isObject(doc) ? doc['createdIndex'] : undefined;

@@ -12,7 +12,13 @@ test('an unknown key is refused, naming the key and the file, with a hint', asyn
   assert.ok(e.message.includes(f), e.message);
   assert.match(e.message, /known keys: host, port, data_dir/);
   await rejectsConfig(load(['--config', file('{"dataDir": "x"}')]), 'dataDir', /did you mean "data_dir"\?/);
-  await rejectsConfig(load(['--config', file('{"__proto__": {"port": 1}}')]), '__proto__', /unknown key/);
+});
+
+test('__proto__, constructor and prototype are refused as keys anywhere in the file', async () => {
+  for (const text of ['{"__proto__": {"port": 1}}', '{"routes": [{"id": "a", "constructor": {}}]}', '{"port": 1, "routes": [{"id": "a", "x": [{"prototype": 1}]}]}']) {
+    await rejectsConfig(load(['--config', file(text)]), '--config', /: the key "(__proto__|constructor|prototype)" is not allowed$/);
+  }
+  assert.equal(({} as Record<string, unknown>)['port'], undefined);
 });
 
 test('invalid JSON: the message names the file, line and column, and quotes no secret', async () => {

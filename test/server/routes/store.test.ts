@@ -104,6 +104,23 @@ test('sub-path patch replaces one field, creating objects on the way', async () 
   await assert.rejects(store.patch('r', 'http', ['upstream', 'scheme']), /only kafka upstreams are supported/);
 });
 
+test('called directly, the store refuses prototype keys in ids, sub-paths and merge patches', async () => {
+  const store = await RouteStore.open();
+  const before = (await store.put('r', body())).route.value;
+  const invalid = (e: unknown) => e instanceof RouteValidationError;
+  for (const id of ['__proto__', 'constructor', 'prototype']) {
+    await assert.rejects(store.put(id, body('/p')), (e: unknown) => invalid(e) && (e as RouteValidationError).field === 'id', id);
+  }
+  for (const path of [['__proto__', 'upstream'], ['constructor', 'prototype', 'x'], ['upstream', '__proto__'], ['labels', 'constructor']]) {
+    await assert.rejects(store.patch('r', 'x', path), invalid, path.join('/'));
+  }
+  await assert.rejects(store.patch('r', JSON.parse('{"__proto__": {"status": 0}}') as unknown), invalid);
+  await assert.rejects(store.patch('r', JSON.parse('{"upstream": {"constructor": {"prototype": {"x": 1}}}}') as unknown), invalid);
+  assert.equal(({} as Record<string, unknown>)['upstream'], undefined);
+  assert.equal(({} as Record<string, unknown>)['status'], undefined);
+  assert.equal(store.get('r')?.value, before, 'the route itself is unchanged');
+});
+
 test('delete removes a route and reports whether it existed', async () => {
   const store = await RouteStore.open();
   await store.put('r', body());
