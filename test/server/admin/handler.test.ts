@@ -204,6 +204,36 @@ test('list: page and page_size as APISIX 3 (10 to 500, by createdIndex), name/ur
   assert.equal((await call('GET', '/apisix/admin/routes?name=(')).status, 400);
 });
 
+test('list filters run in linear time: a catastrophic pattern over long values answers, and right', async (t) => {
+  const { call } = await serve(t);
+  // A backtracking engine (APISIX's PCRE, V8's RegExp) needs about 2^n steps for these on n
+  // characters: 1-2 s at n = 28, far beyond any test timeout at these lengths.
+  const long = `/${'a'.repeat(4000)}!`;
+  await call('PUT', '/apisix/admin/routes/long', route(long, { name: `${'a'.repeat(99)}!` }));
+  await call('PUT', '/apisix/admin/routes/short', route('/aaa', { name: 'aab' }));
+  const ids = (r: { json?: Json | undefined }) => (get(r.json, 'list') as Json[]).map((i: Json) => get(i, 'value.id'));
+  assert.deepEqual(ids(await call('GET', `/apisix/admin/routes?uri=${encodeURIComponent('^/(a+)+$')}`)), ['short']);
+  assert.deepEqual(ids(await call('GET', `/apisix/admin/routes?uri=${encodeURIComponent('^/(a|aa)+!$')}`)), ['long']);
+  assert.deepEqual(ids(await call('GET', `/apisix/admin/routes?name=${encodeURIComponent('^(a|aa)+b')}`)), ['short']);
+  assert.deepEqual(ids(await call('GET', `/apisix/admin/routes?name=${encodeURIComponent('^(\\w+\\s?)*$')}`)), ['short']);
+});
+
+test('list filters outside the supported subset, too long or too complex are 400', async (t) => {
+  const { call } = await serve(t);
+  const cases: Array<[string, string]> = [
+    ['name=(a)%5C1', 'invalid argument name: unsupported: \\1'],
+    ['uri=(%3F%3D%2Fa)', 'invalid argument uri: unsupported: (? groups other than (?:'],
+    ['uri=a%2B%2B', 'invalid argument uri: unsupported: possessive quantifier'],
+    ['name=(', 'invalid argument name: missing )'],
+    [`name=${'a'.repeat(257)}`, 'invalid argument name: longer than 256 characters'],
+    ['uri=((a{1000}){1000})', 'invalid argument uri: too complex (more than 512 instructions)'],
+  ];
+  for (const [query, message] of cases) {
+    const r = await call('GET', `/apisix/admin/routes?${query}`);
+    assert.deepEqual([r.status, r.json], [400, { error_msg: message }], query);
+  }
+});
+
 test('503 when the store cannot write; 500 and no leak for anything unexpected', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'kwp-admin-'));
   const { call, store, logs } = await serve(t, { dataDir: dir });
