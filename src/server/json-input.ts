@@ -5,6 +5,7 @@
  * whole process). Rather than trust every later copy to be careful, such keys never get in.
  */
 import { JsonInputError } from './errors.js';
+import { jsonErrorOffset, lineColumn } from './json-position.js';
 
 /** Keys that lead from an object to a prototype through `obj[key]`: refused in JSON input and in paths. */
 export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
@@ -14,11 +15,30 @@ export function isPrototypeKey(key: string): boolean {
 }
 
 /**
+ * A key the user chose (an unknown field, a label, a node address, a config-file key) is named
+ * in a message only when it looks like a field name: 1-64 letters, `_` and `-`, as every field
+ * and plugin name of APISIX and every config key is, and typos of them (`uris`, `dataDir`) are.
+ * No digits, spaces or other punctuation, which passwords nearly always have: a password pasted
+ * as a key must not reach a reply or a log line. One of letters only would still be named; that
+ * is the price of naming typos.
+ */
+export function isPlainName(key: string): boolean {
+  return /^[A-Za-z_][A-Za-z_-]{0,63}$/.test(key);
+}
+
+/**
  * JSON.parse, refusing any object key in PROTOTYPE_KEYS at any depth.
- * @throws {JsonInputError} (reason `key`) naming the key; SyntaxError for text that is not JSON.
+ * @throws {JsonInputError} reason `syntax` with line and column but none of the text (V8's own
+ *   message quotes it), or `key` naming the key.
  */
 export function parseJsonInput(text: string): unknown {
-  const value: unknown = JSON.parse(text);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    if (!(err instanceof SyntaxError)) throw err;
+    throw new JsonInputError('syntax', `not valid JSON: ${whereInvalid(text)}`);
+  }
   const pending: unknown[] = [value];
   while (pending.length > 0) {
     const v = pending.pop();
@@ -33,4 +53,16 @@ export function parseJsonInput(text: string): unknown {
     }
   }
   return value;
+}
+
+const STRUCTURAL = new Set(['{', '}', '[', ']', ':', ',', '"']);
+
+/** Where `text` stops being JSON, quoting at most one structural character of it. */
+function whereInvalid(text: string): string {
+  const offset = jsonErrorOffset(text);
+  if (offset === -1) return 'unexpected input';
+  const { line, column } = lineColumn(text, offset);
+  const c = text[offset];
+  const what = c === undefined ? 'end of input' : STRUCTURAL.has(c) ? JSON.stringify(c) : 'character';
+  return `unexpected ${what} at line ${line}, column ${column}`;
 }

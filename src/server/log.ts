@@ -22,10 +22,12 @@ export interface LoggerOptions {
 }
 
 /**
- * Field names whose values are never logged, at any depth: passwords, SASL settings, tokens,
- * TLS material, the admin key (any name ending in "key", so also a record's "key").
+ * Field names whose values are never logged, at any depth: passwords (also `pwd`), SASL settings,
+ * tokens, credentials, cookies, TLS material (`private…`, `…key`, `cert…`), the admin key (any name
+ * ending in "key", so also a record's "key"), and `auth` in any form but "author". Values are
+ * not inspected: messages that could carry a value are written not to (routes/check.ts).
  */
-export const SECRET_FIELD = /pass(word)?|secret|token|key$|api[-_]?key|authorization|cert|sasl/i;
+export const SECRET_FIELD = /pass(word)?|pwd|secret|token|key$|api[-_]?key|authorization|auth(?!or)|cert|sasl|credential|private|cookie|bearer|jwt/i;
 export const REDACTED = '[redacted]';
 /** Deeper values are cut, so one odd object cannot make a line of megabytes. */
 const MAX_DEPTH = 8;

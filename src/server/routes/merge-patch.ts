@@ -6,7 +6,7 @@
  * A sub-path PATCH (`/routes/{id}/upstream/nodes`) replaces the value at that path, creating
  * missing objects on the way (core.table.patch).
  */
-import { isPrototypeKey } from '../json-input.js';
+import { isPlainName, isPrototypeKey } from '../json-input.js';
 import { fail, isObject, type JsonObject } from './check.js';
 
 /**
@@ -49,7 +49,11 @@ export function patchAtPath(target: JsonObject, path: readonly string[], value: 
     const k = path[i]!;
     if (own(node, k) === undefined) setKey(node, k, {});
     const next = own(node, k);
-    if (!isObject(next)) return `invalid sub-path: /${path.slice(0, i + 1).join('/')} is not an object`;
+    if (!isObject(next)) {
+      const prefix = path.slice(0, i + 1);
+      // Sub-path segments are keys the user chose: named only when plain (isPlainName).
+      return `invalid sub-path: ${prefix.every(isPlainName) ? `/${prefix.join('/')}` : `step ${i + 1}`} is not an object`;
+    }
     node = next;
   }
   const last = path[path.length - 1]!;

@@ -29,8 +29,10 @@ test('invalid JSON: the message names the file, line and column, and quotes no s
   const s = await rejectsConfig(load([], { KAFKA_WS_PROXY_CONFIG: secret }), 'KAFKA_WS_PROXY_CONFIG', /unexpected "}" at line 1, column 46/);
   assert.doesNotMatch(s.message, /supersecret/);
   assert.equal(s.cause, undefined, 'V8 quotes the text in its message, so it is not kept as the cause');
-  await rejectsConfig(load(['--config', file('{"port": 1')]), '--config', /unexpected end of file at line 1, column 11/);
-  await rejectsConfig(load(['--config', file('')]), '--config', /unexpected end of file at line 1, column 1/);
+  await rejectsConfig(load(['--config', file('{"port": 1')]), '--config', /unexpected end of input at line 1, column 11/);
+  await rejectsConfig(load(['--config', file('')]), '--config', /unexpected end of input at line 1, column 1/);
+  const bare = await rejectsConfig(load(['--config', file('{"admin_key": supersecretvalue123}')]), '--config', /is not valid JSON: unexpected character at line 1, column 15$/);
+  assert.doesNotMatch(bare.message, /"s"|supersecret/, 'not even the first character of a value');
 });
 
 test('a missing or unreadable file is refused, naming the file and where it was given', async () => {
@@ -47,9 +49,10 @@ test('the file must hold an object, and values must have the right JSON types', 
   await rejectsConfig(load(['--config', file('null')]), '--config', /must hold a JSON object/);
   await rejectsConfig(load(['--config', file('{"admin_allow": "10.0.0.0/8"}')]), 'admin_allow', /not an array of CIDR strings/);
   await rejectsConfig(load(['--config', file('{"admin_allow": ["10.0.0.0/8", 7]}')]), 'admin_allow', /not an array of CIDR strings/);
-  await rejectsConfig(load(['--config', file('{"log_level": 1}')]), 'log_level', /1 is not a string/);
-  await rejectsConfig(load(['--config', file('{"max_in_flight": 1.5}')]), 'max_in_flight', /1.5 is not an in-flight limit/);
-  await rejectsConfig(load(['--config', file('{"host": null}')]), 'host', /null is not a string/);
+  await rejectsConfig(load(['--config', file('{"log_level": 1}')]), 'log_level', /log_level: the value \(a number\) is not a string/);
+  await rejectsConfig(load(['--config', file('{"max_in_flight": 1.5}')]), 'max_in_flight', /max_in_flight: the value \(a number\) is not an in-flight limit/);
+  await rejectsConfig(load(['--config', file('{"host": null}')]), 'host', /host: the value \(null\) is not a string/);
+  await rejectsConfig(load(['--config', file('{"demo": {"a": 1}}')]), 'demo', /demo: the value \(an object\) is not a boolean/);
 });
 
 test('static routes come back as given; each needs a unique string id', async () => {
@@ -60,7 +63,7 @@ test('static routes come back as given; each needs a unique string id', async ()
   await rejectsConfig(load(['--config', file('{"routes": [1]}')]), 'routes[0]', /not a route object/);
   await rejectsConfig(load(['--config', file('{"routes": [{"uri": "/a"}]}')]), 'routes[0].id', /needs a non-empty string id/);
   await rejectsConfig(load(['--config', file('{"routes": [{"id": 1}]}')]), 'routes[0].id', /non-empty string id/);
-  await rejectsConfig(load(['--config', file('{"routes": [{"id": "a"}, {"id": "a"}]}')]), 'routes[1].id', /"a" is used by an earlier route/);
+  await rejectsConfig(load(['--config', file('{"routes": [{"id": "a"}, {"id": "b"}, {"id": "a"}]}')]), 'routes[2].id', /routes\[2\]\.id: is the id of routes\[0\] too/);
 });
 
 test('a byte order mark at the start is accepted', async () => {
