@@ -97,13 +97,14 @@ export class AdminConfigError extends ProxyError {
 
 /**
  * JSON input (an admin request body, the config file) refused before any of it is used.
- * `reason`: `syntax` (not JSON; the message gives line and column), `key` for a key that reaches
- * prototypes (`__proto__`, `constructor`, `prototype`). Messages never quote the input.
+ * `reason`: `depth` (nested deeper than the limit), `syntax` (not JSON; the message gives line
+ * and column), `key` for a key that reaches prototypes (`__proto__`, `constructor`, `prototype`).
+ * Messages never quote the input.
  */
 export class JsonInputError extends ProxyError {
-  readonly reason: 'syntax' | 'key';
+  readonly reason: 'depth' | 'syntax' | 'key';
 
-  constructor(reason: 'syntax' | 'key', message: string) {
+  constructor(reason: 'depth' | 'syntax' | 'key', message: string) {
     super('SERVER_ERR_JSON_INPUT', message);
     this.name = 'JsonInputError';
     this.reason = reason;

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AdminConfigError, JsonInputError, RouteConflictError, RouteNotFoundError, RouteReadOnlyError, RouteStoreError, RouteValidationError } from '../errors.js';
-import { isPlainName, isPrototypeKey, parseJsonInput } from '../json-input.js';
+import { isPlainName, isPrototypeKey, MAX_JSON_DEPTH, parseJsonInput } from '../json-input.js';
 import { ROUTE_ID } from '../routes/schema.js';
 import type { RouteStore } from '../routes/store.js';
 import { checkKey, digestOf } from './auth.js';
@@ -105,6 +105,7 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse, p
   if (id !== undefined && isPrototypeKey(id)) return sendError(res, 400, `invalid route id: ${JSON.stringify(id)} is not allowed as a path segment`);
   const banned = subPath.find(isPrototypeKey);
   if (banned !== undefined) return sendError(res, 400, `invalid sub-path: ${JSON.stringify(banned)} is not allowed as a path segment`);
+  if (subPath.length > MAX_JSON_DEPTH) return sendError(res, 400, `invalid sub-path: deeper than ${MAX_JSON_DEPTH} levels`);
 
   try {
     await dispatch(ctx, req, res, method, id, subPath, query);

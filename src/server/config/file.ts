@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { JsonInputError } from '../errors.js';
-import { isPlainName, parseJsonInput } from '../json-input.js';
+import { isPlainName, MAX_JSON_DEPTH, parseJsonInput } from '../json-input.js';
 import { ConfigError } from './errors.js';
 import { readSetting } from './read-setting.js';
 import { ROUTES_FILE_KEY, SETTING_NAMES, SETTINGS, type SettingName, type SettingValues } from './settings.js';
@@ -22,7 +22,8 @@ const KNOWN_KEYS = [...KEY_TO_NAME.keys(), ROUTES_FILE_KEY];
  * in APISIX's config.yaml) and `routes`. Relative paths in it are relative to the file.
  * @param origin the flag or variable that named the file, for the messages.
  * @throws {ConfigError} when the file cannot be read (field: `origin`), is not JSON (the message
- *   gives line and column) or holds a prototype key (`__proto__`) anywhere (field: `origin`), or
+ *   gives line and column), is nested deeper than 34 levels or holds a prototype key
+ *   (`__proto__`) anywhere (field: `origin`), or
  *   holds an unknown key or a bad value (field: the key; `origin` for an unknown key that is not a
  *   plain name, which is then given by position). Messages never quote a value.
  */
@@ -39,7 +40,8 @@ export async function readConfigFile(path: string, origin: string): Promise<File
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let json: unknown;
   try {
-    json = parseJsonInput(text);
+    // Static routes sit two levels down ({"routes": [route]}): any route the admin API takes fits.
+    json = parseJsonInput(text, MAX_JSON_DEPTH + 2);
   } catch (err) {
     if (!(err instanceof JsonInputError)) throw err;
     throw new ConfigError(origin, err.reason === 'syntax' ? `config file ${path} is ${err.message}` : `config file ${path}: ${err.message}`);

@@ -11,7 +11,7 @@ import { mergePatch, patchAtPath } from './merge-patch.js';
 import type { KafkaRoute } from './route.js';
 import { checkRouteId, ROUTE_ID, validateRoute } from './schema.js';
 import { ensurePrivateDir, isDataDirEntry, ROUTES_DIR } from '../data-dir.js';
-import { parseJsonInput } from '../json-input.js';
+import { MAX_JSON_DEPTH, parseJsonInput } from '../json-input.js';
 import { DataDirError, JsonInputError, RouteConflictError, RouteFileError, RouteNotFoundError, RouteReadOnlyError, RouteStoreError, RouteValidationError } from '../errors.js';
 
 export interface RouteChange {
@@ -317,7 +317,7 @@ export class RouteStore {
       }
       let doc: unknown;
       try {
-        doc = parseJsonInput(f.text);
+        doc = parseJsonInput(f.text, MAX_JSON_DEPTH + 1); // the route is under "value"
       } catch (err) {
         // No cause: the file holds secrets, and a parser's message may quote it.
         warnings.push(new RouteFileError(where, err instanceof JsonInputError ? err.message : 'cannot be parsed as JSON'));

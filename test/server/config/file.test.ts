@@ -66,6 +66,15 @@ test('static routes come back as given; each needs a unique string id', async ()
   await rejectsConfig(load(['--config', file('{"routes": [{"id": "a"}, {"id": "b"}, {"id": "a"}]}')]), 'routes[2].id', /routes\[2\]\.id: is the id of routes\[0\] too/);
 });
 
+test('a config file nested 100,000 deep is refused by its depth, not with a crash', async () => {
+  const deep = 100_000;
+  const e = await rejectsConfig(load(['--config', file(`{"routes": ${'['.repeat(deep)}${']'.repeat(deep)}}`)]), '--config', /: nested deeper than 34 levels \(at line 1, column 45\)$/);
+  assert.equal(e.cause, undefined);
+  // Routes sit two levels down in the file, so a route the admin API takes fits here too.
+  const route = { id: 'a', uri: '/a', upstream: { nodes: { 'k:9092': 1 }, scheme: 'kafka' }, desc: JSON.parse(`${'['.repeat(31)}${']'.repeat(31)}`) as unknown };
+  assert.deepEqual((await load(['--config', file(JSON.stringify({ routes: [route] })), '--admin-key', KEY])).routes, [route]);
+});
+
 test('a byte order mark at the start is accepted', async () => {
   const c = await load(['--config', file('\ufeff{"port": 7, "admin_key": "0123456789abcdef"}')]);
   assert.deepEqual([c.port, c.adminKeySource], [7, 'file']);
