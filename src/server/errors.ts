@@ -18,6 +18,8 @@ export class ProxyError extends Error {
 /**
  * A route body that does not pass validation. `field` is the JSON path of the offending value
  * (`upstream.nodes["k:9092"]`, `plugins.kafka-proxy.sasl.password`); empty for the body itself.
+ * A key that is not a plain name is given by position (`labels (key #2)`). The message names the
+ * field and never quotes the value, which may be a secret pasted into the wrong field.
  */
 export class RouteValidationError extends ProxyError {
   readonly field: string;
@@ -60,12 +62,15 @@ export class RouteReadOnlyError extends ProxyError {
   }
 }
 
-/** Two enabled routes would have the same `uri`; `otherId` names the route that has it. */
+/**
+ * Two enabled routes would have the same `uri`; `otherId` names the route that has it. The
+ * message names that route, not the uri: messages never quote a value the user sent.
+ */
 export class RouteConflictError extends ProxyError {
   readonly otherId: string;
 
-  constructor(uri: string, otherId: string) {
-    super('SERVER_ERR_ROUTE_CONFLICT', `uri ${uri} is already used by route ${otherId}`);
+  constructor(otherId: string) {
+    super('SERVER_ERR_ROUTE_CONFLICT', `uri is already used by route ${otherId}`);
     this.name = 'RouteConflictError';
     this.otherId = otherId;
   }
@@ -87,5 +92,36 @@ export class AdminConfigError extends ProxyError {
   constructor(message: string) {
     super('SERVER_ERR_ADMIN_CONFIG', message);
     this.name = 'AdminConfigError';
+  }
+}
+
+/**
+ * JSON input (an admin request body, the config file) refused before any of it is used.
+ * `reason`: `depth` (nested deeper than the limit), `syntax` (not JSON; the message gives line
+ * and column), `key` for a key that reaches prototypes (`__proto__`, `constructor`, `prototype`).
+ * Messages never quote the input.
+ */
+export class JsonInputError extends ProxyError {
+  readonly reason: 'depth' | 'syntax' | 'key';
+
+  constructor(reason: 'depth' | 'syntax' | 'key', message: string) {
+    super('SERVER_ERR_JSON_INPUT', message);
+    this.name = 'JsonInputError';
+    this.reason = reason;
+  }
+}
+
+/**
+ * The data directory is open to other users and holds files that are not the proxy's, so it was
+ * not made private (a directory of the proxy's own is). Not thrown: listed in
+ * `RouteStore.warnings` and logged at start.
+ */
+export class DataDirError extends ProxyError {
+  readonly dir: string;
+
+  constructor(dir: string, message: string) {
+    super('SERVER_ERR_DATA_DIR', `data directory ${dir} ${message}`);
+    this.name = 'DataDirError';
+    this.dir = dir;
   }
 }

@@ -22,10 +22,12 @@ export interface LoggerOptions {
 }
 
 /**
- * Field names whose values are never logged, at any depth: passwords, SASL settings, tokens,
- * TLS material, the admin key (any name ending in "key", so also a record's "key").
+ * Field names whose values are never logged, at any depth: passwords (also `pwd`), SASL settings,
+ * tokens, credentials, cookies, TLS material (`private…`, `…key`, `cert…`), the admin key (any name
+ * ending in "key", so also a record's "key"), and `auth` in any form but "author". Values are
+ * not inspected: messages that could carry a value are written not to (routes/check.ts).
  */
-export const SECRET_FIELD = /pass(word)?|secret|token|key$|api[-_]?key|authorization|cert|sasl/i;
+export const SECRET_FIELD = /pass(word)?|pwd|secret|token|key$|api[-_]?key|authorization|auth(?!or)|cert|sasl|credential|private|cookie|bearer|jwt/i;
 export const REDACTED = '[redacted]';
 /** Deeper values are cut, so one odd object cannot make a line of megabytes. */
 const MAX_DEPTH = 8;
@@ -69,7 +71,7 @@ export function formatLine(level: LogLevel, msg: string, fields: LogFields | und
     if (fields !== undefined && fields !== null) {
       const safe = clean(fields, 0, [], stacks);
       if (typeof safe === 'object' && safe !== null && !Array.isArray(safe)) {
-        for (const [k, v] of Object.entries(safe)) line[RESERVED.has(k) ? `_${k}` : k] = v;
+        for (const [k, v] of Object.entries(safe)) put(line, RESERVED.has(k) ? `_${k}` : k, v);
       } else line._fields = safe;
     }
     return JSON.stringify(line);
@@ -128,7 +130,7 @@ function cleanObject(obj: object, depth: number, ancestors: object[], stacks: bo
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(obj)) {
     if (SECRET_FIELD.test(k)) {
-      out[k] = REDACTED; // not even read: a getter could compute the secret
+      put(out, k, REDACTED); // not even read: a getter could compute the secret
       continue;
     }
     let v: unknown;
@@ -137,14 +139,14 @@ function cleanObject(obj: object, depth: number, ancestors: object[], stacks: bo
     } catch {
       v = '[unreadable]';
     }
-    out[k] = clean(v, depth, ancestors, stacks);
+    put(out, k, clean(v, depth, ancestors, stacks));
   }
   return out;
 }
 
 function entries(pairs: Array<[string, unknown]>, depth: number, ancestors: object[], stacks: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of pairs) out[k] = SECRET_FIELD.test(k) ? REDACTED : clean(v, depth, ancestors, stacks);
+  for (const [k, v] of pairs) put(out, k, SECRET_FIELD.test(k) ? REDACTED : clean(v, depth, ancestors, stacks));
   return out;
 }
 
@@ -161,4 +163,12 @@ function stdoutWriter(): (line: string) => void {
     process.stdout.on('error', () => {});
   }
   return (line) => void process.stdout.write(`${line}\n`);
+}
+
+/**
+ * `out[k] = v` as an own property also when k is "__proto__" (an object parsed from JSON can
+ * hold one), where assignment would replace out's prototype and drop the field from the line.
+ */
+function put(out: Record<string, unknown>, k: string, v: unknown): void {
+  Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createAdminHandler } from './admin/handler.js';
+import { DataDirError } from './errors.js';
 import { makeAddressFilter } from './config/cidr.js';
 import { DEFAULTS, type SettingValues } from './config/settings.js';
 import { createDemoHandler } from './demo/serve.js';
@@ -108,7 +109,10 @@ export class KafkaWsProxy {
     });
     this.admin = options.adminKey === undefined ? undefined : createAdminHandler({ store: routes, adminKey: options.adminKey, allow: this.allowAdmin, log: (level, msg, fields) => this.logger[level](msg, fields) });
     this.demo = options.demo === true ? createDemoHandler({ routes }) : undefined;
-    for (const w of routes.warnings) this.logger.warn('route file skipped', { file: w.file, error: w.message });
+    for (const w of routes.warnings) {
+      if (w instanceof DataDirError) this.logger.warn('data directory is not private', { dir: w.dir, error: w.message });
+      else this.logger.warn('route file skipped', { file: w.file, error: w.message });
+    }
     for (const r of routes.list()) this.live.apply(r.id, r);
     this.events.routes(routes.list().length);
     this.unsubscribe = routes.subscribe(({ id, after }) => {

@@ -220,14 +220,14 @@ describe('the demo setting', () => {
       assert.equal((await load([], { KAFKA_WS_PROXY_ADMIN_KEY: KEY, KAFKA_WS_PROXY_DEMO: text })).demo, want, text);
     }
     assert.equal((await load([], { KAFKA_WS_PROXY_ADMIN_KEY: KEY, KAFKA_WS_PROXY_DEMO: '' })).demo, false);
-    await rejectsConfig(load([], { KAFKA_WS_PROXY_DEMO: 'yes' }), 'KAFKA_WS_PROXY_DEMO', /"yes" is not a boolean \(1, true, 0 or false\)/);
+    await rejectsConfig(load([], { KAFKA_WS_PROXY_DEMO: 'yes' }), 'KAFKA_WS_PROXY_DEMO', /KAFKA_WS_PROXY_DEMO: the value is not a boolean \(1, true, 0 or false\)/);
   });
 
   test('config file key "demo" takes a JSON boolean', async () => {
     const dir = tempDir();
     assert.equal((await load(['--admin-key', KEY, '--config', writeJson(dir, 'on.json', '{"demo": true}')])).demo, true);
     assert.equal((await load(['--admin-key', KEY, '--config', writeJson(dir, 'off.json', '{"demo": false}')])).demo, false);
-    await rejectsConfig(load(['--config', writeJson(dir, 'bad.json', '{"demo": "true"}')]), 'demo', /"true" is not a boolean \(true or false\)/);
+    await rejectsConfig(load(['--config', writeJson(dir, 'bad.json', '{"demo": "true"}')]), 'demo', /demo: the value \(a string\) is not a boolean \(true or false\)/);
   });
 
   test('precedence: the flag beats the variable, which beats the file', async () => {

@@ -49,6 +49,26 @@ test('secret-named fields are redacted at any depth, other fields kept', () => {
   assert.deepEqual(line.headers, { authorization: '[redacted]', 'x-trace': 'kept2' });
 });
 
+test('credential-like names beyond the obvious are redacted; author and keys-in-the-middle are not', () => {
+  const { lines, log, parsed } = capture('info');
+  const secretNames = ['pwd', 'db_pwd', 'credentials', 'privateKey', 'private_key_pem', 'cookie', 'Set-Cookie', 'bearer', 'jwt', 'basicAuth', 'proxy_auth', 'auth'];
+  log.info('x', { ...Object.fromEntries(secretNames.map((k, i) => [k, `s${i}x`])), author: 'kept-1', keyspace: 'kept-2' });
+  assert.doesNotMatch(lines[0]!, /s\d+x/);
+  const line = parsed()[0]!;
+  for (const k of secretNames) assert.equal(line[k], '[redacted]', k);
+  assert.deepEqual([line['author'], line['keyspace']], ['kept-1', 'kept-2']);
+});
+
+test('a "__proto__" key (as JSON.parse makes one) is logged as a field, and redaction still applies inside it', () => {
+  const { log, lines } = capture('info');
+  log.info('body', JSON.parse('{"__proto__": {"password": "p1", "x": 1}, "b": 2}') as Record<string, unknown>);
+  log.info('nested', { m: new Map([['__proto__', { token: 'p2' }]]), o: JSON.parse('{"__proto__": {"y": 3}}') as unknown });
+  assert.doesNotMatch(lines.join('\n'), /p1|p2/);
+  assert.match(lines[0]!, /"msg":"body","__proto__":\{"password":"\[redacted\]","x":1\},"b":2\}$/);
+  assert.match(lines[1]!, /"m":\{"__proto__":\{"token":"\[redacted\]"\}\},"o":\{"__proto__":\{"y":3\}\}\}$/);
+  assert.equal(({} as Record<string, unknown>)['x'], undefined);
+});
+
 test('errors become {name, code, message}, with cause; the stack only at debug', () => {
   const err = new ConfigError('--port', 'bad port', { cause: Object.assign(new Error('inner'), { code: 'EACCES' }) });
   const info = capture('info');

@@ -4,7 +4,9 @@
  * the same port as the WebSocket endpoint: the handler answers false for any other path.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AdminConfigError, RouteConflictError, RouteNotFoundError, RouteReadOnlyError, RouteStoreError, RouteValidationError } from '../errors.js';
+import { AdminConfigError, JsonInputError, RouteConflictError, RouteNotFoundError, RouteReadOnlyError, RouteStoreError, RouteValidationError } from '../errors.js';
+import { isPlainName, isPrototypeKey, MAX_JSON_DEPTH, parseJsonInput } from '../json-input.js';
+import { ROUTE_ID } from '../routes/schema.js';
 import type { RouteStore } from '../routes/store.js';
 import { checkKey, digestOf } from './auth.js';
 import { readBody } from './body.js';
@@ -95,9 +97,15 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse, p
     return sendError(res, 404, 'not found');
   }
   const [resource, id, ...subPath] = segments;
-  if (resource !== 'routes') return sendError(res, 404, resource === undefined ? 'not found' : `Unsupported resource type: ${resource}`);
+  if (resource !== 'routes') return sendError(res, 404, resource === undefined ? 'not found' : `Unsupported resource type${isPlainName(resource) ? `: ${resource}` : ''}`);
   if (!METHODS.includes(method)) return sendError(res, 405, `method ${method} is not allowed`, {}, { allow: METHODS.join(', ') });
   if (subPath.length > 0 && method !== 'PATCH') return sendError(res, 404, 'not found');
+  // The store keeps routes in a Map and refuses these ids too; the sub-path is walked with
+  // obj[key], where "__proto__" would step from the route into Object.prototype.
+  if (id !== undefined && isPrototypeKey(id)) return sendError(res, 400, `invalid route id: ${JSON.stringify(id)} is not allowed as a path segment`);
+  const banned = subPath.find(isPrototypeKey);
+  if (banned !== undefined) return sendError(res, 400, `invalid sub-path: ${JSON.stringify(banned)} is not allowed as a path segment`);
+  if (subPath.length > MAX_JSON_DEPTH) return sendError(res, 400, `invalid sub-path: deeper than ${MAX_JSON_DEPTH} levels`);
 
   try {
     await dispatch(ctx, req, res, method, id, subPath, query);
@@ -105,7 +113,9 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse, p
     if (!(err instanceof RouteValidationError || err instanceof RouteReadOnlyError || err instanceof RouteConflictError
       || err instanceof RouteNotFoundError || err instanceof RouteStoreError)) throw err;
     const status = err instanceof RouteNotFoundError ? 404 : err instanceof RouteStoreError ? 503 : 400;
-    ctx.log(status === 503 ? 'error' : 'info', 'admin write refused', { method, id, code: err.code, error: err.message });
+    // An id that is not a valid one could be anything the client sent, a secret included.
+    const shownId = id !== undefined && ROUTE_ID.test(id) ? { id } : {};
+    ctx.log(status === 503 ? 'error' : 'info', 'admin write refused', { method, ...shownId, code: err.code, error: err.message });
     if (status === 404) return sendJson(res, 404, NOT_FOUND);
     return sendError(res, status, err.message);
   }
@@ -144,7 +154,8 @@ async function dispatch(ctx: Context, req: IncomingMessage, res: ServerResponse,
     return sendJson(res, 201, { key: keyOf(route.id), value: route.value });
   }
   const route = await store.patch(id!, body, subPath);
-  ctx.log('info', 'route patched', { id, subPath: subPath.join('/') });
+  // Sub-path segments are keys the user chose (a label, a node address): logged only when plain.
+  ctx.log('info', 'route patched', { id, subPath: subPath.map((s) => (isPlainName(s) ? s : '*')).join('/') });
   return sendJson(res, 200, { key: keyOf(route.id), value: route.value });
 }
 
@@ -164,9 +175,10 @@ async function jsonBody(ctx: Context, req: IncomingMessage, res: ServerResponse,
     return NO_BODY;
   }
   try {
-    return JSON.parse(text) as unknown;
+    return parseJsonInput(text);
   } catch (err) {
-    sendError(res, 400, `invalid request body: ${(err as Error).message}`);
+    if (!(err instanceof JsonInputError)) throw err;
+    sendError(res, 400, `invalid request body: ${err.message}`);
     return NO_BODY;
   }
 }

@@ -1,9 +1,12 @@
 /**
  * GET /apisix/admin/routes in APISIX 3's shape (apisix/admin/v3_adapter.lua): `{"total", "list"}`
- * with `name` and `uri` (regular expressions) and `label` (a label key) filters, and `page` +
- * `page_size` (10 to 500) paging ordered by createdIndex. `total` counts the filtered routes.
+ * with `name` and `uri` (regular expressions, found anywhere in the value as ngx.re.find does) and
+ * `label` (a label key) filters, and `page` + `page_size` (10 to 500) paging ordered by
+ * createdIndex. `total` counts the filtered routes. The expressions run on our linear-time matcher
+ * (pattern.ts), never on RegExp: a pattern must not be able to stall the event loop.
  */
 import type { StoredRoute } from '../routes/store.js';
+import { compilePattern, type Pattern } from './pattern.js';
 
 export interface ListReply {
   status: number;
@@ -15,12 +18,9 @@ export function listReply(entries: StoredRoute[], query: URLSearchParams): ListR
   for (const field of ['name', 'uri'] as const) {
     const pattern = query.get(field);
     if (pattern === null) continue;
-    let re: RegExp;
-    try {
-      re = new RegExp(pattern);
-    } catch {
-      return { status: 400, body: { error_msg: `invalid argument ${field}: not a regular expression` } };
-    }
+    const compiled = compilePattern(pattern);
+    if (!compiled.ok) return { status: 400, body: { error_msg: `invalid argument ${field}: ${compiled.error}` } };
+    const re: Pattern = compiled.pattern;
     items = items.filter((e) => {
       const v = e.route.value[field];
       return typeof v === 'string' && re.test(v);

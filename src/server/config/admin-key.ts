@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { link, open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ADMIN_KEY_FILE, ensurePrivateDir, ensurePrivateFile, isDataDirEntry, PRIVATE_FILE_MODE } from '../data-dir.js';
 import { ConfigError } from './errors.js';
 import { adminKeyKind, BadValue } from './kinds.js';
 
-export const ADMIN_KEY_FILE = 'admin.key';
+export { ADMIN_KEY_FILE } from '../data-dir.js';
 /** 32 random bytes, 64 hex characters: as strong as any key a person would type. */
 const GENERATED_KEY_BYTES = 32;
 
@@ -28,7 +29,8 @@ export async function loadOrCreateAdminKey(dataDir: string): Promise<StoredAdmin
   const stored = await readStored(path);
   if (stored !== null) return { key: stored, source: 'stored' };
   try {
-    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    // A directory that is not the proxy's own is left open; the route store reports it.
+    await ensurePrivateDir(dataDir, isDataDirEntry);
   } catch (err) {
     throw new ConfigError('data_dir', `data directory ${dataDir} cannot be created: ${describe(err)}`, { cause: err });
   }
@@ -50,10 +52,10 @@ export async function loadOrCreateAdminKey(dataDir: string): Promise<StoredAdmin
 }
 
 async function writePrivate(file: string, text: string): Promise<void> {
-  const handle = await open(file, 'wx', 0o600);
+  const handle = await open(file, 'wx', PRIVATE_FILE_MODE);
   try {
     // open()'s mode passes through the umask, which may only remove bits; chmod states it exactly.
-    await handle.chmod(0o600);
+    if (process.platform !== 'win32') await handle.chmod(PRIVATE_FILE_MODE);
     await handle.writeFile(text);
     await handle.sync();
   } finally {
@@ -61,11 +63,12 @@ async function writePrivate(file: string, text: string): Promise<void> {
   }
 }
 
-/** The stored key, or null when there is no file. */
+/** The stored key, or null when there is no file. A key file open to others is made 0600. */
 async function readStored(path: string): Promise<string | null> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
+    await ensurePrivateFile(path);
   } catch (err) {
     if ((err as { code?: unknown }).code === 'ENOENT') return null;
     throw new ConfigError('data_dir', `admin key file ${path} cannot be read: ${describe(err)}`, { cause: err });

@@ -73,8 +73,11 @@ function parseError(err: unknown, argv: readonly string[]): ConfigError {
   const quoted = /'(-[^' ]*)/.exec(message)?.[1];
   switch (e.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
-      const flag = quoted ?? 'unknown';
-      return new ConfigError(flag, `unknown option ${flag} (kafka-ws-proxy start --help lists them)`, { cause: err });
+      // Named when it looks like an option; otherwise it may be a secret given where an option goes.
+      if (quoted !== undefined && /^--?[A-Za-z][A-Za-z-]{0,63}$/.test(quoted)) {
+        return new ConfigError(quoted, `unknown option ${quoted} (kafka-ws-proxy start --help lists them)`, { cause: err });
+      }
+      return new ConfigError('argv', 'unknown option (not shown: not a plain option name; kafka-ws-proxy start --help lists them)');
     }
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
       const flag = quoted ?? 'option';

@@ -2,7 +2,10 @@ import { isAbsolute, resolve } from 'node:path';
 import { LOG_LEVELS, type LogLevel } from '../log-levels.js';
 import { parseCidr } from './cidr.js';
 
-/** Why a value was refused; the source that read it turns this into a ConfigError naming itself. */
+/**
+ * Why a value was refused; the source that read it turns this into a ConfigError naming itself.
+ * The message never quotes the value (read-setting.ts).
+ */
 export class BadValue extends Error {}
 
 /**
@@ -97,8 +100,8 @@ export const adminKeyKind: Kind<string> = {
 
 function checkCidrs(list: string[]): string[] {
   if (list.length === 0) throw new BadValue('is empty: give at least one CIDR (0.0.0.0/0,::/0 allows everyone)');
-  for (const c of list) {
-    if (parseCidr(c) === null) throw new BadValue(`holds ${JSON.stringify(c)}, which is not a CIDR (like 10.0.0.0/8 or fd00::/8) or an IP address`);
+  for (const [i, c] of list.entries()) {
+    if (parseCidr(c) === null) throw new BadValue(`has entry ${i + 1}, which is not a CIDR (like 10.0.0.0/8 or fd00::/8) or an IP address`);
   }
   return list;
 }

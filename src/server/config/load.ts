@@ -121,7 +121,7 @@ function adminListener(
   const h = adminHost?.value ?? DEFAULTS.adminHost;
   const overlaps = h === host || WILDCARD_HOSTS.has(h) || WILDCARD_HOSTS.has(host);
   if (adminPort.value !== 0 && adminPort.value === port && overlaps) {
-    throw new ConfigError(adminPort.field, `${adminPort.field}: ${adminPort.value} is the main port; leave the admin port out to serve the admin API there`);
+    throw new ConfigError(adminPort.field, `${adminPort.field}: the admin port is the main port; leave the admin port out to serve the admin API there`);
   }
   return { adminHost: h, adminPort: adminPort.value };
 }

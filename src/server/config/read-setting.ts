@@ -14,16 +14,11 @@ export interface Origin {
   suffix?: string;
 }
 
-const MAX_SHOWN = 100;
-
-function show(raw: unknown): string {
-  let s: string;
-  try {
-    s = JSON.stringify(raw) ?? String(raw);
-  } catch {
-    s = String(raw);
-  }
-  return s.length > MAX_SHOWN ? `${s.slice(0, MAX_SHOWN)}...` : s;
+/** A JSON value's type as people say it, the only thing a message tells of a bad value. */
+function jsonType(raw: unknown): string {
+  if (raw === null) return 'null';
+  if (Array.isArray(raw)) return 'an array';
+  return typeof raw === 'object' ? 'an object' : `a ${typeof raw}`;
 }
 
 /** Parses one setting's raw value with its kind. @throws {ConfigError} as readValue. */
@@ -33,14 +28,15 @@ export function readSetting<K extends SettingName>(name: K, raw: unknown, origin
 
 /**
  * Parses a raw value with `kind`.
- * @throws {ConfigError} naming `origin.field` and the value (never a secret's value).
+ * @throws {ConfigError} naming `origin.field` (and, from JSON, the value's type), never the
+ *   value: a secret put in the wrong setting must not reach a terminal or a log.
  */
 export function readValue<T>(kind: Kind<T>, raw: unknown, origin: Origin): T {
   try {
     return origin.form === 'text' ? kind.fromText(String(raw), origin.baseDir) : kind.fromJson(raw, origin.baseDir);
   } catch (err) {
     if (!(err instanceof BadValue)) throw err;
-    const shown = kind.secret ? 'the value given' : show(raw);
+    const shown = origin.form === 'json' && !kind.secret ? `the value (${jsonType(raw)})` : 'the value';
     throw new ConfigError(origin.field, `${origin.field}: ${shown} ${err.message}${origin.suffix ?? ''}`);
   }
 }

@@ -3,6 +3,7 @@
  * and either returns the value typed or throws a RouteValidationError naming that path.
  */
 import { RouteValidationError } from '../errors.js';
+import { isPlainName } from '../json-input.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -13,6 +14,17 @@ export function fieldPath(parent: string, key: string | number): string {
   return `${parent}[${JSON.stringify(key)}]`;
 }
 
+/**
+ * fieldPath for a key the user chose (an unknown field, a label, a node address, a plugin name):
+ * the key when it is a plain name (json-input.ts isPlainName), else its position among the
+ * object's keys, `labels (key #2)`, so a secret pasted as a key never reaches a reply or a log.
+ */
+export function keyPath(parent: string, key: string, position: number): string {
+  if (isPlainName(key)) return fieldPath(parent, key);
+  return `${parent === '' ? '' : `${parent} `}(key #${position + 1})`;
+}
+
+/** Throws a RouteValidationError. `problem` must not quote the value: it may be a misplaced secret. */
 export function fail(field: string, problem: string): never {
   throw new RouteValidationError(field, problem);
 }
@@ -37,11 +49,11 @@ export function object(v: unknown, field: string): JsonObject {
   return v;
 }
 
-/** Rejects any key of `obj` not in `allowed`, naming the first one. */
+/** Rejects any key of `obj` not in `allowed`, naming the first one (keyPath). */
 export function onlyKeys(obj: JsonObject, field: string, allowed: readonly string[]): void {
-  for (const k of Object.keys(obj)) {
+  for (const [i, k] of Object.keys(obj).entries()) {
     if (!allowed.includes(k)) {
-      const at = fieldPath(field, k);
+      const at = keyPath(field, k, i);
       throw new RouteValidationError(at, 'unknown field', `unknown field ${at}`);
     }
   }
@@ -83,7 +95,7 @@ export function oneOf<T extends string | number>(v: unknown, field: string, valu
   if (!values.includes(v as T)) {
     const list = values.map((x) => JSON.stringify(x)).join(', ');
     if (typeof v !== typeof values[0]) expected(field, `one of ${list}`, v);
-    fail(field, `expected one of ${list}, got ${JSON.stringify(v)}`);
+    fail(field, `expected one of ${list}`);
   }
   return v as T;
 }

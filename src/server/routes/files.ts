@@ -4,8 +4,9 @@
  * so the rename itself survives a power cut. A `kill -9` between the steps leaves either the old
  * file or the new one, plus at worst a stray `*.tmp`, which the next open removes.
  */
-import { mkdir, open, readdir, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { open, readdir, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ensurePrivateDir, ensurePrivateFile, PRIVATE_FILE_MODE } from '../data-dir.js';
 import { ROUTE_ID } from './schema.js';
 
 const TEMP_SUFFIX = '.tmp';
@@ -27,16 +28,19 @@ export function idOfFileName(name: string): string | undefined {
   return ROUTE_ID.test(id) && routeFileName(id) === name ? id : undefined;
 }
 
+/** Creates the route directory, or makes it private (0700): everything in it is ours. */
 export async function ensureDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
+  await ensurePrivateDir(dir, () => true);
 }
 
 /** Writes `text` to `dir/name` so that a crash leaves either the old or the new content. */
 export async function writeAtomic(dir: string, name: string, text: string): Promise<void> {
   const temp = join(dir, `${name}.${process.pid}.${++tempCounter}${TEMP_SUFFIX}`);
   try {
-    const fh = await open(temp, 'wx', 0o600); // secrets inside: readable by the owner only
+    const fh = await open(temp, 'wx', PRIVATE_FILE_MODE); // secrets inside: readable by the owner only
     try {
+      // open()'s mode is cut by the umask; chmod states it exactly.
+      if (process.platform !== 'win32') await fh.chmod(PRIVATE_FILE_MODE);
       await fh.writeFile(text);
       await fh.sync();
     } finally {
@@ -62,7 +66,7 @@ export async function removeFile(dir: string, name: string): Promise<boolean> {
   return true;
 }
 
-/** Lists the route files of `dir` (name, id, text) after deleting stray temp files. */
+/** Lists the route files of `dir` (name, id, text) after deleting stray temp files; each is made 0600. */
 export async function readRouteFiles(dir: string): Promise<{ routes: Array<{ name: string; id: string | undefined; text: string }>; removedTemp: string[] }> {
   const routes: Array<{ name: string; id: string | undefined; text: string }> = [];
   const removedTemp: string[] = [];
@@ -72,6 +76,7 @@ export async function readRouteFiles(dir: string): Promise<{ routes: Array<{ nam
       await unlink(join(dir, entry.name));
       removedTemp.push(entry.name);
     } else if (entry.name.endsWith(ROUTE_SUFFIX)) {
+      await ensurePrivateFile(join(dir, entry.name));
       routes.push({ name: entry.name, id: idOfFileName(entry.name), text: await readFile(join(dir, entry.name), 'utf8') });
     }
   }

@@ -5,7 +5,7 @@
  * bootstrap list. A weight-0 node (no traffic in APISIX) is kept, last, so it still helps bootstrap.
  */
 import { isIPv6 } from 'node:net';
-import { fail, fieldPath, integer, isObject, object, onlyKeys, required, string, typeName } from './check.js';
+import { fail, fieldPath, integer, isObject, keyPath, object, onlyKeys, required, string, typeName } from './check.js';
 
 // APISIX's host_def is ^\*?[0-9a-zA-Z-._]+$; a leading wildcard makes no sense for a broker.
 const HOST = /^[0-9a-zA-Z._-]+$/;
@@ -23,9 +23,10 @@ export function brokersOf(nodes: unknown, field: string): string[] {
   if (Array.isArray(nodes)) {
     for (const [i, n] of nodes.entries()) list.push(arrayNode(n, fieldPath(field, i), i));
   } else if (isObject(nodes)) {
-    for (const [key, weight] of Object.entries(nodes)) {
-      const at = fieldPath(field, key);
-      list.push({ address: objectKey(key, at), weight: integer(weight, at, 0), priority: 0, order: list.length });
+    for (const [i, [key, weight]] of Object.entries(nodes).entries()) {
+      // The key is named only once it is known to be an address (a password is not "host:port").
+      const address = objectKey(key, keyPath(field, key, i));
+      list.push({ address, weight: integer(weight, fieldPath(field, key), 0), priority: 0, order: list.length });
     }
   } else {
     fail(field, `expected object or array, got ${typeName(nodes)}`);

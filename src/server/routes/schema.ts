@@ -4,8 +4,9 @@
  * unknown fields are errors, including APISIX route fields that mean nothing for Kafka (uris,
  * methods, hosts, vars, upstream_id, service_id, ...), so a typo never silently does nothing.
  */
+import { isPrototypeKey } from '../json-input.js';
 import { brokersOf } from './nodes.js';
-import { fail, fieldPath, integer, isObject, object, oneOf, onlyKeys, positive, required, string, typeName } from './check.js';
+import { fail, fieldPath, integer, isObject, keyPath, object, oneOf, onlyKeys, positive, required, string, typeName } from './check.js';
 import { kafkaProxyOf, DEFAULT_FETCH, DEFAULT_MAX_FRAME_BYTES, DEFAULT_SUBSCRIBE } from './plugin.js';
 import type { KafkaRoute, RouteTls, RouteValue } from './route.js';
 import { tlsOf } from './tls.js';
@@ -18,9 +19,13 @@ const UPSTREAM_FIELDS = ['nodes', 'type', 'scheme', 'name', 'desc', 'timeout', '
 // APISIX's balancer types; `none` is what APISIX's Kafka guide writes. Kafka ignores them all.
 const UPSTREAM_TYPES = ['roundrobin', 'chash', 'ewma', 'least_conn', 'none'] as const;
 
-/** Throws a RouteValidationError (field `id`) unless `id` is a legal APISIX id. */
+/**
+ * Throws a RouteValidationError (field `id`) unless `id` is a legal APISIX id. APISIX would take
+ * "__proto__", "constructor" and "prototype"; we refuse them, as everywhere in admin input.
+ */
 export function checkRouteId(id: string): void {
-  if (!ROUTE_ID.test(id)) fail('id', `${JSON.stringify(id)} is not a valid id: use 1-64 of a-z A-Z 0-9 - _ .`);
+  if (!ROUTE_ID.test(id)) fail('id', 'must be 1-64 of a-z A-Z 0-9 - _ .');
+  if (isPrototypeKey(id)) fail('id', `${JSON.stringify(id)} is not allowed as an id`);
 }
 
 /**
@@ -35,7 +40,7 @@ export function validateRoute(body: unknown, id: string, nowSeconds: number = Ma
   if (r['id'] !== undefined) {
     // APISIX compares tostring(conf.id) with the id in the path, so 1 and "1" are the same id.
     if (typeof r['id'] !== 'string' && typeof r['id'] !== 'number') fail('id', `expected string or integer, got ${typeName(r['id'])}`);
-    if (String(r['id']) !== id) fail('id', `${JSON.stringify(r['id'])} does not match the route id ${JSON.stringify(id)}`);
+    if (String(r['id']) !== id) fail('id', 'does not match the id in the path');
   }
   const uri = uriOf(required(r, '', 'uri'));
   if (r['name'] !== undefined) string(r['name'], 'name', { min: 1, max: 100 });
@@ -48,8 +53,8 @@ export function validateRoute(body: unknown, id: string, nowSeconds: number = Ma
   let plugin: ReturnType<typeof kafkaProxyOf>;
   if (r['plugins'] !== undefined) {
     const plugins = object(r['plugins'], 'plugins');
-    for (const name of Object.keys(plugins)) {
-      if (name !== 'kafka-proxy') fail(fieldPath('plugins', name), 'unknown plugin (only kafka-proxy is supported)');
+    for (const [i, name] of Object.keys(plugins).entries()) {
+      if (name !== 'kafka-proxy') fail(keyPath('plugins', name, i), 'unknown plugin (only kafka-proxy is supported)');
     }
     if (plugins['kafka-proxy'] !== undefined) plugin = kafkaProxyOf(plugins['kafka-proxy'], fieldPath('plugins', 'kafka-proxy'));
   }
@@ -88,8 +93,8 @@ function uriOf(v: unknown): { path: string; prefix: boolean } {
 function labelsOf(v: unknown, field: string): void {
   const labels = object(v, field);
   if (Object.keys(labels).length > 16) fail(field, 'at most 16 labels');
-  for (const [k, val] of Object.entries(labels)) {
-    const at = fieldPath(field, k);
+  for (const [i, [k, val]] of Object.entries(labels).entries()) {
+    const at = keyPath(field, k, i);
     if (/\s/.test(string(val, at, { min: 1, max: 64 }))) fail(at, 'must not contain spaces');
   }
 }
@@ -106,7 +111,7 @@ function upstreamOf(v: unknown): Upstream {
   const u = object(v, field);
   onlyKeys(u, field, UPSTREAM_FIELDS);
   const scheme = required(u, field, 'scheme');
-  if (scheme !== 'kafka') fail(fieldPath(field, 'scheme'), `only kafka upstreams are supported, got ${JSON.stringify(scheme)}`);
+  if (scheme !== 'kafka') fail(fieldPath(field, 'scheme'), 'only kafka upstreams are supported');
   if (u['type'] !== undefined) oneOf(u['type'], fieldPath(field, 'type'), UPSTREAM_TYPES);
   if (u['name'] !== undefined) string(u['name'], fieldPath(field, 'name'), { min: 1, max: 100 });
   if (u['desc'] !== undefined) string(u['desc'], fieldPath(field, 'desc'), { max: 256 });

@@ -9,8 +9,10 @@ import { fail, isObject, type JsonObject } from './check.js';
 import { ensureDir, readRouteFiles, removeFile, routeFileName, writeAtomic } from './files.js';
 import { mergePatch, patchAtPath } from './merge-patch.js';
 import type { KafkaRoute } from './route.js';
-import { checkRouteId, validateRoute } from './schema.js';
-import { RouteConflictError, RouteFileError, RouteNotFoundError, RouteReadOnlyError, RouteStoreError, RouteValidationError } from '../errors.js';
+import { checkRouteId, ROUTE_ID, validateRoute } from './schema.js';
+import { ensurePrivateDir, isDataDirEntry, ROUTES_DIR } from '../data-dir.js';
+import { MAX_JSON_DEPTH, parseJsonInput } from '../json-input.js';
+import { DataDirError, JsonInputError, RouteConflictError, RouteFileError, RouteNotFoundError, RouteReadOnlyError, RouteStoreError, RouteValidationError } from '../errors.js';
 
 export interface RouteChange {
   id: string;
@@ -39,8 +41,11 @@ export interface RouteStoreOptions {
 type Listener = (change: RouteChange) => void;
 
 export class RouteStore {
-  /** Route files that could not be loaded on open (each skipped and left on disk untouched). */
-  readonly warnings: readonly RouteFileError[];
+  /**
+   * Found on open: route files that could not be loaded (each skipped and left on disk
+   * untouched), and a data directory that is open to others but not ours to make private.
+   */
+  readonly warnings: ReadonlyArray<RouteFileError | DataDirError>;
   private readonly routes = new Map<string, StoredRoute>();
   private readonly listeners = new Set<Listener>();
   private readonly dir: string | undefined;
@@ -50,25 +55,26 @@ export class RouteStore {
   private exact = new Map<string, KafkaRoute>();
   private prefixes: KafkaRoute[] = [];
 
-  private constructor(dir: string | undefined, now: () => number, warnings: RouteFileError[]) {
+  private constructor(dir: string | undefined, now: () => number, warnings: Array<RouteFileError | DataDirError>) {
     this.dir = dir;
     this.now = now;
     this.warnings = warnings;
   }
 
   /**
-   * Loads static routes, then the route files of `dataDir` (creating the directory). Stray temp
-   * files are deleted; unusable route files become `warnings`.
+   * Loads static routes, then the route files of `dataDir` (creating it and `routes/` in it, mode
+   * 0700; data-dir.ts). Stray temp files are deleted; unusable route files become `warnings`.
    * @throws RouteValidationError or RouteConflictError for a bad static route (a config error),
    *   RouteStoreError when the directory cannot be read.
    */
   static async open(options: RouteStoreOptions = {}): Promise<RouteStore> {
-    const warnings: RouteFileError[] = [];
-    const dir = options.dataDir === undefined ? undefined : join(options.dataDir, 'routes');
+    const warnings: Array<RouteFileError | DataDirError> = [];
+    const dir = options.dataDir === undefined ? undefined : join(options.dataDir, ROUTES_DIR);
     const store = new RouteStore(dir, options.now ?? Date.now, warnings);
+    if (options.dataDir !== undefined) await privateDataDir(options.dataDir, warnings);
     const files = dir === undefined ? [] : await store.loadFiles(dir, warnings);
     for (const f of files) store.revision = Math.max(store.revision, f.modifiedIndex, f.createdIndex);
-    for (const s of options.staticRoutes ?? []) store.addStatic(s);
+    for (const [i, s] of (options.staticRoutes ?? []).entries()) store.addStatic(s, i);
     // Older routes first, so when two files claim one uri the older keeps it.
     files.sort((a, b) => a.createdIndex - b.createdIndex || (a.id < b.id ? -1 : 1));
     for (const f of files) {
@@ -79,7 +85,7 @@ export class RouteStore {
       }
       const clash = store.conflictOf(f.route);
       if (clash !== undefined) {
-        warnings.push(new RouteFileError(f.name, `uri ${f.route.value['uri'] as string} is already used by route ${clash}; the file is ignored`));
+        warnings.push(new RouteFileError(f.name, `its uri is already used by route ${clash}; the file is ignored`));
         continue;
       }
       store.routes.set(f.route.id, { route: f.route, createdIndex: f.createdIndex, modifiedIndex: f.modifiedIndex, readOnly: false });
@@ -222,7 +228,7 @@ export class RouteStore {
   private async commit(id: string, body: unknown, prev: StoredRoute | undefined): Promise<KafkaRoute> {
     const route = validateRoute(body, id, this.seconds());
     const clash = this.conflictOf(route);
-    if (clash !== undefined) throw new RouteConflictError(route.value['uri'] as string, clash);
+    if (clash !== undefined) throw new RouteConflictError(clash);
     const revision = this.revision + 1;
     const stored: StoredRoute = { route, createdIndex: prev?.createdIndex ?? revision, modifiedIndex: revision, readOnly: false };
     if (this.dir !== undefined) {
@@ -277,23 +283,24 @@ export class RouteStore {
     this.prefixes = prefixes;
   }
 
-  private addStatic(s: { id: string } & Record<string, unknown>): void {
+  /** `index`: the route's place in the list, naming it in messages while its id is not known to be valid. */
+  private addStatic(s: { id: string } & Record<string, unknown>, index: number): void {
     const id = String(s.id);
     let route: KafkaRoute;
     try {
-      if (this.routes.has(id)) fail('id', `static route id ${JSON.stringify(id)} is defined twice`);
+      if (this.routes.has(id)) fail('id', 'is defined twice');
       route = validateRoute(s, id, this.seconds());
     } catch (err) {
-      if (err instanceof RouteValidationError) err.message = `static route ${id}: ${err.message}`;
+      if (err instanceof RouteValidationError) err.message = `static route ${ROUTE_ID.test(id) ? id : `#${index + 1}`}: ${err.message}`;
       throw err;
     }
     const clash = this.conflictOf(route);
-    if (clash !== undefined) throw new RouteConflictError(s['uri'] as string, clash);
+    if (clash !== undefined) throw new RouteConflictError(clash);
     const revision = ++this.revision;
     this.routes.set(id, { route, createdIndex: revision, modifiedIndex: revision, readOnly: true });
   }
 
-  private async loadFiles(dir: string, warnings: RouteFileError[]): Promise<Array<{ name: string; id: string; route: KafkaRoute; createdIndex: number; modifiedIndex: number }>> {
+  private async loadFiles(dir: string, warnings: Array<RouteFileError | DataDirError>): Promise<Array<{ name: string; id: string; route: KafkaRoute; createdIndex: number; modifiedIndex: number }>> {
     let found: Awaited<ReturnType<typeof readRouteFiles>>;
     try {
       await ensureDir(dir);
@@ -310,9 +317,10 @@ export class RouteStore {
       }
       let doc: unknown;
       try {
-        doc = JSON.parse(f.text);
+        doc = parseJsonInput(f.text, MAX_JSON_DEPTH + 1); // the route is under "value"
       } catch (err) {
-        warnings.push(new RouteFileError(where, `not valid JSON (${(err as Error).message})`, { cause: err }));
+        // No cause: the file holds secrets, and a parser's message may quote it.
+        warnings.push(new RouteFileError(where, err instanceof JsonInputError ? err.message : 'cannot be parsed as JSON'));
         continue;
       }
       const createdIndex = isObject(doc) ? doc['createdIndex'] : undefined;
@@ -322,7 +330,7 @@ export class RouteStore {
         continue;
       }
       if (doc['value']['id'] !== f.id) {
-        warnings.push(new RouteFileError(where, `holds route ${JSON.stringify(doc['value']['id'])}, not ${f.id}`));
+        warnings.push(new RouteFileError(where, `holds another route's id, not ${f.id}`));
         continue;
       }
       try {
@@ -333,6 +341,16 @@ export class RouteStore {
     }
     return out;
   }
+}
+
+async function privateDataDir(dataDir: string, warnings: Array<RouteFileError | DataDirError>): Promise<void> {
+  let problem: string | undefined;
+  try {
+    problem = await ensurePrivateDir(dataDir, isDataDirEntry);
+  } catch (err) {
+    throw new RouteStoreError(`cannot create or read the data directory ${dataDir}: ${(err as Error).message}`, { cause: err });
+  }
+  if (problem !== undefined) warnings.push(new DataDirError(dataDir, problem));
 }
 
 function isIndex(v: unknown): v is number {

@@ -24,10 +24,10 @@ export function compileTopics(v: unknown, field: string): TopicFilter {
   v.forEach((item, i) => {
     const at = fieldPath(field, i);
     const s = string(item, at);
-    if (s === '.' || s === '..') fail(at, `${JSON.stringify(s)} is not a legal topic name`);
+    if (s === '.' || s === '..') fail(at, 'is not a legal topic name ("." and ".." are not)');
     if (NAME.test(s)) exact.add(s);
     else if (PATTERN.test(s)) globs.push(s.replace(/\*+/g, '*'));
-    else fail(at, `invalid topic name or pattern ${JSON.stringify(s)}: use 1-249 of a-z A-Z 0-9 . _ - and the wildcards * ?`);
+    else fail(at, 'invalid topic name or pattern: use 1-249 of a-z A-Z 0-9 . _ - and the wildcards * ?');
   });
   // A name Kafka would refuse is never allowed, which also bounds the matcher's input.
   if (globs.length === 0) return (topic) => exact.has(topic);

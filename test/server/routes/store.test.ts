@@ -80,7 +80,7 @@ test('patch failures leave the route as it was', async () => {
   await store.put('r', body());
   const before = store.get('r');
   await assert.rejects(store.patch('nope', { desc: 'x' }), (e: unknown) => e instanceof RouteNotFoundError && e.code === 'SERVER_ERR_ROUTE_NOT_FOUND');
-  await assert.rejects(store.patch('r', { id: 'other' }), /id: "other" does not match the route id "r"/);
+  await assert.rejects(store.patch('r', { id: 'other' }), /id: does not match the id in the path/);
   await assert.rejects(store.patch('r', { upstream: { scheme: null } }), /upstream\.scheme: required/);
   await assert.rejects(store.patch('r', ['x']), /PATCH body must be a JSON object/);
   assert.equal(store.get('r'), before);
@@ -102,6 +102,23 @@ test('sub-path patch replaces one field, creating objects on the way', async () 
   assert.equal(r.sasl, undefined);
   await assert.rejects(store.patch('r', 1, ['uri', 'x']), /invalid sub-path: \/uri is not an object/);
   await assert.rejects(store.patch('r', 'http', ['upstream', 'scheme']), /only kafka upstreams are supported/);
+});
+
+test('called directly, the store refuses prototype keys in ids, sub-paths and merge patches', async () => {
+  const store = await RouteStore.open();
+  const before = (await store.put('r', body())).route.value;
+  const invalid = (e: unknown) => e instanceof RouteValidationError;
+  for (const id of ['__proto__', 'constructor', 'prototype']) {
+    await assert.rejects(store.put(id, body('/p')), (e: unknown) => invalid(e) && (e as RouteValidationError).field === 'id', id);
+  }
+  for (const path of [['__proto__', 'upstream'], ['constructor', 'prototype', 'x'], ['upstream', '__proto__'], ['labels', 'constructor']]) {
+    await assert.rejects(store.patch('r', 'x', path), invalid, path.join('/'));
+  }
+  await assert.rejects(store.patch('r', JSON.parse('{"__proto__": {"status": 0}}') as unknown), invalid);
+  await assert.rejects(store.patch('r', JSON.parse('{"upstream": {"constructor": {"prototype": {"x": 1}}}}') as unknown), invalid);
+  assert.equal(({} as Record<string, unknown>)['upstream'], undefined);
+  assert.equal(({} as Record<string, unknown>)['status'], undefined);
+  assert.equal(store.get('r')?.value, before, 'the route itself is unchanged');
 });
 
 test('delete removes a route and reports whether it existed', async () => {
@@ -161,16 +178,18 @@ test('open removes stray temp files and reports unusable route files without loa
   assert.deepEqual(reopened.list().map((r) => r.id), ['dup', 'good']);
   assert.ok(!readdirSync(routes).some((f) => f.endsWith('.tmp')), 'temp file removed');
   assert.ok(readdirSync(routes).includes('garbage.json'), 'bad files are left for a person to look at');
-  const byFile = new Map(reopened.warnings.map((w) => [w.file.slice(routes.length + 1), w]));
+  const fileWarnings = reopened.warnings.filter((w) => w instanceof RouteFileError);
+  assert.equal(fileWarnings.length, reopened.warnings.length, 'only route files are reported');
+  const byFile = new Map(fileWarnings.map((w) => [w.file.slice(routes.length + 1), w]));
   assert.deepEqual([...byFile.keys()].sort(), ['bad name!.json', 'conflict.json', 'garbage.json', 'invalid.json', 'moved.json', 'shape.json', 'truncated.json']);
   for (const w of reopened.warnings) {
     assert.ok(w instanceof RouteFileError);
     assert.equal(w.code, 'SERVER_ERR_ROUTE_FILE');
   }
   assert.match(byFile.get('truncated.json')!.message, /not valid JSON/);
-  assert.match(byFile.get('moved.json')!.message, /holds route "good", not moved/);
+  assert.match(byFile.get('moved.json')!.message, /holds another route's id, not moved/);
   assert.match(byFile.get('invalid.json')!.message, /only kafka upstreams are supported/);
-  assert.match(byFile.get('conflict.json')!.message, /uri \/dup is already used by route dup/);
+  assert.match(byFile.get('conflict.json')!.message, /its uri is already used by route dup/);
   // A PUT to an id whose file was bad simply writes a good file.
   await reopened.put('garbage', body('/fixed'));
   assert.equal((await RouteStore.open({ dataDir: dir })).get('garbage')?.uri, '/fixed');
@@ -221,7 +240,7 @@ test('a bad static route fails open; a route file shadowed by a static route is 
 test('two enabled routes may not share a uri; disabled ones may', async () => {
   const store = await RouteStore.open();
   await store.put('a', body('/k'));
-  await assert.rejects(store.put('b', body('/k')), (e: unknown) => e instanceof RouteConflictError && e.otherId === 'a' && e.message === 'uri /k is already used by route a');
+  await assert.rejects(store.put('b', body('/k')), (e: unknown) => e instanceof RouteConflictError && e.otherId === 'a' && e.message === 'uri is already used by route a');
   await store.put('b', body('/k', { status: 0 }));
   await store.put('c', body('/k*'));
   await assert.rejects(store.patch('b', { status: 1 }), RouteConflictError);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { jsonErrorOffset, lineColumn } from '../../../src/server/config/json-position.js';
+import { jsonErrorOffset, lineColumn } from '../../src/server/json-position.js';
 
 const VALID = [
   '{}', '[]', '0', '-0.5e+10', '"a\\u00e9\\n"', 'true', ' null ', '{"a": [1, 2, {"b": false}], "c": "x"}',

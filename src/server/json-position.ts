@@ -1,8 +1,8 @@
 /**
  * Finds where JSON text first goes wrong. JSON.parse's messages carry a position only for some
  * errors in the V8 of Node 20 ("Unexpected token '}', "{"a":}" is not valid JSON" has none) and
- * quote the text around it, which in a config file may hold the admin key. So after JSON.parse
- * fails we scan the text ourselves: a validator for RFC 8259, no values built.
+ * quote the text around it, which may hold the admin key or a route's password. So after
+ * JSON.parse fails we scan the text ourselves: a validator for RFC 8259, no values built.
  */
 
 class Stop {
