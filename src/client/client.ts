@@ -1,5 +1,6 @@
-import { decodeReply, encodeRequest, type Command, type Reply } from './codec.js';
+import { decodeReply, encodeRequest, type Command, type Reply, type SubscribeCommand, type SubscriptionEndInfo } from './codec.js';
 import { consumePartition, type ConsumeOptions, type ReconnectPolicy } from './consume.js';
+import { LiveSubscription, type SubscribeOptions, type SubscriptionEvents, type SubscriptionHost } from './subscribe.js';
 import { ClientClosedError, ConnectionError, ProtocolError, RequestTimeoutError, ServerError } from './errors.js';
 import type { FetchResult, Message } from './message.js';
 import { errorEventMessage, isArrayBuffer, WS_CLOSED, WS_OPEN, type WebSocketConstructor, type WebSocketLike } from './websocket.js';
@@ -41,7 +42,7 @@ const utf8 = new TextEncoder();
  * are matched by `sequence`. After the socket drops, the next command opens a new one (one
  * attempt, no backoff); `consume` adds backoff on top.
  */
-export class PubSubClient {
+export class PubSubClient implements SubscriptionHost {
   readonly url: string;
   private readonly WebSocket: WebSocketConstructor;
   private readonly requestTimeoutMs: number;
@@ -52,6 +53,9 @@ export class PubSubClient {
   // Insertion order is send order, so the first entry is the oldest command.
   private readonly pending = new Map<bigint, Pending>();
   private nextSequence = 1n;
+  /** Open subscriptions by id, with the socket they live on. */
+  private readonly subscriptions = new Map<number, { socket: WebSocketLike; events: SubscriptionEvents }>();
+  private lastSubscriptionId = 0;
   private closed = false;
   private closing: Promise<void> | undefined;
 
@@ -110,7 +114,9 @@ export class PubSubClient {
    */
   async fetch(topic: string, partition: number, offset: bigint | number): Promise<FetchResult> {
     const r = await this.request(`fetch ${topic}-${partition}@${offset}`, { cmdKafkaFetch: { topic, partition, offset: toInt(offset, 'offset') } });
-    return expect(r, 'fetch', 'fetch').result;
+    const result = expect(r, 'fetch', 'fetch').result;
+    for (const m of result.messages) m.partition = partition;
+    return result;
   }
 
   /**
@@ -120,6 +126,65 @@ export class PubSubClient {
    */
   consume(topic: string, partition: number, options: ConsumeOptions = {}): AsyncIterableIterator<Message> {
     return consumePartition(this, topic, partition, options, this.reconnect);
+  }
+
+  /**
+   * Every message of `topic` (all partitions, or `options.partitions`) from `options.from` on,
+   * pushed by the proxy as it is written: no polling. It survives dropped connections, proxy
+   * restarts and route changes, resubscribing from its cursor (every offset exactly once, in
+   * order); the credit it grants follows what the loop consumes. Ends when `options.signal` aborts
+   * or the loop is left; throws CursorOutOfRangeError or SubscriptionEndedError when resuming
+   * cannot help, and ServerError for a refused subscribe (e.g. reason `topic not allowed`).
+   * `.cursor` gives the next offset per partition at any time.
+   */
+  subscribe(topic: string, options: SubscribeOptions = {}): LiveSubscription {
+    return new LiveSubscription(this, topic, options, this.reconnect);
+  }
+
+  /** @internal SubscriptionHost */
+  nextSubscriptionId(): number {
+    this.lastSubscriptionId = this.lastSubscriptionId >= 0xffffffff ? 1 : this.lastSubscriptionId + 1;
+    return this.lastSubscriptionId;
+  }
+
+  /** @internal SubscriptionHost */
+  async openSubscription(command: SubscribeCommand, events: SubscriptionEvents): Promise<{ start: Map<number, bigint>; maxFrameBytes: bigint } | { end: SubscriptionEndInfo }> {
+    const id = command.subscription;
+    const socket = await this.ready();
+    this.subscriptions.set(id, { socket, events });
+    try {
+      const r = await this.request(`subscribe ${command.topic}`, { cmdSubscribe: command });
+      if (r.kind === 'end') {
+        this.subscriptions.delete(id);
+        return { end: r.end };
+      }
+      const s = expect(r, 'subscribe', 'subscribe');
+      return { start: s.start, maxFrameBytes: s.maxFrameBytes };
+    } catch (e) {
+      this.subscriptions.delete(id);
+      throw e;
+    }
+  }
+
+  /** @internal SubscriptionHost: more credit, not answered unless refused. */
+  credit(subscription: number, bytes: number): void {
+    this.fireAndForget(subscription, { cmdCredit: { subscription, bytes: BigInt(bytes) } });
+  }
+
+  /** @internal SubscriptionHost: the end that answers it is not waited for. */
+  unsubscribe(subscription: number): void {
+    this.fireAndForget(subscription, { cmdUnsubscribe: { subscription } });
+    this.subscriptions.delete(subscription);
+  }
+
+  private fireAndForget(subscription: number, command: Command): void {
+    const s = this.subscriptions.get(subscription);
+    if (s === undefined || s.socket.readyState !== WS_OPEN) return;
+    try {
+      s.socket.send(encodeRequest(this.nextSequence++, command));
+    } catch {
+      // The socket is failing: its close reports it to the subscription.
+    }
   }
 
   /**
@@ -133,7 +198,10 @@ export class PubSubClient {
 
   private async shutdown(): Promise<void> {
     this.closed = true;
-    this.failPending(null, new ClientClosedError());
+    const closed = new ClientClosedError();
+    this.failPending(null, closed);
+    for (const s of this.subscriptions.values()) s.events.disconnected(closed);
+    this.subscriptions.clear();
     const ws = this.socket;
     this.socket = null;
     if (ws === null || ws.readyState === WS_CLOSED) return;
@@ -228,7 +296,13 @@ export class PubSubClient {
         }
         if (this.socket === ws) this.socket = null;
         const why = `connection to ${this.url} closed (code ${event.code}${event.reason !== '' ? `, ${event.reason}` : ''}${detail !== '' ? `; ${detail}` : ''})`;
-        this.failPending(ws, new ConnectionError(why, event.code, event.reason));
+        const error = new ConnectionError(why, event.code, event.reason);
+        this.failPending(ws, error);
+        for (const [id, s] of this.subscriptions) {
+          if (s.socket !== ws) continue;
+          this.subscriptions.delete(id);
+          s.events.disconnected(error);
+        }
       });
     });
   }
@@ -241,6 +315,18 @@ export class PubSubClient {
       reply = decodeReply(new Uint8Array(data));
     } catch {
       return; // not a PubSubResp: nothing says which command it answers
+    }
+    if (reply.kind === 'push') {
+      const s = this.subscriptions.get(reply.push.subscription);
+      if (s !== undefined && s.socket === ws) s.events.push(reply.push, (data as ArrayBuffer).byteLength);
+      return;
+    }
+    if (reply.kind === 'end' && reply.sequence === 0n) {
+      const s = this.subscriptions.get(reply.end.subscription);
+      if (s === undefined || s.socket !== ws) return;
+      this.subscriptions.delete(reply.end.subscription);
+      s.events.end(reply.end);
+      return;
     }
     let sequence = reply.sequence;
     if (sequence === 0n && reply.kind === 'error') {

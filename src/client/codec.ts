@@ -1,5 +1,5 @@
 import protobuf from 'protobufjs/minimal.js';
-import { REPLY_FIELDS, REQUEST_FIELDS } from './commands.js';
+import { PUSH_FIELDS, REPLY_FIELDS, REQUEST_FIELDS } from './commands.js';
 import { bigintFromBits, toLongBits, type LongBitsLike } from './int64.js';
 import { KafkaHeader, KafkaMessage, type FetchResult, type Header, type Message } from './message.js';
 
@@ -19,12 +19,55 @@ const LEN = 2;
 const key = (field: number, wire: number) => ((field << 3) | wire) >>> 0;
 
 
+/** Proto enums SubscribeStart and OutOfRange, in their declaration order. */
+export const SUBSCRIBE_STARTS = ['latest', 'earliest', 'timestamp', 'cursor'] as const;
+export const OUT_OF_RANGE = ['end', 'earliest', 'latest'] as const;
+/** Proto enum SubscriptionEndReason, in its declaration order. */
+export const END_REASONS = [
+  'unsubscribed', 'route_deleted', 'route_changed', 'topic_deleted', 'offset_out_of_range', 'slow_consumer', 'unauthorized', 'shutting_down', 'error',
+] as const;
+export type EndReason = (typeof END_REASONS)[number];
+
+export interface SubscribeCommand {
+  subscription: number;
+  topic: string;
+  partitions: readonly number[];
+  start: (typeof SUBSCRIBE_STARTS)[number];
+  timestamp: bigint;
+  cursor: ReadonlyMap<number, bigint>;
+  credit: bigint;
+  outOfRange: (typeof OUT_OF_RANGE)[number];
+}
+
 /** One command of PubSubReq's oneof, int64 fields as bigint. */
 export type Command =
   | { cmdPing: { state: Uint8Array } }
   | { cmdKafkaListOffset: { topic: string; partition: number; timestamp: bigint } }
   | { cmdKafkaFetch: { topic: string; partition: number; offset: bigint } }
-  | { cmdEmpty: Record<string, never> };
+  | { cmdEmpty: Record<string, never> }
+  | { cmdSubscribe: SubscribeCommand }
+  | { cmdUnsubscribe: { subscription: number } }
+  | { cmdCredit: { subscription: number; bytes: bigint } };
+
+/** A subscription's end: why, and the next offset per partition (where to resume). */
+export interface SubscriptionEndInfo {
+  subscription: number;
+  reason: EndReason;
+  message: string;
+  cursor: Map<number, bigint>;
+  /** With offset_out_of_range: the partition, and its log start offset. */
+  partition: number;
+  logStartOffset: bigint;
+}
+
+/** Records pushed for a subscription: one partition's messages in order, and where it continues. */
+export interface RecordsPush {
+  subscription: number;
+  partition: number;
+  messages: Message[];
+  highWatermark: bigint;
+  nextOffset: bigint;
+}
 
 /** A decoded PubSubResp; `kind` names the oneof member that was set ('none' if it was not). */
 export type Reply = { sequence: bigint } & (
@@ -32,6 +75,9 @@ export type Reply = { sequence: bigint } & (
   | { kind: 'pong'; state: Uint8Array }
   | { kind: 'fetch'; result: FetchResult }
   | { kind: 'listOffset'; offset: bigint }
+  | { kind: 'subscribe'; subscription: number; start: Map<number, bigint>; maxFrameBytes: bigint }
+  | { kind: 'push'; push: RecordsPush }
+  | { kind: 'end'; end: SubscriptionEndInfo }
   | { kind: 'none' }
 );
 
@@ -53,11 +99,52 @@ export function encodeRequest(sequence: bigint, command: Command): Uint8Array<Ar
     w.uint32(key(REQUEST_FIELDS.ping, LEN)).fork();
     if (command.cmdPing.state.length > 0) w.uint32(key(1, LEN)).bytes(command.cmdPing.state);
     w.ldelim();
+  } else if ('cmdSubscribe' in command) {
+    subscribe(w.uint32(key(REQUEST_FIELDS.subscribe, LEN)).fork(), command.cmdSubscribe).ldelim();
+  } else if ('cmdUnsubscribe' in command) {
+    const c = command.cmdUnsubscribe;
+    w.uint32(key(REQUEST_FIELDS.unsubscribe, LEN)).fork();
+    if (c.subscription !== 0) w.uint32(key(1, VARINT)).uint32(c.subscription);
+    w.ldelim();
+  } else if ('cmdCredit' in command) {
+    const c = command.cmdCredit;
+    w.uint32(key(REQUEST_FIELDS.credit, LEN)).fork();
+    if (c.subscription !== 0) w.uint32(key(1, VARINT)).uint32(c.subscription);
+    if (c.bytes !== 0n) w.uint32(key(2, VARINT)).int64(toLongBits(c.bytes, 'bytes') as unknown as protobuf.Long);
+    w.ldelim();
   } else {
     w.uint32(key(REQUEST_FIELDS.empty, LEN)).fork().ldelim();
   }
   // finish() may return a view into a shared slab; copy so the socket gets an ArrayBuffer of its own.
   return new Uint8Array(w.finish());
+}
+
+/**
+ * CmdSubscribe { uint32 subscription = 1; string topic = 2; repeated int32 partitions = 3 (packed);
+ *   SubscribeStart start = 4; int64 timestamp = 5; repeated PartitionOffset cursor = 6; int64 credit = 7;
+ *   OutOfRange out_of_range = 8; }  PartitionOffset { int32 partition = 1; int64 offset = 2; }
+ */
+function subscribe(w: InstanceType<typeof Writer>, c: SubscribeCommand) {
+  if (c.subscription !== 0) w.uint32(key(1, VARINT)).uint32(c.subscription);
+  if (c.topic !== '') w.uint32(key(2, LEN)).string(c.topic);
+  if (c.partitions.length > 0) {
+    w.uint32(key(3, LEN)).fork();
+    for (const p of c.partitions) w.int32(p);
+    w.ldelim();
+  }
+  const start = SUBSCRIBE_STARTS.indexOf(c.start);
+  if (start !== 0) w.uint32(key(4, VARINT)).int32(start);
+  if (c.timestamp !== 0n) w.uint32(key(5, VARINT)).int64(toLongBits(c.timestamp, 'timestamp') as unknown as protobuf.Long);
+  for (const [partition, offset] of c.cursor) {
+    w.uint32(key(6, LEN)).fork();
+    if (partition !== 0) w.uint32(key(1, VARINT)).int32(partition);
+    if (offset !== 0n) w.uint32(key(2, VARINT)).int64(toLongBits(offset, 'offset') as unknown as protobuf.Long);
+    w.ldelim();
+  }
+  if (c.credit !== 0n) w.uint32(key(7, VARINT)).int64(toLongBits(c.credit, 'credit') as unknown as protobuf.Long);
+  const oor = OUT_OF_RANGE.indexOf(c.outOfRange);
+  if (oor !== 0) w.uint32(key(8, VARINT)).int32(oor);
+  return w;
 }
 
 /** CmdKafkaFetch / CmdKafkaListOffset { string topic = 1; int32 partition = 2; int64 offset|timestamp = 3; } */
@@ -94,6 +181,15 @@ export function decodeReply(frame: Uint8Array): Reply {
         break;
       case key(REPLY_FIELDS.list_offset, LEN):
         reply = { sequence, kind: 'listOffset', offset: singleInt64(r, r.uint32() + r.pos) };
+        break;
+      case key(REPLY_FIELDS.subscribe, LEN):
+        reply = { sequence, kind: 'subscribe', ...subscribeResp(r, r.uint32() + r.pos) };
+        break;
+      case key(PUSH_FIELDS.records, LEN):
+        reply = { sequence, kind: 'push', push: recordsPush(r, r.uint32() + r.pos) };
+        break;
+      case key(PUSH_FIELDS.end, LEN):
+        reply = { sequence, kind: 'end', end: subscriptionEnd(r, r.uint32() + r.pos) };
         break;
       default:
         r.skipType(t & 7);
@@ -149,6 +245,74 @@ function fetchResult(r: ReaderT, end: number): FetchResult {
     else r.skipType(t & 7);
   }
   return { messages, highWatermark, logStartOffset };
+}
+
+/** PartitionOffset { int32 partition = 1; int64 offset = 2; } into `into`. */
+function partitionOffset(r: ReaderT, end: number, into: Map<number, bigint>): void {
+  let partition = 0;
+  let offset = 0n;
+  while (r.pos < end) {
+    const t = r.uint32();
+    if (t === key(1, VARINT)) partition = r.int32();
+    else if (t === key(2, VARINT)) offset = readInt64(r);
+    else r.skipType(t & 7);
+  }
+  into.set(partition, offset);
+}
+
+/** SubscribeResp { uint32 subscription = 1; repeated PartitionOffset start = 2; int64 max_frame_bytes = 3; } */
+function subscribeResp(r: ReaderT, end: number): { subscription: number; start: Map<number, bigint>; maxFrameBytes: bigint } {
+  let subscription = 0;
+  const start = new Map<number, bigint>();
+  let maxFrameBytes = 0n;
+  while (r.pos < end) {
+    const t = r.uint32();
+    if (t === key(1, VARINT)) subscription = r.uint32();
+    else if (t === key(2, LEN)) partitionOffset(r, r.uint32() + r.pos, start);
+    else if (t === key(3, VARINT)) maxFrameBytes = readInt64(r);
+    else r.skipType(t & 7);
+  }
+  return { subscription, start, maxFrameBytes };
+}
+
+/** KafkaRecordsPush { uint32 subscription = 1; int32 partition = 2; repeated KafkaMessage messages = 3; int64 high_watermark = 4; int64 next_offset = 5; } */
+function recordsPush(r: ReaderT, end: number): RecordsPush {
+  const p: RecordsPush = { subscription: 0, partition: 0, messages: [], highWatermark: 0n, nextOffset: 0n };
+  while (r.pos < end) {
+    const t = r.uint32();
+    switch (t) {
+      case key(1, VARINT): p.subscription = r.uint32(); break;
+      case key(2, VARINT): p.partition = r.int32(); break;
+      case key(3, LEN): p.messages.push(message(r, r.uint32() + r.pos)); break;
+      case key(4, VARINT): p.highWatermark = readInt64(r); break;
+      case key(5, VARINT): p.nextOffset = readInt64(r); break;
+      default: r.skipType(t & 7);
+    }
+  }
+  for (const m of p.messages) m.partition = p.partition;
+  return p;
+}
+
+/**
+ * SubscriptionEnd { uint32 subscription = 1; SubscriptionEndReason reason = 2; string message = 3;
+ *   repeated PartitionOffset cursor = 4; int32 partition = 5; int64 log_start_offset = 6; }
+ * A reason this SDK does not know yet reads as 'error'.
+ */
+function subscriptionEnd(r: ReaderT, end: number): SubscriptionEndInfo {
+  const e: SubscriptionEndInfo = { subscription: 0, reason: 'unsubscribed', message: '', cursor: new Map(), partition: 0, logStartOffset: 0n };
+  while (r.pos < end) {
+    const t = r.uint32();
+    switch (t) {
+      case key(1, VARINT): e.subscription = r.uint32(); break;
+      case key(2, VARINT): e.reason = END_REASONS[r.int32()] ?? 'error'; break;
+      case key(3, LEN): e.message = r.string(); break;
+      case key(4, LEN): partitionOffset(r, r.uint32() + r.pos, e.cursor); break;
+      case key(5, VARINT): e.partition = r.int32(); break;
+      case key(6, VARINT): e.logStartOffset = readInt64(r); break;
+      default: r.skipType(t & 7);
+    }
+  }
+  return e;
 }
 
 /** KafkaMessage { int64 offset = 1; int64 timestamp = 2; bytes key = 3; bytes value = 4; repeated KafkaHeader headers = 5; } */

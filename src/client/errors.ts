@@ -91,3 +91,38 @@ const TRANSIENT_REASONS = new Set([
 export function isTransientServerError(e: ServerError): boolean {
   return TRANSIENT_REASONS.has(e.reason) || e.reason.startsWith('too many commands in flight');
 }
+
+/**
+ * A subscription ended for a reason resubscribing would not cure: its route or topic was deleted,
+ * the identity may not read it, or a record could not be delivered. `cursor` says where each
+ * partition stopped: a later subscribe with it continues exactly there.
+ */
+export class SubscriptionEndedError extends PubSubClientError {
+  /** The proxy's reason: route_deleted, topic_deleted, unauthorized or error. */
+  readonly reason: string;
+  readonly cursor: Map<number, bigint>;
+
+  constructor(reason: string, message: string, cursor: Map<number, bigint>) {
+    super('KWP_CLIENT_ERR_SUBSCRIPTION_ENDED', `subscription ended (${reason})${message !== '' ? `: ${message}` : ''}`);
+    this.reason = reason;
+    this.cursor = cursor;
+  }
+}
+
+/**
+ * A partition's next offset is no longer on the log (retention removed it, or the topic was
+ * re-created): nothing was skipped. Resubscribe from `logStartOffset` to accept the gap, or use
+ * the subscribe option `onOutOfRange`.
+ */
+export class CursorOutOfRangeError extends PubSubClientError {
+  readonly partition: number;
+  readonly logStartOffset: bigint;
+  readonly cursor: Map<number, bigint>;
+
+  constructor(partition: number, logStartOffset: bigint, message: string, cursor: Map<number, bigint>) {
+    super('KWP_CLIENT_ERR_OUT_OF_RANGE', message !== '' ? message : `partition ${partition}: the cursor is not on the log (it starts at ${logStartOffset})`);
+    this.partition = partition;
+    this.logStartOffset = logStartOffset;
+    this.cursor = cursor;
+  }
+}

@@ -4,6 +4,9 @@
  */
 export { connect, PubSubClient, type ClientOptions, type ReconnectOptions } from './client.js';
 export type { ConsumeOptions, ConsumeStatus, FetchInfo } from './consume.js';
-export { ClientClosedError, ConnectionError, ProtocolError, PubSubClientError, RequestTimeoutError, ServerError } from './errors.js';
+export {
+  ClientClosedError, ConnectionError, CursorOutOfRangeError, ProtocolError, PubSubClientError, RequestTimeoutError, ServerError, SubscriptionEndedError,
+} from './errors.js';
+export type { LiveSubscription, SubscribeOptions } from './subscribe.js';
 export type { FetchResult, Header, Message } from './message.js';
 export type { WebSocketConstructor, WebSocketLike } from './websocket.js';

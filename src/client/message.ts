@@ -11,6 +11,8 @@ export interface Header {
  * one: both arrive as empty bytes. `headers` is empty from APISIX, which does not send them.
  */
 export interface Message {
+  /** The partition it was read from (-1 in a FetchResult decoded on its own). */
+  partition: number;
   offset: bigint;
   /** Milliseconds since the epoch (CreateTime or LogAppendTime, as the topic is configured). */
   timestamp: bigint;
@@ -49,6 +51,7 @@ export class KafkaHeader implements Header {
 }
 
 export class KafkaMessage implements Message {
+  partition = -1;
   offset: bigint;
   timestamp: bigint;
   key: Uint8Array;

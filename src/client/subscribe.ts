@@ -1,0 +1,326 @@
+import type { EndReason, RecordsPush, SubscribeCommand, SubscriptionEndInfo } from './codec.js';
+import type { ConsumeStatus, ReconnectPolicy } from './consume.js';
+import { ClientClosedError, ConnectionError, CursorOutOfRangeError, isTransientServerError, RequestTimeoutError, ServerError, SubscriptionEndedError } from './errors.js';
+import type { Message } from './message.js';
+
+export interface SubscribeOptions {
+  /** The partitions to stream; default every partition of the topic. */
+  partitions?: readonly number[];
+  /**
+   * Where to start: 'latest' (default: only records written from now on), 'earliest', a Date
+   * (the first record at or after it), or a cursor (the next offset per partition, as a Map or an
+   * object keyed by partition, e.g. what `cursor` gave earlier).
+   */
+  from?: 'earliest' | 'latest' | Date | ReadonlyMap<number, bigint> | Readonly<Record<number, bigint>>;
+  /**
+   * When a partition's next offset is not on the log: 'error' (default) throws
+   * CursorOutOfRangeError, never skipping silently; 'earliest' or 'latest' continue from there.
+   */
+  onOutOfRange?: 'error' | 'earliest' | 'latest';
+  /**
+   * Bytes the proxy may push ahead of what the application has consumed (default 1 MiB, at least
+   * the proxy's frame limit). Credit is granted back as messages are taken from the iterator, so a
+   * slow application is paced instead of buffering without end.
+   */
+  creditBytes?: number;
+  /** Aborting ends the iteration normally (and unsubscribes). */
+  signal?: AbortSignal;
+  /** On each change of state: 'connected' after every (re)subscribe, 'reconnecting'/'retrying' per failed attempt. */
+  onStatus?: (status: ConsumeStatus) => void;
+}
+
+/** What a live subscription needs of the client. */
+export interface SubscriptionHost {
+  /** A fresh subscription id for this client. */
+  nextSubscriptionId(): number;
+  /**
+   * Sends the subscribe and routes the subscription's pushes and end to `events` until it ends or
+   * its socket closes. Resolves with the start offsets, or with an end (a cursor out of range).
+   */
+  openSubscription(command: SubscribeCommand, events: SubscriptionEvents): Promise<{ start: Map<number, bigint>; maxFrameBytes: bigint } | { end: SubscriptionEndInfo }>;
+  credit(subscription: number, bytes: number): void;
+  unsubscribe(subscription: number): void;
+}
+
+export interface SubscriptionEvents {
+  push(push: RecordsPush, bytes: number): void;
+  end(end: SubscriptionEndInfo): void;
+  /** The socket the subscription was on closed. */
+  disconnected(error: Error): void;
+}
+
+const DEFAULT_CREDIT = 1024 * 1024;
+/** Ends after which subscribing again from the cursor continues the stream. */
+const RESUMABLE: ReadonlySet<EndReason> = new Set(['route_changed', 'shutting_down', 'slow_consumer']);
+
+interface Queued {
+  message: Message;
+  /** Credit to give back when this message is taken (its push's bytes, on the push's last message). */
+  bytes: number;
+}
+
+/**
+ * The iterator behind `PubSubClient.subscribe`. It keeps a cursor (the next offset of every
+ * partition, after the last message received), and after a dropped connection, a proxy restart or
+ * a route change subscribes again from exactly there: every offset once and in order. Messages wait
+ * in a queue until the application takes them; the credit granted back to the proxy follows what
+ * the application has taken, so at most `creditBytes` are ever ahead of it.
+ */
+export class LiveSubscription implements AsyncIterableIterator<Message> {
+  private readonly host: SubscriptionHost;
+  private readonly topic: string;
+  private readonly options: SubscribeOptions;
+  private readonly policy: ReconnectPolicy;
+  private readonly queue: Queued[] = [];
+  private head = 0;
+  private waiter: ((r: IteratorResult<Message>) => void) | undefined;
+  private failWaiter: ((e: Error) => void) | undefined;
+  private error: Error | undefined;
+  private done = false;
+  /** Next offset per partition, after the last message received (empty until the first subscribe). */
+  private readonly position = new Map<number, bigint>();
+  private id = 0;
+  private window: number;
+  /** Bytes of pushes received and not yet taken by the application. */
+  private outstanding = 0;
+  /** Bytes taken and not yet granted back. */
+  private taken = 0;
+  private wake: (() => void) | undefined;
+  private ended: SubscriptionEndInfo | Error | undefined;
+
+  constructor(host: SubscriptionHost, topic: string, options: SubscribeOptions, policy: ReconnectPolicy) {
+    this.host = host;
+    this.topic = topic;
+    this.options = options;
+    this.policy = policy;
+    this.window = Math.max(options.creditBytes ?? DEFAULT_CREDIT, 1024);
+    const signal = options.signal;
+    if (signal !== undefined) {
+      if (signal.aborted) this.done = true;
+      else signal.addEventListener('abort', () => void this.return(), { once: true });
+    }
+    void this.run();
+  }
+
+  /** The next offset of every partition, after the last message the iterator has received. */
+  get cursor(): Map<number, bigint> {
+    return new Map(this.position);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<Message>> {
+    if (this.head < this.queue.length) return Promise.resolve({ value: this.take(), done: false });
+    if (this.error !== undefined) return Promise.reject(this.error);
+    if (this.done) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => {
+      this.waiter = resolve;
+      this.failWaiter = reject;
+    });
+  }
+
+  async return(): Promise<IteratorResult<Message>> {
+    if (!this.done) {
+      this.done = true;
+      if (this.id !== 0) this.host.unsubscribe(this.id);
+      this.wake?.();
+      this.settle();
+    }
+    return { value: undefined, done: true };
+  }
+
+  private take(): Message {
+    const q = this.queue[this.head]!;
+    this.queue[this.head++] = undefined as unknown as Queued;
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+    if (q.bytes > 0) {
+      this.outstanding -= q.bytes;
+      this.taken += q.bytes;
+      if (this.taken >= this.window / 2 && this.id !== 0 && !this.done) {
+        this.host.credit(this.id, this.taken);
+        this.taken = 0;
+      }
+    }
+    return q.message;
+  }
+
+  /** Hands a waiting `next()` its result. */
+  private settle(): void {
+    const w = this.waiter;
+    const f = this.failWaiter;
+    if (w === undefined || f === undefined) return;
+    if (this.head < this.queue.length) {
+      this.waiter = this.failWaiter = undefined;
+      w({ value: this.take(), done: false });
+    } else if (this.error !== undefined) {
+      this.waiter = this.failWaiter = undefined;
+      f(this.error);
+    } else if (this.done) {
+      this.waiter = this.failWaiter = undefined;
+      w({ value: undefined, done: true });
+    }
+  }
+
+  private fail(e: Error): void {
+    this.error = e;
+    this.done = true;
+    this.settle();
+  }
+
+  /** Subscribes, waits for the subscription to end or its socket to close, and subscribes again while that can help. */
+  private async run(): Promise<void> {
+    let failures = 0;
+    let state: ConsumeStatus['state'] | undefined;
+    while (!this.done) {
+      this.ended = undefined;
+      const ended = new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+      const id = this.host.nextSubscriptionId();
+      let opened;
+      try {
+        opened = await this.host.openSubscription(this.command(id), {
+          push: (p, bytes) => this.onPush(id, p, bytes),
+          end: (e) => this.onEnd(id, e),
+          disconnected: (e) => this.onEnd(id, e),
+        });
+      } catch (e) {
+        if (this.done) return;
+        const retry = retryState(e);
+        if (retry === undefined || failures >= this.policy.maxAttempts) {
+          this.fail(e as Error);
+          return;
+        }
+        failures++;
+        state = retry;
+        this.options.onStatus?.({ state, attempt: failures, error: e as Error });
+        if (!await this.backoff(failures)) return;
+        continue;
+      }
+      if ('end' in opened) {
+        this.onEnd(id, opened.end);
+      } else {
+        this.id = id;
+        if (this.position.size === 0) for (const [p, o] of opened.start) this.position.set(p, o);
+        const frameLimit = Number(opened.maxFrameBytes);
+        if (frameLimit > this.window) {
+          // A record as large as the proxy's frame limit must fit in the window.
+          this.host.credit(id, frameLimit - this.window);
+          this.window = frameLimit;
+        }
+        failures = 0;
+        if (state !== 'connected') {
+          state = 'connected';
+          this.options.onStatus?.({ state });
+        }
+        if (this.done) {
+          this.host.unsubscribe(id);
+          return;
+        }
+      }
+      await ended;
+      if (this.done) return;
+      const why = this.endReason();
+      this.id = 0;
+      if (why instanceof ClientClosedError) {
+        this.fail(why);
+        return;
+      }
+      if (why instanceof Error) {
+        failures++;
+        state = 'reconnecting';
+        this.options.onStatus?.({ state, attempt: failures, error: why });
+        if (failures > this.policy.maxAttempts) {
+          this.fail(why);
+          return;
+        }
+        if (!await this.backoff(failures)) return;
+        continue;
+      }
+      if (why === undefined) continue;
+      if (why.reason === 'unsubscribed') {
+        this.done = true;
+        this.settle();
+        return;
+      }
+      if (why.reason === 'offset_out_of_range') {
+        this.fail(new CursorOutOfRangeError(why.partition, why.logStartOffset, why.message, this.cursor));
+        return;
+      }
+      if (!RESUMABLE.has(why.reason)) {
+        this.fail(new SubscriptionEndedError(why.reason, why.message, this.cursor));
+        return;
+      }
+      failures++;
+      state = 'reconnecting';
+      this.options.onStatus?.({ state, attempt: failures, error: new SubscriptionEndedError(why.reason, why.message, this.cursor) });
+      if (!await this.backoff(failures)) return;
+    }
+  }
+
+  // A method, so TypeScript does not narrow the field to its value before the await.
+  private endReason(): SubscriptionEndInfo | Error | undefined {
+    return this.ended;
+  }
+
+  private command(id: number): SubscribeCommand {
+    const o = this.options;
+    const credit = BigInt(Math.max(1024, this.window - this.outstanding));
+    const outOfRange = o.onOutOfRange === 'earliest' || o.onOutOfRange === 'latest' ? o.onOutOfRange : 'end';
+    const base = { subscription: id, topic: this.topic, timestamp: 0n, credit, outOfRange } as const;
+    if (this.position.size > 0) {
+      return { ...base, partitions: [...this.position.keys()], start: 'cursor', cursor: new Map(this.position) };
+    }
+    const from = o.from ?? 'latest';
+    const partitions = o.partitions ?? [];
+    if (from === 'latest' || from === 'earliest') return { ...base, partitions, start: from, cursor: new Map() };
+    if (from instanceof Date) {
+      const ms = from.getTime();
+      if (Number.isNaN(ms)) throw new RangeError('invalid Date');
+      return { ...base, partitions, start: 'timestamp', timestamp: BigInt(ms), cursor: new Map() };
+    }
+    const cursor = from instanceof Map ? new Map(from) : new Map(Object.entries(from).map(([p, v]) => [Number(p), BigInt(v as bigint)]));
+    return { ...base, partitions: partitions.length > 0 ? partitions : [...cursor.keys()], start: 'cursor', cursor };
+  }
+
+  private onPush(id: number, p: RecordsPush, bytes: number): void {
+    if (id !== this.id || this.done) return;
+    const last = p.messages.length - 1;
+    for (let i = 0; i <= last; i++) this.queue.push({ message: p.messages[i]!, bytes: i === last ? bytes : 0 });
+    if (last < 0) this.taken += bytes;
+    this.outstanding += last < 0 ? 0 : bytes;
+    this.position.set(p.partition, p.nextOffset);
+    this.settle();
+  }
+
+  private onEnd(id: number, e: SubscriptionEndInfo | Error): void {
+    if (id !== this.id && this.id !== 0) return;
+    if (this.ended !== undefined) return;
+    this.ended = e;
+    this.wake?.();
+  }
+
+  private async backoff(failures: number): Promise<boolean> {
+    const delay = Math.min(this.policy.initialDelayMs * 2 ** (failures - 1), this.policy.maxDelayMs);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, delay);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    return !this.done;
+  }
+}
+
+function retryState(e: unknown): 'reconnecting' | 'retrying' | undefined {
+  if (e instanceof ConnectionError) return 'reconnecting';
+  if (e instanceof RequestTimeoutError) return 'retrying';
+  if (e instanceof ServerError && isTransientServerError(e)) return 'retrying';
+  return undefined;
+}
