@@ -180,6 +180,11 @@ export class Session implements BudgetMember {
     return this.subs?.size ?? 0;
   }
 
+  /** Bytes handed to this connection's socket (replies and pushes) that it has not taken yet. */
+  get unsentBytes(): number {
+    return this.closed ? 0 : this.channel.unsentBytes;
+  }
+
   /** Reply bytes this connection holds: made and not yet taken by its socket, plus room reserved. */
   get usage(): number {
     return this.reserved + this.held;

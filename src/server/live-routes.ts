@@ -107,6 +107,14 @@ export class LiveRoutes {
     return n;
   }
 
+  /** Bytes handed to every connection's socket that it has not taken yet. */
+  unsentBytes(): number {
+    let n = 0;
+    for (const g of this.live.values()) for (const s of g.sessions.keys()) n += s.unsentBytes;
+    for (const g of this.retiring) for (const s of g.sessions.keys()) n += s.unsentBytes;
+    return n;
+  }
+
   /** The shared tail reads: readers running, and the Fetch requests that included each partition read. */
   tailStats(): { readers: number; fetches: Array<{ topic: string; partition: number; requests: number }> } {
     let readers = 0;

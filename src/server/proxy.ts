@@ -88,6 +88,7 @@ export class KafkaWsProxy {
     this.budget = new ReplyBudget({ maxBytes: options.maxTotalUnsentBytes ?? DEFAULTS.maxTotalUnsentBytes });
     this.events.replyBytes(() => this.budget.bytes);
     this.events.tails(() => this.live.tailStats());
+    this.events.unsentBytes(() => this.live.unsentBytes());
     this.live = new LiveRoutes({
       limits: {
         maxInFlight: options.maxInFlight ?? DEFAULTS.maxInFlight,

@@ -71,6 +71,10 @@ export function routeEvents(registry: Registry, logger: Logger) {
     replyBytes(read: () => number): void {
       m.replyBytes.collect(read);
     },
+    /** Reports what the client sockets have not taken, at each scrape. */
+    unsentBytes(read: () => number): void {
+      m.unsentBytes.collect(read);
+    },
     /** Reports the shared tail reads at each scrape. */
     tails(read: () => TailStats): void {
       m.tails.collect(read);

@@ -38,6 +38,8 @@ export interface ProxyMetrics {
   pushes: Counter<readonly ['route']>;
   /** Where the tail metrics read the shared tail reads at each scrape. */
   tails: { collect(read: () => TailStats): void };
+  /** Where kwp_unsent_bytes reads what the sockets have not taken, at each scrape. */
+  unsentBytes: { collect(read: () => number): void };
   /** Drops every series labelled with this route (after the route is deleted). */
   forgetRoute(routeId: string): void;
   /** Stops the event-loop delay sampler. */
@@ -83,6 +85,12 @@ export function createProxyMetrics(registry: Registry): ProxyMetrics {
       c.reset();
       for (const f of readTails().fetches) c.labels(f.topic, String(f.partition)).value = f.requests;
     },
+  });
+  let readUnsent: () => number = () => 0;
+  registry.gauge({
+    name: 'kwp_unsent_bytes',
+    help: 'Bytes handed to client sockets (replies and pushes) that they have not taken yet, over all connections.',
+    collect: (g) => g.labels().set(readUnsent()),
   });
   let readReplyBytes: () => number = () => 0;
   registry.gauge({
@@ -131,6 +139,7 @@ export function createProxyMetrics(registry: Registry): ProxyMetrics {
     subscriptionEnds,
     pushes,
     tails: { collect: (read) => { readTails = read; } },
+    unsentBytes: { collect: (read) => { readUnsent = read; } },
     forgetRoute: (routeId) => {
       for (const m of byRoute) m.removeMatching({ route: routeId });
     },
