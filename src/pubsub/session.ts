@@ -205,7 +205,8 @@ export class Session implements BudgetMember {
 
   overloaded(): void {
     this.observer.overloaded?.();
-    this.close(CLOSE_OVERLOADED, 'server overloaded: replies are not being read');
+    // Its subscriptions end as a slow consumer's would: it stopped reading.
+    this.close(CLOSE_OVERLOADED, 'server overloaded: replies are not being read', 'slow_consumer');
   }
 
   /** Commands accepted and not yet answered. */
