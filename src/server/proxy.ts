@@ -159,6 +159,13 @@ export class KafkaWsProxy {
       rejectUpgrade(socket, 503, 'server is shutting down');
       return true;
     }
+    if (!route.originAllowed(req.headers.origin)) {
+      // A page on another site asking to open the socket with the visitor's browser: refused
+      // before any WebSocket exists (the route's allowed_origins, docs/security.md).
+      this.events.rejected('origin');
+      rejectUpgrade(socket, 403, 'origin not allowed');
+      return true;
+    }
     if (this.gates.some((g) => g.isReserve(socket))) {
       this.events.rejected('max_sockets');
       rejectUpgrade(socket, 503, `too many sockets (limit ${this.socketLimits.maxSockets})`);

@@ -9,6 +9,7 @@
 import { boolean, fieldPath, integer, object, oneOf, onlyKeys, required, string, type JsonObject } from './check.js';
 import type { Isolation, SaslCredentials, SaslMechanismName } from '../../kafka-wire/index.js';
 import type { KafkaFetchSettings } from '../../pubsub/index.js';
+import { compileOrigins, type OriginCheck } from '../auth/origins.js';
 import { compileTopics, type TopicFilter } from './topics.js';
 
 const MECHANISMS: readonly SaslMechanismName[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
@@ -38,13 +39,14 @@ export interface KafkaProxyConfig {
   fetch: KafkaFetchSettings;
   maxFrameBytes: number;
   topicAllowed: TopicFilter;
+  originAllowed: OriginCheck;
   subscribe: SubscribeSettings;
 }
 
 /** Validates `plugins["kafka-proxy"]` at `field`; undefined when the plugin is disabled. */
 export function kafkaProxyOf(v: unknown, field: string): KafkaProxyConfig | undefined {
   const p = object(v, field);
-  onlyKeys(p, field, ['sasl', 'fetch', 'max_frame_bytes', 'topics', 'subscribe', 'disable', '_meta']);
+  onlyKeys(p, field, ['sasl', 'fetch', 'max_frame_bytes', 'topics', 'subscribe', 'allowed_origins', 'disable', '_meta']);
   let disabled = p['disable'] === undefined ? false : boolean(p['disable'], fieldPath(field, 'disable'));
   if (p['_meta'] !== undefined) {
     const at = fieldPath(field, '_meta');
@@ -57,6 +59,7 @@ export function kafkaProxyOf(v: unknown, field: string): KafkaProxyConfig | unde
     fetch: p['fetch'] === undefined ? { ...DEFAULT_FETCH } : fetchOf(p['fetch'], fieldPath(field, 'fetch')),
     maxFrameBytes: p['max_frame_bytes'] === undefined ? DEFAULT_MAX_FRAME_BYTES : integer(p['max_frame_bytes'], fieldPath(field, 'max_frame_bytes'), 1024),
     topicAllowed: compileTopics(p['topics'], fieldPath(field, 'topics')),
+    originAllowed: compileOrigins(p['allowed_origins'], fieldPath(field, 'allowed_origins')),
     subscribe: p['subscribe'] === undefined ? { ...DEFAULT_SUBSCRIBE } : subscribeOf(p['subscribe'], fieldPath(field, 'subscribe')),
   };
   if (p['sasl'] !== undefined) out.sasl = saslOf(p['sasl'], fieldPath(field, 'sasl'));

@@ -45,5 +45,7 @@ export interface KafkaRoute {
   readonly subscribe: SubscribeSettings;
   /** Whether the route's `topics` allow-list admits `topic` (all topics when there is none). */
   topicAllowed(topic: string): boolean;
+  /** Whether a WebSocket upgrade with this Origin header (undefined when absent) may open (`allowed_origins`). */
+  originAllowed(origin: string | undefined): boolean;
   readonly value: RouteValue;
 }

@@ -61,6 +61,7 @@ export function validateRoute(body: unknown, id: string, nowSeconds: number = Ma
 
   const value = deepFreeze({ ...structuredClone(r), id, create_time: (r['create_time'] as number | undefined) ?? nowSeconds, update_time: (r['update_time'] as number | undefined) ?? nowSeconds }) as RouteValue;
   const topicAllowed = plugin?.topicAllowed ?? (() => true);
+  const originAllowed = plugin?.originAllowed ?? (() => true);
   const route: KafkaRoute = {
     id,
     uri: uri.path,
@@ -74,6 +75,7 @@ export function validateRoute(body: unknown, id: string, nowSeconds: number = Ma
     maxFrameBytes: plugin?.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
     subscribe: Object.freeze(plugin?.subscribe ?? { ...DEFAULT_SUBSCRIBE }),
     topicAllowed: (topic: string) => topicAllowed(topic),
+    originAllowed: (origin: string | undefined) => originAllowed(origin),
     value,
   };
   return Object.freeze(route);
