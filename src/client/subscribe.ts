@@ -182,7 +182,7 @@ export class LiveSubscription implements AsyncIterableIterator<Message> {
         this.wake = resolve;
       });
       const id = this.host.nextSubscriptionId();
-      let opened;
+      let opened: Awaited<ReturnType<SubscriptionHost['openSubscription']>>;
       try {
         opened = await this.host.openSubscription(this.command(id), {
           push: (p, bytes) => this.onPush(id, p, bytes),
