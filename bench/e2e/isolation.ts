@@ -58,6 +58,8 @@ export interface IsolationResult {
   seed: number;
   rounds: number;
   windowMs: number;
+  /** The proxy's resident memory before the first flood (it does not shrink back after one). */
+  rssBeforeBytes: number;
   conditions: IsolationCondition[];
   /** Victim p99 under each flood divided by its quiet p99. */
   p99Ratio: { pipelined: number; fuzz: number };
@@ -146,6 +148,7 @@ export async function runIsolation(b: Bench, flooder: WorkerHandle, victimTopic:
   const floodSpec = (kind: FloodSpec['kind']): FloodSpec => ({
     target: b.proxy.ws(ROUTES.bulk), kind, burst: kind === 'pipelined' ? o.pipelinedBurst : o.fuzzBurst, assignments: assignments(flooded), seed: o.seed,
   });
+  const rssBeforeBytes = b.proxy.rssBytes();
   for (let round = 0; round < o.rounds; round++) {
     for (let i = 0; i < CONDITIONS.length; i++) {
       const c = CONDITIONS[(i + round) % CONDITIONS.length]!;
@@ -209,7 +212,7 @@ export async function runIsolation(b: Bench, flooder: WorkerHandle, victimTopic:
   const result: IsolationResult = {
     victimTopic: victimTopic.name, victimRoute: ROUTES.small, victimMaxBytes: b.opts.latency.maxBytes, periodMs: o.periodMs,
     floodTopic: flooded.name, floodRoute: ROUTES.bulk, pipelinedBurst: o.pipelinedBurst, fuzzBurst: o.fuzzBurst, seed: o.seed,
-    rounds: o.rounds, windowMs: o.durationMs, conditions, p99Ratio: { pipelined: ratio('pipelined'), fuzz: ratio('fuzz') },
+    rounds: o.rounds, windowMs: o.durationMs, rssBeforeBytes, conditions, p99Ratio: { pipelined: ratio('pipelined'), fuzz: ratio('fuzz') },
   };
   b.log(`isolation: victim p99 quiet ${quiet} ms, pipelined ${result.p99Ratio.pipelined.toFixed(2)} ×, fuzz ${result.p99Ratio.fuzz.toFixed(2)} ×`);
   return result;

@@ -81,6 +81,15 @@ function oneOf<T extends string>(values: string[] | undefined, allowed: readonly
   return values as T[];
 }
 
+/**
+ * Where the result goes. An isolation-only run has a file of its own: it is often run alone, and
+ * must not replace the full run's e2e-latest.json (whose charts BENCHMARKS.md shows).
+ */
+function defaultOut(smoke: boolean, phases: readonly Phase[]): string {
+  if (smoke) return 'bench/results/e2e-smoke.json';
+  return phases.length === 1 && phases[0] === 'isolation' ? 'bench/results/e2e-isolation-latest.json' : 'bench/results/e2e-latest.json';
+}
+
 export function parseOptions(argv: string[]): RunOptions {
   const { values: v } = parseArgs({
     args: argv,
@@ -100,9 +109,10 @@ export function parseOptions(argv: string[]): RunOptions {
   const smoke = v.smoke === true;
   const clients = list(v.clients)?.map((c) => int(c, '--clients')!) ?? (smoke ? [1, 10] : [1, 10, 100, 1000]);
   const connections = int(v.connections, '--connections') ?? (smoke ? 200 : 10_000);
+  const phases = oneOf(list(v.only), PHASES, '--only') ?? [...PHASES];
   return {
     smoke,
-    phases: oneOf(list(v.only), PHASES, '--only') ?? [...PHASES],
+    phases,
     clients,
     impls: oneOf(list(v.impls), IMPLS, '--impls') ?? [...IMPLS],
     topics: list(v.topics) ?? [],
@@ -136,7 +146,7 @@ export function parseOptions(argv: string[]): RunOptions {
       seed: 16,
     },
     pauseMs: smoke ? 50 : 500,
-    out: v.out ?? (smoke ? 'bench/results/e2e-smoke.json' : 'bench/results/e2e-latest.json'),
+    out: v.out ?? defaultOut(smoke, phases),
     markdown: v['no-markdown'] === true ? false : v.markdown === true || !smoke,
     proxyNodeArgs: v['proxy-node-args']?.split(' ').filter((x) => x !== '') ?? [],
     clientNodeArgs: v['client-node-args']?.split(' ').filter((x) => x !== '') ?? [],

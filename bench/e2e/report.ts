@@ -179,7 +179,8 @@ function isolationTables(x: IsolationResult): string[] {
       `(replies up to 1 MiB, \`${x.floodTopic}\`): **pipelined**, bursts of ${fmt(x.pipelinedBurst)} fetches written back to back, the next ` +
       `burst when the last reply is in; **fuzz**, bursts of ${fmt(x.fuzzBurst)} mutated frames (seed ${x.seed}) written as fast as the socket ` +
       `takes them. ${x.rounds} round${x.rounds === 1 ? '' : 's'} of ${fmt(x.windowMs / 1000, x.windowMs % 1000 === 0 ? 0 : 1)} s per condition, ` +
-      'the conditions alternating in each. Round trips in ms.', '',
+      'the conditions alternating in each. Round trips in ms. The proxy\'s peak RSS is the highest seen during a condition\'s floods and windows; ' +
+      `it does not shrink back after a flood, so it was ${fmt(x.rssBeforeBytes / 2 ** 20)} MiB before the first one.`, '',
     '| condition | victim p50 / p99 / p999 | p99 ÷ quiet p99 | p99 per round | corrected for coordinated omission | victim fetches/s |',
     '|---|---:|---:|---:|---:|---:|',
   ];
