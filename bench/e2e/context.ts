@@ -6,6 +6,8 @@ import type { ProxyServer } from './proxy-server.js';
 
 export interface Bench {
   root: string;
+  /** The checkout whose proxy CLI is under test (root unless --proxy-root). */
+  proxyRoot: string;
   /** host:port of the broker's PLAINTEXT listener. */
   bootstrap: string;
   /** "4" or "3.9", the harness broker line. */

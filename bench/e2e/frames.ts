@@ -5,7 +5,8 @@
  * the proxy's, so the benchmark clients stay as cheap as we can make them and the numbers show the
  * proxy (proto/pubsub.proto has the messages; docs/protocol.md).
  *
- *   PubSubReq  { int64 sequence = 1; CmdKafkaFetch cmd_kafka_fetch = 33; CmdKafkaListOffset cmd_kafka_list_offset = 34 }
+ *   PubSubReq  { int64 sequence = 1; CmdPing cmd_ping = 32; CmdKafkaFetch cmd_kafka_fetch = 33; CmdKafkaListOffset cmd_kafka_list_offset = 34 }
+ *   CmdPing { bytes state = 1 }
  *   CmdKafkaFetch { string topic = 1; int32 partition = 2; int64 offset = 3 }
  *   PubSubResp { int64 sequence = 1; ErrorResp error_resp = 31; PongResp pong_resp = 32;
  *                KafkaFetchResp kafka_fetch_resp = 33; KafkaListOffsetResp kafka_list_offset_resp = 34 }
@@ -19,6 +20,7 @@ import { sizeOfSafe, writeSafe } from '../../src/pubsub/protocol/varint.js';
 const SEQUENCE = 0x08;
 const CMD_FETCH = [0x8a, 0x02] as const; // field 33, LEN
 const CMD_LIST_OFFSET = [0x92, 0x02] as const; // field 34, LEN
+const CMD_PING = [0x82, 0x02] as const; // field 32, LEN
 
 /** A topic name encoded once per client, not once per request. */
 export function topicBytes(topic: string): Buffer {
@@ -58,6 +60,24 @@ export function encodeFetch(sequence: number, topic: Buffer, partition: number, 
 /** PubSubReq with cmd_kafka_list_offset (-1 latest, -2 earliest). */
 export function encodeListOffset(sequence: number, topic: Buffer, partition: number, timestamp: number): Buffer {
   return encodeCommand(sequence, CMD_LIST_OFFSET, topic, partition, timestamp);
+}
+
+/** PubSubReq with cmd_ping { state }; the pong echoes `state`. */
+export function encodePing(sequence: number, state: Buffer): Buffer {
+  const body = state.length === 0 ? 0 : 1 + sizeOfSafe(state.length) + state.length;
+  const out = Buffer.allocUnsafe(1 + sizeOfSafe(sequence) + 2 + sizeOfSafe(body) + body);
+  let p = 0;
+  out[p++] = SEQUENCE;
+  p = writeSafe(out, p, sequence);
+  out[p++] = CMD_PING[0];
+  out[p++] = CMD_PING[1];
+  p = writeSafe(out, p, body);
+  if (state.length > 0) {
+    out[p++] = 0x0a;
+    p = writeSafe(out, p, state.length);
+    state.copy(out, p);
+  }
+  return out;
 }
 
 /** What one reply held. One object, overwritten by every scan: the hot loop allocates nothing. */
@@ -100,7 +120,11 @@ function negative(b: Buffer, start: number): number {
 
 function skip(b: Buffer, wire: number): void {
   if (wire === 0) varint(b);
-  else if (wire === 2) pos += varint(b);
+  else if (wire === 2) {
+    // Not `pos += varint(b)`: that reads pos before varint() moves it past the length prefix.
+    const len = varint(b);
+    pos += len;
+  }
   else if (wire === 1) pos += 8;
   else if (wire === 5) pos += 4;
   else throw new Error(`unexpected wire type ${wire} at ${pos}`);

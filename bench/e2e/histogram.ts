@@ -24,9 +24,13 @@ export class Histogram {
   maxUs = 0;
 
   record(us: number): void {
-    this.counts[bucketOf(us)]!++;
-    this.count++;
-    this.sumUs += us;
+    this.add(us, 1);
+  }
+
+  private add(us: number, n: number): void {
+    this.counts[bucketOf(us)]! += n;
+    this.count += n;
+    this.sumUs += us * n;
     if (us < this.minUs) this.minUs = us;
     if (us > this.maxUs) this.maxUs = us;
   }
@@ -66,6 +70,22 @@ export class Histogram {
 
   static from(h: HistogramJson): Histogram {
     return new Histogram().merge(h);
+  }
+
+  /**
+   * The round trips a client sending every `intervalUs` would have seen had it not waited for
+   * each reply before its next request ("coordinated omission"): a sample of L also counts
+   * L - interval, L - 2 × interval, … down to one interval, for the requests the wait held back
+   * (HdrHistogram's recordValueWithExpectedInterval, applied per bucket).
+   */
+  static withExpectedInterval(h: HistogramJson, intervalUs: number): Histogram {
+    const out = new Histogram();
+    for (const [b, c] of h.buckets) {
+      const us = Math.min(h.maxUs, Math.max(h.minUs, middleOf(b)));
+      out.add(us, c);
+      if (intervalUs > 0) for (let v = us - intervalUs; v >= intervalUs; v -= intervalUs) out.add(v, c);
+    }
+    return out;
   }
 }
 

@@ -77,11 +77,53 @@ export interface TailResult {
   latency: HistogramJson;
 }
 
+/** A client that floods the proxy on one connection until told to stop (isolation.ts, flood.ts). */
+export interface FloodSpec {
+  /** ws:// URL of the route to flood. */
+  target: string;
+  kind: 'pipelined' | 'fuzz';
+  /** Fetch commands (pipelined) or mutated frames (fuzz) written back to back per burst. */
+  burst: number;
+  /** What the fetches read (pipelined), and what the valid frames mutated by the fuzz name. */
+  assignments: Assignment[];
+  /** PRNG seed of the fuzzed frames: every run sends the same ones. */
+  seed: number;
+}
+
+export interface FloodResult {
+  kind: FloodSpec['kind'];
+  /** Bursts whose every reply arrived. */
+  bursts: number;
+  /** Frames written to the socket. */
+  sent: number;
+  replies: number;
+  replyBytes: number;
+  /** Fetch, list offset and pong replies: commands the proxy carried out. */
+  answered: number;
+  /** "too many commands in flight": commands refused by --max-in-flight. */
+  refused: number;
+  /** "wrong command": frames that are not a PubSubReq. */
+  undecodable: number;
+  /** Every other error reply (a failed fetch, an unknown command), and failures to connect. */
+  errors: number;
+  /** Replies that are not a PubSubResp the benchmark can walk: a proxy bug, or one of ours. */
+  unreadable: number;
+  firstError?: string;
+  /** Closes the flooder did not ask for, and why ("1013 server overloaded: ..."); it reconnects after each. */
+  closes: number;
+  closeReasons: string[];
+  elapsedMs: number;
+  /** CPU time of the flooding process (user + system). */
+  cpuMs: number;
+}
+
 export type Command =
   | { cmd: 'loop'; id: number; spec: LoopSpec }
   | { cmd: 'idle'; id: number; spec: IdleSpec }
   | { cmd: 'close'; id: number }
-  | { cmd: 'tail'; id: number; spec: TailSpec };
+  | { cmd: 'tail'; id: number; spec: TailSpec }
+  | { cmd: 'flood'; id: number; spec: FloodSpec }
+  | { cmd: 'flood-stop'; id: number };
 
 /** A command before the handle numbers it (Omit distributed over the union). */
 export type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;

@@ -4,8 +4,8 @@
  */
 import { parseArgs } from 'node:util';
 
-export type Phase = 'throughput' | 'latency' | 'footprint';
-export const PHASES: readonly Phase[] = ['throughput', 'latency', 'footprint'];
+export type Phase = 'throughput' | 'latency' | 'footprint' | 'isolation';
+export const PHASES: readonly Phase[] = ['throughput', 'latency', 'footprint', 'isolation'];
 export type Impl = 'proxy' | 'ours' | 'kafkajs' | 'platformatic';
 export const IMPLS: readonly Impl[] = ['proxy', 'ours', 'kafkajs', 'platformatic'];
 
@@ -24,6 +24,7 @@ export interface RunOptions {
   kafkaConnections: number;
   latency: { clients: number[]; heavyPeriodMs: number; rounds: number; durationMs: number; maxBytes: number; tailCount: number; tailIntervalMs: number };
   footprint: { connections: number; workers: number; settleMs: number };
+  isolation: IsolationOptions;
   /** Pause between two measurement points. */
   pauseMs: number;
   out: string;
@@ -35,12 +36,32 @@ export interface RunOptions {
   clientNodeArgs: string[];
   /** Only redraw the charts and BENCHMARKS.md from this result file (no measurement). */
   rerender: string | undefined;
+  /** Checkout whose dist/src/server/cli.js is the proxy under test (default: this one), e.g. an older build to compare. */
+  proxyRoot: string | undefined;
 }
 
-const USAGE = `usage: node dist/bench/e2e/run.js [--smoke] [--only throughput,latency,footprint]
+/** The isolation phase (isolation.ts): one paced client while another floods. */
+export interface IsolationOptions {
+  /** Each round measures the victim once per condition (quiet, pipelined, fuzz), in a rotating order. */
+  rounds: number;
+  warmupMs: number;
+  durationMs: number;
+  /** The victim sends one fetch every periodMs. */
+  periodMs: number;
+  /** How long a flood runs before the victim connects. */
+  leadMs: number;
+  /** Fetch commands per pipelined burst (issue 16: 20,000). */
+  pipelinedBurst: number;
+  /** Frames per fuzz burst (issue 16: 200,000). */
+  fuzzBurst: number;
+  seed: number;
+}
+
+const USAGE = `usage: node dist/bench/e2e/run.js [--smoke] [--only throughput,latency,footprint,isolation]
   [--clients 1,10,100,1000] [--impls proxy,ours,kafkajs,platformatic] [--topics 100b-none,1k-lz4]
-  [--duration-ms N] [--warmup-ms N] [--connections N] [--kafka-connections N] [--latency-rounds N] [--out FILE] [--markdown|--no-markdown]
-  [--proxy-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"] [--client-node-args="..."]
+  [--duration-ms N] [--warmup-ms N] [--connections N] [--kafka-connections N] [--latency-rounds N]
+  [--isolation-rounds N] [--isolation-ms N] [--out FILE] [--markdown|--no-markdown]
+  [--proxy-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"] [--client-node-args="..."] [--proxy-root DIR]
   or: --rerender bench/results/e2e-latest.json (charts and BENCHMARKS.md from a result file)`;
 
 function list(s: string | undefined): string[] | undefined {
@@ -60,13 +81,23 @@ function oneOf<T extends string>(values: string[] | undefined, allowed: readonly
   return values as T[];
 }
 
+/**
+ * Where the result goes. An isolation-only run has a file of its own: it is often run alone, and
+ * must not replace the full run's e2e-latest.json (whose charts BENCHMARKS.md shows).
+ */
+function defaultOut(smoke: boolean, phases: readonly Phase[]): string {
+  if (smoke) return 'bench/results/e2e-smoke.json';
+  return phases.length === 1 && phases[0] === 'isolation' ? 'bench/results/e2e-isolation-latest.json' : 'bench/results/e2e-latest.json';
+}
+
 export function parseOptions(argv: string[]): RunOptions {
   const { values: v } = parseArgs({
     args: argv,
     options: {
       smoke: { type: 'boolean' }, only: { type: 'string' }, clients: { type: 'string' }, impls: { type: 'string' },
       topics: { type: 'string' }, 'duration-ms': { type: 'string' }, 'warmup-ms': { type: 'string' },
-      connections: { type: 'string' }, 'kafka-connections': { type: 'string' }, 'latency-rounds': { type: 'string' }, out: { type: 'string' }, markdown: { type: 'boolean' }, 'no-markdown': { type: 'boolean' },
+      connections: { type: 'string' }, 'kafka-connections': { type: 'string' }, 'latency-rounds': { type: 'string' },
+      'isolation-rounds': { type: 'string' }, 'isolation-ms': { type: 'string' }, 'proxy-root': { type: 'string' }, out: { type: 'string' }, markdown: { type: 'boolean' }, 'no-markdown': { type: 'boolean' },
       'proxy-node-args': { type: 'string' }, 'client-node-args': { type: 'string' }, rerender: { type: 'string' }, help: { type: 'boolean' },
     },
     strict: true,
@@ -78,9 +109,10 @@ export function parseOptions(argv: string[]): RunOptions {
   const smoke = v.smoke === true;
   const clients = list(v.clients)?.map((c) => int(c, '--clients')!) ?? (smoke ? [1, 10] : [1, 10, 100, 1000]);
   const connections = int(v.connections, '--connections') ?? (smoke ? 200 : 10_000);
+  const phases = oneOf(list(v.only), PHASES, '--only') ?? [...PHASES];
   return {
     smoke,
-    phases: oneOf(list(v.only), PHASES, '--only') ?? [...PHASES],
+    phases,
     clients,
     impls: oneOf(list(v.impls), IMPLS, '--impls') ?? [...IMPLS],
     topics: list(v.topics) ?? [],
@@ -101,11 +133,24 @@ export function parseOptions(argv: string[]): RunOptions {
       tailIntervalMs: smoke ? 10 : 5,
     },
     footprint: { connections, workers: Math.max(1, Math.ceil(connections / 2500)), settleMs: smoke ? 500 : 2000 },
+    isolation: {
+      rounds: int(v['isolation-rounds'], '--isolation-rounds') ?? (smoke ? 1 : 3),
+      warmupMs: smoke ? 200 : 1000,
+      durationMs: int(v['isolation-ms'], '--isolation-ms') ?? (smoke ? 600 : 10_000),
+      // 50 fetches/s, one at a time: a well-behaved consumer.
+      periodMs: 20,
+      leadMs: smoke ? 200 : 1000,
+      // The floods of issue 16; the smoke run only needs the code path, not the pressure.
+      pipelinedBurst: smoke ? 2000 : 20_000,
+      fuzzBurst: smoke ? 20_000 : 200_000,
+      seed: 16,
+    },
     pauseMs: smoke ? 50 : 500,
-    out: v.out ?? (smoke ? 'bench/results/e2e-smoke.json' : 'bench/results/e2e-latest.json'),
+    out: v.out ?? defaultOut(smoke, phases),
     markdown: v['no-markdown'] === true ? false : v.markdown === true || !smoke,
     proxyNodeArgs: v['proxy-node-args']?.split(' ').filter((x) => x !== '') ?? [],
     clientNodeArgs: v['client-node-args']?.split(' ').filter((x) => x !== '') ?? [],
     rerender: v.rerender,
+    proxyRoot: v['proxy-root'],
   };
 }

@@ -142,6 +142,16 @@ export class ProxyServer {
     }
   }
 
+  /** The proxy process's resident memory now, in bytes (Linux /proc; NaN elsewhere). Costs no scrape. */
+  rssBytes(): number {
+    try {
+      const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
+      return m === null ? NaN : Number(m[1]) * 1024;
+    } catch {
+      return NaN;
+    }
+  }
+
   async stop(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) {
       this.child.kill('SIGTERM');

@@ -2,22 +2,24 @@
  * End-to-end benchmark of kafka-ws-proxy against direct Kafka clients (issue 7). See
  * bench/README.md "End-to-end" for what is measured and how; BENCHMARKS.md for results.
  *
- *   npm run bench -- [--smoke] [--only throughput,latency,footprint] [--clients 1,10,100,1000] [--out FILE]
+ *   npm run bench -- [--smoke] [--only throughput,latency,footprint,isolation] [--clients 1,10,100,1000] [--out FILE]
  *
  * Starts (or reuses) the harness's Kafka 4.4.0, seeds the benchmark topics, starts the proxy CLI in
  * its own process and the client processes, runs the phases, and writes the JSON result, two SVG
  * charts and (full runs) the results section of BENCHMARKS.md. Exits 1 when a measurement failed
  * (errors, zero throughput), so the smoke run in CI fails loudly.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureBroker, ensureTopic, type BrokerLine } from '../../test/harness/kafka.js';
 import { ROUTES, type Bench } from './context.js';
 import type { DirectName } from './direct-clients.js';
 import { runFootprint } from './footprint.js';
 import { WorkerHandle } from './ipc.js';
+import { floodTopic, runIsolation } from './isolation.js';
 import { runLatency } from './latency.js';
 import { parseOptions } from './options.js';
 import { ProxyServer } from './proxy-server.js';
@@ -51,7 +53,9 @@ async function main(): Promise<number> {
 
   const allTopics = throughputTopics(opts.smoke);
   const topics = opts.topics.length === 0 ? allTopics : allTopics.filter((t) => opts.topics.some((s) => t.name.includes(s)));
-  const needed: TopicSpec[] = opts.phases.includes('throughput') ? topics : opts.phases.includes('latency') ? [allTopics[0]!] : [];
+  const needed = new Set<TopicSpec>(opts.phases.includes('throughput') ? topics : []);
+  if (opts.phases.includes('latency') || opts.phases.includes('isolation')) needed.add(allTopics[0]!);
+  if (opts.phases.includes('isolation')) needed.add(floodTopic(allTopics));
   for (const t of needed) {
     await ensureTopic(LINE, t.name, t.partitions);
     const s = await seedTopic(bootstrap, t);
@@ -59,7 +63,9 @@ async function main(): Promise<number> {
   }
   if (opts.phases.includes('latency')) await ensureTopic(LINE, TAIL_TOPIC, 1);
 
-  const proxy = await ProxyServer.start({ root, maxConnections: 20_000, kafkaConnections: opts.kafkaConnections, nodeArgs: opts.proxyNodeArgs });
+  const proxyBuild = build(opts.proxyRoot === undefined ? root : resolve(opts.proxyRoot));
+  if (opts.proxyRoot !== undefined) log(`proxy under test: ${proxyBuild.root} at ${proxyBuild.commit}`);
+  const proxy = await ProxyServer.start({ root: proxyBuild.root, maxConnections: 20_000, kafkaConnections: opts.kafkaConnections, nodeArgs: opts.proxyNodeArgs });
   await proxy.route('bulk', ROUTES.bulk, bootstrap);
   await proxy.route('small', ROUTES.small, bootstrap, { fetch: { max_bytes: opts.latency.maxBytes } });
   await proxy.route('tail', ROUTES.tail, bootstrap, { fetch: { max_wait_ms: 500, min_bytes: 1 } });
@@ -68,9 +74,10 @@ async function main(): Promise<number> {
   const ws = WorkerHandle.start('ws-worker', wsScript, [], opts.clientNodeArgs);
   const direct = new Map<DirectName, WorkerHandle>();
   for (const d of ['ours', 'kafkajs', 'platformatic'] as const) {
-    if (opts.impls.includes(d) || (d === 'ours' && opts.phases.includes('latency'))) direct.set(d, WorkerHandle.start(`direct-${d}`, directScript, [d, bootstrap, String(opts.kafkaConnections)], opts.clientNodeArgs));
+    if ((opts.phases.includes('throughput') && opts.impls.includes(d)) || (d === 'ours' && opts.phases.includes('latency'))) direct.set(d, WorkerHandle.start(`direct-${d}`, directScript, [d, bootstrap, String(opts.kafkaConnections)], opts.clientNodeArgs));
   }
-  const b: Bench = { root, bootstrap, line: LINE, proxy, ws, direct, opts, log };
+  const flooder = opts.phases.includes('isolation') ? WorkerHandle.start('flooder', wsScript, [], opts.clientNodeArgs) : undefined;
+  const b: Bench = { root, proxyRoot: proxyBuild.root, bootstrap, line: LINE, proxy, ws, direct, opts, log };
 
   const results: Omit<E2eResults, 'targets' | 'finishedAt'> = {
     schema: 1,
@@ -82,13 +89,15 @@ async function main(): Promise<number> {
       node: process.version, os: `${platform()} ${release()}`, kafka: info.version, loadAverageAtStart: load,
     },
     options: opts,
+    proxyBuild,
     topics,
   };
   try {
     if (opts.phases.includes('throughput')) results.throughput = await runThroughput(b, topics);
     if (opts.phases.includes('latency')) results.latency = await runLatency(b, allTopics[0]!);
+    if (flooder !== undefined) results.isolation = await runIsolation(b, flooder, allTopics[0]!, floodTopic(allTopics));
   } finally {
-    await Promise.all([ws.stop(), ...[...direct.values()].map((d) => d.stop())]);
+    await Promise.all([ws.stop(), ...(flooder !== undefined ? [flooder.stop()] : []), ...[...direct.values()].map((d) => d.stop())]);
     await proxy.stop();
   }
   if (opts.phases.includes('footprint')) results.footprint = await runFootprint(b, wsScript);
@@ -110,7 +119,28 @@ function healthy(r: E2eResults): boolean {
   const f = r.footprint;
   const fpBad = f !== undefined && (f.failed > 0 || f.opened !== f.connections);
   if (fpBad) log('BROKEN: footprint: not every connection opened');
-  return bad.length === 0 && !latBad && !fpBad;
+  // A flood that sent nothing or got nothing back measured nothing; a victim with errors or no
+  // samples is broken whatever its latency.
+  const iso = r.isolation?.conditions ?? [];
+  const isoBad = iso.filter((c) => c.victim.count === 0 || c.victimErrors > 0 || (c.flood !== undefined && (c.flood.sent === 0 || c.flood.replies === 0 || c.flood.unreadable > 0)));
+  for (const c of isoBad) {
+    log(`BROKEN: isolation ${c.condition}: ${c.victim.count} victim samples, ${c.victimErrors} errors ${c.victimFirstError ?? ''}; ` +
+      `flood sent ${c.flood?.sent ?? '-'}, got ${c.flood?.replies ?? '-'} replies, ${c.flood?.unreadable ?? '-'} unreadable ${c.flood?.firstError ?? ''}`);
+  }
+  return bad.length === 0 && !latBad && !fpBad && isoBad.length === 0;
+}
+
+/**
+ * Which proxy build ran: its checkout and commit, marked when src/ has changes not committed (a
+ * run against an older build, --proxy-root, says so in its result).
+ */
+function build(dir: string): { root: string; commit: string } {
+  const git = (...args: string[]): string => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8' }).trim();
+  try {
+    return { root: dir, commit: `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'src') === '' ? '' : ' with src/ changes'}` };
+  } catch {
+    return { root: dir, commit: 'unknown' };
+  }
 }
 
 main().then((code) => process.exit(code), (e: unknown) => {

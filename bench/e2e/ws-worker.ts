@@ -7,32 +7,21 @@
  *         continue from the last message + 1, back to the start at the high watermark.
  *   idle  open N connections and hold them (footprint); close drops them.
  *   tail  one client long-polling a partition, measuring produce-to-client latency.
+ *   flood one hostile client (pipelined fetches or fuzzed frames, flood.ts) until flood-stop.
  *
  * Replies are walked with frames.ts (count and bytes, no objects), so this process costs as little
  * CPU as a client can, leaving the machine's two cores to the proxy and the broker.
  */
 import { WebSocket } from 'ws';
+import { runFlood, stopFlood } from './flood.js';
 import { encodeFetch, scanReply, topicBytes } from './frames.js';
 import { Histogram } from './histogram.js';
 import { epochMicros, Pacer, serveCommands, startOffset, type Assignment, type IdleResult, type IdleSpec, type LoopResult, type LoopSpec, type TailResult, type TailSpec } from './ipc.js';
 import { sleep, Window } from './window.js';
+import { close, open } from './ws-open.js';
 
 const OPEN_PARALLEL = 100;
 const ERROR_BACKOFF_MS = 10;
-
-function open(url: string): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false });
-    ws.once('open', () => {
-      ws.off('error', reject);
-      // A socket error after the upgrade shows up as a close; nothing else to do with it here.
-      ws.on('error', () => {});
-      resolve(ws);
-    });
-    ws.once('error', reject);
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode ?? '?'}`)));
-  });
-}
 
 /** Opens `n` sockets, `parallel` handshakes at a time. Failures are counted, not thrown. */
 async function openMany(url: string, n: number, parallel: number): Promise<{ sockets: WebSocket[]; failed: number; firstError?: string }> {
@@ -106,12 +95,7 @@ async function loop(spec: LoopSpec): Promise<LoopResult> {
 
 /** Closes with the WebSocket handshake, so the proxy sees ordinary closes; terminates stragglers. */
 async function closeAll(sockets: WebSocket[]): Promise<void> {
-  await Promise.all(sockets.map((ws) => new Promise<void>((resolve) => {
-    if (ws.readyState === WebSocket.CLOSED) return resolve();
-    ws.once('close', () => resolve());
-    ws.close(1000);
-    setTimeout(() => ws.terminate(), 2000).unref();
-  })));
+  await Promise.all(sockets.map((ws) => close(ws)));
 }
 
 let idle: WebSocket[] = [];
@@ -175,5 +159,10 @@ serveCommands(async (c) => {
     }
     case 'tail':
       return tail(c.spec);
+    case 'flood':
+      return runFlood(c.spec);
+    case 'flood-stop':
+      stopFlood();
+      return { stopped: true };
   }
 });
