@@ -1,4 +1,4 @@
-import { decodeReply, encodeRequest, type Command, type Reply, type SubscribeCommand, type SubscriptionEndInfo } from './codec.js';
+import { decodeReply, encodeRequest, type Command, type ProduceAck, type ProduceRecord, type Reply, type SubscribeCommand, type SubscriptionEndInfo } from './codec.js';
 import { consumePartition, type ConsumeOptions, type ReconnectPolicy } from './consume.js';
 import { LiveSubscription, type SubscribeOptions, type SubscriptionEvents, type SubscriptionHost } from './subscribe.js';
 import { ClientClosedError, ConnectionError, ProtocolError, RequestTimeoutError, ServerError } from './errors.js';
@@ -126,6 +126,32 @@ export class PubSubClient implements SubscriptionHost {
    */
   consume(topic: string, partition: number, options: ConsumeOptions = {}): AsyncIterableIterator<Message> {
     return consumePartition(this, topic, partition, options, this.reconnect);
+  }
+
+  /**
+   * Writes `records` to `topic` and resolves with one acknowledgement per record, in order: its
+   * partition and offset, or its error (e.g. `MESSAGE_TOO_LARGE`). Without `partition`, Kafka's
+   * default partitioner places them (murmur2 of the key, as the Java client). The command carries
+   * an idempotency key (`idempotencyKey`, or a random one): after a dropped connection or a
+   * timeout it is sent again with the same key, up to `retries` times (default 5), and the proxy
+   * answers a repeat with the first attempt's result instead of writing the records twice.
+   * @throws ServerError (e.g. reason `topic not allowed`, `produce is not enabled on this route`),
+   *   ConnectionError or RequestTimeoutError once the retries are spent, ClientClosedError
+   */
+  async produce(topic: string, records: readonly ProduceRecord[], options: { partition?: number; idempotencyKey?: string; retries?: number } = {}): Promise<ProduceAck[]> {
+    const idempotencyKey = options.idempotencyKey ?? randomKey();
+    const retries = options.retries ?? 5;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const r = await this.request(`produce ${topic}`, {
+          cmdProduce: { topic, records, idempotencyKey, ...(options.partition !== undefined ? { partition: options.partition } : {}) },
+        });
+        return expect(r, 'produce', 'produce').acks;
+      } catch (e) {
+        if (!(e instanceof ConnectionError || e instanceof RequestTimeoutError) || attempt >= retries || this.closed) throw e;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(this.reconnect.initialDelayMs * 2 ** attempt, this.reconnect.maxDelayMs)));
+      }
+    }
   }
 
   /**
@@ -380,6 +406,13 @@ function toInt(v: bigint | number, what: string): bigint {
   if (typeof v === 'bigint') return v;
   if (!Number.isSafeInteger(v)) throw new RangeError(`${what} must be a safe integer or a bigint, got ${v}`);
   return BigInt(v);
+}
+
+/** A key for one produce call: random, so two calls never share one. */
+function randomKey(): string {
+  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  if (c?.randomUUID !== undefined) return c.randomUUID();
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
 }
 
 function dateMs(d: Date): bigint {

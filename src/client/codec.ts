@@ -47,7 +47,27 @@ export type Command =
   | { cmdEmpty: Record<string, never> }
   | { cmdSubscribe: SubscribeCommand }
   | { cmdUnsubscribe: { subscription: number } }
-  | { cmdCredit: { subscription: number; bytes: bigint } };
+  | { cmdCredit: { subscription: number; bytes: bigint } }
+  | { cmdProduce: ProduceCommand };
+
+/** A record to write: null key or value are absent on the wire, empty ones are empty bytes. */
+export interface ProduceRecord {
+  key?: Uint8Array | null;
+  value: Uint8Array | null;
+  headers?: ReadonlyArray<{ key: string; value: Uint8Array | null }>;
+  /** Milliseconds since the epoch; absent: when the proxy takes it. */
+  timestamp?: bigint;
+}
+
+export interface ProduceCommand {
+  topic: string;
+  partition?: number;
+  records: readonly ProduceRecord[];
+  idempotencyKey?: string;
+}
+
+/** One record's acknowledgement: where it was written, or Kafka's (or the proxy's) error name. */
+export type ProduceAck = { partition: number; offset: bigint; /** Append time on a LogAppendTime topic, else -1n. */ timestamp: bigint; error?: undefined } | { partition: number; error: string };
 
 /** A subscription's end: why, and the next offset per partition (where to resume). */
 export interface SubscriptionEndInfo {
@@ -78,6 +98,7 @@ export type Reply = { sequence: bigint } & (
   | { kind: 'subscribe'; subscription: number; start: Map<number, bigint>; maxFrameBytes: bigint }
   | { kind: 'push'; push: RecordsPush }
   | { kind: 'end'; end: SubscriptionEndInfo }
+  | { kind: 'produce'; acks: ProduceAck[] }
   | { kind: 'none' }
 );
 
@@ -106,6 +127,8 @@ export function encodeRequest(sequence: bigint, command: Command): Uint8Array<Ar
     w.uint32(key(REQUEST_FIELDS.unsubscribe, LEN)).fork();
     if (c.subscription !== 0) w.uint32(key(1, VARINT)).uint32(c.subscription);
     w.ldelim();
+  } else if ('cmdProduce' in command) {
+    produce(w.uint32(key(REQUEST_FIELDS.produce, LEN)).fork(), command.cmdProduce).ldelim();
   } else if ('cmdCredit' in command) {
     const c = command.cmdCredit;
     w.uint32(key(REQUEST_FIELDS.credit, LEN)).fork();
@@ -144,6 +167,30 @@ function subscribe(w: InstanceType<typeof Writer>, c: SubscribeCommand) {
   if (c.credit !== 0n) w.uint32(key(7, VARINT)).int64(toLongBits(c.credit, 'credit') as unknown as protobuf.Long);
   const oor = OUT_OF_RANGE.indexOf(c.outOfRange);
   if (oor !== 0) w.uint32(key(8, VARINT)).int32(oor);
+  return w;
+}
+
+/**
+ * CmdProduce { string topic = 1; optional int32 partition = 2; repeated ProduceRecord records = 3; string idempotency_key = 4; }
+ * ProduceRecord { optional bytes key = 1; optional bytes value = 2; repeated KafkaHeader headers = 3; optional int64 timestamp = 4; }
+ */
+function produce(w: InstanceType<typeof Writer>, c: ProduceCommand) {
+  if (c.topic !== '') w.uint32(key(1, LEN)).string(c.topic);
+  if (c.partition !== undefined) w.uint32(key(2, VARINT)).int32(c.partition);
+  for (const r of c.records) {
+    w.uint32(key(3, LEN)).fork();
+    if (r.key !== undefined && r.key !== null) w.uint32(key(1, LEN)).bytes(r.key);
+    if (r.value !== null) w.uint32(key(2, LEN)).bytes(r.value);
+    for (const h of r.headers ?? []) {
+      w.uint32(key(3, LEN)).fork();
+      if (h.key !== '') w.uint32(key(1, LEN)).string(h.key);
+      if (h.value !== null) w.uint32(key(2, LEN)).bytes(h.value);
+      w.ldelim();
+    }
+    if (r.timestamp !== undefined) w.uint32(key(4, VARINT)).int64(toLongBits(r.timestamp, 'timestamp') as unknown as protobuf.Long);
+    w.ldelim();
+  }
+  if (c.idempotencyKey !== undefined && c.idempotencyKey !== '') w.uint32(key(4, LEN)).string(c.idempotencyKey);
   return w;
 }
 
@@ -190,6 +237,9 @@ export function decodeReply(frame: Uint8Array): Reply {
         break;
       case key(PUSH_FIELDS.end, LEN):
         reply = { sequence, kind: 'end', end: subscriptionEnd(r, r.uint32() + r.pos) };
+        break;
+      case key(REPLY_FIELDS.produce, LEN):
+        reply = { sequence, kind: 'produce', acks: produceResp(r, r.uint32() + r.pos) };
         break;
       default:
         r.skipType(t & 7);
@@ -245,6 +295,35 @@ function fetchResult(r: ReaderT, end: number): FetchResult {
     else r.skipType(t & 7);
   }
   return { messages, highWatermark, logStartOffset };
+}
+
+/** ProduceResp { repeated ProducedRecord records = 1; } ProducedRecord { int32 partition = 1; int64 offset = 2; int64 timestamp = 3; string error = 4; } */
+function produceResp(r: ReaderT, end: number): ProduceAck[] {
+  const acks: ProduceAck[] = [];
+  while (r.pos < end) {
+    const t = r.uint32();
+    if (t !== key(1, LEN)) {
+      r.skipType(t & 7);
+      continue;
+    }
+    const stop = r.uint32() + r.pos;
+    let partition = 0;
+    let offset = 0n;
+    let timestamp = 0n;
+    let error = '';
+    while (r.pos < stop) {
+      const u = r.uint32();
+      switch (u) {
+        case key(1, VARINT): partition = r.int32(); break;
+        case key(2, VARINT): offset = readInt64(r); break;
+        case key(3, VARINT): timestamp = readInt64(r); break;
+        case key(4, LEN): error = r.string(); break;
+        default: r.skipType(u & 7);
+      }
+    }
+    acks.push(error === '' ? { partition, offset, timestamp } : { partition, error });
+  }
+  return acks;
 }
 
 /** PartitionOffset { int32 partition = 1; int64 offset = 2; } into `into`. */

@@ -9,4 +9,5 @@ export {
 } from './errors.js';
 export type { LiveSubscription, SubscribeOptions } from './subscribe.js';
 export type { FetchResult, Header, Message } from './message.js';
+export type { ProduceAck, ProduceRecord } from './codec.js';
 export type { WebSocketConstructor, WebSocketLike } from './websocket.js';

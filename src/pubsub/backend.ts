@@ -1,4 +1,10 @@
 import type { RecordBatch } from '../kafka-wire/index.js';
+import type { ProduceRecordInput } from './protocol/request.js';
+
+/** What became of one record of a produce: where it was written, or why not. */
+export type ProduceOutcome =
+  | { partition: number; offset: bigint; /** Append time on a LogAppendTime topic, else -1. */ timestamp: bigint; error?: undefined }
+  | { partition: number; error: string };
 
 /** What a fetch hands to the session: record batches to encode plus the partition's bounds. */
 export interface FetchBatch {
@@ -24,6 +30,12 @@ export interface PubSubBackend {
   listOffset(topic: string, partition: number, timestamp: bigint): Promise<bigint>;
   /** Records at or after `offset`. */
   fetch(topic: string, partition: number, offset: bigint): Promise<FetchBatch>;
-  /** The `err: ...` text of an APISIX error reply for a failure of the two calls above. */
+  /**
+   * Writes records to `topic` (`partition` undefined: the backend's partitioner); resolves with
+   * one outcome per record, in order. Absent when the backend does not write.
+   * @throws for a failure of the whole command (topic not allowed, produce not enabled).
+   */
+  produce?(topic: string, partition: number | undefined, records: readonly ProduceRecordInput[], idempotencyKey: string): Promise<ProduceOutcome[]>;
+  /** The `err: ...` text of an APISIX error reply for a failure of the calls above. */
   describeError(err: unknown): string;
 }

@@ -55,3 +55,11 @@ export class SubscribeError extends PubSubError {
     this.partition = partition;
   }
 }
+
+/** A produce on a route where writing is not enabled (plugins.kafka-proxy.produce). */
+export class ProduceDisabledError extends PubSubError {
+  constructor() {
+    super('PUBSUB_ERR_PRODUCE_DISABLED', 'produce is not enabled on this route');
+    this.name = 'ProduceDisabledError';
+  }
+}

@@ -1,10 +1,10 @@
 import type { PubSubBackend } from './backend.js';
 import type { FramePool } from './frame-pool.js';
-import { FrameDecodeError, RecordTooLargeError, SubscribeError } from './errors.js';
+import { FrameDecodeError, ProduceDisabledError, RecordTooLargeError, SubscribeError } from './errors.js';
 import { COMMANDS, INVALID, type CommandLabel, type KafkaOperation } from './protocol/commands.js';
 import { decodeRequest, type Command, type PubSubRequest } from './protocol/request.js';
 import { encodeFetchReply } from './protocol/fetch-reply.js';
-import { encodeErrorReply, encodeListOffsetReply, encodePongReply } from './protocol/response.js';
+import { encodeErrorReply, encodeListOffsetReply, encodePongReply, encodeProduceReply } from './protocol/response.js';
 import type { BudgetMember, ReplyBudget } from './reply-budget.js';
 import { pushPrefixSize, type EndReason } from './protocol/subscription-replies.js';
 import { Subscriptions, type SubscriptionRoute } from './subscribe/subscriptions.js';
@@ -246,6 +246,7 @@ export class Session implements BudgetMember {
         break;
       case 'fetch':
       case 'list_offset':
+      case 'produce':
         if (this.inFlight >= this.maxInFlight) {
           this.observer.command?.(command.type, false);
           this.observer.failed?.('PUBSUB_ERR_TOO_MANY_IN_FLIGHT', undefined);
@@ -382,7 +383,7 @@ export class Session implements BudgetMember {
   private pump(): void {
     while (!this.closed && this.waiting.length > 0 && this.running < this.maxRunning) {
       const next = this.waiting[0]!;
-      const room = next.command.type === 'fetch' ? this.maxFrameBytes : SMALL_REPLY_BYTES;
+      const room = roomFor(next.command, this.maxFrameBytes);
       // One command always may run when nothing else is held, even if its room exceeds the bound
       // (max_frame_bytes above max_unsent_bytes): the connection must progress.
       if (this.usage + room > this.maxUnsentBytes && this.usage > 0) return;
@@ -411,7 +412,7 @@ export class Session implements BudgetMember {
     try {
       switch (command.type) {
         case 'fetch': {
-          const batch = await this.backend.fetch(topic, partition, command.offset);
+          const batch = await this.backend.fetch(topic, command.partition, command.offset);
           try {
             frame = encodeFetchReply(sequence, batch, this.maxFrameBytes, this.alloc).frame;
           } finally {
@@ -427,8 +428,13 @@ export class Session implements BudgetMember {
           break;
         }
         case 'list_offset':
-          frame = encodeListOffsetReply(sequence, await this.backend.listOffset(topic, partition, command.timestamp));
+          frame = encodeListOffsetReply(sequence, await this.backend.listOffset(topic, command.partition, command.timestamp));
           break;
+        case 'produce': {
+          if (this.backend.produce === undefined) throw new ProduceDisabledError();
+          frame = encodeProduceReply(sequence, await this.backend.produce(topic, partition, command.records, command.idempotencyKey));
+          break;
+        }
         default:
           unhandled(command);
       }
@@ -438,7 +444,7 @@ export class Session implements BudgetMember {
       this.observer.failed?.(codeOf(e), e);
       const what = COMMANDS[command.type].errorPrefix;
       const err = e instanceof RecordTooLargeError ? e.message : this.backend.describeError(e);
-      frame = encodeErrorReply(sequence, `${what}, topic: ${topic}, partition: ${partition}, err: ${err}`);
+      frame = encodeErrorReply(sequence, `${what}, topic: ${topic}, partition: ${partition ?? -1}, err: ${err}`);
     }
     if (this.closed) this.pool?.release(frame);
     else this.fill(slot, frame);
@@ -511,6 +517,22 @@ export class Session implements BudgetMember {
 /** The `default` of an exhaustive switch: a command added to COMMANDS but not handled fails to compile here. */
 function unhandled(command: never): never {
   throw new Error(`unhandled command ${(command as { type: string }).type}`);
+}
+
+/**
+ * Room a backend command reserves: a fetch its largest reply; a produce the frame its records are
+ * views of (held until it is answered, so a producer's bytes in flight count against the bound
+ * too) and a result per record; anything else a small reply.
+ */
+function roomFor(command: BackendCommand, maxFrameBytes: number): number {
+  switch (command.type) {
+    case 'fetch':
+      return maxFrameBytes;
+    case 'produce':
+      return command.bytes + 32 * command.records.length + SMALL_REPLY_BYTES;
+    default:
+      return SMALL_REPLY_BYTES;
+  }
 }
 
 function codeOf(e: unknown): string {

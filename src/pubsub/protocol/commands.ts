@@ -43,6 +43,7 @@ export const COMMANDS = {
   },
   unsubscribe: { requestField: 36, request: 'cmd_unsubscribe', replyField: 37, reply: 'subscription_end', kind: 'local' },
   credit: { requestField: 37, request: 'cmd_credit', kind: 'local' },
+  produce: { requestField: 38, request: 'cmd_produce', replyField: 38, reply: 'produce_resp', kind: 'backend', errorPrefix: 'failed to produce message' },
 } as const satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -37,6 +37,27 @@ export interface SubscribeCommand {
   outOfRange: OutOfRangePolicy;
 }
 
+/** A record to write, as CmdProduce carries it: key, value and header values are views of the frame. */
+export interface ProduceRecordInput {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Array<{ key: string; value: Buffer | null }>;
+  /** Milliseconds since the epoch; undefined: the time the proxy takes the record. */
+  timestamp: bigint | undefined;
+}
+
+export interface ProduceCommand {
+  type: 'produce';
+  topic: string;
+  /** undefined: the default partitioner. */
+  partition: number | undefined;
+  records: ProduceRecordInput[];
+  /** '' for none. */
+  idempotencyKey: string;
+  /** Size of the frame the records are views of (what the command holds while it is in flight). */
+  bytes: number;
+}
+
 /** One member per row of COMMANDS (commands.ts), `type` being the row's name. */
 export type Command =
   | { type: 'empty' }
@@ -45,7 +66,8 @@ export type Command =
   | { type: 'list_offset'; topic: string; partition: number; timestamp: bigint }
   | SubscribeCommand
   | { type: 'unsubscribe'; subscription: number }
-  | { type: 'credit'; subscription: number; bytes: bigint };
+  | { type: 'credit'; subscription: number; bytes: bigint }
+  | ProduceCommand;
 // Fails to compile when a row of COMMANDS has no member here, or a member no row.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const commandsMatchTable: Same<Command['type'], keyof typeof COMMANDS> = true;
@@ -59,6 +81,7 @@ const CMD_KAFKA_LIST_OFFSET = COMMANDS.list_offset.requestField;
 const CMD_SUBSCRIBE = COMMANDS.subscribe.requestField;
 const CMD_UNSUBSCRIBE = COMMANDS.unsubscribe.requestField;
 const CMD_CREDIT = COMMANDS.credit.requestField;
+const CMD_PRODUCE = COMMANDS.produce.requestField;
 
 // Proto enum values, in their declaration order (proto/pubsub.proto). An unknown value (a newer
 // client) is an error rather than a guess.
@@ -132,11 +155,118 @@ export function decodeRequest(frame: Buffer): PubSubRequest {
         command = { type: 'credit', subscription, bytes: value };
         break;
       }
+      case CMD_PRODUCE: {
+        expectWire(wire, LEN, 'cmd_produce', at);
+        const [s, e] = r.bytes();
+        command = decodeProduce(frame, s, e);
+        break;
+      }
       default:
         r.skip(wire);
     }
   }
   return { sequence, command };
+}
+
+/**
+ * message CmdProduce { string topic = 1; optional int32 partition = 2; repeated ProduceRecord records = 3; string idempotency_key = 4; }
+ * message ProduceRecord { optional bytes key = 1; optional bytes value = 2; repeated KafkaHeader headers = 3; optional int64 timestamp = 4; }
+ * message KafkaHeader { string key = 1; optional bytes value = 2; }
+ * Presence is what `optional` gives: an absent key or value is null, an empty one is empty bytes.
+ */
+function decodeProduce(frame: Buffer, start: number, end: number): ProduceCommand {
+  const r = new WireReader(frame, start, end);
+  const c: ProduceCommand = { type: 'produce', topic: '', partition: undefined, records: [], idempotencyKey: '', bytes: frame.length };
+  while (!r.done) {
+    const at = r.pos;
+    const key = r.key();
+    const wire = key & 7;
+    switch (key >>> 3) {
+      case 1: {
+        expectWire(wire, LEN, 'cmd_produce.topic', at);
+        const [s, e] = r.bytes();
+        c.topic = frame.toString('utf8', s, e);
+        break;
+      }
+      case 2:
+        expectWire(wire, VARINT, 'cmd_produce.partition', at);
+        c.partition = r.int32();
+        break;
+      case 3: {
+        expectWire(wire, LEN, 'cmd_produce.records', at);
+        const [s, e] = r.bytes();
+        c.records.push(decodeProduceRecord(frame, s, e));
+        break;
+      }
+      case 4: {
+        expectWire(wire, LEN, 'cmd_produce.idempotency_key', at);
+        const [s, e] = r.bytes();
+        c.idempotencyKey = frame.toString('utf8', s, e);
+        break;
+      }
+      default:
+        r.skip(wire);
+    }
+  }
+  return c;
+}
+
+function decodeProduceRecord(frame: Buffer, start: number, end: number): ProduceRecordInput {
+  const r = new WireReader(frame, start, end);
+  const rec: ProduceRecordInput = { key: null, value: null, headers: [], timestamp: undefined };
+  while (!r.done) {
+    const at = r.pos;
+    const key = r.key();
+    const wire = key & 7;
+    switch (key >>> 3) {
+      case 1: {
+        expectWire(wire, LEN, 'record.key', at);
+        const [s, e] = r.bytes();
+        rec.key = frame.subarray(s, e);
+        break;
+      }
+      case 2: {
+        expectWire(wire, LEN, 'record.value', at);
+        const [s, e] = r.bytes();
+        rec.value = frame.subarray(s, e);
+        break;
+      }
+      case 3: {
+        expectWire(wire, LEN, 'record.headers', at);
+        const [s, e] = r.bytes();
+        rec.headers.push(decodeHeader(frame, s, e));
+        break;
+      }
+      case 4:
+        expectWire(wire, VARINT, 'record.timestamp', at);
+        rec.timestamp = r.int64();
+        break;
+      default:
+        r.skip(wire);
+    }
+  }
+  return rec;
+}
+
+function decodeHeader(frame: Buffer, start: number, end: number): { key: string; value: Buffer | null } {
+  const r = new WireReader(frame, start, end);
+  let k = '';
+  let value: Buffer | null = null;
+  while (!r.done) {
+    const at = r.pos;
+    const key = r.key();
+    const wire = key & 7;
+    if (key >>> 3 === 1) {
+      expectWire(wire, LEN, 'header.key', at);
+      const [s, e] = r.bytes();
+      k = frame.toString('utf8', s, e);
+    } else if (key >>> 3 === 2) {
+      expectWire(wire, LEN, 'header.value', at);
+      const [s, e] = r.bytes();
+      value = frame.subarray(s, e);
+    } else r.skip(wire);
+  }
+  return { key: k, value };
 }
 
 /**

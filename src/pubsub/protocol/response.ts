@@ -89,3 +89,51 @@ export function encodeListOffsetReply(sequence: bigint, offset: bigint): Buffer 
   }
   return out;
 }
+
+const PRODUCE_RESP = memberKey(COMMANDS.produce.replyField);
+
+/**
+ * ProduceResp { repeated ProducedRecord records = 1; }
+ * ProducedRecord { int32 partition = 1; int64 offset = 2; int64 timestamp = 3; string error = 4; }
+ */
+export function encodeProduceReply(sequence: bigint, outcomes: ReadonlyArray<{ partition: number; offset?: bigint; timestamp?: bigint; error?: string | undefined }>): Buffer {
+  const sizes = outcomes.map((o) => {
+    let n = o.partition === 0 ? 0 : 1 + sizeOfInt64(BigInt(o.partition));
+    if (o.error === undefined) {
+      if (o.offset !== undefined && o.offset !== 0n) n += 1 + sizeOfInt64(o.offset);
+      if (o.timestamp !== undefined && o.timestamp !== 0n) n += 1 + sizeOfInt64(o.timestamp);
+    } else {
+      const e = Buffer.byteLength(o.error);
+      n += 1 + sizeOfSafe(e) + e;
+    }
+    return n;
+  });
+  let body = 0;
+  for (const n of sizes) body += 1 + sizeOfSafe(n) + n;
+  const out = Buffer.allocUnsafe(envelopeSize(sequence, body) + body);
+  let p = writeEnvelope(out, sequence, PRODUCE_RESP, body);
+  outcomes.forEach((o, i) => {
+    out[p++] = F1_LEN;
+    p = writeSafe(out, p, sizes[i]!);
+    if (o.partition !== 0) {
+      out[p++] = 0x08;
+      p = writeInt64(out, p, BigInt(o.partition));
+    }
+    if (o.error === undefined) {
+      if (o.offset !== undefined && o.offset !== 0n) {
+        out[p++] = 0x10;
+        p = writeInt64(out, p, o.offset);
+      }
+      if (o.timestamp !== undefined && o.timestamp !== 0n) {
+        out[p++] = 0x18;
+        p = writeInt64(out, p, o.timestamp);
+      }
+    } else {
+      const e = Buffer.byteLength(o.error);
+      out[p++] = 0x22;
+      p = writeSafe(out, p, e);
+      p += out.write(o.error, p, e, 'utf8');
+    }
+  });
+  return out;
+}
