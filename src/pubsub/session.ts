@@ -267,7 +267,7 @@ export class Session implements BudgetMember {
         break;
       }
       case 'credit': {
-        const err = this.subs?.credit(command.subscription, command.bytes) ?? 'unknown subscription';
+        const err = this.subs === undefined ? 'unknown subscription' : this.subs.credit(command.subscription, command.bytes);
         this.observer.command?.('credit', err === undefined);
         // Granting credit is not answered; only a refusal is (in order, like any reply).
         if (err === undefined) this.queue.pop();

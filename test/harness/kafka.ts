@@ -282,6 +282,19 @@ export async function ensureTopic(line: BrokerLine, topic: string, partitions = 
   return { created: m[1] === 'created' };
 }
 
+/**
+ * Deletes `topic` on a running line with the Java admin client (`topic.sh LINE --delete TOPIC`)
+ * and returns once the controller no longer lists it (brokers may still be removing its log).
+ * Idempotent. Never use it on a seeded topic: other test files read them.
+ * @returns whether this call deleted it (false: it did not exist).
+ */
+export async function deleteTopic(line: BrokerLine, topic: string): Promise<{ deleted: boolean }> {
+  const { stdout } = await runScript('topic.sh', [line, '--delete', topic], 120_000);
+  const m = /^(deleted|absent)$/m.exec(stdout);
+  if (m === null) throw new Error(`kafka harness: topic.sh ${line} --delete ${topic} printed ${JSON.stringify(stdout)}`);
+  return { deleted: m[1] === 'deleted' };
+}
+
 /** The second, broker-only node of a line (scripts/kafka/node2.sh): PLAINTEXT only. */
 export interface SecondBrokerInfo {
   /** Always 2 (node 1 is the combined broker and controller). */

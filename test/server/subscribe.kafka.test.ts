@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { bootstrap, ensureBroker, ensureTopic, readExpected, readTopics, type BrokerInfo, type ExpectedRecord } from '../harness/kafka.js';
-import { sameAsProduced } from '../support/expected-records.js';
+import { bootstrap, ensureBroker, ensureTopic, readExpected, readTopics, type BrokerInfo } from '../harness/kafka.js';
 import { produce } from '../support/produce.js';
 import { kafkaRoute, startProxy, type RunningProxy } from '../support/proxy-fixture.js';
-import { offsetsOf, SubscribeClient, type SeenSubscription } from '../support/subscribe-client.js';
+import { offsetsOf, sameMessages, settles, startOf, SubscribeClient } from '../support/subscribe-client.js';
 
 /*
  * Live subscriptions against a real broker, spoken with protobufjs (test/support/subscribe-client.ts):
@@ -12,21 +11,6 @@ import { offsetsOf, SubscribeClient, type SeenSubscription } from '../support/su
  * producer wrote, the harness's ground truth, or against what the test wrote), credit, cursors,
  * and how a subscription ends.
  */
-
-function sameMessages(s: SeenSubscription, partition: number, want: readonly ExpectedRecord[], where: string): void {
-  sameAsProduced(s.messages.filter((m) => m.partition === partition).map((m) => ({
-    offset: BigInt(m.offset ?? '0'),
-    timestamp: BigInt(m.timestamp ?? '0'),
-    key: m.key ?? new Uint8Array(0),
-    value: m.value ?? new Uint8Array(0),
-    headers: (m.headers ?? []).map((h) => ({ key: h.key ?? '', value: h.value ?? null })),
-  })), want, where, true);
-}
-
-function startOf(r: Awaited<ReturnType<SubscribeClient['subscribe']>>): Map<number, bigint> {
-  assert.equal(r.resp, 'subscribeResp', `expected a subscribe reply, got ${r.resp} ${r.errorResp?.message ?? ''}`);
-  return new Map((r.subscribeResp?.start ?? []).map((p) => [p.partition ?? 0, BigInt(p.offset ?? '0')]));
-}
 
 const line = '4';
 
@@ -57,7 +41,7 @@ describe(`Kafka ${line}: live subscriptions`, () => {
         sameMessages(s, partition, want.filter((r) => r.partition === partition), `multi-${partition}`);
         assert.equal(s.next.get(partition), topic.offsets.find((o) => o.partition === partition)!.highWatermark, 'the cursor ends at the high watermark');
       }
-      assert.ok(await settles(c, s, 300), 'nothing more arrives');
+      assert.ok(await settles(s, 300), 'nothing more arrives');
       assert.deepEqual(c.strays, []);
     } finally {
       await c.close();
@@ -83,7 +67,7 @@ describe(`Kafka ${line}: live subscriptions`, () => {
       assert.equal(m.key?.toString(), 'k1');
       assert.equal(m.value?.toString(), 'v1b');
       assert.deepEqual((m.headers ?? []).map((h) => [h.key, h.value?.toString()]), [['h', '1']]);
-      assert.ok(await settles(c, s, 300));
+      assert.ok(await settles(s, 300));
     } finally {
       await c.close();
     }
@@ -99,7 +83,7 @@ describe(`Kafka ${line}: live subscriptions`, () => {
       startOf(await c.subscribe(1, { topic: 'live-credit', start: 'SUBSCRIBE_START_CURSOR', cursor: new Map([[0, base]]), credit }));
       const s = c.seen(1);
       await c.until(() => s.messages.length > 0, 10_000, 'a first push');
-      assert.ok(await settles(c, s, 500), 'pushes stop when the credit is used');
+      assert.ok(await settles(s, 500), 'pushes stop when the credit is used');
       const used = s.pushBytes.reduce((a, b) => a + b, 0);
       assert.ok(used <= credit, `${used} bytes pushed with ${credit} granted`);
       assert.ok(s.messages.length < 200);
@@ -109,10 +93,11 @@ describe(`Kafka ${line}: live subscriptions`, () => {
         granted += 16 * 1024;
         const before = s.messages.length;
         await c.until(() => s.messages.length > before, 10_000, 'more records after a grant');
-        await settles(c, s, 100);
+        await settles(s, 100);
         assert.ok(s.pushBytes.reduce((a, b) => a + b, 0) <= granted, 'never more than granted');
       }
       assert.deepEqual(offsetsOf(s, 0), Array.from({ length: 200 }, (_, i) => base + BigInt(i)), 'no gap, no duplicate across the grants');
+      assert.deepEqual(c.strays, [], 'an accepted grant is not answered');
     } finally {
       await c.close();
     }
@@ -203,11 +188,3 @@ describe(`Kafka ${line}: live subscriptions`, () => {
     assert.deepEqual((end?.cursor ?? []).map((e) => [e.partition ?? 0, BigInt(e.offset ?? '0')]), [[0, start]]);
   });
 });
-
-/** Whether nothing more arrives for `s` within `ms`. */
-async function settles(c: SubscribeClient, s: SeenSubscription, ms: number): Promise<boolean> {
-  const before = s.messages.length;
-  await new Promise((r) => setTimeout(r, ms));
-  void c;
-  return s.messages.length === before;
-}

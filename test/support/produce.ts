@@ -12,8 +12,17 @@ export interface TestRecord {
  * offset Kafka gave them. For tests that need records written while they watch; what the records
  * must match is checked by the test against what it wrote, not against this code.
  */
-export async function produce(info: BrokerInfo, topic: string, partition: number, records: readonly TestRecord[]): Promise<bigint> {
-  const conn = await Connection.connect({ host: info.host, port: info.ports.plaintext });
+export function produce(info: BrokerInfo, topic: string, partition: number, records: readonly TestRecord[]): Promise<bigint> {
+  return produceAt(info.host, info.ports.plaintext, topic, partition, records);
+}
+
+/**
+ * As produce(), to the broker at host:port (which must lead the partition, e.g. node 2 of the
+ * two-broker harness).
+ * @throws Error naming Kafka's error code when the broker refuses (6: NOT_LEADER_OR_FOLLOWER).
+ */
+export async function produceAt(host: string, port: number, topic: string, partition: number, records: readonly TestRecord[]): Promise<bigint> {
+  const conn = await Connection.connect({ host, port });
   try {
     const res = await conn.request(ProduceApi, {
       acks: -1, timeoutMs: 10_000,

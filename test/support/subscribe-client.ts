@@ -1,4 +1,7 @@
+import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
+import type { ExpectedRecord } from '../harness/kafka.js';
+import { sameAsProduced } from './expected-records.js';
 import { decodeResp, encodeReq, type DecodedMessage, type DecodedResp } from './pubsub-proto.js';
 
 /** What a test saw of one subscription: every pushed message, the pushes' sizes, and its end. */
@@ -17,7 +20,7 @@ export interface SubscribeOptions {
   start?: 'SUBSCRIBE_START_LATEST' | 'SUBSCRIBE_START_EARLIEST' | 'SUBSCRIBE_START_TIMESTAMP' | 'SUBSCRIBE_START_CURSOR';
   timestamp?: bigint;
   cursor?: Map<number, bigint>;
-  credit?: number;
+  credit?: number | bigint;
   outOfRange?: 'OUT_OF_RANGE_END' | 'OUT_OF_RANGE_EARLIEST' | 'OUT_OF_RANGE_LATEST';
 }
 
@@ -150,4 +153,33 @@ export class SubscribeClient {
 /** Offsets of what a subscription got on a partition, in arrival order. */
 export function offsetsOf(s: SeenSubscription, partition: number): bigint[] {
   return s.messages.filter((m) => m.partition === partition).map((m) => BigInt(m.offset ?? '0'));
+}
+
+/** Asserts that what `s` got on `partition` is exactly `want` as the Java producer wrote it (proto3 turns a null into empty bytes). */
+export function sameMessages(s: SeenSubscription, partition: number, want: readonly ExpectedRecord[], where: string): void {
+  sameAsProduced(s.messages.filter((m) => m.partition === partition).map((m) => ({
+    offset: BigInt(m.offset ?? '0'),
+    timestamp: BigInt(m.timestamp ?? '0'),
+    key: m.key ?? new Uint8Array(0),
+    value: m.value ?? new Uint8Array(0),
+    headers: (m.headers ?? []).map((h) => ({ key: h.key ?? '', value: h.value ?? null })),
+  })), want, where, true);
+}
+
+/** The start offset of each partition from a SubscribeResp (asserting it is one). */
+export function startOf(r: DecodedResp): Map<number, bigint> {
+  assert.equal(r.resp, 'subscribeResp', `expected a subscribe reply, got ${r.resp} ${r.errorResp?.message ?? ''}`);
+  return new Map((r.subscribeResp?.start ?? []).map((p) => [p.partition ?? 0, BigInt(p.offset ?? '0')]));
+}
+
+/** A SubscriptionEnd's cursor as a map. */
+export function cursorOf(end: NonNullable<DecodedResp['subscriptionEnd']> | undefined): Map<number, bigint> {
+  return new Map((end?.cursor ?? []).map((e) => [e.partition ?? 0, BigInt(e.offset ?? '0')]));
+}
+
+/** Whether nothing more arrives for `s` within `ms`. */
+export async function settles(s: SeenSubscription, ms: number): Promise<boolean> {
+  const before = s.messages.length;
+  await new Promise((r) => setTimeout(r, ms));
+  return s.messages.length === before;
 }

@@ -29,7 +29,7 @@
 // (read_uncommitted and read_committed) and checks it against those files. Topics that already
 // exist are deleted first, so a seed interrupted half-way can simply be run again. "truncated"
 // makes the DeleteRecords topic; "create" makes an empty topic for a test or the demo
-// (idempotent); offsets-topic, registered, moved, elect and leader serve the second broker
+// (idempotent), "delete" deletes one (idempotent); offsets-topic, registered, moved, elect and leader serve the second broker
 // (scripts/kafka/node2.sh). Compiled (every *.java here) by scripts/kafka/lib.sh seeder_build
 // against the kafka-clients jar of the broker line it seeds; it uses only API present in both
 // 3.9 and 4.x clients.
@@ -48,6 +48,8 @@ public final class Seed {
         code = TopicTools.truncated(args[1], args[2]);
       } else if (args.length == 4 && args[0].equals("create")) {
         code = TopicTools.create(args[1], args[2], Integer.parseInt(args[3]));
+      } else if (args.length == 3 && args[0].equals("delete")) {
+        code = TopicTools.delete(args[1], args[2]);
       } else if (args.length == 3 && args[0].equals("verify")) {
         code = Verify.verify(args[1], java.nio.file.Paths.get(args[2]));
       } else if (args.length == 2 && args[0].equals("offsets-topic")) {
@@ -64,7 +66,7 @@ public final class Seed {
         code = ProduceLatency.run(args[1], args[2], Integer.parseInt(args[3]), Long.parseLong(args[4]));
       } else {
         System.err.println("usage: Seed ready <bootstrap> <timeoutMs> | Seed seed|verify <bootstrap> <expectedDir>"
-            + " | Seed truncated|moved|elect|leader <bootstrap> <topic> | Seed create <bootstrap> <topic> <partitions>"
+            + " | Seed truncated|moved|elect|leader|delete <bootstrap> <topic> | Seed create <bootstrap> <topic> <partitions>"
             + " | Seed offsets-topic <bootstrap>"
             + " | Seed registered <bootstrap> <nodeId> <timeoutMs>"
             + " | Seed produce-latency <bootstrap> <topic> <count> <intervalMs>");

@@ -1,4 +1,4 @@
-// Single-topic modes ("truncated", "create", "offsets-topic") and the topic (re)creation that
+// Single-topic modes ("truncated", "create", "delete", "offsets-topic") and the topic (re)creation that
 // "seed" and "moved" share with them.
 
 import java.util.Collections;
@@ -100,6 +100,32 @@ final class TopicTools {
     }
     System.err.println("seeder: topic " + topic + " not ready after " + CREATE_TIMEOUT_MS + " ms: " + last);
     return 1;
+  }
+
+  /**
+   * Deletes a topic (for tests of what readers see when it goes) and returns once the controller
+   * no longer lists it. Idempotent. Prints "deleted" or "absent".
+   */
+  static int delete(String bootstrap, String topic) throws Exception {
+    try (Admin admin = Admin.create(Clients.adminProps(bootstrap))) {
+      try {
+        admin.deleteTopics(Collections.singleton(topic)).all().get();
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) throw e;
+        System.out.println("absent");
+        return 0;
+      }
+      long deadline = System.currentTimeMillis() + CREATE_TIMEOUT_MS;
+      while (admin.listTopics().names().get().contains(topic)) {
+        if (System.currentTimeMillis() > deadline) {
+          System.err.println("seeder: topic " + topic + " still listed " + CREATE_TIMEOUT_MS + " ms after its deletion");
+          return 1;
+        }
+        Thread.sleep(100);
+      }
+    }
+    System.out.println("deleted");
+    return 0;
   }
 
   static boolean retriableCreate(Throwable t) {
