@@ -27,6 +27,23 @@ export interface SubscribeOptions {
   signal?: AbortSignal;
   /** On each change of state: 'connected' after every (re)subscribe, 'reconnecting'/'retrying' per failed attempt. */
   onStatus?: (status: ConsumeStatus) => void;
+  /**
+   * On every push, as it arrives: before its messages are yielded, which may still wait behind
+   * earlier ones. What it throws ends the iteration with that error (after the messages already
+   * received), and the push's own messages are not delivered.
+   */
+  onProgress?: (progress: SubscriptionProgress) => void;
+}
+
+/** Where a partition stands after a push: lag = highWatermark − (last offset handled + 1). */
+export interface SubscriptionProgress {
+  partition: number;
+  /** The partition's high watermark when the proxy read the records (0n from a proxy that does not send it). */
+  highWatermark: bigint;
+  /** The partition's next offset after this push (what `cursor` now holds for it). */
+  nextOffset: bigint;
+  /** Messages the push carries (0 when only skipped offsets advanced it, e.g. transaction markers). */
+  count: number;
 }
 
 /** What a live subscription needs of the client. */
@@ -306,12 +323,26 @@ export class LiveSubscription implements AsyncIterableIterator<Message> {
 
   private onPush(id: number, p: RecordsPush, bytes: number): void {
     if ((id !== this.id && id !== this.opening) || this.done) return;
+    if (this.options.onProgress !== undefined && !this.progress(id, p)) return;
     const last = p.messages.length - 1;
     for (let i = 0; i <= last; i++) this.queue.push({ message: p.messages[i]!, bytes: i === last ? bytes : 0 });
     if (last < 0) this.taken += bytes;
     this.outstanding += last < 0 ? 0 : bytes;
     this.position.set(p.partition, p.nextOffset);
     this.settle();
+  }
+
+  /** Tells `onProgress`; false when it threw, which ends the iteration with its error. */
+  private progress(id: number, p: RecordsPush): boolean {
+    try {
+      this.options.onProgress?.({ partition: p.partition, highWatermark: p.highWatermark, nextOffset: p.nextOffset, count: p.messages.length });
+      return true;
+    } catch (e) {
+      this.host.unsubscribe(id);
+      this.fail(e instanceof Error ? e : new Error(String(e)));
+      this.wake?.();
+      return false;
+    }
   }
 
   private onEnd(id: number, e: SubscriptionEndInfo | Error): void {

@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { WebSocket } from 'ws';
-import { connect, type Message } from '../../src/client/index.js';
+import { connect, type Message, type SubscriptionProgress } from '../../src/client/index.js';
 import { LoopbackServer, type DecodedReq, type Peer } from './loopback.js';
 
 /*
  * client.subscribe against a scripted server: pushes that arrive in the same read as the subscribe
- * answer. Against real Kafka: subscribe.kafka.test.ts.
+ * answer, and onProgress (what each push reports, exact int64s, empty pushes, before the push's
+ * messages; a throwing callback ends the iteration and unsubscribes). Against real Kafka:
+ * subscribe.kafka.test.ts.
  */
 let server: LoopbackServer;
 before(async () => {
@@ -68,6 +70,61 @@ test('pushes in the same read as the subscribe answer are delivered, each offset
     assert.deepEqual(got.map((m) => [m.partition, m.offset]), [[0, 0n], [0, 1n], [1, BIG], [0, 2n]]);
     assert.deepEqual(sub.cursor, new Map([[0, 3n], [1, BIG + 1n]]));
     await sub.return();
+  } finally {
+    await c.close();
+  }
+});
+
+test('onProgress reports every push as it arrives: partition, exact high watermark and next offset, count (0 for an empty push)', async () => {
+  server.onRequest = script((id) => [
+    push(id, 0, [0n, 1n], 5n, 2n),
+    push(id, 1, [BIG], BIG + 100n, BIG + 1n),
+    // Only skipped offsets (e.g. a transaction marker) advanced partition 0.
+    push(id, 0, [], 5n, 3n),
+    push(id, 0, [3n, 4n], 5n, 5n),
+  ]);
+  const c = await connect(server.url, { WebSocket });
+  try {
+    const seen: Array<SubscriptionProgress | bigint> = [];
+    const sub = c.subscribe('t', { from: 'earliest', onProgress: (p) => seen.push(p) });
+    for (const m of await take(sub, 5)) seen.push(m.offset);
+    assert.deepEqual(seen.slice(0, 4), [
+      { partition: 0, highWatermark: 5n, nextOffset: 2n, count: 2 },
+      { partition: 1, highWatermark: BIG + 100n, nextOffset: BIG + 1n, count: 1 },
+      { partition: 0, highWatermark: 5n, nextOffset: 3n, count: 0 },
+      { partition: 0, highWatermark: 5n, nextOffset: 5n, count: 2 },
+    ], 'all four pushes arrived before the loop took its first message');
+    assert.deepEqual(seen.slice(4), [0n, 1n, BIG, 3n, 4n]);
+    assert.deepEqual(sub.cursor, new Map([[0, 5n], [1, BIG + 1n]]));
+    await sub.return();
+  } finally {
+    await c.close();
+  }
+});
+
+test('a throwing onProgress ends the iteration with its error after the messages already received, and unsubscribes', async () => {
+  const unsubscribed: number[] = [];
+  const answer = script((id) => [push(id, 0, [0n, 1n], 10n, 2n), push(id, 0, [2n], 10n, 3n)]);
+  server.onRequest = (req, peer) => {
+    if (req.cmdUnsubscribe?.subscription !== undefined) unsubscribed.push(req.cmdUnsubscribe.subscription);
+    answer(req, peer);
+  };
+  const c = await connect(server.url, { WebSocket });
+  try {
+    const boom = new Error('boom');
+    const sub = c.subscribe('t', {
+      from: 'earliest',
+      onProgress: (p) => {
+        if (p.nextOffset === 3n) throw boom;
+      },
+    });
+    assert.deepEqual((await take(sub, 2)).map((m) => m.offset), [0n, 1n]);
+    await assert.rejects(sub.next(), (e: unknown) => e === boom);
+    assert.deepEqual(sub.cursor, new Map([[0, 2n], [1, BIG]]), 'the refused push did not move the cursor');
+    const deadline = Date.now() + 5000;
+    while (unsubscribed.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(unsubscribed.length, 1);
+    assert.equal(unsubscribed[0], Number(server.requests.find((r) => r.cmdSubscribe !== undefined)?.cmdSubscribe?.subscription));
   } finally {
     await c.close();
   }
