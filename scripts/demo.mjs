@@ -185,7 +185,7 @@ async function main() {
       `  Proxy ${url}, route /demo; admin API ${url}/apisix/admin/routes`,
       `  Admin key (X-API-KEY, shown once, valid until Ctrl-C): ${adminKey}`,
       '',
-      `  Open ${url}/?route=/demo&topic=${TOPIC}&partition=0&from=earliest&autostart=1`,
+      `  Open ${url}/?route=/demo&topic=${TOPIC}&from=earliest&autostart=1`,
       '',
       `  Ctrl-C stops the producer, the proxy${stopKafka ? ' and Kafka' : ' (Kafka stays running)'}.`,
       '',
