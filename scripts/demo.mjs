@@ -22,8 +22,9 @@ const HELP = `Usage: npm run demo [-- options]
 Starts Apache Kafka ${LINE}.x on 127.0.0.1 (scripts/kafka/start.sh; the first run downloads it from
 Maven Central and needs Java 17+ and Maven), creates topic "${TOPIC}" with ${PARTITIONS} partitions,
 starts kafka-ws-proxy with its demo page and a route /demo to that Kafka, and produces a sample
-order every ${INTERVAL_MS} ms (key order-<n>, JSON value, headers source and trace-id) round-robin
-over the partitions. Then it prints the URL to open in a browser.
+order every ${INTERVAL_MS} ms (key order-<n>, JSON value, headers source, trace-id and sent-at,
+its send time in epoch ms) round-robin over the partitions. Then it prints the URL to open in a
+browser: the page shows every partition live, with the lag and the produce-to-page latency.
 
 Options:
   --port PORT     Port of the proxy (default: $PORT, else 9080, or a free port when 9080 is
@@ -184,7 +185,7 @@ async function main() {
       `  Proxy ${url}, route /demo; admin API ${url}/apisix/admin/routes`,
       `  Admin key (X-API-KEY, shown once, valid until Ctrl-C): ${adminKey}`,
       '',
-      `  Open ${url}/?route=/demo&topic=${TOPIC}&partition=0&from=earliest&autostart=1`,
+      `  Open ${url}/?route=/demo&topic=${TOPIC}&from=earliest&autostart=1`,
       '',
       `  Ctrl-C stops the producer, the proxy${stopKafka ? ' and Kafka' : ' (Kafka stays running)'}.`,
       '',

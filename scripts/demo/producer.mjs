@@ -163,8 +163,9 @@ const ITEMS = [
 ];
 
 /**
- * The n-th sample order: key `order-<n>`, a JSON value, headers `source` and `trace-id`.
- * Deterministic in n except for the trace id and the time.
+ * The n-th sample order: key `order-<n>`, a JSON value, headers `source`, `trace-id` and `sent-at`
+ * (now, in milliseconds since the epoch, as decimal text: the demo page's produce-to-page latency
+ * is its receive time less this). Deterministic in n except for the trace id and the times.
  * @param {number} n
  * @param {number} partitions records go round-robin over the partitions
  * @returns {RecordInput}
@@ -185,7 +186,11 @@ export function sampleOrder(n, partitions = 1) {
     partition: n % partitions,
     key: `order-${n}`,
     value: JSON.stringify(value),
-    headers: [{ key: 'source', value: 'kafka-ws-proxy-demo' }, { key: 'trace-id', value: randomBytes(8).toString('hex') }],
+    headers: [
+      { key: 'source', value: 'kafka-ws-proxy-demo' },
+      { key: 'trace-id', value: randomBytes(8).toString('hex') },
+      { key: 'sent-at', value: String(Date.now()) },
+    ],
   };
 }
 
@@ -219,6 +224,7 @@ export function startProducer({ bootstrap, topic, partitions, intervalMs = 300, 
         leaders = await Leaders.open(bootstrap, topic);
       }
       const spread = Math.min(partitions ?? leaders.partitions, leaders.partitions);
+      // Made just before it is sent, so its sent-at header is the send time.
       const [record] = await leaders.produce([sampleOrder(n, spread)]);
       n++;
       if (record !== undefined) {

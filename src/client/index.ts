@@ -7,7 +7,7 @@ export type { ConsumeOptions, ConsumeStatus, FetchInfo } from './consume.js';
 export {
   ClientClosedError, ConnectionError, CursorOutOfRangeError, ProtocolError, PubSubClientError, RequestTimeoutError, ServerError, SubscriptionEndedError,
 } from './errors.js';
-export type { LiveSubscription, SubscribeOptions } from './subscribe.js';
+export type { LiveSubscription, SubscribeOptions, SubscriptionProgress } from './subscribe.js';
 export type { FetchResult, Header, Message } from './message.js';
 export type { ProduceAck, ProduceRecord } from './codec.js';
 export type { WebSocketConstructor, WebSocketLike } from './websocket.js';

@@ -27,6 +27,23 @@ export interface SubscribeOptions {
   signal?: AbortSignal;
   /** On each change of state: 'connected' after every (re)subscribe, 'reconnecting'/'retrying' per failed attempt. */
   onStatus?: (status: ConsumeStatus) => void;
+  /**
+   * On every push, as it arrives: before its messages are yielded, which may still wait behind
+   * earlier ones. What it throws ends the iteration with that error (after the messages already
+   * received), and the push's own messages are not delivered.
+   */
+  onProgress?: (progress: SubscriptionProgress) => void;
+}
+
+/** Where a partition stands after a push: lag = highWatermark − (last offset handled + 1). */
+export interface SubscriptionProgress {
+  partition: number;
+  /** The partition's high watermark when the proxy read the records (0n from a proxy that does not send it). */
+  highWatermark: bigint;
+  /** The partition's next offset after this push (what `cursor` now holds for it). */
+  nextOffset: bigint;
+  /** Messages the push carries (0 when only skipped offsets advanced it, e.g. transaction markers). */
+  count: number;
 }
 
 /** What a live subscription needs of the client. */
@@ -80,6 +97,11 @@ export class LiveSubscription implements AsyncIterableIterator<Message> {
   /** Next offset per partition, after the last message received (empty until the first subscribe). */
   private readonly position = new Map<number, bigint>();
   private id = 0;
+  /**
+   * The subscription being opened: its first pushes may arrive in the same read as the answer to
+   * the subscribe, before `id` is set (ws emits a chunk's frames in one tick), and are its own.
+   */
+  private opening = 0;
   private window: number;
   /** Bytes of pushes received and not yet taken by the application. */
   private outstanding = 0;
@@ -141,12 +163,17 @@ export class LiveSubscription implements AsyncIterableIterator<Message> {
     if (q.bytes > 0) {
       this.outstanding -= q.bytes;
       this.taken += q.bytes;
-      if (this.taken >= this.window / 2 && this.id !== 0 && !this.done) {
-        this.host.credit(this.id, this.taken);
-        this.taken = 0;
-      }
+      this.grant();
     }
     return q.message;
+  }
+
+  /** Gives back what the application has taken, in steps of half the window. */
+  private grant(): void {
+    if (this.taken >= this.window / 2 && this.id !== 0 && !this.done) {
+      this.host.credit(this.id, this.taken);
+      this.taken = 0;
+    }
   }
 
   /** Hands a waiting `next()` its result. */
@@ -183,6 +210,7 @@ export class LiveSubscription implements AsyncIterableIterator<Message> {
       });
       const id = this.host.nextSubscriptionId();
       let opened: Awaited<ReturnType<SubscriptionHost['openSubscription']>>;
+      this.opening = id;
       try {
         opened = await this.host.openSubscription(this.command(id), {
           push: (p, bytes) => this.onPush(id, p, bytes),
@@ -190,6 +218,7 @@ export class LiveSubscription implements AsyncIterableIterator<Message> {
           disconnected: (e) => this.onEnd(id, e),
         });
       } catch (e) {
+        this.opening = 0;
         if (this.done) return;
         const retry = retryState(e);
         if (retry === undefined || failures >= this.policy.maxAttempts) {
@@ -202,17 +231,21 @@ export class LiveSubscription implements AsyncIterableIterator<Message> {
         if (!await this.backoff(failures)) return;
         continue;
       }
+      this.opening = 0;
       if ('end' in opened) {
         this.onEnd(id, opened.end);
       } else {
         this.id = id;
-        if (this.position.size === 0) for (const [p, o] of opened.start) this.position.set(p, o);
+        // Pushes that came with the answer have already moved their partitions on.
+        for (const [p, o] of opened.start) if (!this.position.has(p)) this.position.set(p, o);
         const frameLimit = Number(opened.maxFrameBytes);
         if (frameLimit > this.window) {
           // A record as large as the proxy's frame limit must fit in the window.
           this.host.credit(id, frameLimit - this.window);
           this.window = frameLimit;
         }
+        // Messages taken before `id` was set could not give their credit back.
+        this.grant();
         failures = 0;
         if (state !== 'connected') {
           state = 'connected';
@@ -289,13 +322,27 @@ export class LiveSubscription implements AsyncIterableIterator<Message> {
   }
 
   private onPush(id: number, p: RecordsPush, bytes: number): void {
-    if (id !== this.id || this.done) return;
+    if ((id !== this.id && id !== this.opening) || this.done) return;
+    if (this.options.onProgress !== undefined && !this.progress(id, p)) return;
     const last = p.messages.length - 1;
     for (let i = 0; i <= last; i++) this.queue.push({ message: p.messages[i]!, bytes: i === last ? bytes : 0 });
     if (last < 0) this.taken += bytes;
     this.outstanding += last < 0 ? 0 : bytes;
     this.position.set(p.partition, p.nextOffset);
     this.settle();
+  }
+
+  /** Tells `onProgress`; false when it threw, which ends the iteration with its error. */
+  private progress(id: number, p: RecordsPush): boolean {
+    try {
+      this.options.onProgress?.({ partition: p.partition, highWatermark: p.highWatermark, nextOffset: p.nextOffset, count: p.messages.length });
+      return true;
+    } catch (e) {
+      this.host.unsubscribe(id);
+      this.fail(e instanceof Error ? e : new Error(String(e)));
+      this.wake?.();
+      return false;
+    }
   }
 
   private onEnd(id: number, e: SubscriptionEndInfo | Error): void {

@@ -9,6 +9,9 @@ export interface DecodedReq {
   cmdKafkaFetch?: { topic?: string; partition?: number; offset?: string };
   cmdKafkaListOffset?: { topic?: string; partition?: number; timestamp?: string };
   cmdEmpty?: Record<string, never>;
+  cmdSubscribe?: { subscription?: number; topic?: string; partitions?: number[]; start?: number };
+  cmdUnsubscribe?: { subscription?: number };
+  cmdCredit?: { subscription?: number; bytes?: string };
 }
 
 export interface Peer {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
-import { connect, CursorOutOfRangeError, ServerError, type ConsumeStatus, type Message, type PubSubClient } from '../../src/client/index.js';
+import { connect, CursorOutOfRangeError, ServerError, type ConsumeStatus, type Message, type PubSubClient, type SubscriptionProgress } from '../../src/client/index.js';
 import { bootstrap, ensureBroker, ensureTopic, readExpected, readTopics, restartBroker, type BrokerInfo } from '../harness/kafka.js';
 import { sameAsProduced } from '../support/expected-records.js';
 import { produce } from '../support/produce.js';
@@ -62,15 +62,25 @@ describe('client.subscribe through a real proxy to Kafka 4', () => {
     await p?.close();
   });
 
-  test('from earliest, every partition, as the Java producer wrote it (headers included); leaving the loop unsubscribes', async () => {
+  test('from earliest, every partition, as the Java producer wrote it (headers included), with the high watermark of each push; leaving the loop unsubscribes', async () => {
     const want = readExpected(info, 'headers');
-    const sub = c.subscribe('headers', { from: 'earliest' });
+    const progress: SubscriptionProgress[] = [];
+    const sub = c.subscribe('headers', { from: 'earliest', onProgress: (p) => progress.push(p) });
     const got = await take(sub, want.length);
     for (const partition of new Set(want.map((r) => r.partition))) {
       sameAsProduced(got.filter((m) => m.partition === partition), want.filter((r) => r.partition === partition), `headers-${partition}`, true);
     }
     const topic = readTopics(info).find((t) => t.name === 'headers')!;
     assert.deepEqual(sub.cursor, new Map(topic.offsets.map((o) => [o.partition, o.highWatermark])));
+    // Nothing is written to this topic any more: every push saw the final high watermark, and
+    // the pushes of a partition account for each of its messages, ending at the cursor.
+    for (const o of topic.offsets) {
+      const mine = progress.filter((p) => p.partition === o.partition);
+      assert.ok(mine.length > 0, `pushes of partition ${o.partition}`);
+      assert.ok(mine.every((p) => p.highWatermark === o.highWatermark), `partition ${o.partition}: high watermark ${o.highWatermark}`);
+      assert.equal(mine.at(-1)!.nextOffset, o.highWatermark);
+      assert.equal(mine.reduce((n, p) => n + p.count, 0), got.filter((m) => m.partition === o.partition).length);
+    }
     await sub.return();
     assert.deepEqual(await sub.next(), { value: undefined, done: true });
   });

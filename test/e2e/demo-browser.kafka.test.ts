@@ -5,12 +5,15 @@ import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { bootstrap, ensureBroker, ensureTopic, stopBroker, type BrokerInfo } from '../harness/kafka.js';
 import { ARTIFACTS, launchChromium } from '../support/browser.js';
-import { startProxy, type RunningProxy } from '../support/proxy-fixture.js';
+import { kafkaRoute, startProxy, type RunningProxy } from '../support/proxy-fixture.js';
 
 /**
- * The demo page in Debian's Chromium, consuming a real Kafka through the proxy: what the page shows
- * is what was produced (order, keys, values, headers), and it recovers from a broker outage
- * without gaps or duplicates.
+ * The demo page in Debian's Chromium, subscribed live to every partition of a real Kafka topic
+ * through the proxy: what the page shows is what was produced (per partition in order; keys,
+ * values, headers), each message's produce-to-page latency and their percentiles are shown, the
+ * lag per partition comes down to 0, and it continues without gaps or duplicates after a
+ * broker outage and after a route update that makes it resubscribe. A second page reads one
+ * partition only.
  */
 interface Input {
   partition: number;
@@ -26,6 +29,7 @@ interface Producer {
   produceBatch(o: { bootstrap: string; topic: string; records: Input[] }): Promise<Produced[]>;
 }
 
+const PARTITIONS = 3;
 let info: BrokerInfo;
 let p: RunningProxy;
 let browser: Browser;
@@ -34,9 +38,12 @@ const topic = `e2e-${Date.now().toString(36)}`;
 
 before(async () => {
   info = await ensureBroker('4');
-  await ensureTopic('4', topic, 1);
+  await ensureTopic('4', topic, PARTITIONS);
   producer = (await import(pathToFileURL(join(process.cwd(), 'scripts/demo/producer.mjs')).href)) as Producer;
-  p = await startProxy({ demo: true, routes: [{ id: 'e2e', uri: '/e2e', upstream: { nodes: { [bootstrap(info)]: 1 }, type: 'none', scheme: 'kafka' } }] });
+  p = await startProxy({ demo: true });
+  // Through the admin API, not the options: the test updates it later, and configured routes are read-only.
+  const put = await p.admin('PUT', '/apisix/admin/routes/e2e', kafkaRoute('/e2e', [bootstrap(info)]));
+  assert.equal(put.status, 201, JSON.stringify(put.body));
   browser = await launchChromium();
 });
 after(async () => {
@@ -44,24 +51,40 @@ after(async () => {
   await p?.close();
 });
 
+/** Round-robin over the partitions, stamped with sent-at (epoch ms) as the demo producer does. */
 function records(from: number, n: number): Input[] {
+  const sentAt = String(Date.now());
   return Array.from({ length: n }, (_, i) => ({
-    partition: 0,
+    partition: (from + i) % PARTITIONS,
     key: `order-${from + i}`,
     value: JSON.stringify({ n: from + i, item: `widget ${from + i}`, note: 'é漢 <b>not html</b>' }),
-    headers: [{ key: 'source', value: 'e2e' }, { key: 'trace-id', value: `t${from + i}` }],
+    headers: [{ key: 'source', value: 'e2e' }, { key: 'trace-id', value: `t${from + i}` }, { key: 'sent-at', value: sentAt }],
   }));
+}
+
+function produce(from: number, n: number): Promise<Produced[]> {
+  return producer.produceBatch({ bootstrap: bootstrap(info), topic, records: records(from, n) });
 }
 
 // The page code runs in the browser; the project compiles without the DOM library, so it is passed as text.
 const ROWS_JS = `Array.from(document.querySelectorAll('tr[data-testid="message"]')).map((tr) => {
-  const out = { offset: tr.getAttribute('data-offset') || '' };
+  const out = { offset: tr.getAttribute('data-offset') || '', rowPartition: tr.getAttribute('data-partition') || '' };
+  for (const td of tr.querySelectorAll('[data-field]')) {
+    out[td.getAttribute('data-field')] = (td.textContent || '').trim();
+    if (td.hasAttribute('data-ms')) out.ms = td.getAttribute('data-ms');
+  }
+  return out;
+})`;
+const PARTITION_ROWS_JS = `Array.from(document.querySelectorAll('[data-testid="partitions"] tr[data-testid="partition-row"]')).map((tr) => {
+  const out = { rowPartition: tr.getAttribute('data-partition') || '' };
   for (const td of tr.querySelectorAll('[data-field]')) out[td.getAttribute('data-field')] = (td.textContent || '').trim();
   return out;
 })`;
 
-async function rows(page: Page): Promise<Array<Record<string, string>>> {
-  return (await page.evaluate(ROWS_JS)) as Array<Record<string, string>>;
+type Row = Record<string, string>;
+
+async function rows(page: Page): Promise<Row[]> {
+  return (await page.evaluate(ROWS_JS)) as Row[];
 }
 
 // Locator waits run in Playwright's isolated world, so they work under the page's CSP.
@@ -69,37 +92,147 @@ async function waitForRows(page: Page, n: number, timeoutMs: number): Promise<vo
   await page.locator('tr[data-testid="message"]').nth(n - 1).waitFor({ timeout: timeoutMs });
 }
 
-function checkRows(got: Array<Record<string, string>>, want: Produced[]): void {
-  assert.deepEqual(got.map((r) => r['offset']), want.map((w) => String(w.offset)), 'offsets shown, in order, without gaps or duplicates');
-  got.forEach((r, i) => {
-    const w = want[i]!;
-    assert.equal(r['key'], w.key, `key at ${w.offset}`);
-    assert.equal(r['value'], w.value, `value at ${w.offset}`);
-    for (const h of w.headers) assert.ok(r['headers']!.includes(`${h.key}=${h.value}`), `header ${h.key} at ${w.offset}: ${r['headers']}`);
-  });
+/** Every produced message once, in offset order within its partition, as produced. */
+function checkRows(got: Row[], want: Produced[]): void {
+  assert.equal(got.length, want.length, 'as many rows as messages produced');
+  for (let partition = 0; partition < PARTITIONS; partition++) {
+    const mine = got.filter((r) => r['partition'] === String(partition));
+    const wanted = want.filter((w) => w.partition === partition);
+    assert.ok(wanted.length > 0, `messages were produced to partition ${partition}`);
+    assert.deepEqual(mine.map((r) => r['offset']), wanted.map((w) => String(w.offset)), `partition ${partition}: offsets shown, in order, without gaps or duplicates`);
+    mine.forEach((r, i) => {
+      const w = wanted[i]!;
+      assert.equal(r['rowPartition'], String(partition), `data-partition at ${partition}/${w.offset}`);
+      assert.equal(r['key'], w.key, `key at ${partition}/${w.offset}`);
+      assert.equal(r['value'], w.value, `value at ${partition}/${w.offset}`);
+      for (const h of w.headers) assert.ok(r['headers']!.includes(`${h.key}=${h.value}`), `header ${h.key} at ${partition}/${w.offset}: ${r['headers']}`);
+    });
+  }
 }
 
-test('the demo page shows what was produced, live, and recovers from a broker outage without gaps or duplicates', async () => {
-  const first = await producer.produceBatch({ bootstrap: bootstrap(info), topic, records: records(0, 30) });
+/** Each row's latency: whole milliseconds, its cell saying the same, from its sent-at to when the page got it. */
+function checkLatencies(got: Row[], want: Produced[], pageTimeBefore: number, pageTimeAfter: number): void {
+  for (const r of got) {
+    const w = want.find((x) => x.partition === Number(r['partition']) && String(x.offset) === r['offset'])!;
+    const sentAt = Number(w.headers.find((h) => h.key === 'sent-at')!.value);
+    assert.match(r['ms'] ?? '', /^-?\d+$/, `latency of ${r['partition']}/${r['offset']} is a whole number of ms`);
+    assert.equal(r['latency'], `${r['ms']} ms`);
+    const ms = Number(r['ms']);
+    assert.ok(ms >= pageTimeBefore - sentAt && ms <= pageTimeAfter - sentAt, `latency ${ms} ms of ${r['partition']}/${r['offset']}: received between ${pageTimeBefore} and ${pageTimeAfter}, sent at ${sentAt}`);
+  }
+}
+
+async function msOf(page: Page, testid: string): Promise<number> {
+  const el = page.getByTestId(testid);
+  const ms = await el.getAttribute('data-ms');
+  assert.match(ms ?? '', /^-?\d+$/, `${testid} data-ms`);
+  assert.equal(await el.textContent(), `${ms} ms`, `${testid} text`);
+  return Number(ms);
+}
+
+/** The partition table: one row per partition, the messages shown, and lag 0 once all are shown. */
+async function checkPartitions(page: Page, want: Produced[]): Promise<void> {
+  const got = (await page.evaluate(PARTITION_ROWS_JS)) as Row[];
+  assert.deepEqual(got.map((r) => r['partition']), Array.from({ length: PARTITIONS }, (_, i) => String(i)), 'a row per partition, in order');
+  for (const r of got) {
+    const mine = want.filter((w) => String(w.partition) === r['partition']);
+    const end = String(mine.at(-1)!.offset + 1n);
+    assert.deepEqual(
+      { partition: r['rowPartition'], count: r['count'], next: r['next-offset'], hw: r['high-watermark'], lag: r['lag'] },
+      { partition: r['partition'], count: String(mine.length), next: end, hw: end, lag: '0' },
+      `partition ${r['partition']}`,
+    );
+  }
+  assert.equal(await page.getByTestId('lag').textContent(), '0');
+}
+
+const now = (page: Page): Promise<number> => page.evaluate('Date.now()') as Promise<number>;
+
+/**
+ * Polls `js` from here until it is true: page.waitForFunction evaluates its predicate with eval
+ * inside the page, which the page's CSP refuses, while page.evaluate does not go through eval.
+ */
+async function until(page: Page, js: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (await page.evaluate(js) !== true) {
+    if (Date.now() > deadline) throw new Error(`not true within ${timeoutMs} ms: ${js}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('the demo page shows every partition live, with latency and lag, and continues without gaps or duplicates after a broker outage and a resubscription', async () => {
+  const first = await produce(0, 30);
   // The page keeps its strict Content-Security-Policy (no 'unsafe-eval'): the SDK must run under it.
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${p.url}/?route=/e2e&topic=${topic}&partition=0&from=earliest&autostart=1`);
+  // No partition parameter: all of them.
+  await page.goto(`${p.url}/?route=/e2e&topic=${topic}&from=earliest&autostart=1`);
   await waitForRows(page, 30, 20_000);
   checkRows(await rows(page), first);
-  const live = await producer.produceBatch({ bootstrap: bootstrap(info), topic, records: records(30, 10) });
+  await page.locator('[data-testid="status"][data-state="connected"]').waitFor({ timeout: 10_000 });
+
+  // Sent after the page subscribed: these are the live ones the percentiles are taken over.
+  const before = await now(page);
+  const live = await produce(30, 10);
   await waitForRows(page, 40, 20_000);
-  checkRows(await rows(page), [...first, ...live]);
-  assert.match(await page.getByTestId('lag').textContent() ?? '', /\b0\b/);
+  const afterLive = await now(page);
+  const shown = await rows(page);
+  checkRows(shown, [...first, ...live]);
+  checkLatencies(shown.slice(30), live, before, afterLive);
+  // Only messages sent after Start count: the 30 from the log would have counted their age.
+  const p50 = await msOf(page, 'latency-p50');
+  const p99 = await msOf(page, 'latency-p99');
+  const liveMs = shown.slice(30).map((r) => Number(r['ms'])).sort((a, b) => a - b);
+  assert.equal(p50, liveMs[4], 'p50 of the 10 live messages (nearest rank)');
+  assert.equal(p99, liveMs[9], 'p99 of the 10 live messages (nearest rank)');
+  await until(page, `document.querySelector('[data-testid="lag"]').textContent === '0'`, 10_000);
+  await checkPartitions(page, [...first, ...live]);
+  assert.equal(await page.getByTestId('count').textContent(), '40');
   await page.screenshot({ path: join(ARTIFACTS, 'demo.png'), fullPage: false });
 
+  // One partition only, from the URL.
+  const one = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  one.on('pageerror', (e) => errors.push(e.message));
+  await one.goto(`${p.url}/?route=/e2e&topic=${topic}&partition=1&from=earliest&autostart=1`);
+  const ofOne = [...first, ...live].filter((r) => r.partition === 1);
+  await waitForRows(one, ofOne.length, 20_000);
+  await one.waitForTimeout(500);
+  const oneRows = await rows(one);
+  assert.deepEqual(oneRows.map((r) => [r['partition'], r['offset'], r['key']]), ofOne.map((r) => ['1', String(r.offset), r.key]), 'partition 1 only, in order');
+  assert.deepEqual(((await one.evaluate(PARTITION_ROWS_JS)) as Row[]).map((r) => r['partition']), ['1']);
+  await one.close();
+
+  // The page's status over time, as the user would have seen it.
+  await page.evaluate(`window.__states = [];
+    new MutationObserver(() => window.__states.push(document.querySelector('[data-testid="status"]').dataset.state))
+      .observe(document.querySelector('[data-testid="status"]'), { attributes: true, attributeFilter: ['data-state'] });`);
+
+  // A broker outage: the proxy keeps the subscription open and retries Kafka on its own (a live
+  // subscription has no word for "Kafka is unreachable"), so the page stays connected and quiet,
+  // then continues without a gap or a duplicate.
   await stopBroker('4');
-  await page.locator('[data-testid="status"][data-state="retrying"], [data-testid="status"][data-state="reconnecting"]').waitFor({ timeout: 30_000 });
+  await assert.rejects(produce(40, 1), 'the broker is down');
+  await page.waitForTimeout(3000);
+  assert.equal(await page.getByTestId('status').getAttribute('data-state'), 'connected');
+  assert.equal(await page.getByTestId('error').textContent(), '');
   info = await ensureBroker('4');
-  const after = await producer.produceBatch({ bootstrap: bootstrap(info), topic, records: records(40, 15) });
+  const later = await produce(40, 15);
   await waitForRows(page, 55, 60_000);
-  checkRows(await rows(page), [...first, ...live, ...after]);
+  checkRows(await rows(page), [...first, ...live, ...later]);
+
+  // A route update ends the subscription (route_changed) and closes the socket: the page shows it
+  // reconnecting and resubscribes from its cursor, again without a gap or a duplicate.
+  const put = await p.admin('PUT', '/apisix/admin/routes/e2e', { ...kafkaRoute('/e2e', [bootstrap(info)]), desc: 'updated by the browser test' });
+  assert.equal(put.status, 200, JSON.stringify(put.body));
+  await until(page, `window.__states.includes('reconnecting') && document.querySelector('[data-testid="status"]').dataset.state === 'connected'`, 30_000);
+  const last = await produce(55, 6);
+  await waitForRows(page, 61, 30_000);
+  await page.waitForTimeout(500);
+  const all = [...first, ...live, ...later, ...last];
+  checkRows(await rows(page), all);
+  await until(page, `document.querySelector('[data-testid="lag"]').textContent === '0'`, 10_000);
+  await checkPartitions(page, all);
   assert.equal(await page.getByTestId('status').getAttribute('data-state'), 'connected');
   assert.deepEqual(errors, []);
   assert.equal(await page.getByTestId('error').textContent(), '');

@@ -98,6 +98,7 @@ describe('Kafka 4: ensureTopic and the demo producer', () => {
   test('startProducer: sample orders round-robin, reported in order, stop() waits for the last', async () => {
     const seen: Produced[] = [];
     const errors: unknown[] = [];
+    const started = Date.now();
     const p = producer.startProducer({ bootstrap: broker, topic: TOPIC, intervalMs: 10, onRecord: (r) => seen.push(r), onError: (e) => errors.push(e) });
     const deadline = Date.now() + 20_000;
     while (p.produced.length < 12 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -115,8 +116,12 @@ describe('Kafka 4: ensureTopic and the demo producer', () => {
       assert.equal(v.orderId, n);
       assert.equal(v.currency, 'EUR');
       assert.equal(typeof v.total, 'number');
-      assert.deepEqual(r.headers.map((h) => h.key), ['source', 'trace-id']);
+      assert.deepEqual(r.headers.map((h) => h.key), ['source', 'trace-id', 'sent-at']);
       assert.match(String(r.headers[1]!.value), /^[0-9a-f]{16}$/);
+      // sent-at: epoch milliseconds, taken before the Produce request (which stamps the record's timestamp).
+      const sentAt = String(r.headers[2]!.value);
+      assert.match(sentAt, /^\d+$/);
+      assert.ok(Number(sentAt) >= started && BigInt(sentAt) <= r.timestamp, `sent-at ${sentAt}, timestamp ${r.timestamp}, started ${started}`);
     });
     produced.push(...p.produced);
   });

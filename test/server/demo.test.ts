@@ -57,7 +57,7 @@ describe('demo on', () => {
     assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
     assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'none'; script-src 'self'/);
     const html = await res.text();
-    for (const id of ['route', 'topic', 'partition', 'from', 'time', 'start', 'stop', 'status', 'lag', 'count', 'error']) {
+    for (const id of ['route', 'topic', 'partition', 'from', 'time', 'start', 'stop', 'status', 'lag', 'count', 'error', 'latency-p50', 'latency-p99', 'partitions']) {
       assert.match(html, new RegExp(`data-testid="${id}"`), id);
     }
     assert.match(html, /<script type="module" src="\/demo\/app.js">/);

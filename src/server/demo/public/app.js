@@ -1,10 +1,15 @@
-// The demo page: pick a route, topic, partition and start position, then show the partition's
-// messages as the SDK delivers them. Plain browser JS, no build step. URL parameters
-// (?route=/demo&topic=demo&partition=0&from=earliest|latest|time&time=...&autostart=1) fill the
-// form, so a link can start consuming at once.
+// The demo page: pick a route, topic, partition (empty: all of them) and start position, then
+// show the messages as the SDK's live subscription delivers them, with the lag of each partition
+// and the produce-to-page latency. Plain browser JS, no build step. URL parameters
+// (?route=/demo&topic=demo&partition=all|0&from=earliest|latest|time&time=...&autostart=1) fill
+// the form, so a link can start consuming at once.
 
 /** Rows kept in the table; older ones are dropped so a busy topic cannot exhaust the page. */
 const MAX_ROWS = 500;
+/** Messages the latency percentiles are taken over. */
+const LATENCY_WINDOW = 100;
+/** The header the demo producer stamps with its send time, in milliseconds since the epoch. */
+const SENT_AT = 'sent-at';
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const ui = {
@@ -20,6 +25,10 @@ const ui = {
   status: $('status'),
   count: $('count'),
   lag: $('lag'),
+  p50: $('latency-p50'),
+  p99: $('latency-p99'),
+  partitionsWrap: $('partitions-wrap'),
+  partitionRows: $('partition-rows'),
   endpoint: $('endpoint'),
   error: $('error'),
   rows: $('messages'),
@@ -27,7 +36,7 @@ const ui = {
   empty: $('empty'),
 };
 
-/** The running consumer, if any. */
+/** The running subscription, if any. */
 let session = null;
 
 function setStatus(state, text = state) {
@@ -63,6 +72,20 @@ function headersText(headers) {
   }).join(', ');
 }
 
+/**
+ * Milliseconds since the epoch from the message's sent-at header, or null without one. The
+ * producer's clock against this browser's: on two machines their skew is in the figure.
+ */
+function sentAt(m) {
+  const h = m.headers.find((x) => x.key === SENT_AT);
+  const text = h?.text() ?? null;
+  return text !== null && /^\d{1,16}$/.test(text) ? Number(text) : null;
+}
+
+function msText(ms) {
+  return `${ms} ms`;
+}
+
 function cell(field, text) {
   const td = document.createElement('td');
   td.dataset.field = field;
@@ -70,13 +93,25 @@ function cell(field, text) {
   return td;
 }
 
-function messageRow(m) {
+function partitionCell(partition) {
+  const td = cell('partition', String(partition));
+  td.dataset.hue = String(partition % 6);
+  return td;
+}
+
+/** @param {{ m: any, latency: number | null }} r */
+function messageRow({ m, latency }) {
   const tr = document.createElement('tr');
   tr.dataset.testid = 'message';
+  tr.dataset.partition = String(m.partition);
   tr.dataset.offset = String(m.offset);
+  const lat = cell('latency', latency === null ? '–' : msText(latency));
+  if (latency !== null) lat.dataset.ms = String(latency);
   tr.append(
+    partitionCell(m.partition),
     cell('offset', String(m.offset)),
     cell('timestamp', isoOf(m.timestamp)),
+    lat,
     cell('key', m.keyText()),
     cell('value', m.valueText()),
     cell('headers', headersText(m.headers)),
@@ -84,9 +119,117 @@ function messageRow(m) {
   return tr;
 }
 
+/** Nearest-rank percentile of an ascending list. */
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+function showMs(output, ms) {
+  output.textContent = ms === undefined ? '–' : msText(ms);
+  if (ms === undefined) delete output.dataset.ms;
+  else output.dataset.ms = String(ms);
+}
+
 /**
- * Messages arrive in bursts (a fetch yields many at once); rows are added once per burst, and
- * only the last MAX_ROWS of a burst are built at all.
+ * What the page knows of each partition: messages shown, the offset after the last one shown
+ * (or where the subscription started), and the high watermark of its latest push. A push is
+ * reported as it arrives, before its messages are shown, so the lag counts those still queued.
+ */
+function createPartitionView() {
+  /** @type {Map<number, { count: number, next: bigint | null, hw: bigint | null, row: HTMLTableRowElement }>} */
+  const parts = new Map();
+  const get = (partition) => {
+    let p = parts.get(partition);
+    if (p === undefined) {
+      const row = document.createElement('tr');
+      row.dataset.testid = 'partition-row';
+      row.dataset.partition = String(partition);
+      row.append(partitionCell(partition), cell('count', '0'), cell('next-offset', '–'), cell('high-watermark', '–'), cell('lag', '–'));
+      p = { count: 0, next: null, hw: null, row };
+      parts.set(partition, p);
+      // Rows in partition order, whatever order partitions first show up in.
+      const after = [...ui.partitionRows.children].find((r) => Number(/** @type {HTMLElement} */ (r).dataset.partition) > partition);
+      ui.partitionRows.insertBefore(row, after ?? null);
+      ui.partitionsWrap.hidden = false;
+    }
+    return p;
+  };
+  const max = (a, b) => (a === null || b > a ? b : a);
+  const lagOf = (p) => (p.hw === null || p.next === null ? null : p.hw > p.next ? p.hw - p.next : 0n);
+  return {
+    /** Partitions and start offsets of a (re)subscription: only those not seen yet. */
+    started(cursor) {
+      for (const [partition, offset] of cursor) {
+        const p = get(partition);
+        if (p.next === null) p.next = offset;
+      }
+    },
+    progress({ partition, highWatermark, nextOffset, count }) {
+      const p = get(partition);
+      p.hw = highWatermark;
+      // Only skipped offsets (e.g. transaction markers): nothing to show, but the position moved.
+      if (count === 0) p.next = max(p.next, nextOffset);
+    },
+    shown(m) {
+      const p = get(m.partition);
+      p.count++;
+      p.next = max(p.next, m.offset + 1n);
+    },
+    render() {
+      let total = null;
+      for (const p of parts.values()) {
+        const lag = lagOf(p);
+        if (lag !== null) total = (total ?? 0n) + lag;
+        const [, count, next, hw, lagCell] = p.row.children;
+        count.textContent = String(p.count);
+        next.textContent = p.next === null ? '–' : String(p.next);
+        hw.textContent = p.hw === null ? '–' : String(p.hw);
+        lagCell.textContent = lag === null ? '–' : String(lag);
+      }
+      ui.lag.textContent = total === null ? '–' : String(total);
+    },
+    clear() {
+      parts.clear();
+      ui.partitionRows.replaceChildren();
+      ui.partitionsWrap.hidden = true;
+      ui.lag.textContent = '–';
+    },
+  };
+}
+const partitionView = createPartitionView();
+
+/**
+ * Produce-to-page latency over the last LATENCY_WINDOW messages that were sent after Start:
+ * older ones come from the log, and their "latency" is their age.
+ */
+function createLatencyStats() {
+  let recent = [];
+  let since = 0;
+  return {
+    reset(startedAt) {
+      recent = [];
+      since = startedAt;
+      showMs(ui.p50, undefined);
+      showMs(ui.p99, undefined);
+    },
+    add(latency, sent) {
+      if (sent < since) return;
+      recent.push(latency);
+      if (recent.length > LATENCY_WINDOW) recent.shift();
+    },
+    render() {
+      if (recent.length === 0) return;
+      const sorted = [...recent].sort((a, b) => a - b);
+      showMs(ui.p50, percentile(sorted, 50));
+      showMs(ui.p99, percentile(sorted, 99));
+    },
+  };
+}
+const latencyStats = createLatencyStats();
+
+/**
+ * Messages arrive in bursts (a push carries many); rows and figures are updated once per burst,
+ * and only the last MAX_ROWS of a burst are built at all.
  */
 function createRenderer() {
   let pending = [];
@@ -95,18 +238,25 @@ function createRenderer() {
     timer = 0;
     const atBottom = ui.wrap.scrollHeight - ui.wrap.scrollTop - ui.wrap.clientHeight < 40;
     const frag = document.createDocumentFragment();
-    for (const m of pending) frag.append(messageRow(m));
+    for (const r of pending) frag.append(messageRow(r));
     pending = [];
     ui.rows.append(frag);
     while (ui.rows.childElementCount > MAX_ROWS) ui.rows.firstElementChild?.remove();
     ui.empty.hidden = ui.rows.childElementCount > 0;
+    partitionView.render();
+    latencyStats.render();
     // Follow new rows unless the reader scrolled up to look at older ones.
     if (atBottom) ui.wrap.scrollTop = ui.wrap.scrollHeight;
   };
   return {
-    add(m) {
-      pending.push(m);
+    /** A message as it was taken from the subscription, with its latency (null without sent-at). */
+    add(m, latency) {
+      pending.push({ m, latency });
       if (pending.length > MAX_ROWS) pending.shift();
+      this.update();
+    },
+    /** Figures changed without a new message (a push with none, a resubscription). */
+    update() {
       if (timer === 0) timer = setTimeout(flush, 0);
     },
     clear() {
@@ -115,6 +265,7 @@ function createRenderer() {
       pending = [];
       ui.rows.replaceChildren();
       ui.empty.hidden = false;
+      partitionView.clear();
     },
   };
 }
@@ -136,8 +287,10 @@ function readForm() {
   if (uri === '') throw new Error('choose a route');
   const topic = ui.topic.value.trim();
   if (topic === '') throw new Error('enter a topic');
-  const partition = Number(ui.partition.value);
-  if (!Number.isInteger(partition) || partition < 0) throw new Error('the partition is a whole number from 0');
+  // Empty (the placeholder "all"): every partition of the topic.
+  const partitionText = ui.partition.value.trim();
+  const partition = partitionText === '' ? null : Number(partitionText);
+  if (partition !== null && (!Number.isInteger(partition) || partition < 0)) throw new Error('the partition is a whole number from 0, or empty for all');
   let from = ui.from.value;
   if (from === 'time') {
     const t = new Date(ui.time.value);
@@ -158,46 +311,48 @@ async function start(sdk) {
     return;
   }
   const abort = new AbortController();
-  const s = { abort, client: null, highWatermark: null, last: null, count: 0 };
+  const s = { abort, client: null, count: 0 };
   session = s;
   renderer.clear();
+  latencyStats.reset(Date.now());
   ui.count.textContent = '0';
-  ui.lag.textContent = '–';
   ui.endpoint.textContent = wsUrl(form.uri);
   setRunning(true);
   setStatus('connecting');
 
-  // Lag = high watermark − last delivered offset − 1. While a fetch's messages are still being
-  // delivered the last fetch's high watermark is used; an empty fetch gives its own position.
-  const showLag = (position) => {
-    if (s.highWatermark === null) return;
-    const lag = s.highWatermark - position;
-    ui.lag.textContent = String(lag < 0n ? 0n : lag);
-  };
   try {
     s.client = await sdk.connect(wsUrl(form.uri));
     if (abort.signal.aborted) return;
-    setStatus('connected');
-    const messages = s.client.consume(form.topic, form.partition, {
+    const messages = s.client.subscribe(form.topic, {
+      ...(form.partition === null ? {} : { partitions: [form.partition] }),
       from: form.from,
       signal: abort.signal,
-      onFetch: ({ highWatermark, nextOffset, count }) => {
-        s.highWatermark = highWatermark;
-        if (count === 0) showLag(nextOffset);
+      onProgress: (p) => {
+        if (s !== session) return;
+        partitionView.progress(p);
+        renderer.update();
       },
       onStatus: ({ state, attempt, error }) => {
         if (s !== session) return;
         setStatus(state, attempt === undefined ? state : `${state} (attempt ${attempt})`);
         if (error !== undefined && state !== 'connected') showError(error);
-        else if (state === 'connected') showError(null);
+        else if (state === 'connected') {
+          showError(null);
+          // After every (re)subscribe the cursor holds each subscribed partition.
+          partitionView.started(messages.cursor);
+          renderer.update();
+        }
       },
     });
     for await (const m of messages) {
+      const received = Date.now();
+      const sent = sentAt(m);
+      const latency = sent === null ? null : received - sent;
       s.count++;
-      s.last = m.offset;
-      renderer.add(m);
+      partitionView.shown(m);
+      if (latency !== null) latencyStats.add(latency, sent);
+      renderer.add(m, latency);
       ui.count.textContent = String(s.count);
-      showLag(m.offset + 1n);
     }
     if (s === session) setStatus('stopped');
   } catch (e) {
@@ -251,7 +406,7 @@ async function loadRoutes() {
 }
 
 /**
- * ?route= (a uri or an id), topic, partition, from, time. Every parameter is applied that can be;
+ * ?route= (a uri or an id), topic, partition (a number, or all), from, time. Every parameter is applied that can be;
  * throws one Error naming those that cannot. Returns whether autostart=1 was given.
  */
 function applyParams() {
@@ -265,7 +420,11 @@ function applyParams() {
   }
   ui.topic.value = q.get('topic') ?? 'demo';
   const partition = q.get('partition');
-  if (partition !== null) ui.partition.value = partition;
+  if (partition !== null) {
+    if (partition === 'all' || partition === '') ui.partition.value = '';
+    else if (/^\d{1,10}$/.test(partition)) ui.partition.value = partition;
+    else problems.push(`partition=${partition}: use a partition number, or all`);
+  }
   const from = q.get('from');
   if (from !== null) {
     if (['earliest', 'latest', 'time'].includes(from)) ui.from.value = from;
