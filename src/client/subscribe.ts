@@ -40,7 +40,7 @@ export interface SubscriptionProgress {
   partition: number;
   /** The partition's high watermark when the proxy read the records (0n from a proxy that does not send it). */
   highWatermark: bigint;
-  /** The partition's next offset after this push (what `cursor` now holds for it). */
+  /** The partition's next offset after this push (what `cursor` holds for it once its messages are taken). */
   nextOffset: bigint;
   /** Messages the push carries (0 when only skipped offsets advanced it, e.g. transaction markers). */
   count: number;
@@ -74,12 +74,16 @@ interface Queued {
   message: Message;
   /** Credit to give back when this message is taken (its push's bytes, on the push's last message). */
   bytes: number;
+  /** The partition's next offset once this message is taken (past skipped offsets on a push's last). */
+  next: bigint;
 }
 
 /**
- * The iterator behind `PubSubClient.subscribe`. It keeps a cursor (the next offset of every
- * partition, after the last message received), and after a dropped connection, a proxy restart or
- * a route change subscribes again from exactly there: every offset once and in order. Messages wait
+ * The iterator behind `PubSubClient.subscribe`. It keeps two positions per partition: after the
+ * last message received, from which it subscribes again after a dropped connection, a proxy
+ * restart or a route change (every offset once and in order), and after the last message the
+ * application took, which `cursor` gives so that an application resuming from it later neither
+ * skips what was still queued nor sees a message twice. Messages wait
  * in a queue until the application takes them; the credit granted back to the proxy follows what
  * the application has taken, so at most `creditBytes` are ever ahead of it.
  */
@@ -96,6 +100,10 @@ export class LiveSubscription implements AsyncIterableIterator<Message> {
   private done = false;
   /** Next offset per partition, after the last message received (empty until the first subscribe). */
   private readonly position = new Map<number, bigint>();
+  /** Next offset per partition, after the last message the application took. */
+  private readonly consumed = new Map<number, bigint>();
+  /** The last queued message of each partition with messages queued; an empty push moves its `next`. */
+  private readonly queuedTail = new Map<number, Queued>();
   private id = 0;
   /**
    * The subscription being opened: its first pushes may arrive in the same read as the answer to
@@ -124,9 +132,12 @@ export class LiveSubscription implements AsyncIterableIterator<Message> {
     void this.run();
   }
 
-  /** The next offset of every partition, after the last message the iterator has received. */
+  /**
+   * The next offset of every partition after the last message the application took (queued
+   * messages not counted): where a later `subscribe(topic, {from: cursor})` continues exactly.
+   */
   get cursor(): Map<number, bigint> {
-    return new Map(this.position);
+    return new Map(this.consumed);
   }
 
   [Symbol.asyncIterator](): this {
@@ -160,6 +171,9 @@ export class LiveSubscription implements AsyncIterableIterator<Message> {
       this.queue.splice(0, this.head);
       this.head = 0;
     }
+    const partition = q.message.partition;
+    this.consumed.set(partition, q.next);
+    if (this.queuedTail.get(partition) === q) this.queuedTail.delete(partition);
     if (q.bytes > 0) {
       this.outstanding -= q.bytes;
       this.taken += q.bytes;
@@ -237,7 +251,10 @@ export class LiveSubscription implements AsyncIterableIterator<Message> {
       } else {
         this.id = id;
         // Pushes that came with the answer have already moved their partitions on.
-        for (const [p, o] of opened.start) if (!this.position.has(p)) this.position.set(p, o);
+        for (const [p, o] of opened.start) {
+          if (!this.position.has(p)) this.position.set(p, o);
+          if (!this.consumed.has(p)) this.consumed.set(p, o);
+        }
         const frameLimit = Number(opened.maxFrameBytes);
         if (frameLimit > this.window) {
           // A record as large as the proxy's frame limit must fit in the window.
@@ -282,18 +299,26 @@ export class LiveSubscription implements AsyncIterableIterator<Message> {
         return;
       }
       if (why.reason === 'offset_out_of_range') {
-        this.fail(new CursorOutOfRangeError(why.partition, why.logStartOffset, why.message, this.cursor));
+        this.fail(new CursorOutOfRangeError(why.partition, why.logStartOffset, why.message, this.received()));
         return;
       }
       if (!RESUMABLE.has(why.reason)) {
-        this.fail(new SubscriptionEndedError(why.reason, why.message, this.cursor));
+        this.fail(new SubscriptionEndedError(why.reason, why.message, this.received()));
         return;
       }
       failures++;
       state = 'reconnecting';
-      this.options.onStatus?.({ state, attempt: failures, error: new SubscriptionEndedError(why.reason, why.message, this.cursor) });
+      this.options.onStatus?.({ state, attempt: failures, error: new SubscriptionEndedError(why.reason, why.message, this.received()) });
       if (!await this.backoff(failures)) return;
     }
+  }
+
+  /**
+   * Where each partition stands after the last message received: an error carries it, and the
+   * application meets the error only after taking every queued message, so it is its cursor then.
+   */
+  private received(): Map<number, bigint> {
+    return new Map(this.position);
   }
 
   // A method, so TypeScript does not narrow the field to its value before the await.
@@ -325,8 +350,20 @@ export class LiveSubscription implements AsyncIterableIterator<Message> {
     if ((id !== this.id && id !== this.opening) || this.done) return;
     if (this.options.onProgress !== undefined && !this.progress(id, p)) return;
     const last = p.messages.length - 1;
-    for (let i = 0; i <= last; i++) this.queue.push({ message: p.messages[i]!, bytes: i === last ? bytes : 0 });
-    if (last < 0) this.taken += bytes;
+    for (let i = 0; i <= last; i++) {
+      const message = p.messages[i]!;
+      const q: Queued = { message, bytes: i === last ? bytes : 0, next: i === last ? p.nextOffset : message.offset + 1n };
+      this.queue.push(q);
+      if (i === last) this.queuedTail.set(p.partition, q);
+    }
+    if (last < 0) {
+      this.taken += bytes;
+      // Only skipped offsets (transaction markers, aborted records): the cursor passes them once
+      // the messages before them are taken.
+      const tail = this.queuedTail.get(p.partition);
+      if (tail === undefined) this.consumed.set(p.partition, p.nextOffset);
+      else tail.next = p.nextOffset;
+    }
     this.outstanding += last < 0 ? 0 : bytes;
     this.position.set(p.partition, p.nextOffset);
     this.settle();

@@ -129,3 +129,39 @@ test('a throwing onProgress ends the iteration with its error after the messages
     await c.close();
   }
 });
+
+test('cursor counts what the loop took, not what is queued: leaving early and resubscribing from it skips nothing', async () => {
+  // Partition 0: offsets 0-2, then 3-4 are transaction markers (an empty push moves next to 5),
+  // then offset 5. Partition 1 starts at BIG and has nothing.
+  server.onRequest = script((id) => [push(id, 0, [0n, 1n, 2n], 6n, 3n), push(id, 0, [], 6n, 5n), push(id, 0, [5n], 6n, 6n)]);
+  const c = await connect(server.url, { WebSocket });
+  try {
+    const sub = c.subscribe('t', { from: 'earliest' });
+    const [first] = await take(sub, 1);
+    assert.equal(first!.offset, 0n);
+    // All four pushes are in the queue by now; the cursor is after offset 0 only.
+    assert.deepEqual(sub.cursor, new Map([[0, 1n], [1, BIG]]));
+    await take(sub, 2);
+    // Offset 2 was the last message before the markers: taking it passes them.
+    assert.deepEqual(sub.cursor, new Map([[0, 5n], [1, BIG]]));
+    await take(sub, 1);
+    assert.deepEqual(sub.cursor, new Map([[0, 6n], [1, BIG]]));
+    await sub.return();
+  } finally {
+    await c.close();
+  }
+});
+
+test('an empty push with nothing queued moves the cursor at once', async () => {
+  server.onRequest = script((id) => [push(id, 0, [], 4n, 4n)]);
+  const c = await connect(server.url, { WebSocket });
+  try {
+    const sub = c.subscribe('t', { from: 'earliest' });
+    const deadline = Date.now() + 5000;
+    while (sub.cursor.get(0) !== 4n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    assert.deepEqual(sub.cursor, new Map([[0, 4n], [1, BIG]]));
+    await sub.return();
+  } finally {
+    await c.close();
+  }
+});

@@ -476,23 +476,42 @@ export function readExpected(info: BrokerInfo, topic: string): ExpectedRecord[] 
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (line === '') continue;
     const x = obj(JSON.parse(line) as unknown, file);
-    const headers = x['headers'];
-    if (!Array.isArray(headers)) throw new Error(`kafka harness: ${file}: headers is not an array`);
-    out.push({
-      partition: num(x, 'partition'),
-      offset: BigInt(str(x, 'offset')),
-      timestamp: BigInt(str(x, 'timestamp')),
-      key: b64(x['key']),
-      value: b64(x['value']),
-      headers: headers.map((h: unknown): ExpectedHeader => {
-        const y = obj(h, `${file} header`);
-        return { key: str(y, 'key'), value: b64(y['value']) };
-      }),
-      aborted: bool(x, 'aborted'),
-      committed: bool(x, 'committed'),
-    });
+    out.push({ ...recordLine(x, file), aborted: bool(x, 'aborted'), committed: bool(x, 'committed') });
   }
   return out;
+}
+
+/** A record as Kafka's own Java consumer read it (`dump.sh`). */
+export type ReadRecord = Omit<ExpectedRecord, 'aborted' | 'committed'>;
+
+/**
+ * Every record of `topic` on a running line as Kafka's own Java consumer reads it
+ * (`scripts/kafka/dump.sh`), from the log start to the end offsets when it starts, in partition
+ * then offset order: the independent reader behind tests that claim every record arrives once.
+ */
+export async function readTopic(line: BrokerLine, topic: string, isolation: 'read_uncommitted' | 'read_committed' = 'read_uncommitted'): Promise<ReadRecord[]> {
+  const { stdout } = await runScript('dump.sh', [line, topic, isolation], 180_000);
+  const out: ReadRecord[] = [];
+  for (const l of stdout.split('\n')) {
+    if (l !== '') out.push(recordLine(obj(JSON.parse(l) as unknown, 'dump.sh output'), 'dump.sh output'));
+  }
+  return out;
+}
+
+function recordLine(x: Record<string, unknown>, where: string): ReadRecord {
+  const headers = x['headers'];
+  if (!Array.isArray(headers)) throw new Error(`kafka harness: ${where}: headers is not an array`);
+  return {
+    partition: num(x, 'partition'),
+    offset: BigInt(str(x, 'offset')),
+    timestamp: BigInt(str(x, 'timestamp')),
+    key: b64(x['key']),
+    value: b64(x['value']),
+    headers: headers.map((h: unknown): ExpectedHeader => {
+      const y = obj(h, `${where} header`);
+      return { key: str(y, 'key'), value: b64(y['value']) };
+    }),
+  };
 }
 
 function bigRecords(info: BrokerInfo): ExpectedRecord[] {

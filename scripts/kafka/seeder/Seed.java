@@ -50,6 +50,8 @@ public final class Seed {
         code = TopicTools.create(args[1], args[2], Integer.parseInt(args[3]));
       } else if (args.length == 3 && args[0].equals("delete")) {
         code = TopicTools.delete(args[1], args[2]);
+      } else if (args.length == 4 && args[0].equals("dump")) {
+        code = Verify.dump(args[1], args[2], args[3]);
       } else if (args.length == 3 && args[0].equals("verify")) {
         code = Verify.verify(args[1], java.nio.file.Paths.get(args[2]));
       } else if (args.length == 2 && args[0].equals("offsets-topic")) {
@@ -67,6 +69,7 @@ public final class Seed {
       } else {
         System.err.println("usage: Seed ready <bootstrap> <timeoutMs> | Seed seed|verify <bootstrap> <expectedDir>"
             + " | Seed truncated|moved|elect|leader|delete <bootstrap> <topic> | Seed create <bootstrap> <topic> <partitions>"
+            + " | Seed dump <bootstrap> <topic> read_uncommitted|read_committed"
             + " | Seed offsets-topic <bootstrap>"
             + " | Seed registered <bootstrap> <nodeId> <timeoutMs>"
             + " | Seed produce-latency <bootstrap> <topic> <count> <intervalMs>");

@@ -80,6 +80,25 @@ final class Verify {
     return 0;
   }
 
+  /**
+   * "dump": prints every record of every partition of one topic as read by Kafka's own consumer
+   * (from the log start to the end offsets at the start), one JSON object per line, in partition
+   * and offset order: the independent reader for tests that claim "no loss, no duplicate".
+   */
+  static int dump(String bootstrap, String topic, String isolation) throws Exception {
+    if (!isolation.equals("read_uncommitted") && !isolation.equals("read_committed")) {
+      System.err.println("seeder: dump: isolation must be read_uncommitted or read_committed, not " + isolation);
+      return 2;
+    }
+    StringBuilder out = new StringBuilder();
+    for (String line : consume(bootstrap, Collections.singleton(topic), isolation).getOrDefault(topic, Collections.emptyList())) {
+      out.append(line).append("}\n");
+    }
+    System.out.print(out);
+    System.out.flush();
+    return 0;
+  }
+
   static void compare(List<String> failures, String what, List<String> want, List<String> got) {
     if (want.size() != got.size()) failures.add(what + ": " + got.size() + " records, expected " + want.size());
     for (int i = 0; i < Math.min(want.size(), got.size()); i++) {
