@@ -19,6 +19,7 @@ import {
   TIMESTAMP_BASE,
   ensureBroker,
   readExpected,
+  readTopic,
   readTopics,
   restartBroker,
   verifyBroker,
@@ -276,6 +277,14 @@ for (const line of BROKER_LINES) {
       assert.match(i.version, line === '3.9' ? /^3\.9\./ : /^4\./);
       const ports = Object.values(i.ports);
       assert.equal(new Set(ports).size, 6);
+    });
+
+    it('readTopic (dump.sh): the Java consumer reads a topic exactly as the seeder wrote it, txn by isolation', async () => {
+      const strip = (r: ExpectedRecord) => ({ partition: r.partition, offset: r.offset, timestamp: r.timestamp, key: r.key, value: r.value, headers: r.headers });
+      assert.deepEqual(await readTopic(line, 'multi'), readExpected(info(), 'multi').map(strip));
+      const txn = readExpected(info(), 'txn');
+      assert.deepEqual(await readTopic(line, 'txn', 'read_committed'), txn.filter((r) => r.committed).map(strip));
+      assert.deepEqual(await readTopic(line, 'txn'), txn.map(strip));
     });
 
     it('accepts TCP connections on every listener', async () => {
