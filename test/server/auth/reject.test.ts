@@ -252,7 +252,7 @@ test('a key __proto__ in the payload or header, literal or escaped, at any depth
   for (const payload of payloads) await refused(signRaw('HS256', secret, header, payload), 'malformed');
   await refused(signRaw('HS256', secret, `{"alg":"HS256","kid":"${KID_SECRET}","__proto__":{"polluted":"yes"}}`, JSON.stringify(good())), 'malformed');
   assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
-  assert.equal(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted'), false);
+  assert.equal(Object.hasOwn(Object.prototype, 'polluted'), false);
   // constructor and prototype are plain claims of a null-prototype object.
   const ok = await verifier.verify(signRaw('HS256', secret, header, `{${base},"constructor":{"prototype":{"polluted":"yes"}}}`), NOW_MS);
   assert.deepEqual(JSON.parse(JSON.stringify(ok.claims['constructor'])), { prototype: { polluted: 'yes' } });
