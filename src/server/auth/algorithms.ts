@@ -5,7 +5,7 @@
  * (the classic RS256 → HS256 confusion), whatever a token's header says; `none` is not in the
  * table at all.
  */
-import { constants, createHmac, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
+import { constants, createHmac, timingSafeEqual, verify, type KeyObject, type VerifyKeyObjectInput } from 'node:crypto';
 
 export const ALGORITHMS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'] as const;
 export type JwsAlgorithm = (typeof ALGORITHMS)[number];
@@ -64,8 +64,11 @@ export function minSecretBytes(alg: JwsAlgorithm): number {
  * Whether `signature` is `alg`'s signature of `data` under `key`, a key of `alg`'s kind (the
  * caller checked). `signatureBytes` is the RSA modulus length in bytes: JWA wants signatures of
  * exactly that length (RFC 7518 §3.3 via RFC 8017 §8.2.2), OpenSSL would also take shorter ones.
+ * HMAC answers at once. RSA, ECDSA and EdDSA run on libuv's thread pool: on the 2-core machine
+ * that nearly doubles verifications per second and keeps the event loop free while a P-384
+ * signature takes a millisecond (BENCHMARKS.md, "JWT verification": floor sync against pool).
  */
-export function verifySignature(alg: JwsAlgorithm, key: KeyObject, signatureBytes: number, data: Buffer, signature: Buffer): boolean {
+export function verifySignature(alg: JwsAlgorithm, key: KeyObject, signatureBytes: number, data: Buffer, signature: Buffer): boolean | Promise<boolean> {
   const spec = SPECS[alg];
   switch (spec.kind) {
     case 'hmac': {
@@ -74,11 +77,18 @@ export function verifySignature(alg: JwsAlgorithm, key: KeyObject, signatureByte
     }
     case 'rsa':
       if (signature.length !== signatureBytes) return false;
-      if (alg === 'PS256') return verify(spec.hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: spec.hashBytes }, signature);
-      return verify(spec.hash, data, key, signature);
+      if (alg === 'PS256') return inPool(spec.hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: spec.hashBytes }, signature);
+      return inPool(spec.hash, data, key, signature);
     default:
       // ES*: JWS carries R||S, not DER (RFC 7518 §3.4), hence ieee-p1363. Ed25519 takes no hash.
       if (signature.length !== EC_SIGNATURE_BYTES[spec.kind]) return false;
-      return verify(spec.hash, data, { key, dsaEncoding: 'ieee-p1363' }, signature);
+      return inPool(spec.hash, data, { key, dsaEncoding: 'ieee-p1363' }, signature);
   }
+}
+
+/** crypto.verify with a callback, which Node runs on the thread pool; an error is a signature that does not verify. */
+function inPool(hash: Hash | null, data: Buffer, key: KeyObject | VerifyKeyObjectInput, signature: Buffer): Promise<boolean> {
+  return new Promise((resolve) => {
+    verify(hash, data, key, signature, (err, ok) => resolve(err === null && ok));
+  });
 }

@@ -124,7 +124,7 @@ function keyOf(v: unknown, field: string): VerifyKey {
   if (k['alg'] !== undefined && k['algs'] !== undefined) fail(at('algs'), 'not with alg');
   let imported: Result<ImportedKey>;
   let jwk: JsonObject | undefined;
-  if (material === 'secret') imported = importSecret(string(k['secret'], at('secret'), { min: 1 }));
+  if (material === 'secret') imported = importSecret(string(k['secret'], at('secret'), { min: 1, max: 4096 }));
   else if (material === 'pem') imported = importPem(string(k['pem'], at('pem'), { min: 1, max: 65_536 }));
   else {
     jwk = object(k['jwk'], at('jwk'));

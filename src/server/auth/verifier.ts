@@ -119,7 +119,9 @@ export function createVerifier(config: JwtConfig, options: VerifierOptions = {})
       const keys = await candidates(alg, kid, nowMs);
       // Every character before dot2 is base64url or a dot (checked above): latin1 is the ASCII bytes.
       const signed = Buffer.from(token.slice(0, dot2), 'latin1');
-      if (!keys.some((k) => verifies(alg, k, signed, signature))) throw new TokenError('bad_signature', 'the signature does not verify');
+      let verified = false;
+      for (const k of keys) if ((verified = await verifies(alg, k, signed, signature))) break;
+      if (!verified) throw new TokenError('bad_signature', 'the signature does not verify');
 
       const claims = parseJsonObject(payloadBytes);
       if (claims === undefined) throw malformed('the payload is not a JSON object');
@@ -139,9 +141,9 @@ function allowing(keys: readonly VerifyKey[], alg: JwsAlgorithm): readonly Verif
   return out;
 }
 
-function verifies(alg: JwsAlgorithm, k: VerifyKey, signed: Buffer, signature: Buffer): boolean {
+async function verifies(alg: JwsAlgorithm, k: VerifyKey, signed: Buffer, signature: Buffer): Promise<boolean> {
   try {
-    return verifySignature(alg, k.key, k.signatureBytes, signed, signature);
+    return await verifySignature(alg, k.key, k.signatureBytes, signed, signature);
   } catch {
     // OpenSSL refusing a signature it cannot even parse is a signature that does not verify.
     return false;

@@ -137,6 +137,7 @@ test('secrets at least as long as the hash (RFC 7518 §3.2), counted in UTF-8 by
   invalid({ keys: [{ algs: ['HS256', 'HS512'], secret: 'x'.repeat(48) }] }, `${at}.algs`, /HS512 needs a secret of at least 64 bytes/);
   invalid({ keys: [{ alg: 'HS384', jwk: { kty: 'oct', k: b64u(Buffer.alloc(47)) } }] }, `${at}.alg`, /HS384 needs .* 48 bytes/);
   invalid({ keys: [{ alg: 'HS256', secret: '' }] }, `${at}.secret`, /must not be empty/);
+  invalid({ keys: [{ alg: 'HS256', secret: 'x'.repeat(4097) }] }, `${at}.secret`, /at most 4096 characters/);
 });
 
 test('keys that cannot be read, or must not be used: private keys, small RSA, other curves and types', () => {
