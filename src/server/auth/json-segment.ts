@@ -24,30 +24,28 @@ export function parseJsonObject(bytes: Buffer): JsonRecord | undefined {
     return undefined;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  return nullPrototype(value, 0) as JsonRecord | undefined;
+  return withoutPrototypes(value, 0) ? (value as JsonRecord) : undefined;
 }
 
-/** A copy of objects with a null prototype (arrays, fresh from JSON.parse, are reused); undefined when refused. */
-function nullPrototype(value: unknown, depth: number): unknown {
-  if (typeof value !== 'object' || value === null) return value;
-  if (depth >= MAX_DEPTH) return undefined;
+/**
+ * Gives every object in `value` (fresh from JSON.parse, so ours to change) a null prototype, in
+ * place: no copy, no garbage. False when an object has a key `__proto__` (JSON.parse makes it an
+ * own property) or nesting goes past MAX_DEPTH.
+ */
+function withoutPrototypes(value: object, depth: number): boolean {
+  if (depth >= MAX_DEPTH) return false;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i];
-      if (typeof item !== 'object' || item === null) continue;
-      const copy = nullPrototype(item, depth + 1);
-      if (copy === undefined) return undefined;
-      value[i] = copy;
+    for (const item of value as unknown[]) {
+      if (typeof item === 'object' && item !== null && !withoutPrototypes(item, depth + 1)) return false;
     }
-    return value;
+    return true;
   }
-  const out: Record<string, unknown> = Object.create(null);
-  for (const key of Object.keys(value)) {
-    if (key === '__proto__') return undefined;
+  if (Object.hasOwn(value, '__proto__')) return false;
+  Object.setPrototypeOf(value, null);
+  // for-in sees own keys only now that there is no prototype.
+  for (const key in value) {
     const v: unknown = (value as Record<string, unknown>)[key];
-    const copy = typeof v === 'object' && v !== null ? nullPrototype(v, depth + 1) : v;
-    if (copy === undefined) return undefined;
-    out[key] = copy;
+    if (typeof v === 'object' && v !== null && !withoutPrototypes(v, depth + 1)) return false;
   }
-  return out;
+  return true;
 }
