@@ -1,7 +1,8 @@
 import { decodeReply, encodeRequest, type Command, type ProduceAck, type ProduceRecord, type Reply, type SubscribeCommand, type SubscriptionEndInfo } from './codec.js';
 import { consumePartition, type ConsumeOptions, type ReconnectPolicy } from './consume.js';
 import { LiveSubscription, type SubscribeOptions, type SubscriptionEvents, type SubscriptionHost } from './subscribe.js';
-import { ClientClosedError, ConnectionError, ProtocolError, RequestTimeoutError, ServerError } from './errors.js';
+import { AuthenticationError, ClientClosedError, ConnectionError, ProtocolError, RequestTimeoutError, serverError } from './errors.js';
+import { TokenKeeper, type TokenSource } from './token.js';
 import type { FetchResult, Message } from './message.js';
 import { errorEventMessage, isArrayBuffer, WS_CLOSED, WS_OPEN, type WebSocketConstructor, type WebSocketLike } from './websocket.js';
 
@@ -23,6 +24,21 @@ export interface ClientOptions {
   WebSocket?: WebSocketConstructor;
   /** Backoff of `consume` when the connection drops or the server reports a transient error. */
   reconnect?: ReconnectOptions;
+  /**
+   * A token (JWT) for a route with authentication: a string, or a function the client calls for
+   * each new connection and again before the token expires (its `exp`), refreshing it in band
+   * without interrupting subscriptions.
+   */
+  token?: TokenSource;
+  /**
+   * How the token reaches the proxy: `protocol` (default) in the WebSocket subprotocol
+   * `bearer.<token>` next to `kafka-ws-proxy`, or `frame`, a cmd_authenticate right after the
+   * socket opens (a refused token is then reported as AuthenticationError in browsers too, which
+   * do not let a page see why an upgrade failed).
+   */
+  tokenVia?: 'protocol' | 'frame';
+  /** Refresh a function token this long before its `exp` (default 60 000 ms, at most half its lifetime). */
+  refreshBeforeMs?: number;
 }
 
 interface Pending {
@@ -58,6 +74,8 @@ export class PubSubClient implements SubscriptionHost {
   private lastSubscriptionId = 0;
   private closed = false;
   private closing: Promise<void> | undefined;
+  private readonly tokens: TokenKeeper | undefined;
+  private readonly tokenVia: 'protocol' | 'frame';
 
   /** Prefer `connect()`, which also opens the socket; a client made with `new` connects on its first command. */
   constructor(url: string, options: ClientOptions = {}) {
@@ -72,6 +90,8 @@ export class PubSubClient implements SubscriptionHost {
       maxDelayMs: options.reconnect?.maxDelayMs ?? 10_000,
       maxAttempts: options.reconnect?.maxAttempts ?? Infinity,
     };
+    this.tokenVia = options.tokenVia ?? 'protocol';
+    this.tokens = options.token === undefined ? undefined : new TokenKeeper(options.token, options.refreshBeforeMs ?? 60_000, () => this.refresh());
   }
 
   /** Whether the WebSocket is open now. */
@@ -167,6 +187,27 @@ export class PubSubClient implements SubscriptionHost {
     return new LiveSubscription(this, topic, options, this.reconnect);
   }
 
+  /**
+   * Presents a fresh token now (from the `token` function, or `token` given here) on the open
+   * connection; subscriptions go on untouched. The client does this by itself before `exp`.
+   * Resolves with the proxy's view: the subject and the new expiry (ms since the epoch, 0n for none).
+   * @throws AuthenticationError when the proxy refuses it (the connection keeps its current token)
+   */
+  async authenticate(token?: string): Promise<{ subject: string; expiresAtMs: bigint }> {
+    const t = token ?? await this.tokens?.fresh();
+    if (t === undefined) throw new TypeError('no token: pass one, or give connect() a token option');
+    const r = await this.request('authenticate', { cmdAuthenticate: { token: t } });
+    const a = expect(r, 'authenticate', 'authenticate');
+    this.tokens?.accepted(t, a.expiresAtMs);
+    return { subject: a.subject, expiresAtMs: a.expiresAtMs };
+  }
+
+  /** The keeper's timer: a function token is due for refresh. Failures are retried by the keeper. */
+  private async refresh(): Promise<void> {
+    if (this.closed || !this.connected) return;
+    await this.authenticate();
+  }
+
   /** @internal SubscriptionHost */
   nextSubscriptionId(): number {
     this.lastSubscriptionId = this.lastSubscriptionId >= 0xffffffff ? 1 : this.lastSubscriptionId + 1;
@@ -224,6 +265,7 @@ export class PubSubClient implements SubscriptionHost {
 
   private async shutdown(): Promise<void> {
     this.closed = true;
+    this.tokens?.stop();
     const closed = new ClientClosedError();
     this.failPending(null, closed);
     for (const s of this.subscriptions.values()) s.events.disconnected(closed);
@@ -246,6 +288,10 @@ export class PubSubClient implements SubscriptionHost {
     const sequence = this.nextSequence++;
     const frame = encodeRequest(sequence, command);
     const ws = await this.ready();
+    return this.requestOn(ws, what, sequence, frame);
+  }
+
+  private requestOn(ws: WebSocketLike, what: string, sequence: bigint, frame: Uint8Array<ArrayBuffer>): Promise<Reply> {
     return new Promise<Reply>((resolve, reject) => {
       // ready() resolved a moment ago; the socket may have started closing since, and a send on
       // a closing socket is silently dropped by browsers.
@@ -279,11 +325,30 @@ export class PubSubClient implements SubscriptionHost {
     return this.opening;
   }
 
-  private open(): Promise<WebSocketLike> {
+  private async open(): Promise<WebSocketLike> {
+    const token = await this.tokens?.fresh();
+    const ws = await this.openSocket(token !== undefined && this.tokenVia === 'protocol' ? ['kafka-ws-proxy', `bearer.${token}`] : undefined);
+    if (token === undefined) return ws;
+    if (this.tokenVia === 'frame') {
+      try {
+        const sequence = this.nextSequence++;
+        const r = await this.requestOn(ws, 'authenticate', sequence, encodeRequest(sequence, { cmdAuthenticate: { token } }));
+        this.tokens!.accepted(token, expect(r, 'authenticate', 'authenticate').expiresAtMs);
+      } catch (e) {
+        ws.close(1000);
+        throw e;
+      }
+    } else {
+      this.tokens!.accepted(token, undefined);
+    }
+    return ws;
+  }
+
+  private openSocket(protocols: string[] | undefined): Promise<WebSocketLike> {
     return new Promise<WebSocketLike>((resolve, reject) => {
       let ws: WebSocketLike;
       try {
-        ws = new this.WebSocket(this.url);
+        ws = protocols === undefined ? new this.WebSocket(this.url) : new this.WebSocket(this.url, protocols);
       } catch (e) {
         reject(new ConnectionError(`cannot connect to ${this.url}: ${String(e)}`, undefined, '', { cause: e }));
         return;
@@ -316,7 +381,9 @@ export class PubSubClient implements SubscriptionHost {
       ws.addEventListener('close', (event) => {
         clearTimeout(timer);
         if (!opened) {
-          if (!settled) reject(new ConnectionError(`cannot connect to ${this.url}${detail !== '' ? `: ${detail}` : ''}`, event.code, event.reason));
+          // Node's ws says why an upgrade failed; a 401 is the token, which trying again cannot cure.
+          if (!settled && /\b401\b/.test(detail)) reject(new AuthenticationError(`the proxy refused the token at the upgrade (${detail})`));
+          else if (!settled) reject(new ConnectionError(`cannot connect to ${this.url}${detail !== '' ? `: ${detail}` : ''}`, event.code, event.reason));
           settled = true;
           return;
         }
@@ -397,7 +464,7 @@ export async function connect(url: string, options: ClientOptions = {}): Promise
 type ReplyOf<K extends Reply['kind']> = Extract<Reply, { kind: K }>;
 
 function expect<K extends Reply['kind']>(r: Reply, kind: K, what: string): ReplyOf<K> {
-  if (r.kind === 'error') throw new ServerError(r.message);
+  if (r.kind === 'error') throw serverError(r.message);
   if (r.kind !== kind) throw new ProtocolError(`${what}: the server answered with ${r.kind === 'none' ? 'an empty reply' : `a ${r.kind} reply`}`);
   return r as ReplyOf<K>;
 }

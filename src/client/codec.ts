@@ -48,7 +48,8 @@ export type Command =
   | { cmdSubscribe: SubscribeCommand }
   | { cmdUnsubscribe: { subscription: number } }
   | { cmdCredit: { subscription: number; bytes: bigint } }
-  | { cmdProduce: ProduceCommand };
+  | { cmdProduce: ProduceCommand }
+  | { cmdAuthenticate: { token: string } };
 
 /** A record to write: null key or value are absent on the wire, empty ones are empty bytes. */
 export interface ProduceRecord {
@@ -99,6 +100,7 @@ export type Reply = { sequence: bigint } & (
   | { kind: 'push'; push: RecordsPush }
   | { kind: 'end'; end: SubscriptionEndInfo }
   | { kind: 'produce'; acks: ProduceAck[] }
+  | { kind: 'authenticate'; subject: string; expiresAtMs: bigint }
   | { kind: 'none' }
 );
 
@@ -129,6 +131,10 @@ export function encodeRequest(sequence: bigint, command: Command): Uint8Array<Ar
     w.ldelim();
   } else if ('cmdProduce' in command) {
     produce(w.uint32(key(REQUEST_FIELDS.produce, LEN)).fork(), command.cmdProduce).ldelim();
+  } else if ('cmdAuthenticate' in command) {
+    w.uint32(key(REQUEST_FIELDS.authenticate, LEN)).fork();
+    if (command.cmdAuthenticate.token !== '') w.uint32(key(1, LEN)).string(command.cmdAuthenticate.token);
+    w.ldelim();
   } else if ('cmdCredit' in command) {
     const c = command.cmdCredit;
     w.uint32(key(REQUEST_FIELDS.credit, LEN)).fork();
@@ -241,12 +247,28 @@ export function decodeReply(frame: Uint8Array): Reply {
       case key(REPLY_FIELDS.produce, LEN):
         reply = { sequence, kind: 'produce', acks: produceResp(r, r.uint32() + r.pos) };
         break;
+      case key(REPLY_FIELDS.authenticate, LEN):
+        reply = { sequence, kind: 'authenticate', ...authenticateResp(r, r.uint32() + r.pos) };
+        break;
       default:
         r.skipType(t & 7);
     }
   }
   reply.sequence = sequence;
   return reply;
+}
+
+/** AuthenticateResp { string subject = 1; int64 expires_at_ms = 2; } */
+function authenticateResp(r: ReaderT, end: number): { subject: string; expiresAtMs: bigint } {
+  let subject = '';
+  let expiresAtMs = 0n;
+  while (r.pos < end) {
+    const t = r.uint32();
+    if (t === key(1, LEN)) subject = r.string();
+    else if (t === key(2, VARINT)) expiresAtMs = readInt64(r);
+    else r.skipType(t & 7);
+  }
+  return { subject, expiresAtMs };
 }
 
 /** ErrorResp { int32 code = 1; string message = 2; } */

@@ -3,9 +3,9 @@
  * the command table (src/pubsub/protocol/commands.ts); test/pubsub/protocol/commands.test.ts
  * keeps the two equal.
  */
-export const REQUEST_FIELDS = { empty: 31, ping: 32, fetch: 33, list_offset: 34, subscribe: 35, unsubscribe: 36, credit: 37, produce: 38 } as const;
+export const REQUEST_FIELDS = { empty: 31, ping: 32, fetch: 33, list_offset: 34, subscribe: 35, unsubscribe: 36, credit: 37, produce: 38, authenticate: 39 } as const;
 /** PubSubResp's oneof fields: the error reply and each command's success reply. */
-export const REPLY_FIELDS = { error: 31, ping: 32, fetch: 33, list_offset: 34, subscribe: 35, unsubscribe: 37, produce: 38 } as const;
+export const REPLY_FIELDS = { error: 31, ping: 32, fetch: 33, list_offset: 34, subscribe: 35, unsubscribe: 37, produce: 38, authenticate: 39 } as const;
 /** PubSubResp's members the proxy pushes without a request (sequence 0). */
 export const PUSH_FIELDS = { records: 36, end: 37 } as const;
 /** How the proxy (and APISIX) starts the error reply of each command that reaches Kafka. */

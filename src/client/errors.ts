@@ -27,14 +27,54 @@ export class ServerError extends PubSubClientError {
   /** `E` of that text (e.g. `OFFSET_OUT_OF_RANGE`, `not found topic`), else the whole message. */
   readonly reason: string;
 
-  constructor(serverMessage: string) {
-    super('KWP_CLIENT_ERR_SERVER', serverMessage);
+  constructor(serverMessage: string, code = 'KWP_CLIENT_ERR_SERVER') {
+    super(code, serverMessage);
     this.serverMessage = serverMessage;
     const m = APISIX_ERROR.exec(serverMessage);
     this.topic = m?.[1];
     this.partition = m?.[2] !== undefined ? Number(m[2]) : undefined;
     this.reason = m?.[3] ?? serverMessage;
   }
+}
+
+/**
+ * The identity may not do this: the route's or the token's topic rules leave the topic out
+ * (reason `topic not allowed`). Also a ServerError, so code that matched those keeps working.
+ */
+export class AuthorizationError extends ServerError {
+  constructor(serverMessage: string) {
+    super(serverMessage, 'KWP_CLIENT_ERR_FORBIDDEN');
+  }
+}
+
+/**
+ * The proxy refused the token: at the upgrade (HTTP 401, seen as such in Node; browsers report
+ * only a failed connection), in answer to cmd_authenticate, or a command sent without one.
+ * Reconnecting with the same token cannot help; `reason` is the proxy's (e.g. `token refused
+ * (expired): ...`), never the token.
+ */
+export class AuthenticationError extends PubSubClientError {
+  readonly reason: string;
+
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super('KWP_CLIENT_ERR_AUTHENTICATION', `authentication failed: ${reason}`, options);
+    this.reason = reason;
+  }
+}
+
+const AUTHENTICATE_ERROR = /^failed to authenticate, err: (.*)$/s;
+
+/**
+ * The error for an error reply's text: AuthenticationError for a refused cmd_authenticate or a
+ * command sent without a token, AuthorizationError for a topic not allowed, else ServerError.
+ */
+export function serverError(serverMessage: string): PubSubClientError {
+  const auth = AUTHENTICATE_ERROR.exec(serverMessage);
+  if (auth !== null) return new AuthenticationError(auth[1]!);
+  const e = new ServerError(serverMessage);
+  if (e.reason === 'topic not allowed') return new AuthorizationError(serverMessage);
+  if (e.reason === 'authentication required') return new AuthenticationError(e.reason);
+  return e;
 }
 
 /** A command got no reply within `requestTimeoutMs`; only that command fails. */

@@ -5,8 +5,10 @@
 export { connect, PubSubClient, type ClientOptions, type ReconnectOptions } from './client.js';
 export type { ConsumeOptions, ConsumeStatus, FetchInfo } from './consume.js';
 export {
-  ClientClosedError, ConnectionError, CursorOutOfRangeError, ProtocolError, PubSubClientError, RequestTimeoutError, ServerError, SubscriptionEndedError,
+  AuthenticationError, AuthorizationError, ClientClosedError, ConnectionError, CursorOutOfRangeError, ProtocolError, PubSubClientError, RequestTimeoutError,
+  ServerError, SubscriptionEndedError,
 } from './errors.js';
+export type { TokenSource } from './token.js';
 export type { LiveSubscription, SubscribeOptions, SubscriptionProgress } from './subscribe.js';
 export type { FetchResult, Header, Message } from './message.js';
 export type { ProduceAck, ProduceRecord } from './codec.js';

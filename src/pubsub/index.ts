@@ -1,5 +1,6 @@
 // The PubSub protocol (APISIX's pubsub.proto) over WebSocket: frame codec, sessions, and the Kafka
 // backend. Knows kafka-wire and ws; never HTTP.
+export { AccessError, CLOSE_UNAUTHENTICATED, type ConnectionAccess, type Grant } from './access.js';
 export type { FetchBatch, PubSubBackend } from './backend.js';
 export { FramePool, MIN_POOLED, sharedFramePool } from './frame-pool.js';
 export { FrameDecodeError, PubSubError, RecordTooLargeError, SubscribeError, TopicNotAllowedError } from './errors.js';
@@ -10,7 +11,7 @@ export {
   type CommandLabel, type CommandName, type CommandSpec, type KafkaOperation,
 } from './protocol/commands.js';
 export { decodeRequest, type Command, type OutOfRangePolicy, type PubSubRequest, type SubscribeCommand, type SubscribeStart } from './protocol/request.js';
-export { encodeErrorReply, encodeListOffsetReply, encodePongReply } from './protocol/response.js';
+export { encodeAuthenticateReply, encodeErrorReply, encodeListOffsetReply, encodePongReply } from './protocol/response.js';
 export { encodeFetchReply, encodeRecordChunks, type FetchedRecords, type FetchReply, type PushedRecords, type RecordChunk } from './protocol/fetch-reply.js';
 export {
   encodeSubscribeReply, encodeSubscriptionEnd, END_REASONS, pushPrefixSize, writePushPrefix, type EndReason, type SubscriptionEndInfo,

@@ -1,10 +1,11 @@
+import { AccessError, CLOSE_UNAUTHENTICATED, type ConnectionAccess, type Grant } from './access.js';
 import type { PubSubBackend } from './backend.js';
 import type { FramePool } from './frame-pool.js';
 import { FrameDecodeError, ProduceDisabledError, RecordTooLargeError, SubscribeError } from './errors.js';
 import { COMMANDS, INVALID, type CommandLabel, type KafkaOperation } from './protocol/commands.js';
 import { decodeRequest, type Command, type PubSubRequest } from './protocol/request.js';
 import { encodeFetchReply } from './protocol/fetch-reply.js';
-import { encodeErrorReply, encodeListOffsetReply, encodePongReply, encodeProduceReply } from './protocol/response.js';
+import { encodeAuthenticateReply, encodeErrorReply, encodeListOffsetReply, encodePongReply, encodeProduceReply } from './protocol/response.js';
 import type { BudgetMember, ReplyBudget } from './reply-budget.js';
 import { pushPrefixSize, type EndReason } from './protocol/subscription-replies.js';
 import { Subscriptions, type SubscriptionRoute } from './subscribe/subscriptions.js';
@@ -26,6 +27,10 @@ export interface SessionObserver {
   subscriptionEnded?(reason: EndReason | 'disconnected'): void;
   /** A push of `bytes` (the WebSocket message's payload) was handed to the socket. */
   pushed?(bytes: number): void;
+  /** A cmd_authenticate was accepted (`refresh`: the connection already had a grant). */
+  authenticated?(refresh: boolean): void;
+  /** A command was refused for want of a grant, a permission or rate ('unauthenticated', 'forbidden', 'rate_limited'). */
+  refused?(reason: 'unauthenticated' | 'forbidden' | 'rate_limited'): void;
 }
 
 /** What a session writes to: a WebSocket in production, a recorder in unit tests. */
@@ -95,6 +100,11 @@ export interface SessionOptions {
   observer?: SessionObserver;
   /** Reuses large fetch reply frames once `channel.send` reports them written. */
   framePool?: FramePool;
+  /**
+   * Who the connection is and what it may do; absent on a route without authentication or
+   * limits, where every command the route allows is served.
+   */
+  access?: ConnectionAccess;
 }
 
 interface Slot {
@@ -160,6 +170,12 @@ export class Session implements BudgetMember {
   private readonly alloc: (size: number) => Buffer;
   private readonly subscriptionRoute: SubscriptionRoute | undefined;
   private subs: Subscriptions | undefined;
+  private readonly access: ConnectionAccess | undefined;
+  /** The identity's grant; undefined until it authenticates (only with `access`). */
+  private grant: Grant | undefined;
+  /** Ends the connection when the grant expires, or when none came in time. */
+  private grantTimer: NodeJS.Timeout | undefined;
+  private authenticating = false;
 
   constructor(channel: SessionChannel, options: SessionOptions) {
     this.channel = channel;
@@ -173,6 +189,12 @@ export class Session implements BudgetMember {
     this.pool = options.framePool;
     this.alloc = this.pool?.take ?? Buffer.allocUnsafe;
     this.subscriptionRoute = options.subscriptions;
+    this.access = options.access;
+    if (this.access !== undefined) {
+      const initial = this.access.initial;
+      if (initial !== undefined) this.setGrant(initial);
+      else this.armTimer(this.access.authenticateWithinMs, 'authentication required');
+    }
   }
 
   /** Subscriptions open on this connection. */
@@ -235,6 +257,15 @@ export class Session implements BudgetMember {
     const { sequence, command } = request;
     if (command === undefined) return;
     const slot = this.push();
+    if (this.access !== undefined && command.type !== 'ping') {
+      const refusal = this.refusal(command);
+      if (refusal !== undefined) {
+        this.observer.command?.(command.type, false);
+        this.fill(slot, encodeErrorReply(sequence, errorText(command, refusal)));
+        this.flush();
+        return;
+      }
+    }
     switch (command.type) {
       case 'ping':
         this.observer.command?.('ping', true);
@@ -274,10 +305,110 @@ export class Session implements BudgetMember {
         else this.fill(slot, encodeErrorReply(sequence, `failed to grant credit, subscription: ${command.subscription}, err: ${err}`));
         break;
       }
+      case 'authenticate':
+        this.authenticate(slot, sequence, command.token);
+        return;
       default:
         unhandled(command);
     }
     this.flush();
+  }
+
+  /**
+   * Why a command may not run for this identity (undefined: it may): no grant yet, a grant past
+   * its expiry whose timer has not fired, a topic its rules leave out, or over its command rate.
+   */
+  private refusal(command: Command): string | undefined {
+    const access = this.access!;
+    const limited = access.admitCommand();
+    if (limited !== undefined) {
+      this.observer.refused?.('rate_limited');
+      return limited;
+    }
+    if (command.type === 'authenticate') return undefined;
+    const grant = this.grant;
+    if (grant === undefined || Date.now() >= grant.expiresAtMs) {
+      this.observer.refused?.('unauthenticated');
+      return 'authentication required';
+    }
+    switch (command.type) {
+      case 'fetch':
+      case 'list_offset':
+      case 'subscribe':
+        if (grant.consume(command.topic)) return undefined;
+        break;
+      case 'produce':
+        if (grant.produce(command.topic)) return undefined;
+        break;
+      default:
+        return undefined;
+    }
+    this.observer.refused?.('forbidden');
+    return 'topic not allowed';
+  }
+
+  /**
+   * cmd_authenticate: a first token, or a refresh of the current one (same subject; subscriptions
+   * the new claims no longer allow end with `unauthorized`, the others go on untouched). A
+   * connection with no grant whose token is refused is closed once the refusal is answered.
+   */
+  private authenticate(slot: Slot, sequence: bigint, token: string): void {
+    const access = this.access;
+    const fail = (err: string) => {
+      this.observer.command?.('authenticate', false);
+      this.fill(slot, encodeErrorReply(sequence, `failed to authenticate, err: ${err}`));
+      this.flush();
+    };
+    if (access === undefined) {
+      fail('authentication is not enabled on this route');
+      return;
+    }
+    if (this.authenticating) {
+      fail('an authentication is already running on this connection');
+      return;
+    }
+    this.authenticating = true;
+    this.inFlight++;
+    access.authenticate(token, this.grant).then((grant) => {
+      if (this.closed) return;
+      const refresh = this.grant !== undefined;
+      this.setGrant(grant);
+      this.observer.command?.('authenticate', true);
+      this.observer.authenticated?.(refresh);
+      this.fill(slot, encodeAuthenticateReply(sequence, grant.subject, grant.expiresAtMs));
+    }, (e: unknown) => {
+      if (this.closed) return;
+      this.observer.failed?.(codeOf(e), e);
+      fail(e instanceof AccessError ? e.message : 'internal error');
+      if (this.grant === undefined) this.drain(CLOSE_UNAUTHENTICATED, 'authentication failed', 'unauthorized');
+    }).finally(() => {
+      this.authenticating = false;
+      this.inFlight--;
+      this.flush();
+    });
+  }
+
+  private setGrant(grant: Grant): void {
+    const previous = this.grant;
+    this.grant = grant;
+    this.armTimer(grant.expiresAtMs - Date.now(), 'token expired');
+    if (previous !== undefined) this.subs?.endWhere((topic) => !grant.consume(topic), 'unauthorized', 'topic not allowed for the refreshed token');
+  }
+
+  /** Closes the connection with 4401 after `ms` (nothing for Infinity); replaces the previous timer. */
+  private armTimer(ms: number, reason: string): void {
+    clearTimeout(this.grantTimer);
+    this.grantTimer = undefined;
+    if (ms === Infinity) return;
+    // setTimeout waits at most 2^31-1 ms; a longer grant re-arms on the way.
+    const step = Math.max(0, Math.min(ms, 0x7fffffff));
+    const due = Date.now() + ms;
+    this.grantTimer = setTimeout(() => {
+      const left = due - Date.now();
+      if (left > 0) this.armTimer(left, reason);
+      else this.close(CLOSE_UNAUTHENTICATED, reason, 'unauthorized');
+    }, step);
+    this.grantTimer.unref();
   }
 
   private subscribe(slot: Slot, sequence: bigint, command: Extract<Command, { type: 'subscribe' }>): void {
@@ -367,6 +498,8 @@ export class Session implements BudgetMember {
 
   private forget(): void {
     this.closed = true;
+    clearTimeout(this.grantTimer);
+    this.access?.release();
     this.subs?.dispose();
     this.queue.length = 0;
     this.waiting.length = 0;
@@ -532,6 +665,29 @@ function roomFor(command: BackendCommand, maxFrameBytes: number): number {
       return command.bytes + 32 * command.records.length + SMALL_REPLY_BYTES;
     default:
       return SMALL_REPLY_BYTES;
+  }
+}
+
+/** An error reply in the form each command's errors take (APISIX's for those that reach Kafka). */
+function errorText(command: Command, err: string): string {
+  switch (command.type) {
+    case 'fetch':
+    case 'list_offset':
+    case 'subscribe':
+      return `${COMMANDS[command.type].errorPrefix}, topic: ${command.topic}, partition: ${command.type === 'subscribe' ? -1 : command.partition}, err: ${err}`;
+    case 'produce':
+      return `${COMMANDS.produce.errorPrefix}, topic: ${command.topic}, partition: ${command.partition ?? -1}, err: ${err}`;
+    case 'unsubscribe':
+      return `failed to unsubscribe, subscription: ${command.subscription}, err: ${err}`;
+    case 'credit':
+      return `failed to grant credit, subscription: ${command.subscription}, err: ${err}`;
+    case 'authenticate':
+      return `failed to authenticate, err: ${err}`;
+    case 'ping':
+    case 'empty':
+      return err;
+    default:
+      return unhandled(command);
   }
 }
 

@@ -5,6 +5,10 @@ import {
   attachSession, KafkaBackend, KafkaStreamSource, Semaphore, TailHub, type KafkaOperation, type ReplyBudget, type Session, type SessionObserver,
   type SubscriptionRoute,
 } from '../pubsub/index.js';
+import { RouteAccess, SubjectTable } from './auth/connection-access.js';
+import type { VerifiedToken } from './auth/verifier.js';
+import { createVerifier } from './auth/verifier.js';
+import type { JwksEvent } from './auth/jwks.js';
 import type { KafkaRoute } from './routes/route.js';
 
 /** WebSocket close codes (RFC 6455 §7.4.1). */
@@ -32,6 +36,8 @@ interface Generation {
   /** The route's live subscriptions, on the tail hub of its cluster, identity and isolation. */
   subscriptions: SubscriptionRoute;
   sessions: Map<Session, WebSocket>;
+  /** Identity checks and limits; undefined on a route with neither auth nor limits. */
+  access: RouteAccess | undefined;
   retired: boolean;
   clientReleased: boolean;
 }
@@ -50,6 +56,8 @@ export interface LiveRoutesOptions {
   /** Connections per broker of each shared Kafka client. */
   kafkaConnections: number;
   events: RouteEvents;
+  /** Each JWKS load of a route's verifier, good or failed. */
+  onJwksEvent?: (routeId: string, event: JwksEvent) => void;
 }
 
 /**
@@ -70,6 +78,8 @@ export class LiveRoutes {
   private readonly registry: KafkaClientRegistry;
   private readonly hubs = new Map<KafkaClient, Map<Isolation, SharedHub>>();
   private readonly options: LiveRoutesOptions;
+  /** Connections and command rates per subject, by route id (they outlive a route's versions). */
+  private readonly subjects = new Map<string, SubjectTable>();
 
   constructor(options: LiveRoutesOptions) {
     this.options = options;
@@ -133,19 +143,28 @@ export class LiveRoutes {
     return { readers, fetches: [...byPartition.values()] };
   }
 
+  /** The identity rules of a route's current version (undefined: none, or no such route). */
+  accessOf(routeId: string): RouteAccess | undefined {
+    return this.live.get(routeId)?.access;
+  }
+
   /**
    * Runs a PubSub session for an upgraded WebSocket on the route's current generation. `socket`
    * is the connection `ws` runs on: pushes are written to it directly (attachSession).
+   * `checked` is the RouteAccess the upgrade's token was checked with and `verified` that token:
+   * if the route changed since, the connection goes (the token was not checked against it).
+   * @returns false when the route is gone or changed; the caller closes the socket.
    */
-  attach(routeId: string, ws: WebSocket, socket?: Duplex): boolean {
+  attach(routeId: string, ws: WebSocket, socket?: Duplex, checked?: RouteAccess, verified?: VerifiedToken): boolean {
     const g = this.live.get(routeId);
-    if (g === undefined) return false;
+    if (g === undefined || g.access !== checked) return false;
     const session = attachSession(ws, {
       backend: g.backend,
       maxFrameBytes: g.route.maxFrameBytes,
       ...this.options.limits,
       ...(g.route.subscribe.maxSubscriptions > 0 ? { subscriptions: g.subscriptions } : {}),
       observer: this.options.events.sessionObserver(routeId),
+      ...(g.access === undefined ? {} : { access: g.access.connection(verified) }),
     }, socket);
     g.sessions.set(session, ws);
     this.options.events.connectionOpened(routeId);
@@ -202,7 +221,16 @@ export class LiveRoutes {
       maxUnsentBytes: s.maxUnsentBytes,
       maxFrameBytes: route.maxFrameBytes,
     };
-    return { route, client, backend, subscriptions, sessions: new Map(), retired: false, clientReleased: false };
+    return { route, client, backend, subscriptions, sessions: new Map(), access: this.accessFor(route), retired: false, clientReleased: false };
+  }
+
+  private accessFor(route: KafkaRoute): RouteAccess | undefined {
+    const identity = route.identity;
+    if (identity.auth === undefined && identity.limits.commandsPerSecond === 0) return undefined;
+    let subjects = this.subjects.get(route.id);
+    if (subjects === undefined) this.subjects.set(route.id, (subjects = new SubjectTable()));
+    const verifier = identity.auth === undefined ? undefined : createVerifier(identity.auth.jwt, this.options.onJwksEvent === undefined ? {} : { onJwksEvent: (e) => this.options.onJwksEvent!(route.id, e) });
+    return new RouteAccess(identity, verifier, subjects);
   }
 
   /** The tail hub of a client and isolation level, made on first use; released with releaseHub. */
@@ -259,7 +287,10 @@ export class LiveRoutes {
     this.retiring.delete(g);
     this.releaseClient(g);
     const id = g.route.id;
-    if (!this.live.has(id) && ![...this.retiring].some((r) => r.route.id === id)) this.options.events.forget(id);
+    if (!this.live.has(id) && ![...this.retiring].some((r) => r.route.id === id)) {
+      this.options.events.forget(id);
+      this.subjects.delete(id);
+    }
   }
 }
 

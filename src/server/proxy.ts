@@ -15,6 +15,9 @@ import { routeEvents } from './route-events.js';
 import { RouteStore } from './routes/store.js';
 import { ReplyBudget } from '../pubsub/index.js';
 import { SocketGate } from './socket-gate.js';
+import type { RouteAccess } from './auth/connection-access.js';
+import { findToken, PROTOCOL } from './auth/token-source.js';
+import type { VerifiedToken } from './auth/verifier.js';
 import { ADMIN_LISTENER_SOCKETS, deadlineCheckEvery, readFileLimit, resolveSocketLimits, type SocketLimits } from './socket-limits.js';
 
 /**
@@ -98,6 +101,11 @@ export class KafkaWsProxy {
       },
       kafkaConnections: options.kafkaConnections ?? DEFAULTS.kafkaConnections,
       events: this.events,
+      onJwksEvent: (route, e) => {
+        if (e.type === 'failed') this.logger.warn('JWKS load failed', { route, error: e.error.message, keptKeys: e.keptKeys });
+        else if (e.skipped.length > 0) this.logger.warn('JWKS keys skipped', { route, keys: e.keys, skipped: e.skipped });
+        else this.logger.debug('JWKS loaded', { route, keys: e.keys });
+      },
     });
     // permessage-deflate is off: APISIX does not offer it, and compressing already-compressed
     // Kafka payloads costs CPU on the hot path for little gain. allowSynchronousEvents off: ws then
@@ -107,6 +115,8 @@ export class KafkaWsProxy {
     this.wss = new WebSocketServer({
       noServer: true, maxPayload: options.maxMessageBytes ?? DEFAULTS.maxMessageBytes, perMessageDeflate: false, clientTracking: false,
       allowSynchronousEvents: false,
+      // A client offering the token subprotocol offers this one too; the answer never echoes the token.
+      handleProtocols: (offered) => (offered.has(PROTOCOL) ? PROTOCOL : false),
     });
     this.admin = options.adminKey === undefined ? undefined : createAdminHandler({ store: routes, adminKey: options.adminKey, allow: this.allowAdmin, log: (level, msg, fields) => this.logger[level](msg, fields) });
     this.demo = options.demo === true ? createDemoHandler({ routes }) : undefined;
@@ -176,15 +186,60 @@ export class KafkaWsProxy {
       rejectUpgrade(socket, 503, `too many connections (limit ${this.maxConnections})`);
       return true;
     }
+    const access = this.live.accessOf(route.id);
+    const auth = access?.identity.auth;
+    if (access === undefined || auth === undefined) {
+      this.upgrade(req, socket, head, route.id, access, undefined);
+      return true;
+    }
+    const found = findToken(req, auth.from);
+    if (found !== undefined && 'problem' in found) {
+      this.events.authFailed(route.id, 'bad_request');
+      rejectUpgrade(socket, 400, found.problem);
+      return true;
+    }
+    if (found === undefined) {
+      if (auth.from.frame) {
+        // It may authenticate with its first command (cmd_authenticate) within authenticate_within_ms.
+        this.upgrade(req, socket, head, route.id, access, undefined);
+      } else {
+        this.events.authFailed(route.id, 'missing');
+        rejectUpgrade(socket, 401, 'token required');
+      }
+      return true;
+    }
+    access.check(found.token).then((r) => {
+      if (socket.destroyed) return;
+      if ('status' in r) {
+        this.events.authFailed(route.id, r.reason);
+        rejectUpgrade(socket, r.status, r.message);
+        return;
+      }
+      // Checked in the turn that opens the connection (ws completes an upgrade synchronously).
+      const full = access.full(r.subject ?? '');
+      if (full !== undefined) {
+        this.events.authFailed(route.id, 'too_many_connections');
+        rejectUpgrade(socket, 429, full);
+        return;
+      }
+      this.events.authenticated(route.id);
+      this.upgrade(req, socket, head, route.id, access, r);
+    }, (e: unknown) => {
+      this.logger.error('token check failed', { route: route.id, error: e });
+      rejectUpgrade(socket, 500, 'internal error');
+    });
+    return true;
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, routeId: string, access: RouteAccess | undefined, verified: VerifiedToken | undefined): void {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      if (!this.live.attach(route.id, ws, socket)) {
-        ws.close(GOING_AWAY, 'route removed');
+      if (!this.live.attach(routeId, ws, socket, access, verified)) {
+        ws.close(GOING_AWAY, 'route removed or changed');
         return;
       }
       this.alive.add(ws);
       ws.on('pong', () => this.alive.add(ws));
     });
-    return true;
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { KafkaOperation, SessionObserver } from '../pubsub/index.js';
+import { AccessError, type KafkaOperation, type SessionObserver } from '../pubsub/index.js';
 import type { Logger } from './log.js';
 import { createProxyMetrics, type ProxyMetrics, type Registry, type TailStats } from './metrics/index.js';
 
@@ -35,12 +35,15 @@ export function routeEvents(registry: Registry, logger: Logger) {
         pushes.inc();
         bytes.inc(n);
       },
+      authenticated: (refresh) => m.authentications.labels(routeId, refresh ? 'refresh' : 'frame').inc(),
+      refused: (reason) => m.authFailures.labels(routeId, reason).inc(),
       overloaded: () => {
         m.errors.labels('PUBSUB_ERR_OVERLOADED').inc();
         logger.warn('connection closed: the process is over its reply budget and this client stopped reading', { route: routeId });
       },
       failed: (code, err) => {
         m.errors.labels(code).inc();
+        if (err instanceof AccessError) m.authFailures.labels(routeId, err.reason).inc();
         const key = `${routeId} ${code}`;
         const now = Date.now();
         if (CLUSTER_CODES.test(code) && now - (lastWarn.get(key) ?? 0) >= WARN_EVERY_MS) {
@@ -100,6 +103,15 @@ export function routeEvents(registry: Registry, logger: Logger) {
       lastWarn.set(key, now);
       rejectedSince.delete(reason);
       logger.warn('connections refused', { reason, count });
+    },
+    /** A token refused at the upgrade or in band (a token's content is never logged). */
+    authFailed(routeId: string, reason: string): void {
+      m.authFailures.labels(routeId, reason).inc();
+      logger.debug('token refused', { route: routeId, reason });
+    },
+    /** A token accepted at the upgrade. */
+    authenticated(routeId: string): void {
+      m.authentications.labels(routeId, 'upgrade').inc();
     },
     routes(n: number): void {
       m.routes.labels().set(n);

@@ -16,7 +16,7 @@ function randomCommand(): [Command, Record<string, unknown>] {
   const v = rng.bool(0.2) ? 0n : rng.int64();
   // Reflection writes a field it is given even when it is the default; give it only the set ones.
   const inner = { ...(topic !== '' ? { topic } : {}), ...(partition !== 0 ? { partition } : {}) };
-  switch (rng.int(0, 3)) {
+  switch (rng.int(0, 4)) {
     case 0:
       return [{ cmdKafkaFetch: { topic, partition, offset: v } }, { cmdKafkaFetch: { ...inner, ...(v !== 0n ? { offset: v.toString() } : {}) } }];
     case 1:
@@ -24,6 +24,10 @@ function randomCommand(): [Command, Record<string, unknown>] {
     case 2: {
       const state = rng.bytes(rng.int(0, 40));
       return [{ cmdPing: { state } }, { cmdPing: state.length > 0 ? { state } : {} }];
+    }
+    case 3: {
+      const token = rng.bool(0.1) ? '' : rng.string(rng.int(1, 900));
+      return [{ cmdAuthenticate: { token } }, { cmdAuthenticate: token !== '' ? { token } : {} }];
     }
     default:
       return [{ cmdEmpty: {} }, { cmdEmpty: {} }];
@@ -45,6 +49,8 @@ test('replies with unknown fields and repeated oneof members decode as protobuf 
   const unknown = Buffer.from([0xa0, 0x06, 0x01, 0xaa, 0x06, 0x02, 0x01, 0x02]); // fields 100 (varint) and 101 (bytes)
   assert.deepEqual(decodeReply(Buffer.concat([unknown, error, unknown, list])), { sequence: 6n, kind: 'listOffset', offset: -1n });
   assert.deepEqual(decodeReply(error), { sequence: 5n, kind: 'error', message: 'x' });
+  const auth = encodeResp({ sequence: '7', authenticateResp: { subject: 'alice', expiresAtMs: '1893456000000' } });
+  assert.deepEqual(decodeReply(auth), { sequence: 7n, kind: 'authenticate', subject: 'alice', expiresAtMs: 1893456000000n });
   assert.throws(() => decodeReply(Buffer.from([0x08, 0x80])));
   assert.throws(() => decodeReply(Buffer.from([0x8a, 0x02, 0x05, 0x0a])));
 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { encodeRecordBatch, readBatches } from '../../src/kafka-wire/index.js';
-import { Session, type FetchBatch, type PubSubBackend, type SessionChannel } from '../../src/pubsub/index.js';
+import { Session, type FetchBatch } from '../../src/pubsub/index.js';
+import { RecordingChannel, ScriptedBackend } from '../support/session-fakes.js';
 import { decodeResp, encodeReq } from '../support/pubsub-proto.js';
 
 /*
@@ -9,47 +10,6 @@ import { decodeResp, encodeReq } from '../support/pubsub-proto.js';
  * behaviour is tested against real brokers in test/server/*.kafka.test.ts; here the backend only
  * decides when each command completes.
  */
-class ScriptedBackend implements PubSubBackend {
-  readonly calls: Array<{ resolve: (b: FetchBatch) => void; reject: (e: Error) => void }> = [];
-  listOffset(): Promise<bigint> {
-    return Promise.resolve(42n);
-  }
-  fetch(): Promise<FetchBatch> {
-    return new Promise((resolve, reject) => this.calls.push({ resolve, reject }));
-  }
-  describeError(err: unknown): string {
-    return (err as Error).message;
-  }
-}
-
-class RecordingChannel implements SessionChannel {
-  readonly frames: Buffer[] = [];
-  readonly pending: Array<() => void> = [];
-  closed: [number, string] | undefined;
-  paused = false;
-  autoFlush = true;
-  send(frame: Buffer, done: () => void): void {
-    this.frames.push(frame);
-    if (this.autoFlush) done();
-    else this.pending.push(done);
-  }
-  push(): void {
-    throw new Error('no subscriptions in these tests');
-  }
-  readonly unsentBytes = 0;
-  readonly takenBytes = 0;
-  onTaken(): void {}
-  close(code: number, reason: string): void {
-    this.closed = [code, reason];
-  }
-  pause(): void {
-    this.paused = true;
-  }
-  resume(): void {
-    this.paused = false;
-  }
-}
-
 const tick = () => new Promise((r) => setImmediate(r));
 const fetchReq = (seq: number) => encodeReq({ sequence: String(seq), cmdKafkaFetch: { topic: 't', partition: 0, offset: '0' } });
 const pingReq = (seq: number) => encodeReq({ sequence: String(seq), cmdPing: { state: Buffer.from(String(seq)) } });

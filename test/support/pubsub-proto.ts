@@ -30,7 +30,7 @@ export interface DecodedMessage {
 
 export interface DecodedResp {
   sequence?: string;
-  resp?: 'errorResp' | 'pongResp' | 'kafkaFetchResp' | 'kafkaListOffsetResp' | 'subscribeResp' | 'kafkaRecordsPush' | 'subscriptionEnd';
+  resp?: 'errorResp' | 'pongResp' | 'kafkaFetchResp' | 'kafkaListOffsetResp' | 'subscribeResp' | 'kafkaRecordsPush' | 'subscriptionEnd' | 'produceResp' | 'authenticateResp';
   subscribeResp?: { subscription?: number; start?: DecodedPartitionOffset[]; maxFrameBytes?: string };
   kafkaRecordsPush?: { subscription?: number; partition?: number; messages?: DecodedMessage[]; highWatermark?: string; nextOffset?: string };
   subscriptionEnd?: {
@@ -44,6 +44,8 @@ export interface DecodedResp {
     logStartOffset?: string;
   };
   kafkaListOffsetResp?: { offset?: string };
+  produceResp?: { records?: Array<{ partition?: number; offset?: string; timestamp?: string; error?: string }> };
+  authenticateResp?: { subject?: string; expiresAtMs?: string };
 }
 
 export function decodeResp(frame: Uint8Array): DecodedResp {

@@ -22,9 +22,10 @@ export interface CommandSpec {
   /**
    * How the session serves it: `local` at once; `backend` by one backend call whose result is
    * the reply (it waits its turn, counts against the in-flight limit and is timed as a Kafka
-   * operation); `subscription` by the session's subscriptions, which push after the reply.
+   * operation); `subscription` by the session's subscriptions, which push after the reply;
+   * `identity` by the connection's authenticator (its errors read `failed to authenticate, err: E`).
    */
-  readonly kind: 'local' | 'backend' | 'subscription';
+  readonly kind: 'local' | 'backend' | 'subscription' | 'identity';
   /** Its error replies read `<errorPrefix>, topic: T, partition: P, err: E` (APISIX's form). */
   readonly errorPrefix?: string;
 }
@@ -44,6 +45,7 @@ export const COMMANDS = {
   unsubscribe: { requestField: 36, request: 'cmd_unsubscribe', replyField: 37, reply: 'subscription_end', kind: 'local' },
   credit: { requestField: 37, request: 'cmd_credit', kind: 'local' },
   produce: { requestField: 38, request: 'cmd_produce', replyField: 38, reply: 'produce_resp', kind: 'backend', errorPrefix: 'failed to produce message' },
+  authenticate: { requestField: 39, request: 'cmd_authenticate', replyField: 39, reply: 'authenticate_resp', kind: 'identity' },
 } as const satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -67,7 +67,8 @@ export type Command =
   | SubscribeCommand
   | { type: 'unsubscribe'; subscription: number }
   | { type: 'credit'; subscription: number; bytes: bigint }
-  | ProduceCommand;
+  | ProduceCommand
+  | { type: 'authenticate'; token: string };
 // Fails to compile when a row of COMMANDS has no member here, or a member no row.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const commandsMatchTable: Same<Command['type'], keyof typeof COMMANDS> = true;
@@ -82,6 +83,7 @@ const CMD_SUBSCRIBE = COMMANDS.subscribe.requestField;
 const CMD_UNSUBSCRIBE = COMMANDS.unsubscribe.requestField;
 const CMD_CREDIT = COMMANDS.credit.requestField;
 const CMD_PRODUCE = COMMANDS.produce.requestField;
+const CMD_AUTHENTICATE = COMMANDS.authenticate.requestField;
 
 // Proto enum values, in their declaration order (proto/pubsub.proto). An unknown value (a newer
 // client) is an error rather than a guess.
@@ -159,6 +161,12 @@ export function decodeRequest(frame: Buffer): PubSubRequest {
         expectWire(wire, LEN, 'cmd_produce', at);
         const [s, e] = r.bytes();
         command = decodeProduce(frame, s, e);
+        break;
+      }
+      case CMD_AUTHENTICATE: {
+        expectWire(wire, LEN, 'cmd_authenticate', at);
+        const [s, e] = r.bytes();
+        command = { type: 'authenticate', token: decodeAuthenticate(frame, s, e) };
         break;
       }
       default:
@@ -377,6 +385,26 @@ function decodeSubscriptionCommand(frame: Buffer, start: number, end: number, na
     } else r.skip(wire);
   }
   return { subscription, value };
+}
+
+/**
+ * message CmdAuthenticate { string token = 1; }
+ * A token is ASCII (a JWS compact form); one that is not is left for the verifier to refuse.
+ */
+function decodeAuthenticate(frame: Buffer, start: number, end: number): string {
+  const r = new WireReader(frame, start, end);
+  let token = '';
+  while (!r.done) {
+    const at = r.pos;
+    const key = r.key();
+    const wire = key & 7;
+    if (key >>> 3 === 1) {
+      expectWire(wire, LEN, 'cmd_authenticate.token', at);
+      const [s, e] = r.bytes();
+      token = frame.toString('latin1', s, e);
+    } else r.skip(wire);
+  }
+  return token;
 }
 
 function enumValue<T>(values: readonly T[], n: number, field: string, at: number): T {

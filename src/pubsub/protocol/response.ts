@@ -137,3 +137,24 @@ export function encodeProduceReply(sequence: bigint, outcomes: ReadonlyArray<{ p
   });
   return out;
 }
+
+const AUTHENTICATE_RESP = memberKey(COMMANDS.authenticate.replyField);
+
+/** AuthenticateResp { string subject = 1; int64 expires_at_ms = 2; } (0: no exp). */
+export function encodeAuthenticateReply(sequence: bigint, subject: string, expiresAtMs: number): Buffer {
+  const s = Buffer.byteLength(subject);
+  const exp = Number.isFinite(expiresAtMs) ? BigInt(Math.trunc(expiresAtMs)) : 0n;
+  const body = (s === 0 ? 0 : 1 + sizeOfSafe(s) + s) + (exp === 0n ? 0 : 1 + sizeOfInt64(exp));
+  const out = Buffer.allocUnsafe(envelopeSize(sequence, body) + body);
+  let p = writeEnvelope(out, sequence, AUTHENTICATE_RESP, body);
+  if (s !== 0) {
+    out[p++] = F1_LEN;
+    p = writeSafe(out, p, s);
+    p += out.write(subject, p, s, 'utf8');
+  }
+  if (exp !== 0n) {
+    out[p++] = 0x10;
+    writeInt64(out, p, exp);
+  }
+  return out;
+}

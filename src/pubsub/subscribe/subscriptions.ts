@@ -132,6 +132,11 @@ export class Subscriptions implements SubscriptionOutput {
     for (const sub of [...this.open.values()]) sub.end(reason, message);
   }
 
+  /** Ends, pushing each end, the subscriptions whose topic `when` picks (e.g. no longer allowed after a token refresh). */
+  endWhere(when: (topic: string) => boolean, reason: EndReason, message: string): void {
+    for (const sub of [...this.open.values()]) if (when(sub.topic)) sub.end(reason, message);
+  }
+
   /** The connection is gone: stop without telling anyone. */
   dispose(): void {
     if (this.slowTimer !== undefined) clearTimeout(this.slowTimer);

@@ -36,6 +36,10 @@ export interface ProxyMetrics {
   subscriptions: Gauge<readonly ['route']>;
   subscriptionEnds: Counter<readonly ['route', 'reason']>;
   pushes: Counter<readonly ['route']>;
+  /** Tokens and commands refused for identity reasons: a TokenError reason, missing, forbidden, rate_limited, ... */
+  authFailures: Counter<readonly ['route', 'reason']>;
+  /** Tokens accepted, by how: upgrade, frame (a first cmd_authenticate) or refresh. */
+  authentications: Counter<readonly ['route', 'how']>;
   /** Where the tail metrics read the shared tail reads at each scrape. */
   tails: { collect(read: () => TailStats): void };
   /** Where kwp_unsent_bytes reads what the sockets have not taken, at each scrape. */
@@ -75,6 +79,12 @@ export function createProxyMetrics(registry: Registry): ProxyMetrics {
     labelNames: ['route', 'reason'],
   });
   const pushes = registry.counter({ name: 'kwp_pushes_total', help: 'Pushed frames of live subscriptions (their bytes count in kwp_bytes_out_total).', labelNames: ['route'] });
+  const authFailures = registry.counter({
+    name: 'kwp_auth_failures_total',
+    help: 'Tokens and commands refused for identity reasons, by reason (a token refusal reason such as expired or bad_signature; missing, unauthenticated, forbidden, rate_limited, too_many_connections, subject_changed).',
+    labelNames: ['route', 'reason'],
+  });
+  const authentications = registry.counter({ name: 'kwp_authentications_total', help: 'Tokens accepted, by how: upgrade, frame (first cmd_authenticate) or refresh.', labelNames: ['route', 'how'] });
   let readTails: () => TailStats = () => ({ readers: 0, fetches: [] });
   registry.gauge({ name: 'kwp_tail_readers', help: 'Partitions read at their tail for live subscriptions, one shared read each.', collect: (g) => g.labels().set(readTails().readers) });
   registry.counter({
@@ -124,7 +134,7 @@ export function createProxyMetrics(registry: Registry): ProxyMetrics {
     },
   });
 
-  const byRoute = [connectionsOpen, connectionsTotal, commands, bytesOut, subscriptions, subscriptionEnds, pushes];
+  const byRoute = [connectionsOpen, connectionsTotal, commands, bytesOut, subscriptions, subscriptionEnds, pushes, authFailures, authentications];
   return {
     connectionsOpen,
     connectionsTotal,
@@ -138,6 +148,8 @@ export function createProxyMetrics(registry: Registry): ProxyMetrics {
     subscriptions,
     subscriptionEnds,
     pushes,
+    authFailures,
+    authentications,
     tails: { collect: (read) => { readTails = read; } },
     unsentBytes: { collect: (read) => { readUnsent = read; } },
     forgetRoute: (routeId) => {

@@ -10,6 +10,7 @@ import { boolean, fieldPath, integer, object, oneOf, onlyKeys, required, string,
 import type { Isolation, SaslCredentials, SaslMechanismName } from '../../kafka-wire/index.js';
 import type { KafkaFetchSettings } from '../../pubsub/index.js';
 import { compileOrigins, type OriginCheck } from '../auth/origins.js';
+import { routeIdentityOf, type RouteIdentity } from '../auth/route-auth.js';
 import { compileTopics, type TopicFilter } from './topics.js';
 
 const MECHANISMS: readonly SaslMechanismName[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
@@ -41,12 +42,14 @@ export interface KafkaProxyConfig {
   topicAllowed: TopicFilter;
   originAllowed: OriginCheck;
   subscribe: SubscribeSettings;
+  /** Authentication, per-identity topic rules and limits (all off by default). */
+  identity: RouteIdentity;
 }
 
 /** Validates `plugins["kafka-proxy"]` at `field`; undefined when the plugin is disabled. */
 export function kafkaProxyOf(v: unknown, field: string): KafkaProxyConfig | undefined {
   const p = object(v, field);
-  onlyKeys(p, field, ['sasl', 'fetch', 'max_frame_bytes', 'topics', 'subscribe', 'allowed_origins', 'disable', '_meta']);
+  onlyKeys(p, field, ['sasl', 'fetch', 'max_frame_bytes', 'topics', 'subscribe', 'allowed_origins', 'auth', 'authorize', 'limits', 'disable', '_meta']);
   let disabled = p['disable'] === undefined ? false : boolean(p['disable'], fieldPath(field, 'disable'));
   if (p['_meta'] !== undefined) {
     const at = fieldPath(field, '_meta');
@@ -61,6 +64,7 @@ export function kafkaProxyOf(v: unknown, field: string): KafkaProxyConfig | unde
     topicAllowed: compileTopics(p['topics'], fieldPath(field, 'topics')),
     originAllowed: compileOrigins(p['allowed_origins'], fieldPath(field, 'allowed_origins')),
     subscribe: p['subscribe'] === undefined ? { ...DEFAULT_SUBSCRIBE } : subscribeOf(p['subscribe'], fieldPath(field, 'subscribe')),
+    identity: routeIdentityOf(p, field, p['allowed_origins'] !== undefined),
   };
   if (p['sasl'] !== undefined) out.sasl = saslOf(p['sasl'], fieldPath(field, 'sasl'));
   return disabled ? undefined : out;

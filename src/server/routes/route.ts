@@ -1,5 +1,6 @@
 import type { SaslCredentials, TlsOptions } from '../../kafka-wire/index.js';
 import type { KafkaFetchSettings } from '../../pubsub/index.js';
+import type { RouteIdentity } from '../auth/route-auth.js';
 import type { SubscribeSettings } from './plugin.js';
 
 /**
@@ -43,6 +44,8 @@ export interface KafkaRoute {
   readonly maxFrameBytes: number;
   /** Live subscriptions: limits and defaults. */
   readonly subscribe: SubscribeSettings;
+  /** Who may connect and what each identity may use (`auth`, `authorize`, `limits`). */
+  readonly identity: RouteIdentity;
   /** Whether the route's `topics` allow-list admits `topic` (all topics when there is none). */
   topicAllowed(topic: string): boolean;
   /** Whether a WebSocket upgrade with this Origin header (undefined when absent) may open (`allowed_origins`). */

@@ -10,6 +10,7 @@ import { fail, fieldPath, integer, isObject, keyPath, object, oneOf, onlyKeys, p
 import { kafkaProxyOf, DEFAULT_FETCH, DEFAULT_MAX_FRAME_BYTES, DEFAULT_SUBSCRIBE } from './plugin.js';
 import type { KafkaRoute, RouteTls, RouteValue } from './route.js';
 import { tlsOf } from './tls.js';
+import { NO_IDENTITY } from '../auth/route-auth.js';
 
 /** APISIX's id_schema: 1-64 of [a-zA-Z0-9-_.]. */
 export const ROUTE_ID = /^[a-zA-Z0-9._-]{1,64}$/;
@@ -74,6 +75,7 @@ export function validateRoute(body: unknown, id: string, nowSeconds: number = Ma
     fetch: Object.freeze(plugin?.fetch ?? { ...DEFAULT_FETCH }),
     maxFrameBytes: plugin?.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
     subscribe: Object.freeze(plugin?.subscribe ?? { ...DEFAULT_SUBSCRIBE }),
+    identity: plugin?.identity ?? NO_IDENTITY,
     topicAllowed: (topic: string) => topicAllowed(topic),
     originAllowed: (origin: string | undefined) => originAllowed(origin),
     value,

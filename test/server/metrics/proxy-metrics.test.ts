@@ -23,6 +23,8 @@ test('declares exactly the proxy metrics, with their types and labels', (t) => {
     kwp_subscriptions: 'gauge',
     kwp_subscription_ends_total: 'counter',
     kwp_pushes_total: 'counter',
+    kwp_auth_failures_total: 'counter',
+    kwp_authentications_total: 'counter',
     kwp_tail_readers: 'gauge',
     kwp_tail_fetch_requests_total: 'counter',
     kwp_unsent_bytes: 'gauge',
@@ -31,8 +33,8 @@ test('declares exactly the proxy metrics, with their types and labels', (t) => {
     nodejs_eventloop_delay_seconds: 'gauge',
   });
   assert.deepEqual(
-    [m.connectionsOpen, m.connectionsTotal, m.connectionsRejected, m.commands, m.kafkaRequestDuration, m.bytesOut, m.errors, m.routes, m.subscriptions, m.subscriptionEnds, m.pushes].map((x) => x.labelNames),
-    [['route'], ['route'], ['reason'], ['route', 'command', 'result'], ['operation'], ['route'], ['code'], [], ['route'], ['route', 'reason'], ['route']],
+    [m.connectionsOpen, m.connectionsTotal, m.connectionsRejected, m.commands, m.kafkaRequestDuration, m.bytesOut, m.errors, m.routes, m.subscriptions, m.subscriptionEnds, m.pushes, m.authFailures, m.authentications].map((x) => x.labelNames),
+    [['route'], ['route'], ['reason'], ['route', 'command', 'result'], ['operation'], ['route'], ['code'], [], ['route'], ['route', 'reason'], ['route'], ['route', 'reason'], ['route', 'how']],
   );
   assert.deepEqual(m.kafkaRequestDuration.buckets, KAFKA_DURATION_BUCKETS);
   assert.equal(KAFKA_DURATION_BUCKETS[0], 0.0005);
