@@ -12,6 +12,8 @@ export interface SeenSubscription {
   /** Bytes of every push frame, in order (what credit is counted in). */
   pushBytes: number[];
   end: NonNullable<DecodedResp['subscriptionEnd']> | undefined;
+  /** Date.now() when the last push arrived (0 before any). */
+  lastPushAt: number;
 }
 
 export interface SubscribeOptions {
@@ -48,11 +50,16 @@ export class SubscribeClient {
     }));
   }
 
-  static connect(url: string): Promise<SubscribeClient> {
+  /** `protocols` and `headers` as a client with a token sends them. Rejects with `HTTP <status>: <body>` for a refused upgrade. */
+  static connect(url: string, options: { protocols?: string[]; headers?: Record<string, string> } = {}): Promise<SubscribeClient> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url);
+      const ws = new WebSocket(url, options.protocols ?? [], options.headers !== undefined ? { headers: options.headers } : {});
       ws.once('open', () => resolve(new SubscribeClient(ws)));
       ws.once('error', reject);
+      ws.once('unexpected-response', (_req, res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (c: string) => { body += c; }).on('end', () => reject(new Error(`HTTP ${res.statusCode}: ${body}`)));
+      });
     });
   }
 
@@ -64,6 +71,7 @@ export class SubscribeClient {
       for (const m of p.messages ?? []) s.messages.push({ ...m, partition: p.partition ?? 0 });
       s.next.set(p.partition ?? 0, BigInt(p.nextOffset ?? '0'));
       s.pushBytes.push(data.length);
+      s.lastPushAt = Date.now();
     } else if (r.resp === 'subscriptionEnd' && (r.sequence ?? '0') === '0') {
       this.seen(r.subscriptionEnd!.subscription ?? 0).end = r.subscriptionEnd;
     } else {
@@ -83,7 +91,7 @@ export class SubscribeClient {
 
   seen(id: number): SeenSubscription {
     let s = this.subscriptions.get(id);
-    if (s === undefined) this.subscriptions.set(id, (s = { messages: [], next: new Map(), pushBytes: [], end: undefined }));
+    if (s === undefined) this.subscriptions.set(id, (s = { messages: [], next: new Map(), pushBytes: [], end: undefined, lastPushAt: 0 }));
     return s;
   }
 
