@@ -138,7 +138,7 @@ export function isTransientServerError(e: ServerError): boolean {
  * partition stopped: a later subscribe with it continues exactly there.
  */
 export class SubscriptionEndedError extends PubSubClientError {
-  /** The proxy's reason: route_deleted, topic_deleted, unauthorized or error. */
+  /** The proxy's reason: route_deleted, topic_deleted or error (after `unauthorized` it subscribes again, which says why). */
   readonly reason: string;
   readonly cursor: Map<number, bigint>;
 

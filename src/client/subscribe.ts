@@ -67,8 +67,13 @@ export interface SubscriptionEvents {
 }
 
 const DEFAULT_CREDIT = 1024 * 1024;
-/** Ends after which subscribing again from the cursor continues the stream. */
-const RESUMABLE: ReadonlySet<EndReason> = new Set(['route_changed', 'shutting_down', 'slow_consumer']);
+/**
+ * Ends after which subscribing again from the cursor continues the stream. `unauthorized` too: a
+ * token that expired is cured by the next connection's fresh one, and where it is not, the new
+ * subscribe says why (AuthenticationError for a refused token, AuthorizationError for a topic the
+ * identity may no longer read) and ends the iteration with that.
+ */
+const RESUMABLE: ReadonlySet<EndReason> = new Set(['route_changed', 'shutting_down', 'slow_consumer', 'unauthorized']);
 
 interface Queued {
   message: Message;
