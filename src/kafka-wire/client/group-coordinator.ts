@@ -61,13 +61,17 @@ export class GroupCoordinators {
   /** In order of last use, least recent first (a Map iterates in insertion order). */
   private readonly known = new Map<string, BrokerAddress>();
   private readonly finding = new Map<string, Promise<BrokerAddress>>();
-  /** FindCoordinator requests sent, for tests and metrics. */
-  lookups = 0;
+  private lookupCount = 0;
 
   constructor(client: KafkaClient, maxGroups = 10_000) {
     if (!Number.isInteger(maxGroups) || maxGroups < 1) throw new KafkaWireError('KWIRE_ERR_CONFIG', `maxGroups must be a positive integer, got ${maxGroups}`);
     this.client = client;
     this.maxGroups = maxGroups;
+  }
+
+  /** FindCoordinator requests sent, for tests and metrics. */
+  get lookups(): number {
+    return this.lookupCount;
   }
 
   /** Groups whose coordinator is known now. */
@@ -108,7 +112,7 @@ export class GroupCoordinators {
   private async lookup(groupId: string): Promise<BrokerAddress> {
     const conn = await this.client.anyBroker();
     const version = conn.version(FindCoordinatorApi);
-    this.lookups++;
+    this.lookupCount++;
     const res = await conn.request(FindCoordinatorApi, { key: groupId, keyType: KEY_TYPE_GROUP, coordinatorKeys: [groupId] }, { version });
     // v4+ answers per key (KIP-699); before, at the top level.
     const c = version >= FIND_COORDINATOR_BATCHED_SINCE ? res.body.coordinators.find((x) => x.key === groupId) : res.body;

@@ -5,7 +5,7 @@ import { groupError } from '../../../src/kafka-wire/client/group-offsets.js';
 import { kafkaErrorOf } from '../../../src/kafka-wire/protocol/frame.js';
 import {
   ActiveGroupError, CoordinatorUnavailableError, ErrorCode, GroupAuthorizationError, GroupOffsets, InvalidGroupIdError, InvalidOffsetError,
-  KafkaClient, KafkaClientClosedError, KafkaConnectionError, KafkaProtocolError, NoBrokerError, RetriesExhaustedError,
+  KafkaClient, KafkaClientClosedError, KafkaConnectionError, type KafkaProtocolError, NoBrokerError, RetriesExhaustedError,
   type OffsetToCommit,
 } from '../../../src/kafka-wire/index.js';
 
