@@ -498,6 +498,89 @@ export async function readTopic(line: BrokerLine, topic: string, isolation: 'rea
   return out;
 }
 
+/** A group's committed offset as Kafka's Java Admin client reads it (`group.sh LINE committed GROUP`). */
+export interface JavaCommittedOffset {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  /** null when none was committed. */
+  leaderEpoch: number | null;
+  /** Java's OffsetAndMetadata holds '' for none. */
+  metadata: string;
+}
+
+/**
+ * Every committed offset of `group` on a running line, as Kafka's Java Admin client reads it
+ * (listConsumerGroupOffsets with require_stable), in topic then partition order: the independent
+ * reader behind tests of our OffsetCommit. Empty for a group without offsets. Starts a JVM (~1 s).
+ */
+export async function readCommittedOffsets(line: BrokerLine, group: string): Promise<JavaCommittedOffset[]> {
+  const { stdout } = await runScript('group.sh', [line, 'committed', group], 120_000);
+  const out: JavaCommittedOffset[] = [];
+  for (const l of stdout.split('\n')) {
+    if (l === '') continue;
+    const x = obj(JSON.parse(l) as unknown, 'group.sh committed output');
+    const epoch = x['leaderEpoch'];
+    if (epoch !== null && typeof epoch !== 'number') throw new Error(`kafka harness: group.sh committed: leaderEpoch ${String(epoch)}`);
+    out.push({ topic: str(x, 'topic'), partition: num(x, 'partition'), offset: BigInt(str(x, 'offset')), leaderEpoch: epoch, metadata: str(x, 'metadata') });
+  }
+  return out;
+}
+
+/** A Java KafkaConsumer in a group, from startGroupMember. */
+export interface GroupMember {
+  /** What it printed once it owned partitions, e.g. "assigned [t-0, t-1]". */
+  readonly assigned: string;
+  /** Closes its stdin: it closes the consumer (leaving the group) and exits. Resolves on its exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a Java KafkaConsumer (`group.sh LINE member ...`) subscribed to `topic` in `group`, with
+ * group.protocol `protocol` ('consumer' is KIP-848's, enabled on line 4 only), and resolves once
+ * it owns partitions: from then on the group has an active member. It stays for `seconds` at
+ * most, or until stop(); it commits nothing. The topic must exist.
+ * @throws Error when it exits or does not get partitions within 60 s (its stderr in the message).
+ */
+export function startGroupMember(line: BrokerLine, group: string, topic: string, protocol: 'classic' | 'consumer', seconds: number): Promise<GroupMember> {
+  return new Promise((resolvePromise, reject) => {
+    const args = [join(SCRIPTS, 'group.sh'), line, 'member', group, topic, protocol, String(seconds)];
+    // stdin stays open as the member's lifeline: its end (stop(), or this process dying) ends it.
+    const child = spawn('bash', args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const exited = new Promise<void>((res) => child.on('close', () => res()));
+    let stdout = '';
+    let stderr = '';
+    let settled = false;
+    const fail = (why: string): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.stdin.end();
+      reject(new Error(`kafka harness: group.sh ${args.slice(1).join(' ')} ${why}\n${stderr.trimEnd()}`));
+    };
+    const timer = setTimeout(() => fail('got no partitions within 60 s'), 60_000);
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      const m = /^assigned .*$/m.exec(stdout);
+      if (m === null || settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolvePromise({
+        assigned: m[0],
+        stop: () => {
+          child.stdin.end();
+          return exited;
+        },
+      });
+    });
+    child.on('error', (e) => fail(`could not start: ${e.message}`));
+    child.on('close', (code) => fail(`exited with ${String(code)} before it owned partitions`));
+  });
+}
+
 function recordLine(x: Record<string, unknown>, where: string): ReadRecord {
   const headers = x['headers'];
   if (!Array.isArray(headers)) throw new Error(`kafka harness: ${where}: headers is not an array`);

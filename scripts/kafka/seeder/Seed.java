@@ -9,6 +9,8 @@
 //   java -cp <classes>:<kafka lib>/* Seed registered <bootstrap> <nodeId> <timeoutMs>
 //   java -cp <classes>:<kafka lib>/* Seed moved|elect|leader <bootstrap> <topic>
 //   java -cp <classes>:<kafka lib>/* Seed produce-latency <bootstrap> <topic> <count> <intervalMs>
+//   java -cp <classes>:<kafka lib>/* Seed committed <bootstrap> <group>
+//   java -cp <classes>:<kafka lib>/* Seed member <bootstrap> <group> <topic> classic|consumer <seconds>
 //
 // This class only dispatches; each mode lives in the file named for what it does:
 //   Readiness       ready, registered: wait for the broker / for node 2 to join
@@ -18,6 +20,7 @@
 //   TopicTools      truncated, create, offsets-topic; topic (re)creation shared by other modes
 //   Leadership      moved, elect, leader: the partition whose leader moves between node 1 and 2
 //   ProduceLatency  produce-latency: the source of bench/e2e's produce-to-client latency
+//   Groups          committed, member: a group's committed offsets (Admin); a live group member
 // and the shared pieces: Clients (node ids, Admin and producer configs), Rec (one record and its
 // ground truth), Json (the JSONL record lines), TopicSummary (topics.json).
 //
@@ -66,13 +69,19 @@ public final class Seed {
         code = Leadership.leader(args[1], args[2]);
       } else if (args.length == 5 && args[0].equals("produce-latency")) {
         code = ProduceLatency.run(args[1], args[2], Integer.parseInt(args[3]), Long.parseLong(args[4]));
+      } else if (args.length == 3 && args[0].equals("committed")) {
+        code = Groups.committed(args[1], args[2]);
+      } else if (args.length == 6 && args[0].equals("member")) {
+        code = Groups.member(args[1], args[2], args[3], args[4], Long.parseLong(args[5]));
       } else {
         System.err.println("usage: Seed ready <bootstrap> <timeoutMs> | Seed seed|verify <bootstrap> <expectedDir>"
             + " | Seed truncated|moved|elect|leader|delete <bootstrap> <topic> | Seed create <bootstrap> <topic> <partitions>"
             + " | Seed dump <bootstrap> <topic> read_uncommitted|read_committed"
             + " | Seed offsets-topic <bootstrap>"
             + " | Seed registered <bootstrap> <nodeId> <timeoutMs>"
-            + " | Seed produce-latency <bootstrap> <topic> <count> <intervalMs>");
+            + " | Seed produce-latency <bootstrap> <topic> <count> <intervalMs>"
+            + " | Seed committed <bootstrap> <group>"
+            + " | Seed member <bootstrap> <group> <topic> classic|consumer <seconds>");
         code = 2;
       }
     } catch (Exception e) {

@@ -389,7 +389,18 @@ export class KafkaClient {
     return this.options.requestTimeoutMs ?? 30_000;
   }
 
-  private async retrying<T>(operation: string, topic: string, op: () => Promise<T>): Promise<T> {
+  private retrying<T>(operation: string, topic: string, op: () => Promise<T>): Promise<T> {
+    return this.withRetries(`${operation} ${topic}`, op, () => this.metadata.invalidate(topic));
+  }
+
+  /**
+   * Runs `op` under this client's retry policy: after a failure isRetriable accepts, `onRetry`
+   * (to forget what the failure showed to be stale), a doubling backoff that close() cancels,
+   * and another attempt, `retries` times at most. For the classes built on this client
+   * (GroupOffsets); the client's own operations use it too.
+   * @throws op's first non-retriable error, RetriesExhaustedError (`cause`: the last failure), KafkaClientClosedError
+   */
+  async withRetries<T>(operation: string, op: () => Promise<T>, onRetry: (e: unknown) => void): Promise<T> {
     const retries = this.options.retries ?? 5;
     const base = this.options.retryBackoffMs ?? 100;
     const cap = this.options.retryBackoffMaxMs ?? 1000;
@@ -400,12 +411,22 @@ export class KafkaClient {
       } catch (e) {
         if (this.closed) throw new KafkaClientClosedError();
         if (!isRetriable(e)) throw e;
-        if (attempt > retries) throw new RetriesExhaustedError(`${operation} ${topic}`, attempt, e as Error);
-        this.metadata.invalidate(topic);
+        if (attempt > retries) throw new RetriesExhaustedError(operation, attempt, e as Error);
+        onRetry(e);
         this.stats.retries++;
         await this.sleep(Math.min(cap, base * 2 ** (attempt - 1)));
       }
     }
+  }
+
+  /** A connection to this broker, shared as every other (see connectionsPerBroker). For the classes built on this client. */
+  connectionTo(broker: { host: string; port: number }): Promise<Connection> {
+    return this.connect(broker);
+  }
+
+  /** Any open connection, else the bootstrap and then the known brokers in turn. @throws NoBrokerError */
+  anyBroker(): Promise<Connection> {
+    return this.anyConnection();
   }
 
   private sleep(ms: number): Promise<void> {

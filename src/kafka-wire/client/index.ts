@@ -1,4 +1,4 @@
-/** The cluster client: bootstrap, metadata, leader routing, ListOffsets and Fetch with retries. */
+/** The cluster client: bootstrap, metadata, leader routing, ListOffsets and Fetch with retries; a group's committed offsets. */
 export {
   KafkaClient, EARLIEST, LATEST,
   type ClientOptions, type FetchOptions, type MultiFetchResult, type PartitionFetchOutcome, type PartitionFetchRequest, type FetchResult, type FetchBatchesResult, type Isolation, type ListOffsetsOptions, type ListOffsetsResult,
@@ -9,3 +9,10 @@ export { KafkaClientRegistry } from './registry.js';
 export { isRetriable } from './retriable.js';
 export { invalidTopicReason, MAX_TOPIC_NAME_LENGTH } from './topic-name.js';
 export { TailFetcher, type TailFetcherOptions, type TailHandle, type TailListener } from './tail-fetcher.js';
+export {
+  GroupOffsets, type CommittedOffset, type FetchCommittedOptions, type GroupOffsetsOptions, type OffsetToCommit,
+} from './group-offsets.js';
+export type { GroupCoordinators } from './group-coordinator.js';
+export {
+  ActiveGroupError, CoordinatorUnavailableError, GroupAuthorizationError, InvalidGroupIdError, InvalidOffsetError, OffsetMetadataTooLargeError,
+} from './group-errors.js';

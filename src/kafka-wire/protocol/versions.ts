@@ -29,7 +29,9 @@ export interface ApiSpec<Q extends Fields = Fields, S extends Fields = Fields> {
   /**
    * Lowest version our client will send even if a broker advertises less: Produce below 3 is
    * rejected by 4.x brokers that still advertise it (KAFKA-18659); Fetch below 4 lacks the
-   * isolation level and last stable offset we rely on; ListOffsets v0 is the pre-KIP-79 form.
+   * isolation level and last stable offset we rely on; ListOffsets v0 is the pre-KIP-79 form;
+   * OffsetCommit and OffsetFetch v0 keep offsets in ZooKeeper, not in Kafka (a KRaft broker
+   * answers UNSUPPORTED_VERSION).
    */
   readonly clientMin: number;
 }
@@ -45,8 +47,8 @@ export const ProduceApi = api(0, 'Produce', ProduceRequest, ProduceResponse, 3);
 export const FetchApi = api(1, 'Fetch', FetchRequest, FetchResponse, 4);
 export const ListOffsetsApi = api(2, 'ListOffsets', ListOffsetsRequest, ListOffsetsResponse, 1);
 export const MetadataApi = api(3, 'Metadata', MetadataRequest, MetadataResponse, 1);
-export const OffsetCommitApi = api(8, 'OffsetCommit', OffsetCommitRequest, OffsetCommitResponse);
-export const OffsetFetchApi = api(9, 'OffsetFetch', OffsetFetchRequest, OffsetFetchResponse);
+export const OffsetCommitApi = api(8, 'OffsetCommit', OffsetCommitRequest, OffsetCommitResponse, 1);
+export const OffsetFetchApi = api(9, 'OffsetFetch', OffsetFetchRequest, OffsetFetchResponse, 1);
 export const FindCoordinatorApi = api(10, 'FindCoordinator', FindCoordinatorRequest, FindCoordinatorResponse);
 export const JoinGroupApi = api(11, 'JoinGroup', JoinGroupRequest, JoinGroupResponse);
 export const HeartbeatApi = api(12, 'Heartbeat', HeartbeatRequest, HeartbeatResponse);

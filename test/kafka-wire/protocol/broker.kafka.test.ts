@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   ApiVersionsApi, CLIENT_SOFTWARE, decodeResponseFrame, encodeMessage, FetchApi, FindCoordinatorApi, ListOffsetsApi, MetadataApi, negotiateVersion,
-  ProduceApi, readRecords, SaslAuthenticateApi, SaslHandshakeApi, Writer, type ApiSpec,
+  OffsetCommitApi, OffsetFetchApi, ProduceApi, readRecords, SaslAuthenticateApi, SaslHandshakeApi, Writer, type ApiSpec,
 } from '../../../src/kafka-wire/index.js';
 import { BROKER_LINES, ensureBroker, readExpected, readTopics, type BrokerInfo } from '../../harness/kafka.js';
 import { sameRecords } from '../../support/expected-records.js';
@@ -98,6 +98,35 @@ for (const line of BROKER_LINES) {
           assert.equal(c.errorCode, 0, `v${v}`);
           assert.deepEqual([c.host, c.port], [info.host, info.ports.plaintext], `v${v}`);
           break;
+        }
+      }
+    });
+
+    test('OffsetCommit and OffsetFetch at every version: a simple commit (no member), read back at every version', async () => {
+      // Runs after the FindCoordinator test, which waits until this broker coordinates groups.
+      const group = 'kwp-offsets-every-version';
+      const md = await conn.request(MetadataApi, 12, { topics: [{ name: 'plain' }], allowAutoTopicCreation: false });
+      const topicId = md.body.topics[0]!.topicId;
+      for (const v of versions(OffsetCommitApi)) {
+        const offset = BigInt(100 + v);
+        const res = await conn.request(OffsetCommitApi, v, {
+          groupId: group, generationIdOrMemberEpoch: -1, memberId: '',
+          topics: [{ name: 'plain', topicId, partitions: [{ partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: v, committedMetadata: `v${v}` }] }],
+        });
+        reencode(OffsetCommitApi, v, res.frame, v >= 8 ? 5 : 4);
+        assert.equal(res.body.topics[0]!.partitions[0]!.errorCode, 0, `OffsetCommit v${v}`);
+        for (const f of versions(OffsetFetchApi)) {
+          const r = await conn.request(OffsetFetchApi, f, {
+            groupId: group, topics: [{ name: 'plain', partitionIndexes: [0] }],
+            groups: [{ groupId: group, topics: [{ name: 'plain', topicId, partitionIndexes: [0] }] }],
+            requireStable: true,
+          });
+          reencode(OffsetFetchApi, f, r.frame, f >= 6 ? 5 : 4);
+          const p = f >= 8 ? r.body.groups[0]!.topics[0]!.partitions[0]! : r.body.topics[0]!.partitions[0]!;
+          const where = `OffsetCommit v${v}, OffsetFetch v${f}`;
+          assert.deepEqual([p.errorCode, p.committedOffset, p.metadata], [0, offset, `v${v}`], where);
+          // Committed from v6, returned from v5.
+          assert.equal(p.committedLeaderEpoch, v >= 6 && f >= 5 ? v : -1, `${where}: leader epoch`);
         }
       }
     });

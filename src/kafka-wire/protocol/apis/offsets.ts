@@ -2,8 +2,8 @@ import { defineMessage } from '../codec.js';
 import { array, bool, int16, int32, int64, string, uuid } from '../schema.js';
 
 /*
- * Committed consumer offsets. Like group.ts, declared so recorded client traffic decodes; the
- * proxy itself never commits. Schemas: OffsetCommit*.json and OffsetFetch*.json of Kafka 3.9.2
+ * Committed consumer offsets, as GroupOffsets (client/group-offsets.ts) commits and reads them
+ * and as recorded client traffic carries them. Schemas: OffsetCommit*.json and OffsetFetch*.json of Kafka 3.9.2
  * (0-9) and 4.4.0 (v10: topic ids instead of names, KIP-848; 4.x removed OffsetCommit 0-1 and
  * OffsetFetch 0, KIP-896).
  */
