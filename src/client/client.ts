@@ -208,6 +208,29 @@ export class PubSubClient implements SubscriptionHost {
     await this.authenticate();
   }
 
+  /**
+   * Commits consumer group `group`'s next offsets for partitions of `topic` (Kafka's convention:
+   * the last offset processed, plus 1), kept by Kafka on the group's coordinator. The route must
+   * allow the group (`groups`), and a group with active members (a running Kafka consumer
+   * application) is refused.
+   * @throws ServerError (reasons `group not allowed`, `the group has active members`, ...),
+   *   AuthorizationError, ConnectionError, RequestTimeoutError, ClientClosedError
+   */
+  async commitOffsets(group: string, topic: string, offsets: ReadonlyMap<number, bigint> | Readonly<Record<number, bigint | number>>): Promise<void> {
+    const m = offsets instanceof Map ? offsets : new Map(Object.entries(offsets).map(([p, o]) => [Number(p), toInt(o as bigint | number, 'offset')]));
+    const r = await this.request(`commit offsets ${group} ${topic}`, { cmdCommitOffsets: { group, topic, offsets: m as ReadonlyMap<number, bigint> } });
+    expect(r, 'commitOffsets', 'commit offsets');
+  }
+
+  /**
+   * Consumer group `group`'s committed offsets for `partitions` of `topic` (default: every
+   * partition): partition → next offset, -1n where the group has none.
+   */
+  async fetchCommitted(group: string, topic: string, partitions: readonly number[] = []): Promise<Map<number, bigint>> {
+    const r = await this.request(`fetch committed ${group} ${topic}`, { cmdFetchCommitted: { group, topic, partitions } });
+    return expect(r, 'committed', 'fetch committed').offsets;
+  }
+
   /** @internal SubscriptionHost */
   nextSubscriptionId(): number {
     this.lastSubscriptionId = this.lastSubscriptionId >= 0xffffffff ? 1 : this.lastSubscriptionId + 1;

@@ -49,7 +49,9 @@ export type Command =
   | { cmdUnsubscribe: { subscription: number } }
   | { cmdCredit: { subscription: number; bytes: bigint } }
   | { cmdProduce: ProduceCommand }
-  | { cmdAuthenticate: { token: string } };
+  | { cmdAuthenticate: { token: string } }
+  | { cmdCommitOffsets: { group: string; topic: string; offsets: ReadonlyMap<number, bigint> } }
+  | { cmdFetchCommitted: { group: string; topic: string; partitions: readonly number[] } };
 
 /** A record to write: null key or value are absent on the wire, empty ones are empty bytes. */
 export interface ProduceRecord {
@@ -101,6 +103,8 @@ export type Reply = { sequence: bigint } & (
   | { kind: 'end'; end: SubscriptionEndInfo }
   | { kind: 'produce'; acks: ProduceAck[] }
   | { kind: 'authenticate'; subject: string; expiresAtMs: bigint }
+  | { kind: 'commitOffsets' }
+  | { kind: 'committed'; offsets: Map<number, bigint> }
   | { kind: 'none' }
 );
 
@@ -135,6 +139,22 @@ export function encodeRequest(sequence: bigint, command: Command): Uint8Array<Ar
     w.uint32(key(REQUEST_FIELDS.authenticate, LEN)).fork();
     if (command.cmdAuthenticate.token !== '') w.uint32(key(1, LEN)).string(command.cmdAuthenticate.token);
     w.ldelim();
+  } else if ('cmdCommitOffsets' in command) {
+    const c = command.cmdCommitOffsets;
+    w.uint32(key(REQUEST_FIELDS.commit_offsets, LEN)).fork();
+    groupTopic(w, c.group, c.topic);
+    partitionOffsets(w, 3, c.offsets);
+    w.ldelim();
+  } else if ('cmdFetchCommitted' in command) {
+    const c = command.cmdFetchCommitted;
+    w.uint32(key(REQUEST_FIELDS.fetch_committed, LEN)).fork();
+    groupTopic(w, c.group, c.topic);
+    if (c.partitions.length > 0) {
+      w.uint32(key(3, LEN)).fork();
+      for (const p of c.partitions) w.int32(p);
+      w.ldelim();
+    }
+    w.ldelim();
   } else if ('cmdCredit' in command) {
     const c = command.cmdCredit;
     w.uint32(key(REQUEST_FIELDS.credit, LEN)).fork();
@@ -164,16 +184,27 @@ function subscribe(w: InstanceType<typeof Writer>, c: SubscribeCommand) {
   const start = SUBSCRIBE_STARTS.indexOf(c.start);
   if (start !== 0) w.uint32(key(4, VARINT)).int32(start);
   if (c.timestamp !== 0n) w.uint32(key(5, VARINT)).int64(toLongBits(c.timestamp, 'timestamp') as unknown as protobuf.Long);
-  for (const [partition, offset] of c.cursor) {
-    w.uint32(key(6, LEN)).fork();
-    if (partition !== 0) w.uint32(key(1, VARINT)).int32(partition);
-    if (offset !== 0n) w.uint32(key(2, VARINT)).int64(toLongBits(offset, 'offset') as unknown as protobuf.Long);
-    w.ldelim();
-  }
+  partitionOffsets(w, 6, c.cursor);
   if (c.credit !== 0n) w.uint32(key(7, VARINT)).int64(toLongBits(c.credit, 'credit') as unknown as protobuf.Long);
   const oor = OUT_OF_RANGE.indexOf(c.outOfRange);
   if (oor !== 0) w.uint32(key(8, VARINT)).int32(oor);
   return w;
+}
+
+/** `repeated PartitionOffset` at `field`: PartitionOffset { int32 partition = 1; int64 offset = 2; } */
+function partitionOffsets(w: InstanceType<typeof Writer>, field: number, offsets: ReadonlyMap<number, bigint>): void {
+  for (const [partition, offset] of offsets) {
+    w.uint32(key(field, LEN)).fork();
+    if (partition !== 0) w.uint32(key(1, VARINT)).int32(partition);
+    if (offset !== 0n) w.uint32(key(2, VARINT)).int64(toLongBits(offset, 'offset') as unknown as protobuf.Long);
+    w.ldelim();
+  }
+}
+
+/** The `string group = 1; string topic = 2;` of CmdCommitOffsets and CmdFetchCommitted. */
+function groupTopic(w: InstanceType<typeof Writer>, group: string, topic: string): void {
+  if (group !== '') w.uint32(key(1, LEN)).string(group);
+  if (topic !== '') w.uint32(key(2, LEN)).string(topic);
 }
 
 /**
@@ -247,6 +278,21 @@ export function decodeReply(frame: Uint8Array): Reply {
       case key(REPLY_FIELDS.produce, LEN):
         reply = { sequence, kind: 'produce', acks: produceResp(r, r.uint32() + r.pos) };
         break;
+      case key(REPLY_FIELDS.commit_offsets, LEN):
+        r.skip(r.uint32());
+        reply = { sequence, kind: 'commitOffsets' };
+        break;
+      case key(REPLY_FIELDS.fetch_committed, LEN): {
+        const end = r.uint32() + r.pos;
+        const offsets = new Map<number, bigint>();
+        while (r.pos < end) {
+          const t2 = r.uint32();
+          if (t2 === key(1, LEN)) partitionOffset(r, r.uint32() + r.pos, offsets);
+          else r.skipType(t2 & 7);
+        }
+        reply = { sequence, kind: 'committed', offsets };
+        break;
+      }
       case key(REPLY_FIELDS.authenticate, LEN):
         reply = { sequence, kind: 'authenticate', ...authenticateResp(r, r.uint32() + r.pos) };
         break;

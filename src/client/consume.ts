@@ -1,4 +1,5 @@
 import { ConnectionError, isTransientServerError, RequestTimeoutError, ServerError } from './errors.js';
+import { GroupCommitter, type GroupHost } from './group.js';
 import type { FetchResult, Message } from './message.js';
 
 export interface ConsumeStatus {
@@ -30,6 +31,13 @@ export interface ConsumeOptions {
   onFetch?: (info: FetchInfo) => void;
   /** On each change of state: 'connected' after the first success and after every recovery, then per failed attempt. */
   onStatus?: (status: ConsumeStatus) => void;
+  /**
+   * A consumer group whose offset the proxy keeps in Kafka (the route must allow it): the loop
+   * starts from its committed offset (`from` only when there is none) and commits as it goes,
+   * every `commitIntervalMs` (default 5000) and when the loop ends.
+   */
+  group?: string;
+  commitIntervalMs?: number;
 }
 
 export interface ReconnectPolicy {
@@ -39,7 +47,7 @@ export interface ReconnectPolicy {
 }
 
 /** What consume needs of the client. */
-export interface OffsetSource {
+export interface OffsetSource extends GroupHost {
   listOffset(topic: string, partition: number, at: 'earliest' | 'latest' | Date | bigint): Promise<bigint>;
   fetch(topic: string, partition: number, offset: bigint): Promise<FetchResult>;
 }
@@ -60,52 +68,71 @@ export async function* consumePartition(src: OffsetSource, topic: string, partit
   let next: bigint | undefined = typeof from === 'bigint' ? from : undefined;
   let failures = 0;
   let state: ConsumeStatus['state'] | undefined;
+  const committer = options.group === undefined ? undefined : new GroupCommitter(src, options.group, topic, options.commitIntervalMs);
+  let groupStarted = committer === undefined;
+  const position = () => new Map([[partition, next!]]);
 
-  while (!isAborted(signal)) {
-    let result: FetchResult;
-    try {
-      if (next === undefined) {
-        const start = await abortable(startOffset(src, topic, partition, from), signal);
-        if (start === ABORTED) return;
-        next = start;
+  try {
+    while (!isAborted(signal)) {
+      let result: FetchResult;
+      try {
+        if (!groupStarted) {
+          const c = await abortable(committer!.start([partition]), signal);
+          if (c === ABORTED) return;
+          const o = c.get(partition);
+          if (o !== undefined && o >= 0n) next = o;
+          groupStarted = true;
+        }
+        if (next === undefined) {
+          const start = await abortable(startOffset(src, topic, partition, from), signal);
+          if (start === ABORTED) return;
+          next = start;
+        }
+        const r = await abortable(src.fetch(topic, partition, next), signal);
+        if (r === ABORTED) return;
+        result = r;
+      } catch (e) {
+        if (isAborted(signal)) return;
+        const retry = retryState(e);
+        if (retry === undefined || failures >= policy.maxAttempts) throw e;
+        failures++;
+        state = retry;
+        options.onStatus?.({ state, attempt: failures, error: e as Error });
+        const delay = Math.min(policy.initialDelayMs * 2 ** (failures - 1), policy.maxDelayMs);
+        if (!(await sleep(delay, signal))) return;
+        continue;
       }
-      const r = await abortable(src.fetch(topic, partition, next), signal);
-      if (r === ABORTED) return;
-      result = r;
-    } catch (e) {
-      if (isAborted(signal)) return;
-      const retry = retryState(e);
-      if (retry === undefined || failures >= policy.maxAttempts) throw e;
-      failures++;
-      state = retry;
-      options.onStatus?.({ state, attempt: failures, error: e as Error });
-      const delay = Math.min(policy.initialDelayMs * 2 ** (failures - 1), policy.maxDelayMs);
-      if (!(await sleep(delay, signal))) return;
-      continue;
-    }
-    failures = 0;
-    if (state !== 'connected') {
-      state = 'connected';
-      options.onStatus?.({ state });
-    }
+      failures = 0;
+      if (state !== 'connected') {
+        state = 'connected';
+        options.onStatus?.({ state });
+      }
 
-    // APISIX answers with the whole batch holding `next`, earlier records included: skip those,
-    // so nothing is delivered twice.
-    const start = next;
-    const fresh = result.messages.filter((m) => m.offset >= start);
-    const last = fresh[fresh.length - 1];
-    const after = last !== undefined ? last.offset + 1n : next;
-    options.onFetch?.({ highWatermark: result.highWatermark, logStartOffset: result.logStartOffset, nextOffset: after, count: fresh.length });
-    for (const m of fresh) {
-      next = m.offset + 1n;
-      yield m;
-      if (isAborted(signal)) return;
+      // APISIX answers with the whole batch holding `next`, earlier records included: skip those,
+      // so nothing is delivered twice.
+      const start = next;
+      const fresh = result.messages.filter((m) => m.offset >= start);
+      const last = fresh[fresh.length - 1];
+      const after = last !== undefined ? last.offset + 1n : next;
+      options.onFetch?.({ highWatermark: result.highWatermark, logStartOffset: result.logStartOffset, nextOffset: after, count: fresh.length });
+      for (const m of fresh) {
+        next = m.offset + 1n;
+        yield m;
+        committer?.tick(position);
+        if (isAborted(signal)) return;
+      }
+      if (fresh.length > 0) {
+        idle = idleMin;
+      } else {
+        if (!(await sleep(idle, signal))) return;
+        idle = Math.min(idle * 2, idleMax);
+      }
     }
-    if (fresh.length > 0) {
-      idle = idleMin;
-    } else {
-      if (!(await sleep(idle, signal))) return;
-      idle = Math.min(idle * 2, idleMax);
+  } finally {
+    if (committer !== undefined) {
+      committer.stop();
+      // The last position, so the next start redelivers nothing; the loop ends either way.
+      if (next !== undefined) await committer.commit(position()).catch(() => {});
     }
   }
 }

@@ -1,6 +1,7 @@
 import type { EndReason, RecordsPush, SubscribeCommand, SubscriptionEndInfo } from './codec.js';
 import type { ConsumeStatus, ReconnectPolicy } from './consume.js';
 import { ClientClosedError, ConnectionError, CursorOutOfRangeError, isTransientServerError, RequestTimeoutError, ServerError, SubscriptionEndedError } from './errors.js';
+import { GroupCommitter, type GroupHost } from './group.js';
 import type { Message } from './message.js';
 
 export interface SubscribeOptions {
@@ -33,6 +34,15 @@ export interface SubscribeOptions {
    * received), and the push's own messages are not delivered.
    */
   onProgress?: (progress: SubscriptionProgress) => void;
+  /**
+   * A consumer group whose offsets the proxy keeps in Kafka (the route must allow it): the
+   * subscription starts from its committed offsets (`from` only for partitions without one) and
+   * commits `cursor` as the loop takes messages, every `commitIntervalMs` (default 5000) and when
+   * the loop ends, so a reconnect to any replica redelivers at most that interval's messages.
+   * `sub.commit()` commits at once.
+   */
+  group?: string;
+  commitIntervalMs?: number;
 }
 
 /** Where a partition stands after a push: lag = highWatermark − (last offset handled + 1). */
@@ -47,7 +57,8 @@ export interface SubscriptionProgress {
 }
 
 /** What a live subscription needs of the client. */
-export interface SubscriptionHost {
+export interface SubscriptionHost extends GroupHost {
+  listOffset(topic: string, partition: number, at: 'earliest' | 'latest' | Date): Promise<bigint>;
   /** A fresh subscription id for this client. */
   nextSubscriptionId(): number;
   /**
@@ -122,6 +133,7 @@ export class LiveSubscription implements AsyncIterableIterator<Message> {
   private taken = 0;
   private wake: (() => void) | undefined;
   private ended: SubscriptionEndInfo | Error | undefined;
+  private readonly committer: GroupCommitter | undefined;
 
   constructor(host: SubscriptionHost, topic: string, options: SubscribeOptions, policy: ReconnectPolicy) {
     this.host = host;
@@ -129,6 +141,7 @@ export class LiveSubscription implements AsyncIterableIterator<Message> {
     this.options = options;
     this.policy = policy;
     this.window = Math.max(options.creditBytes ?? DEFAULT_CREDIT, 1024);
+    this.committer = options.group === undefined ? undefined : new GroupCommitter(host, options.group, topic, options.commitIntervalMs);
     const signal = options.signal;
     if (signal !== undefined) {
       if (signal.aborted) this.done = true;
@@ -165,8 +178,22 @@ export class LiveSubscription implements AsyncIterableIterator<Message> {
       if (this.id !== 0) this.host.unsubscribe(this.id);
       this.wake?.();
       this.settle();
+      if (this.committer !== undefined) {
+        this.committer.stop();
+        // The last position, so the next start redelivers nothing; the loop has ended either way.
+        await this.committer.commit(this.consumed).catch(() => {});
+      }
     }
     return { value: undefined, done: true };
+  }
+
+  /**
+   * Commits the group's offsets up to what the loop has taken, now.
+   * @throws RangeError without a `group`; the commit's ServerError or ConnectionError
+   */
+  async commit(): Promise<void> {
+    if (this.committer === undefined) throw new RangeError('subscribe was given no group');
+    await this.committer.commit(this.consumed);
   }
 
   private take(): Message {
@@ -178,6 +205,7 @@ export class LiveSubscription implements AsyncIterableIterator<Message> {
     }
     const partition = q.message.partition;
     this.consumed.set(partition, q.next);
+    this.committer?.tick(() => this.consumed);
     if (this.queuedTail.get(partition) === q) this.queuedTail.delete(partition);
     if (q.bytes > 0) {
       this.outstanding -= q.bytes;
@@ -231,6 +259,7 @@ export class LiveSubscription implements AsyncIterableIterator<Message> {
       let opened: Awaited<ReturnType<SubscriptionHost['openSubscription']>>;
       this.opening = id;
       try {
+        if (this.committer !== undefined && this.position.size === 0) await this.groupStart();
         opened = await this.host.openSubscription(this.command(id), {
           push: (p, bytes) => this.onPush(id, p, bytes),
           end: (e) => this.onEnd(id, e),
@@ -324,6 +353,34 @@ export class LiveSubscription implements AsyncIterableIterator<Message> {
    */
   private received(): Map<number, bigint> {
     return new Map(this.position);
+  }
+
+  /**
+   * The group's committed offsets as the starting cursor of every partition; `from` decides for
+   * partitions the group has none for.
+   */
+  private async groupStart(): Promise<void> {
+    const committed = await this.committer!.start(this.options.partitions ?? []);
+    const from = this.options.from ?? 'latest';
+    const start = new Map<number, bigint>();
+    for (const [p, c] of committed) {
+      let o: bigint | undefined = c >= 0n ? c : undefined;
+      if (o === undefined) {
+        if (from === 'earliest' || from === 'latest') o = await this.host.listOffset(this.topic, p, from);
+        else if (from instanceof Date) {
+          o = await this.host.listOffset(this.topic, p, from);
+          if (o < 0n) o = await this.host.listOffset(this.topic, p, 'latest');
+        } else {
+          const given = from instanceof Map ? from.get(p) : (from as Readonly<Record<number, bigint>>)[p];
+          o = given !== undefined ? BigInt(given) : await this.host.listOffset(this.topic, p, 'latest');
+        }
+      }
+      start.set(p, o);
+    }
+    for (const [p, o] of start) {
+      this.position.set(p, o);
+      this.consumed.set(p, o);
+    }
   }
 
   // A method, so TypeScript does not narrow the field to its value before the await.

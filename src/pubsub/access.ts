@@ -14,6 +14,8 @@ export interface Grant {
   consume(topic: string): boolean;
   /** Produce to `topic`. */
   produce(topic: string): boolean;
+  /** Commit or read the offsets of consumer group `group` (on top of consume for the topic). */
+  group(group: string): boolean;
 }
 
 /** A refusal whose message may go to the client as it is (it never quotes a token or a secret). */

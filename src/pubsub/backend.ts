@@ -36,6 +36,13 @@ export interface PubSubBackend {
    * @throws for a failure of the whole command (topic not allowed, produce not enabled).
    */
   produce?(topic: string, partition: number | undefined, records: readonly ProduceRecordInput[], idempotencyKey: string): Promise<ProduceOutcome[]>;
+  /**
+   * Commits a consumer group's next offsets for partitions of `topic` without joining the group.
+   * Absent when the backend keeps no group offsets.
+   */
+  commitOffsets?(group: string, topic: string, offsets: ReadonlyArray<{ partition: number; offset: bigint }>): Promise<void>;
+  /** A group's committed offsets for `partitions` of `topic` (empty: all), -1 where none. */
+  fetchCommitted?(group: string, topic: string, partitions: readonly number[]): Promise<Array<{ partition: number; offset: bigint }>>;
   /** The `err: ...` text of an APISIX error reply for a failure of the calls above. */
   describeError(err: unknown): string;
 }

@@ -46,6 +46,16 @@ export class TopicNotAllowedError extends PubSubError {
   }
 }
 
+/** The route's `groups` (absent: none) do not include the consumer group. */
+export class GroupNotAllowedError extends PubSubError {
+  readonly group: string;
+  constructor(group: string) {
+    super('PUBSUB_ERR_GROUP_NOT_ALLOWED', 'consumer group is not allowed on this route');
+    this.name = 'GroupNotAllowedError';
+    this.group = group;
+  }
+}
+
 /** A subscribe the proxy refuses: `partition` is the one at fault, -1 for the whole command. */
 export class SubscribeError extends PubSubError {
   readonly partition: number;

@@ -3,7 +3,7 @@
 export { AccessError, CLOSE_UNAUTHENTICATED, type ConnectionAccess, type Grant } from './access.js';
 export type { FetchBatch, PubSubBackend } from './backend.js';
 export { FramePool, MIN_POOLED, sharedFramePool } from './frame-pool.js';
-export { FrameDecodeError, PubSubError, RecordTooLargeError, SubscribeError, TopicNotAllowedError } from './errors.js';
+export { FrameDecodeError, GroupNotAllowedError, PubSubError, RecordTooLargeError, SubscribeError, TopicNotAllowedError } from './errors.js';
 export { describeKafkaError, KafkaBackend, type KafkaBackendOptions, type KafkaFetchSettings } from './kafka-backend.js';
 export { KafkaStreamSource } from './kafka-stream-source.js';
 export {

@@ -1,10 +1,10 @@
 import {
-  AuthenticationError, InvalidTopicError, KafkaConnectionError, hasRecordsFrom, KafkaProtocolError, KafkaWireError, NoBrokerError, RetriesExhaustedError,
+  ActiveGroupError, AuthenticationError, GroupOffsets, InvalidTopicError, KafkaConnectionError, hasRecordsFrom, KafkaProtocolError, KafkaWireError, NoBrokerError, RetriesExhaustedError,
   UnknownPartitionError, UnknownTopicError, type Isolation, type KafkaClient,
 } from '../kafka-wire/index.js';
 import type { FetchBatch, PubSubBackend } from './backend.js';
 import type { KafkaOperation } from './protocol/commands.js';
-import { PubSubError, TopicNotAllowedError } from './errors.js';
+import { GroupNotAllowedError, PubSubError, TopicNotAllowedError } from './errors.js';
 
 export interface KafkaFetchSettings {
   /** How long the broker may wait for `minBytes` (APISIX route default 100 ms). */
@@ -20,6 +20,8 @@ export interface KafkaBackendOptions {
   fetch: KafkaFetchSettings;
   /** The route's allow-list; absent allows every topic. */
   topicAllowed?: (topic: string) => boolean;
+  /** The consumer groups whose offsets clients may commit and read; absent: none. */
+  groupAllowed?: (group: string) => boolean;
   /** Called after each Kafka operation with its duration, for metrics. */
   observe?: (operation: KafkaOperation, seconds: number, ok: boolean) => void;
 }
@@ -34,9 +36,46 @@ const MAX_SKIP_FETCHES = 8;
 /** The Kafka side of a route: a shared KafkaClient plus the route's fetch settings and allow-list. */
 export class KafkaBackend implements PubSubBackend {
   private readonly options: KafkaBackendOptions;
+  private groups: GroupOffsets | undefined;
 
   constructor(options: KafkaBackendOptions) {
     this.options = options;
+  }
+
+  async commitOffsets(group: string, topic: string, offsets: ReadonlyArray<{ partition: number; offset: bigint }>): Promise<void> {
+    this.checkTopic(topic);
+    this.checkGroup(group);
+    await this.timed('commit_offsets', () => this.groupOffsets().commit(group, offsets.map((o) => ({ topic, partition: o.partition, offset: o.offset }))));
+  }
+
+  async fetchCommitted(group: string, topic: string, partitions: readonly number[]): Promise<Array<{ partition: number; offset: bigint }>> {
+    this.checkTopic(topic);
+    this.checkGroup(group);
+    const got = await this.timed('fetch_committed', () => this.groupOffsets().fetch(group, topic, partitions.length === 0 ? undefined : [...partitions]));
+    return got.map((c) => ({ partition: c.partition, offset: c.offset }));
+  }
+
+  private groupOffsets(): GroupOffsets {
+    this.groups ??= new GroupOffsets(this.options.client);
+    return this.groups;
+  }
+
+  private async timed<T>(operation: KafkaOperation, run: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    let ok = false;
+    try {
+      const r = await run();
+      ok = true;
+      return r;
+    } finally {
+      this.options.observe?.(operation, (performance.now() - started) / 1000, ok);
+    }
+  }
+
+  /** @throws GroupNotAllowedError when the route's `groups` do not include `group`. */
+  checkGroup(group: string): void {
+    const allowed = this.options.groupAllowed;
+    if (allowed === undefined || !allowed(group)) throw new GroupNotAllowedError(group);
   }
 
   async listOffset(topic: string, partition: number, timestamp: bigint): Promise<bigint> {
@@ -95,6 +134,8 @@ export class KafkaBackend implements PubSubBackend {
 /** APISIX's wording of a Kafka failure (see KafkaBackend.describeError); live subscriptions use it too. */
 export function describeKafkaError(err: unknown): string {
   if (err instanceof TopicNotAllowedError) return 'topic not allowed';
+  if (err instanceof GroupNotAllowedError) return 'group not allowed';
+  if (err instanceof ActiveGroupError) return 'the group has active members';
   if (err instanceof UnknownTopicError) return 'not found topic';
   // Kafka's answer to such a name; we give it without asking (kafka-wire refuses the name first).
   if (err instanceof InvalidTopicError) return 'INVALID_TOPIC_EXCEPTION';

@@ -1,11 +1,13 @@
 import { AccessError, CLOSE_UNAUTHENTICATED, type ConnectionAccess, type Grant } from './access.js';
 import type { PubSubBackend } from './backend.js';
 import type { FramePool } from './frame-pool.js';
-import { FrameDecodeError, ProduceDisabledError, RecordTooLargeError, SubscribeError } from './errors.js';
+import { FrameDecodeError, GroupNotAllowedError, ProduceDisabledError, RecordTooLargeError, SubscribeError } from './errors.js';
 import { COMMANDS, INVALID, type CommandLabel, type KafkaOperation } from './protocol/commands.js';
 import { decodeRequest, type Command, type PubSubRequest } from './protocol/request.js';
 import { encodeFetchReply } from './protocol/fetch-reply.js';
-import { encodeAuthenticateReply, encodeErrorReply, encodeListOffsetReply, encodePongReply, encodeProduceReply } from './protocol/response.js';
+import {
+  encodeAuthenticateReply, encodeCommitOffsetsReply, encodeCommittedOffsetsReply, encodeErrorReply, encodeListOffsetReply, encodePongReply, encodeProduceReply,
+} from './protocol/response.js';
 import type { BudgetMember, ReplyBudget } from './reply-budget.js';
 import { pushPrefixSize, type EndReason } from './protocol/subscription-replies.js';
 import { Subscriptions, type SubscriptionRoute } from './subscribe/subscriptions.js';
@@ -278,6 +280,8 @@ export class Session implements BudgetMember {
       case 'fetch':
       case 'list_offset':
       case 'produce':
+      case 'commit_offsets':
+      case 'fetch_committed':
         if (this.inFlight >= this.maxInFlight) {
           this.observer.command?.(command.type, false);
           this.observer.failed?.('PUBSUB_ERR_TOO_MANY_IN_FLIGHT', undefined);
@@ -340,6 +344,12 @@ export class Session implements BudgetMember {
       case 'produce':
         if (grant.produce(command.topic)) return undefined;
         break;
+      case 'commit_offsets':
+      case 'fetch_committed':
+        if (!grant.consume(command.topic)) break;
+        if (grant.group(command.group)) return undefined;
+        this.observer.refused?.('forbidden');
+        return 'group not allowed';
       default:
         return undefined;
     }
@@ -568,6 +578,22 @@ export class Session implements BudgetMember {
           frame = encodeProduceReply(sequence, await this.backend.produce(topic, partition, command.records, command.idempotencyKey));
           break;
         }
+        case 'commit_offsets': {
+          if (this.backend.commitOffsets === undefined) throw new GroupNotAllowedError(command.group);
+          const seen = new Set<number>();
+          for (const o of command.offsets) {
+            if (seen.has(o.partition)) throw new PartitionRepeatedError(o.partition);
+            seen.add(o.partition);
+          }
+          await this.backend.commitOffsets(command.group, topic, command.offsets);
+          frame = encodeCommitOffsetsReply(sequence);
+          break;
+        }
+        case 'fetch_committed': {
+          if (this.backend.fetchCommitted === undefined) throw new GroupNotAllowedError(command.group);
+          frame = encodeCommittedOffsetsReply(sequence, await this.backend.fetchCommitted(command.group, topic, [...new Set(command.partitions)]));
+          break;
+        }
         default:
           unhandled(command);
       }
@@ -576,7 +602,7 @@ export class Session implements BudgetMember {
       this.observer.command?.(command.type, false);
       this.observer.failed?.(codeOf(e), e);
       const what = COMMANDS[command.type].errorPrefix;
-      const err = e instanceof RecordTooLargeError ? e.message : this.backend.describeError(e);
+      const err = e instanceof RecordTooLargeError || e instanceof PartitionRepeatedError ? e.message : this.backend.describeError(e);
       frame = encodeErrorReply(sequence, `${what}, topic: ${topic}, partition: ${partition ?? -1}, err: ${err}`);
     }
     if (this.closed) this.pool?.release(frame);
@@ -663,8 +689,19 @@ function roomFor(command: BackendCommand, maxFrameBytes: number): number {
       return maxFrameBytes;
     case 'produce':
       return command.bytes + 32 * command.records.length + SMALL_REPLY_BYTES;
+    case 'fetch_committed':
+      // Empty asks for every partition of the topic: room for a thousand.
+      return SMALL_REPLY_BYTES + 24 * (command.partitions.length === 0 ? 1024 : command.partitions.length);
     default:
       return SMALL_REPLY_BYTES;
+  }
+}
+
+/** A commit naming one partition twice: which offset is meant cannot be known. */
+class PartitionRepeatedError extends Error {
+  readonly code = 'PUBSUB_ERR_BAD_COMMAND';
+  constructor(partition: number) {
+    super(`partition ${partition} is listed twice`);
   }
 }
 
@@ -677,6 +714,9 @@ function errorText(command: Command, err: string): string {
       return `${COMMANDS[command.type].errorPrefix}, topic: ${command.topic}, partition: ${command.type === 'subscribe' ? -1 : command.partition}, err: ${err}`;
     case 'produce':
       return `${COMMANDS.produce.errorPrefix}, topic: ${command.topic}, partition: ${command.partition ?? -1}, err: ${err}`;
+    case 'commit_offsets':
+    case 'fetch_committed':
+      return `${COMMANDS[command.type].errorPrefix}, topic: ${command.topic}, partition: -1, err: ${err}`;
     case 'unsubscribe':
       return `failed to unsubscribe, subscription: ${command.subscription}, err: ${err}`;
     case 'credit':

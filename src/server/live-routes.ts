@@ -209,6 +209,7 @@ export class LiveRoutes {
       client,
       fetch: route.fetch,
       topicAllowed: (t) => route.topicAllowed(t),
+      groupAllowed: (g) => route.groupAllowed(g),
       observe: (op, seconds, ok) => events.kafkaOperation(op, seconds, ok),
     });
     const s = route.subscribe;

@@ -16,7 +16,7 @@ function randomCommand(): [Command, Record<string, unknown>] {
   const v = rng.bool(0.2) ? 0n : rng.int64();
   // Reflection writes a field it is given even when it is the default; give it only the set ones.
   const inner = { ...(topic !== '' ? { topic } : {}), ...(partition !== 0 ? { partition } : {}) };
-  switch (rng.int(0, 4)) {
+  switch (rng.int(0, 6)) {
     case 0:
       return [{ cmdKafkaFetch: { topic, partition, offset: v } }, { cmdKafkaFetch: { ...inner, ...(v !== 0n ? { offset: v.toString() } : {}) } }];
     case 1:
@@ -28,6 +28,24 @@ function randomCommand(): [Command, Record<string, unknown>] {
     case 3: {
       const token = rng.bool(0.1) ? '' : rng.string(rng.int(1, 900));
       return [{ cmdAuthenticate: { token } }, { cmdAuthenticate: token !== '' ? { token } : {} }];
+    }
+    case 4: {
+      const group = rng.bool(0.1) ? '' : rng.string(30);
+      const offsets = new Map<number, bigint>();
+      for (let i = rng.int(0, 5); i > 0; i--) offsets.set(rng.bool(0.2) ? 0 : rng.int(-3, 2 ** 31 - 1), rng.bool(0.2) ? 0n : rng.int64());
+      const reflected = [...offsets].map(([p, o]) => ({ ...(p !== 0 ? { partition: p } : {}), ...(o !== 0n ? { offset: o.toString() } : {}) }));
+      return [
+        { cmdCommitOffsets: { group, topic, offsets } },
+        { cmdCommitOffsets: { ...(group !== '' ? { group } : {}), ...(topic !== '' ? { topic } : {}), ...(reflected.length > 0 ? { offsets: reflected } : {}) } },
+      ];
+    }
+    case 5: {
+      const group = rng.bool(0.1) ? '' : rng.string(30);
+      const partitions = Array.from({ length: rng.int(0, 4) }, () => rng.int(-3, 2 ** 31 - 1));
+      return [
+        { cmdFetchCommitted: { group, topic, partitions } },
+        { cmdFetchCommitted: { ...(group !== '' ? { group } : {}), ...(topic !== '' ? { topic } : {}), ...(partitions.length > 0 ? { partitions } : {}) } },
+      ];
     }
     default:
       return [{ cmdEmpty: {} }, { cmdEmpty: {} }];
@@ -51,6 +69,9 @@ test('replies with unknown fields and repeated oneof members decode as protobuf 
   assert.deepEqual(decodeReply(error), { sequence: 5n, kind: 'error', message: 'x' });
   const auth = encodeResp({ sequence: '7', authenticateResp: { subject: 'alice', expiresAtMs: '1893456000000' } });
   assert.deepEqual(decodeReply(auth), { sequence: 7n, kind: 'authenticate', subject: 'alice', expiresAtMs: 1893456000000n });
+  const committed = encodeResp({ sequence: '8', committedOffsetsResp: { offsets: [{ partition: 0, offset: '5' }, { partition: 3, offset: '-1' }] } });
+  assert.deepEqual(decodeReply(committed), { sequence: 8n, kind: 'committed', offsets: new Map([[0, 5n], [3, -1n]]) });
+  assert.deepEqual(decodeReply(encodeResp({ sequence: '9', commitOffsetsResp: {} })), { sequence: 9n, kind: 'commitOffsets' });
   assert.throws(() => decodeReply(Buffer.from([0x08, 0x80])));
   assert.throws(() => decodeReply(Buffer.from([0x8a, 0x02, 0x05, 0x0a])));
 });

@@ -14,7 +14,7 @@ const tick = () => new Promise((r) => setImmediate(r));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function grant(subject: string, expiresAtMs: number, topics: readonly string[], produce: readonly string[] = []): Grant {
-  return { subject, expiresAtMs, consume: (t) => topics.includes(t), produce: (t) => produce.includes(t) };
+  return { subject, expiresAtMs, consume: (t) => topics.includes(t), produce: (t) => produce.includes(t), group: (g) => g === `g-${subject}` };
 }
 
 class ScriptedAccess implements ConnectionAccess {

@@ -30,7 +30,7 @@ export interface DecodedMessage {
 
 export interface DecodedResp {
   sequence?: string;
-  resp?: 'errorResp' | 'pongResp' | 'kafkaFetchResp' | 'kafkaListOffsetResp' | 'subscribeResp' | 'kafkaRecordsPush' | 'subscriptionEnd' | 'produceResp' | 'authenticateResp';
+  resp?: 'errorResp' | 'pongResp' | 'kafkaFetchResp' | 'kafkaListOffsetResp' | 'subscribeResp' | 'kafkaRecordsPush' | 'subscriptionEnd' | 'produceResp' | 'authenticateResp' | 'commitOffsetsResp' | 'committedOffsetsResp';
   subscribeResp?: { subscription?: number; start?: DecodedPartitionOffset[]; maxFrameBytes?: string };
   kafkaRecordsPush?: { subscription?: number; partition?: number; messages?: DecodedMessage[]; highWatermark?: string; nextOffset?: string };
   subscriptionEnd?: {
@@ -46,6 +46,8 @@ export interface DecodedResp {
   kafkaListOffsetResp?: { offset?: string };
   produceResp?: { records?: Array<{ partition?: number; offset?: string; timestamp?: string; error?: string }> };
   authenticateResp?: { subject?: string; expiresAtMs?: string };
+  commitOffsetsResp?: Record<string, never>;
+  committedOffsetsResp?: { offsets?: DecodedPartitionOffset[] };
 }
 
 export function decodeResp(frame: Uint8Array): DecodedResp {

@@ -46,6 +46,12 @@ export const COMMANDS = {
   credit: { requestField: 37, request: 'cmd_credit', kind: 'local' },
   produce: { requestField: 38, request: 'cmd_produce', replyField: 38, reply: 'produce_resp', kind: 'backend', errorPrefix: 'failed to produce message' },
   authenticate: { requestField: 39, request: 'cmd_authenticate', replyField: 39, reply: 'authenticate_resp', kind: 'identity' },
+  commit_offsets: {
+    requestField: 40, request: 'cmd_commit_offsets', replyField: 40, reply: 'commit_offsets_resp', kind: 'backend', errorPrefix: 'failed to commit offsets',
+  },
+  fetch_committed: {
+    requestField: 41, request: 'cmd_fetch_committed', replyField: 41, reply: 'committed_offsets_resp', kind: 'backend', errorPrefix: 'failed to fetch committed offsets',
+  },
 } as const satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof COMMANDS;

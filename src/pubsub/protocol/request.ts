@@ -68,7 +68,13 @@ export type Command =
   | { type: 'unsubscribe'; subscription: number }
   | { type: 'credit'; subscription: number; bytes: bigint }
   | ProduceCommand
-  | { type: 'authenticate'; token: string };
+  | { type: 'authenticate'; token: string }
+  | GroupCommand;
+
+/** cmd_commit_offsets and cmd_fetch_committed. Partitions repeated in a command are refused by the session. */
+export type GroupCommand =
+  | { type: 'commit_offsets'; group: string; topic: string; partition?: undefined; offsets: Array<{ partition: number; offset: bigint }> }
+  | { type: 'fetch_committed'; group: string; topic: string; partition?: undefined; partitions: number[] };
 // Fails to compile when a row of COMMANDS has no member here, or a member no row.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const commandsMatchTable: Same<Command['type'], keyof typeof COMMANDS> = true;
@@ -84,6 +90,8 @@ const CMD_UNSUBSCRIBE = COMMANDS.unsubscribe.requestField;
 const CMD_CREDIT = COMMANDS.credit.requestField;
 const CMD_PRODUCE = COMMANDS.produce.requestField;
 const CMD_AUTHENTICATE = COMMANDS.authenticate.requestField;
+const CMD_COMMIT_OFFSETS = COMMANDS.commit_offsets.requestField;
+const CMD_FETCH_COMMITTED = COMMANDS.fetch_committed.requestField;
 
 // Proto enum values, in their declaration order (proto/pubsub.proto). An unknown value (a newer
 // client) is an error rather than a guess.
@@ -167,6 +175,13 @@ export function decodeRequest(frame: Buffer): PubSubRequest {
         expectWire(wire, LEN, 'cmd_authenticate', at);
         const [s, e] = r.bytes();
         command = { type: 'authenticate', token: decodeAuthenticate(frame, s, e) };
+        break;
+      }
+      case CMD_COMMIT_OFFSETS:
+      case CMD_FETCH_COMMITTED: {
+        expectWire(wire, LEN, field === CMD_COMMIT_OFFSETS ? 'cmd_commit_offsets' : 'cmd_fetch_committed', at);
+        const [s, e] = r.bytes();
+        command = decodeGroupCommand(frame, s, e, field === CMD_COMMIT_OFFSETS);
         break;
       }
       default:
@@ -405,6 +420,56 @@ function decodeAuthenticate(frame: Buffer, start: number, end: number): string {
     } else r.skip(wire);
   }
   return token;
+}
+
+/**
+ * message CmdCommitOffsets { string group = 1; string topic = 2; repeated PartitionOffset offsets = 3; }
+ * message CmdFetchCommitted { string group = 1; string topic = 2; repeated int32 partitions = 3; }
+ */
+function decodeGroupCommand(frame: Buffer, start: number, end: number, commit: boolean): GroupCommand {
+  const name = commit ? 'cmd_commit_offsets' : 'cmd_fetch_committed';
+  const r = new WireReader(frame, start, end);
+  let group = '';
+  let topic = '';
+  const offsets: Array<{ partition: number; offset: bigint }> = [];
+  const partitions: number[] = [];
+  while (!r.done) {
+    const at = r.pos;
+    const key = r.key();
+    const wire = key & 7;
+    switch (key >>> 3) {
+      case 1: {
+        expectWire(wire, LEN, `${name}.group`, at);
+        const [s, e] = r.bytes();
+        group = frame.toString('utf8', s, e);
+        break;
+      }
+      case 2: {
+        expectWire(wire, LEN, `${name}.topic`, at);
+        const [s, e] = r.bytes();
+        topic = frame.toString('utf8', s, e);
+        break;
+      }
+      case 3:
+        if (commit) {
+          expectWire(wire, LEN, `${name}.offsets`, at);
+          const [s, e] = r.bytes();
+          const { partition, value } = decodePartitionOffset(frame, s, e);
+          offsets.push({ partition, offset: value });
+        } else if (wire === LEN) {
+          const [s, e] = r.bytes();
+          const packed = new WireReader(frame, s, e);
+          while (!packed.done) partitions.push(packed.int32());
+        } else {
+          expectWire(wire, VARINT, `${name}.partitions`, at);
+          partitions.push(r.int32());
+        }
+        break;
+      default:
+        r.skip(wire);
+    }
+  }
+  return commit ? { type: 'commit_offsets', group, topic, offsets } : { type: 'fetch_committed', group, topic, partitions };
 }
 
 function enumValue<T>(values: readonly T[], n: number, field: string, at: number): T {

@@ -158,3 +158,35 @@ export function encodeAuthenticateReply(sequence: bigint, subject: string, expir
   }
   return out;
 }
+
+const COMMIT_OFFSETS_RESP = memberKey(COMMANDS.commit_offsets.replyField);
+const COMMITTED_OFFSETS_RESP = memberKey(COMMANDS.fetch_committed.replyField);
+
+/** CommitOffsetsResp {}: every offset was committed. */
+export function encodeCommitOffsetsReply(sequence: bigint): Buffer {
+  const out = Buffer.allocUnsafe(envelopeSize(sequence, 0));
+  writeEnvelope(out, sequence, COMMIT_OFFSETS_RESP, 0);
+  return out;
+}
+
+/** CommittedOffsetsResp { repeated PartitionOffset offsets = 1; } PartitionOffset { int32 partition = 1; int64 offset = 2; } */
+export function encodeCommittedOffsetsReply(sequence: bigint, offsets: ReadonlyArray<{ partition: number; offset: bigint }>): Buffer {
+  const sizes = offsets.map((o) => (o.partition === 0 ? 0 : 1 + sizeOfInt64(BigInt(o.partition))) + (o.offset === 0n ? 0 : 1 + sizeOfInt64(o.offset)));
+  let body = 0;
+  for (const n of sizes) body += 1 + sizeOfSafe(n) + n;
+  const out = Buffer.allocUnsafe(envelopeSize(sequence, body) + body);
+  let p = writeEnvelope(out, sequence, COMMITTED_OFFSETS_RESP, body);
+  offsets.forEach((o, i) => {
+    out[p++] = F1_LEN;
+    p = writeSafe(out, p, sizes[i]!);
+    if (o.partition !== 0) {
+      out[p++] = F1_VARINT;
+      p = writeInt64(out, p, BigInt(o.partition));
+    }
+    if (o.offset !== 0n) {
+      out[p++] = 0x10;
+      p = writeInt64(out, p, o.offset);
+    }
+  });
+  return out;
+}

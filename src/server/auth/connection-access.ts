@@ -66,7 +66,7 @@ export interface Refusal {
   message: string;
 }
 
-const ANONYMOUS: Grant = Object.freeze({ subject: '', expiresAtMs: Infinity, consume: () => true, produce: () => true });
+const ANONYMOUS: Grant = Object.freeze({ subject: '', expiresAtMs: Infinity, consume: () => true, produce: () => true, group: () => true });
 
 /** A live route's identity rules with what they need at run time. */
 export class RouteAccess {
@@ -139,9 +139,9 @@ export class RouteAccess {
     const rules = this.identity.rules;
     const subject = v.subject ?? '';
     const expiresAtMs = v.expiresAtMs ?? Infinity;
-    if (rules === undefined) return { subject, expiresAtMs, consume: () => true, produce: () => true };
+    if (rules === undefined) return { subject, expiresAtMs, consume: () => true, produce: () => true, group: () => true };
     const bound = bindTopicRules(rules, v.claims);
-    return { subject, expiresAtMs, consume: (t) => bound.consume(t), produce: (t) => bound.produce(t) };
+    return { subject, expiresAtMs, consume: (t) => bound.consume(t), produce: (t) => bound.produce(t), group: (g) => bound.group(g) };
   }
 
   get rateLimited(): string {

@@ -30,23 +30,30 @@ interface RuleTemplate {
 export interface CompiledRules {
   readonly consume: readonly RuleTemplate[];
   readonly produce: readonly RuleTemplate[];
+  /** Consumer groups whose offsets it may commit and read (same syntax; names as topic names). */
+  readonly groups: readonly RuleTemplate[];
 }
 
 /** What a connection may use, once bound to its identity's claims. */
 export interface TopicAuthorizer {
   consume(topic: string): boolean;
   produce(topic: string): boolean;
+  group(group: string): boolean;
 }
 
 /**
- * Validates `{ consume: [...], produce: [...] }` at `field` (each list optional; absent means no
- * topic for that kind of command) and compiles it.
+ * Validates `{ consume: [...], produce: [...], groups: [...] }` at `field` (each list optional;
+ * absent means nothing of that kind) and compiles it.
  */
 export function compileTopicRules(v: unknown, field: string): CompiledRules {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(field, `expected object, got ${typeName(v)}`);
   const o = v as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (k !== 'consume' && k !== 'produce') fail(field, 'unknown field (expected consume, produce)');
-  return { consume: ruleList(o['consume'], fieldPath(field, 'consume')), produce: ruleList(o['produce'], fieldPath(field, 'produce')) };
+  for (const k of Object.keys(o)) if (k !== 'consume' && k !== 'produce' && k !== 'groups') fail(field, 'unknown field (expected consume, produce, groups)');
+  return {
+    consume: ruleList(o['consume'], fieldPath(field, 'consume')),
+    produce: ruleList(o['produce'], fieldPath(field, 'produce')),
+    groups: ruleList(o['groups'], fieldPath(field, 'groups')),
+  };
 }
 
 function ruleList(v: unknown, field: string): RuleTemplate[] {
@@ -78,9 +85,11 @@ interface Bound {
 export function bindTopicRules(rules: CompiledRules, claims: Readonly<Record<string, unknown>>): TopicAuthorizer {
   const consume = bind(rules.consume, claims);
   const produce = bind(rules.produce, claims);
+  const groups = bind(rules.groups, claims);
   return {
     consume: (topic) => allows(consume, topic),
     produce: (topic) => allows(produce, topic),
+    group: (group) => allows(groups, group),
   };
 }
 

@@ -40,6 +40,8 @@ export interface KafkaProxyConfig {
   fetch: KafkaFetchSettings;
   maxFrameBytes: number;
   topicAllowed: TopicFilter;
+  /** Consumer groups clients may commit and read offsets of (`groups`); undefined: none. */
+  groupAllowed: TopicFilter | undefined;
   originAllowed: OriginCheck;
   subscribe: SubscribeSettings;
   /** Authentication, per-identity topic rules and limits (all off by default). */
@@ -49,7 +51,7 @@ export interface KafkaProxyConfig {
 /** Validates `plugins["kafka-proxy"]` at `field`; undefined when the plugin is disabled. */
 export function kafkaProxyOf(v: unknown, field: string): KafkaProxyConfig | undefined {
   const p = object(v, field);
-  onlyKeys(p, field, ['sasl', 'fetch', 'max_frame_bytes', 'topics', 'subscribe', 'allowed_origins', 'auth', 'authorize', 'limits', 'disable', '_meta']);
+  onlyKeys(p, field, ['sasl', 'fetch', 'max_frame_bytes', 'topics', 'groups', 'subscribe', 'allowed_origins', 'auth', 'authorize', 'limits', 'disable', '_meta']);
   let disabled = p['disable'] === undefined ? false : boolean(p['disable'], fieldPath(field, 'disable'));
   if (p['_meta'] !== undefined) {
     const at = fieldPath(field, '_meta');
@@ -62,6 +64,7 @@ export function kafkaProxyOf(v: unknown, field: string): KafkaProxyConfig | unde
     fetch: p['fetch'] === undefined ? { ...DEFAULT_FETCH } : fetchOf(p['fetch'], fieldPath(field, 'fetch')),
     maxFrameBytes: p['max_frame_bytes'] === undefined ? DEFAULT_MAX_FRAME_BYTES : integer(p['max_frame_bytes'], fieldPath(field, 'max_frame_bytes'), 1024),
     topicAllowed: compileTopics(p['topics'], fieldPath(field, 'topics')),
+    groupAllowed: p['groups'] === undefined ? undefined : compileTopics(p['groups'], fieldPath(field, 'groups'), 'group'),
     originAllowed: compileOrigins(p['allowed_origins'], fieldPath(field, 'allowed_origins')),
     subscribe: p['subscribe'] === undefined ? { ...DEFAULT_SUBSCRIBE } : subscribeOf(p['subscribe'], fieldPath(field, 'subscribe')),
     identity: routeIdentityOf(p, field, p['allowed_origins'] !== undefined),

@@ -48,6 +48,8 @@ export interface KafkaRoute {
   readonly identity: RouteIdentity;
   /** Whether the route's `topics` allow-list admits `topic` (all topics when there is none). */
   topicAllowed(topic: string): boolean;
+  /** Whether clients may commit and read the offsets of consumer group `group` (`groups`; none when absent). */
+  groupAllowed(group: string): boolean;
   /** Whether a WebSocket upgrade with this Origin header (undefined when absent) may open (`allowed_origins`). */
   originAllowed(origin: string | undefined): boolean;
   readonly value: RouteValue;

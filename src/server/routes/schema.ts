@@ -63,6 +63,7 @@ export function validateRoute(body: unknown, id: string, nowSeconds: number = Ma
   const value = deepFreeze({ ...structuredClone(r), id, create_time: (r['create_time'] as number | undefined) ?? nowSeconds, update_time: (r['update_time'] as number | undefined) ?? nowSeconds }) as RouteValue;
   const topicAllowed = plugin?.topicAllowed ?? (() => true);
   const originAllowed = plugin?.originAllowed ?? (() => true);
+  const groupAllowed = plugin?.groupAllowed ?? (() => false);
   const route: KafkaRoute = {
     id,
     uri: uri.path,
@@ -78,6 +79,7 @@ export function validateRoute(body: unknown, id: string, nowSeconds: number = Ma
     identity: plugin?.identity ?? NO_IDENTITY,
     topicAllowed: (topic: string) => topicAllowed(topic),
     originAllowed: (origin: string | undefined) => originAllowed(origin),
+    groupAllowed: (group: string) => groupAllowed(group),
     value,
   };
   return Object.freeze(route);

@@ -14,8 +14,11 @@ export type TopicFilter = (topic: string) => boolean;
 
 const allowAll: TopicFilter = () => true;
 
-/** Validates the list at `field` (undefined = every topic allowed) and compiles it. */
-export function compileTopics(v: unknown, field: string): TopicFilter {
+/**
+ * Validates the list at `field` (undefined = every topic allowed) and compiles it. `what` names
+ * the things listed in messages: consumer groups (`groups`) use the same names and globs.
+ */
+export function compileTopics(v: unknown, field: string, what: 'topic' | 'group' = 'topic'): TopicFilter {
   if (v === undefined) return allowAll;
   if (!Array.isArray(v)) fail(field, `expected array, got ${typeName(v)}`);
   if (v.length === 0) fail(field, 'must not be empty (leave it out to allow every topic)');
@@ -24,10 +27,10 @@ export function compileTopics(v: unknown, field: string): TopicFilter {
   v.forEach((item, i) => {
     const at = fieldPath(field, i);
     const s = string(item, at);
-    if (s === '.' || s === '..') fail(at, 'is not a legal topic name ("." and ".." are not)');
+    if (s === '.' || s === '..') fail(at, `is not a legal ${what} name ("." and ".." are not)`);
     if (NAME.test(s)) exact.add(s);
     else if (PATTERN.test(s)) globs.push(s.replace(/\*+/g, '*'));
-    else fail(at, 'invalid topic name or pattern: use 1-249 of a-z A-Z 0-9 . _ - and the wildcards * ?');
+    else fail(at, `invalid ${what} name or pattern: use 1-249 of a-z A-Z 0-9 . _ - and the wildcards * ?`);
   });
   // A name Kafka would refuse is never allowed, which also bounds the matcher's input.
   if (globs.length === 0) return (topic) => exact.has(topic);

@@ -48,7 +48,7 @@ describe('the PubSub command table', () => {
   });
 
   test('metric labels and Kafka operations come from it', () => {
-    assert.deepEqual(KAFKA_OPERATIONS, ['fetch', 'list_offset', 'produce']);
+    assert.deepEqual(KAFKA_OPERATIONS, ['fetch', 'list_offset', 'produce', 'commit_offsets', 'fetch_committed']);
     assert.deepEqual(COMMAND_LABELS, [...COMMAND_NAMES, 'invalid']);
     const registry = new Registry();
     const metrics = createProxyMetrics(registry);

@@ -33,8 +33,8 @@ test('ping state is kept byte for byte, cmd_empty and no command are told apart'
 test('unknown fields are skipped and the last oneof member wins', () => {
   const fetch = encodeReq({ sequence: '1', cmdKafkaFetch: { topic: 't', partition: 1, offset: '5' } });
   const ping = encodeReq({ cmdPing: { state: Buffer.from('x') } });
-  // field 2 varint, field 40 LEN, field 41 fixed64, field 42 fixed32: all unknown
-  const unknown = Buffer.from([0x10, 0x96, 0x01, 0xc2, 0x02, 0x02, 0x61, 0x62, 0xc9, 0x02, 1, 2, 3, 4, 5, 6, 7, 8, 0xd5, 0x02, 1, 2, 3, 4]);
+  // field 2 varint, field 100 LEN, field 101 fixed64, field 102 fixed32: all unknown
+  const unknown = Buffer.from([0x10, 0x96, 0x01, 0xa2, 0x06, 0x02, 0x61, 0x62, 0xa9, 0x06, 1, 2, 3, 4, 5, 6, 7, 8, 0xb5, 0x06, 1, 2, 3, 4]);
   const r = decodeRequest(Buffer.concat([unknown, fetch, unknown, ping]));
   assert.equal(r.sequence, 1n);
   assert.equal(r.command?.type, 'ping');
@@ -53,7 +53,7 @@ test('malformed frames give FrameDecodeError naming the position', () => {
     ['fetch as varint', Buffer.from([0x88, 0x02, 0x01]), /field cmd_kafka_fetch has wire type 0/],
     ['cut in the middle', good.subarray(0, good.length - 3), /past the end/],
     ['inner length past the inner end', Buffer.from([0x8a, 0x02, 0x03, 0x0a, 0x05, 0x61]), /length 5 runs past the end/],
-    ['fixed64 cut short', Buffer.from([0xc9, 0x02, 1, 2]), /fixed-width field runs past the end/],
+    ['fixed64 cut short', Buffer.from([0xa9, 0x06, 1, 2]), /fixed-width field runs past the end/],
   ];
   for (const [name, frame, message] of cases) {
     assert.throws(() => decodeRequest(frame), (e: unknown) => e instanceof FrameDecodeError && e.code === 'PUBSUB_ERR_DECODE' && message.test(e.message), name);
