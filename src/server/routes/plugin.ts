@@ -7,12 +7,12 @@
  * and no topic allow-list.
  */
 import { boolean, fieldPath, integer, object, oneOf, onlyKeys, required, string, type JsonObject } from './check.js';
-import type { Isolation, SaslCredentials, SaslMechanismName } from '../../kafka-wire/index.js';
+import type { Isolation, PasswordMechanismName, SaslCredentials } from '../../kafka-wire/index.js';
 import type { KafkaFetchSettings } from '../../pubsub/index.js';
 import { compileOrigins, type OriginCheck } from '../auth/origins.js';
 import { compileTopics, type TopicFilter } from './topics.js';
 
-const MECHANISMS: readonly SaslMechanismName[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
+const MECHANISMS: readonly PasswordMechanismName[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
 const ISOLATIONS: readonly Isolation[] = ['read_uncommitted', 'read_committed'];
 
 export const DEFAULT_FETCH: Readonly<KafkaFetchSettings> = Object.freeze({ maxWaitMs: 100, minBytes: 0, maxBytes: 1048576, isolation: 'read_uncommitted' });
