@@ -21,7 +21,8 @@ KWP_VERSION_4="${KWP_KAFKA_VERSION_4:-4.4.0}"
 KWP_HOST=127.0.0.1
 # Test-only secret for the PKCS12 key/trust stores; nothing here guards anything real.
 KWP_STORE_PASSWORD=kwp-test-store
-# Session lifetime of SCRAM-SHA-512 logins on SASL_PLAINTEXT (KIP-368), see write_config.
+# Session lifetime of SCRAM-SHA-512 logins on SASL_PLAINTEXT and of OAUTHBEARER logins on OAUTH
+# (KIP-368), see write_config.
 KWP_REAUTH_MS=${KWP_REAUTH_MS:-4000}
 
 if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
@@ -97,12 +98,13 @@ configured_port_base() {
 }
 
 # set_ports [base]: consecutive ports from the base (default: configured_port_base), in this
-# order: controller, PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL, MTLS.
+# order: controller, PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL, MTLS, OAUTH (SASL_PLAINTEXT with
+# OAUTHBEARER only). KWP_PORT_LAST is the highest of them.
 set_ports() {
   local base="${1:-}"
   if [ -z "$base" ]; then base="$(configured_port_base)" || exit 1; fi
   case "$base" in ''|*[!0-9]*) die "port base '$base' is not a number" ;; esac
-  if [ "$base" -lt 1024 ] || [ "$base" -gt 65530 ]; then die "port base $base out of range 1024..65530"; fi
+  if [ "$base" -lt 1024 ] || [ "$base" -gt 65529 ]; then die "port base $base out of range 1024..65529"; fi
   KWP_PORT_BASE="$base"
   KWP_PORT_CONTROLLER="$base"
   KWP_PORT_PLAINTEXT=$((base + 1))
@@ -110,6 +112,8 @@ set_ports() {
   KWP_PORT_SASL_PLAINTEXT=$((base + 3))
   KWP_PORT_SASL_SSL=$((base + 4))
   KWP_PORT_MTLS=$((base + 5))
+  KWP_PORT_OAUTH=$((base + 6))
+  KWP_PORT_LAST="$KWP_PORT_OAUTH"
 }
 
 # in_ephemeral_range <first> <last>: some port of first..last lies in the kernel's range for

@@ -22,6 +22,7 @@ import {
   readTopic,
   readTopics,
   restartBroker,
+  unsecuredJwt,
   verifyBroker,
   type BrokerInfo,
   type BrokerLine,
@@ -137,7 +138,7 @@ async function saslHandshake(conn: KafkaConn, mechanism: string): Promise<{ erro
 async function saslAuthenticate(
   conn: KafkaConn,
   authBytes: Buffer,
-): Promise<{ errorCode: number; errorMessage: string | null; authBytes: Buffer }> {
+): Promise<{ errorCode: number; errorMessage: string | null; authBytes: Buffer; sessionLifetimeMs: bigint }> {
   const r = await conn.request(SASL_AUTHENTICATE, 1, bytes32(authBytes));
   const errorCode = r.readInt16BE(0);
   const msgLen = r.readInt16BE(2);
@@ -148,7 +149,23 @@ async function saslAuthenticate(
     at += msgLen;
   }
   const len = r.readInt32BE(at);
-  return { errorCode, errorMessage, authBytes: len < 0 ? Buffer.alloc(0) : r.subarray(at + 4, at + 4 + len) };
+  const end = at + 4 + Math.max(len, 0);
+  // SessionLifetimeMs (v1+, KIP-368) follows, on success only.
+  const sessionLifetimeMs = r.length >= end + 8 ? r.readBigInt64BE(end) : 0n;
+  return { errorCode, errorMessage, authBytes: len < 0 ? Buffer.alloc(0) : r.subarray(at + 4, end), sessionLifetimeMs };
+}
+
+/**
+ * SASL/OAUTHBEARER (RFC 7628, KIP-255) written out by hand. A refusing broker sends an error
+ * challenge first; the client answers ^A and then gets the error code.
+ */
+async function saslOAuthBearer(conn: KafkaConn, token: string): Promise<{ errorCode: number; challenge: string; sessionLifetimeMs: bigint }> {
+  const hs = await saslHandshake(conn, 'OAUTHBEARER');
+  assert.equal(hs.errorCode, ERROR_NONE);
+  const first = await saslAuthenticate(conn, Buffer.from(`n,,\x01auth=Bearer ${token}\x01\x01`, 'utf8'));
+  if (first.errorCode !== ERROR_NONE || first.authBytes.length === 0) return { errorCode: first.errorCode, challenge: '', sessionLifetimeMs: first.sessionLifetimeMs };
+  const second = await saslAuthenticate(conn, Buffer.from([1]));
+  return { errorCode: second.errorCode, challenge: first.authBytes.toString('utf8'), sessionLifetimeMs: 0n };
 }
 
 /** SASL/PLAIN (RFC 4616); resolves with the SaslAuthenticate error code. */
@@ -276,7 +293,9 @@ for (const line of BROKER_LINES) {
       assert.equal(i.line, line);
       assert.match(i.version, line === '3.9' ? /^3\.9\./ : /^4\./);
       const ports = Object.values(i.ports);
-      assert.equal(new Set(ports).size, 6);
+      assert.equal(ports.length, 7);
+      assert.equal(new Set(ports).size, 7);
+      assert.deepEqual(ports, Array.from({ length: 7 }, (_, k) => i.ports.controller + k), 'consecutive from the base');
     });
 
     it('readTopic (dump.sh): the Java consumer reads a topic exactly as the seeder wrote it, txn by isolation', async () => {
@@ -371,6 +390,26 @@ for (const line of BROKER_LINES) {
       assert.equal(await withConn(open(), (c) => saslScram(c, 'SCRAM-SHA-512', scram.username, scram.password)), ERROR_NONE);
       assert.equal(await withConn(open(), (c) => saslScram(c, 'SCRAM-SHA-256', scram.username, scram.password)), ERROR_NONE);
       await assert.rejects(tls(port, { ca: readFileSync(info().untrustedCaPemPath), servername: 'localhost' }));
+    });
+
+    it('OAUTH: OAUTHBEARER only; an unsigned JWT with sub and exp logs in for at most its life and 4 s; others are challenged', async () => {
+      const port = info().ports.oauth;
+      const hs = await withConn(tcp(port), (c) => saslHandshake(c, 'PLAIN'));
+      assert.notEqual(hs.errorCode, ERROR_NONE);
+      assert.deepEqual(hs.mechanisms, ['OAUTHBEARER']);
+      const now = Date.now() / 1000;
+      const long = await withConn(tcp(port), async (c) => {
+        const r = await saslOAuthBearer(c, unsecuredJwt({ sub: 'alice', exp: now + 600 }));
+        return { ...r, after: r.errorCode === ERROR_NONE ? (await apiVersions(c)).errorCode : -1 };
+      });
+      assert.deepEqual(long, { errorCode: ERROR_NONE, challenge: '', sessionLifetimeMs: 4000n, after: ERROR_NONE });
+      const short = await withConn(tcp(port), (c) => saslOAuthBearer(c, unsecuredJwt({ sub: 'alice', exp: Date.now() / 1000 + 2 })));
+      assert.equal(short.errorCode, ERROR_NONE);
+      assert.ok(short.sessionLifetimeMs > 1000n && short.sessionLifetimeMs <= 2000n, `session of ${short.sessionLifetimeMs} ms for a token living 2 s`);
+      for (const bad of [unsecuredJwt({ sub: 'alice', exp: now - 60 }), unsecuredJwt({ exp: now + 60 }), 'not-a-jwt']) {
+        const r = await withConn(tcp(port), (c) => saslOAuthBearer(c, bad));
+        assert.deepEqual([r.errorCode, JSON.parse(r.challenge)], [ERROR_SASL_AUTHENTICATION_FAILED, { status: 'invalid_token' }]);
+      }
     });
 
     it('expected/ describes every seeded topic consistently', () => {

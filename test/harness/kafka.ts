@@ -24,6 +24,11 @@ export interface BrokerPorts {
   saslSsl: number;
   /** SSL with ssl.client.auth=required. */
   mtls: number;
+  /**
+   * SASL_PLAINTEXT with OAUTHBEARER only, checked by Kafka's unsecured validator: unsigned JWTs
+   * (unsecuredJwt) with `sub` and `exp`; sessions last at most 4 s (KIP-368).
+   */
+  oauth: number;
 }
 
 export interface BrokerUser {
@@ -192,7 +197,7 @@ function runScript(script: string, args: readonly string[], timeoutMs: number): 
 }
 
 export interface EnsureBrokerOptions {
-  /** First of six consecutive ports; only used when the broker is not running yet. */
+  /** First of seven consecutive ports; only used when the broker is not running yet. */
   portBase?: number;
 }
 
@@ -414,6 +419,9 @@ export function readBrokerInfo(stateDir: string): BrokerInfo {
       saslPlaintext: num(p, 'saslPlaintext'),
       saslSsl: num(p, 'saslSsl'),
       mtls: num(p, 'mtls'),
+      oauth: p['oauth'] === undefined
+        ? staleBroker(stateDir, 'ports.oauth')
+        : num(p, 'oauth'),
     },
     stateDir: str(o, 'stateDir'),
     logFile: str(o, 'logFile'),
@@ -426,6 +434,23 @@ export function readBrokerInfo(stateDir: string): BrokerInfo {
     users: { plain: user('plain'), scram: user('scram'), admin: user('admin') },
     expectedDir: str(o, 'expectedDir'),
   };
+}
+
+/**
+ * A broker started by an older scripts/kafka (before a listener was added) is still running: its
+ * broker.json lacks the field, and start.sh leaves a running broker alone.
+ */
+function staleBroker(stateDir: string, field: string): never {
+  throw new Error(`kafka harness: ${join(stateDir, 'broker.json')} has no ${field}: the broker was started by an older scripts/kafka; stop it (scripts/kafka/stop.sh) and start it again`);
+}
+
+/**
+ * An unsigned JWS (RFC 7515 with alg "none", RFC 7519 claims) as Kafka's unsecured OAUTHBEARER
+ * validator accepts it: `sub` is the principal, `exp` (seconds, fractions allowed) is required.
+ */
+export function unsecuredJwt(claims: Readonly<Record<string, unknown>>): string {
+  const part = (o: unknown): string => Buffer.from(JSON.stringify(o), 'utf8').toString('base64url');
+  return `${part({ alg: 'none' })}.${part(claims)}.`;
 }
 
 /** expected/topics.json: one entry per seeded topic with counts and the offsets after seeding. */

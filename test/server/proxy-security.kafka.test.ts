@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { BROKER_LINES, bootstrap, ensureBroker, readExpected, type BrokerInfo } from '../harness/kafka.js';
+import { BROKER_LINES, bootstrap, ensureBroker, readExpected, unsecuredJwt, type BrokerInfo } from '../harness/kafka.js';
 import { TestPubSubClient } from '../support/pubsub-client.js';
 import { kafkaRoute, startProxy, type RunningProxy } from '../support/proxy-fixture.js';
 
@@ -82,6 +84,40 @@ for (const line of BROKER_LINES) {
       const logs = JSON.stringify(p.logs);
       assert.ok(!logs.includes(secret), 'a SASL password was logged');
       assert.ok(!logs.includes(info.users.plain.password), 'a SASL password was logged');
+    });
+
+    test('SASL OAUTHBEARER: a fixed token, the client credentials grant, and refusals as SASL_AUTHENTICATION_FAILED; no token or secret logged', async () => {
+      const clientSecret = 'route-client-s3cret-77ab';
+      const minted: string[] = [];
+      const idp = createServer((req, res) => {
+        const basic = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString();
+        req.resume().on('end', () => {
+          if (basic !== `proxy:${clientSecret}`) {
+            res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"invalid_client"}');
+            return;
+          }
+          minted.push(unsecuredJwt({ sub: 'proxy', exp: Date.now() / 1000 + 600 }));
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: minted.at(-1), token_type: 'Bearer', expires_in: 600 }));
+        });
+      });
+      await new Promise<void>((r) => idp.listen(0, '127.0.0.1', r));
+      const tokenUrl = `http://127.0.0.1:${(idp.address() as AddressInfo).port}/token`;
+      const oauth = [bootstrap(info, 'oauth')];
+      const fixed = unsecuredJwt({ sub: 'alice', exp: Date.now() / 1000 + 600 });
+      const expired = unsecuredJwt({ sub: 'alice', exp: Date.now() / 1000 - 600 });
+      try {
+        assert.equal(await firstFetch(kafkaRoute('', oauth, { plugin: { sasl: { mechanism: 'OAUTHBEARER', token: fixed } } })), 'ok');
+        const grant = { mechanism: 'OAUTHBEARER', token_url: tokenUrl, client_id: 'proxy', client_secret: clientSecret, extensions: { traceId: 'e2e' } };
+        assert.equal(await firstFetch(kafkaRoute('', oauth, { plugin: { sasl: grant } })), 'ok');
+        assert.equal(minted.length, 1);
+        assert.equal(await firstFetch(kafkaRoute('', oauth, { plugin: { sasl: { mechanism: 'OAUTHBEARER', token: expired } } })), `${FAILED}SASL_AUTHENTICATION_FAILED`);
+        assert.equal(await firstFetch(kafkaRoute('', oauth, { plugin: { sasl: { ...grant, client_secret: 'wrong' } } })), `${FAILED}SASL_AUTHENTICATION_FAILED`);
+      } finally {
+        idp.closeAllConnections();
+        await new Promise((r) => idp.close(r));
+      }
+      const logs = JSON.stringify(p.logs);
+      for (const s of [clientSecret, fixed, expired, ...minted]) assert.ok(!logs.includes(s), 'a token or client secret was logged');
     });
   });
 }

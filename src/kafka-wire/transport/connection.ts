@@ -7,7 +7,7 @@ import { ConnectionClosedByClientError, KafkaConnectionError, UnsupportedApiErro
 import { responsePool } from './response-pool.js';
 import { SocketFrameReader } from './socket-frame-reader.js';
 import { negotiateApiVersions, type VersionRange } from './handshake.js';
-import { authenticate, type SaslOptions } from './sasl-flow.js';
+import { authenticate, withCurrentToken, type SaslOptions } from './sasl-flow.js';
 import { openSocket, socketError, type TlsOptions } from './socket.js';
 
 export interface ConnectionOptions {
@@ -43,6 +43,7 @@ interface Pending {
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_FRAME_BYTES = 100 * 1024 * 1024;
+const MIN_REAUTH_INTERVAL_MS = 1000;
 
 /**
  * One socket to one broker. Requests are pipelined: each gets a correlation id and waits in the
@@ -75,6 +76,7 @@ export class Connection {
   /** Bare SASL v0 tokens bypass correlation; while set, every frame goes here. */
   private rawReceiver: ((frame: Buffer) => void) | undefined;
   private reauthTimer: NodeJS.Timeout | undefined;
+  private lastAuthenticationStart = 0;
 
   private constructor(socket: Socket, reader: SocketFrameReader, o: ConnectionOptions) {
     this.socket = socket;
@@ -211,20 +213,35 @@ export class Connection {
   }
 
   private async login(sasl: SaslOptions, left: () => number): Promise<void> {
+    this.lastAuthenticationStart = Date.now();
     const { sessionLifetimeMs } = await authenticate(this, sasl, left);
     this.scheduleReauthentication(sasl, sessionLifetimeMs);
   }
 
-  /** KIP-368: log in again at a random point between 85 % and 95 % of the session, like the Java client. */
+  /**
+   * KIP-368: log in again at a random point between 85 % and 95 % of the session, like the Java
+   * client, but never within a second of the previous start: Kafka refuses a re-authentication
+   * that soon (KafkaChannel's MIN_REAUTH_INTERVAL_ONE_SECOND_NANOS) with ILLEGAL_SASL_STATE, which
+   * a token with a few hundred ms left would otherwise provoke.
+   */
   private scheduleReauthentication(sasl: SaslOptions, lifetimeMs: number): void {
     this.sessionLifetimeMs = lifetimeMs;
     if (lifetimeMs <= 0 || this.failure !== undefined) return;
-    const delay = lifetimeMs * (0.85 + 0.1 * Math.random());
+    const sinceLast = Date.now() - this.lastAuthenticationStart;
+    const delay = Math.max(lifetimeMs * (0.85 + 0.1 * Math.random()), MIN_REAUTH_INTERVAL_MS - sinceLast);
     this.reauthTimer = setTimeout(() => {
       this.reauthTimer = undefined;
-      this.holdForAuth = true;
-      authenticate(this, sasl, () => this.requestTimeoutMs).then(
+      this.lastAuthenticationStart = Date.now();
+      // An OAUTHBEARER provider is asked again (the broker bounds the session by the token's
+      // expiry, so the first login's token would not do), before requests are held back: a token
+      // request to an identity provider should not stall the connection.
+      withCurrentToken(this, sasl, this.requestTimeoutMs, true).then((current) => {
+        if (this.failure !== undefined) return undefined;
+        this.holdForAuth = true;
+        return authenticate(this, current, () => this.requestTimeoutMs, true);
+      }).then(
         (r) => {
+          if (r === undefined) return;
           this.reauthentications++;
           this.holdForAuth = false;
           this.flush();

@@ -6,14 +6,20 @@
  * plugin is validated but ignored, as APISIX does not run it: no SASL, default fetch settings,
  * and no topic allow-list.
  */
-import { boolean, fieldPath, integer, object, oneOf, onlyKeys, required, string, type JsonObject } from './check.js';
+import { boolean, fail, fieldPath, integer, keyPath, object, oneOf, onlyKeys, required, string, type JsonObject } from './check.js';
 import type { Isolation, SaslCredentials, SaslMechanismName } from '../../kafka-wire/index.js';
 import type { KafkaFetchSettings } from '../../pubsub/index.js';
 import { compileOrigins, type OriginCheck } from '../auth/origins.js';
 import { routeIdentityOf, type RouteIdentity } from '../auth/route-auth.js';
+import { sharedClientCredentialsProvider } from './token-providers.js';
 import { compileTopics, type TopicFilter } from './topics.js';
 
-const MECHANISMS: readonly SaslMechanismName[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
+const MECHANISMS: readonly SaslMechanismName[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'];
+/** The forms Kafka's OAUTHBEARER server accepts (OAuthBearerClientInitialResponse): RFC 6750 b64token, KIP-342 extensions. */
+const BEARER_TOKEN = /^[-._~+/A-Za-z0-9]+=*$/;
+const EXTENSION_NAME = /^[A-Za-z]+$/;
+const EXTENSION_VALUE = /^[\x21-\x7E \t\r\n]+$/;
+const CLIENT_AUTH = ['basic', 'body'] as const;
 const ISOLATIONS: readonly Isolation[] = ['read_uncommitted', 'read_committed'];
 
 export const DEFAULT_FETCH: Readonly<KafkaFetchSettings> = Object.freeze({ maxWaitMs: 100, minBytes: 0, maxBytes: 1048576, isolation: 'read_uncommitted' });
@@ -75,11 +81,65 @@ export function kafkaProxyOf(v: unknown, field: string): KafkaProxyConfig | unde
 
 function saslOf(v: unknown, field: string): SaslCredentials {
   const s = object(v, field);
+  const mechanism = s['mechanism'] === undefined ? 'PLAIN' : oneOf(s['mechanism'], fieldPath(field, 'mechanism'), MECHANISMS);
+  if (mechanism === 'OAUTHBEARER') return oauthBearerOf(s, field);
   onlyKeys(s, field, ['username', 'password', 'mechanism']);
   const username = string(required(s, field, 'username'), fieldPath(field, 'username'), { min: 1 });
   const password = string(required(s, field, 'password'), fieldPath(field, 'password'));
-  const mechanism = s['mechanism'] === undefined ? 'PLAIN' : oneOf(s['mechanism'], fieldPath(field, 'mechanism'), MECHANISMS);
   return { mechanism, username, password };
+}
+
+/**
+ * `sasl` with mechanism OAUTHBEARER: a fixed `token`, or the client credentials grant
+ * (`token_url`, `client_id`, `client_secret`, optional `scope`, `audience`, `client_auth`), whose
+ * provider is shared by every route with the same grant (token-providers.ts). Optional
+ * `extensions` (KIP-342). Values are never quoted in errors.
+ */
+function oauthBearerOf(s: JsonObject, field: string): SaslCredentials {
+  const at = (k: string) => fieldPath(field, k);
+  const grantKeys = ['token_url', 'client_id', 'client_secret', 'scope', 'audience', 'client_auth'];
+  const fixed = s['token'] !== undefined;
+  onlyKeys(s, field, ['mechanism', 'extensions', ...(fixed ? ['token'] : grantKeys)]);
+  const extensions = s['extensions'] === undefined ? undefined : extensionsOf(s['extensions'], at('extensions'));
+  const withExtensions = extensions === undefined ? {} : { extensions };
+  if (fixed) {
+    const token = string(s['token'], at('token'), { min: 1 });
+    if (!BEARER_TOKEN.test(token)) fail(at('token'), 'must be an RFC 6750 bearer token (A-Z a-z 0-9 - . _ ~ + / then optional =)');
+    return { mechanism: 'OAUTHBEARER', token, ...withExtensions };
+  }
+  if (s['token_url'] === undefined) fail(at('token'), 'required: give token, or token_url with client_id and client_secret');
+  const tokenUrl = string(s['token_url'], at('token_url'), { min: 1 });
+  let url: URL | undefined;
+  try {
+    url = new URL(tokenUrl);
+  } catch {
+    fail(at('token_url'), 'must be an absolute http: or https: URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(at('token_url'), 'must be an absolute http: or https: URL');
+  if (url.username !== '' || url.password !== '') fail(at('token_url'), 'must not hold credentials: give client_id and client_secret');
+  const clientId = string(required(s, field, 'client_id'), at('client_id'), { min: 1 });
+  const clientSecret = string(required(s, field, 'client_secret'), at('client_secret'), { min: 1 });
+  const scope = s['scope'] === undefined ? undefined : string(s['scope'], at('scope'));
+  const audience = s['audience'] === undefined ? undefined : string(s['audience'], at('audience'));
+  const clientAuthentication = s['client_auth'] === undefined ? 'basic' : oneOf(s['client_auth'], at('client_auth'), CLIENT_AUTH);
+  const token = sharedClientCredentialsProvider({
+    tokenUrl, clientId, clientSecret, clientAuthentication,
+    ...(scope === undefined ? {} : { scope }), ...(audience === undefined ? {} : { audience }),
+  });
+  return { mechanism: 'OAUTHBEARER', token, ...withExtensions };
+}
+
+function extensionsOf(v: unknown, field: string): Readonly<Record<string, string>> {
+  const o = object(v, field);
+  const out: Record<string, string> = {};
+  for (const [i, [k, value]] of Object.entries(o).entries()) {
+    const at = keyPath(field, k, i);
+    if (!EXTENSION_NAME.test(k)) fail(at, 'an extension name must be ASCII letters only');
+    if (k === 'auth') fail(at, 'is reserved for the token');
+    if (!EXTENSION_VALUE.test(string(value, at))) fail(at, 'must be 1 or more of printable ASCII, space, tab, CR, LF');
+    out[k] = value as string;
+  }
+  return Object.freeze(out);
 }
 
 function subscribeOf(v: unknown, field: string): SubscribeSettings {

@@ -6,7 +6,8 @@ import type { SubscribeSettings } from './plugin.js';
 /**
  * A route as stored and returned by the admin API, in APISIX's field names: the body as the
  * client sent it plus `id`, `create_time` and `update_time` (Unix seconds). Secrets (SASL
- * password, client key) are included, because APISIX returns them too.
+ * password, OAUTHBEARER token and client secret, client key) are included, because APISIX returns
+ * them too.
  */
 export interface RouteValue {
   id: string;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { before, describe, test } from 'node:test';
 import {
   AuthenticationError, Connection, type KafkaConnectionError, FetchApi, ListOffsetsApi, MetadataApi, negotiateVersion,
-  type ConnectionOptions, type SaslMechanismName,
+  type ConnectionOptions, type PasswordMechanismName,
 } from '../../../src/kafka-wire/index.js';
 import { BROKER_LINES, ensureBroker, type BrokerInfo } from '../../harness/kafka.js';
 
@@ -95,7 +95,7 @@ for (const line of BROKER_LINES) {
       await fails({ ...at('plaintext'), tls: { ca } }, 'KWIRE_ERR_TLS_MISMATCH', /plaintext listener/);
     });
 
-    for (const mechanism of ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as SaslMechanismName[]) {
+    for (const mechanism of ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as PasswordMechanismName[]) {
       test(`SASL ${mechanism} on SASL_PLAINTEXT and SASL_SSL, SaslHandshake v1 and v0`, async () => {
         const user = mechanism === 'PLAIN' ? info.users.plain : info.users.scram;
         for (const handshakeVersion of [1, 0] as const) {
@@ -118,7 +118,7 @@ for (const line of BROKER_LINES) {
     }
 
     test('SASL: a mechanism the listener does not enable fails with the list it does', async () => {
-      const e = await fails({ ...at('saslPlaintext'), sasl: { mechanism: 'GSSAPI' as SaslMechanismName, username: 'a', password: 'b' } }, 'KWIRE_ERR_SASL_MECHANISM');
+      const e = await fails({ ...at('saslPlaintext'), sasl: { mechanism: 'GSSAPI' as PasswordMechanismName, username: 'a', password: 'b' } }, 'KWIRE_ERR_SASL_MECHANISM');
       for (const m of ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']) assert.match(e.message, new RegExp(`offers .*\\b${m}\\b`));
     });
 

@@ -16,7 +16,10 @@ const CASES: Array<[string, string, string, unknown, string]> = [
   ['scheme', 'PUT', 'r', set(route(), 'upstream.scheme', SECRET), 'invalid route: upstream.scheme: only kafka upstreams are supported'],
   ['balancer type', 'PUT', 'r', set(route(), 'upstream.type', SECRET), 'invalid route: upstream.type: expected one of "roundrobin", "chash", "ewma", "least_conn", "none"'],
   ['status', 'PUT', 'r', { ...route(), status: NUMERIC_SECRET }, 'invalid route: status: expected one of 1, 0'],
-  ['sasl mechanism', 'PUT', 'r', set(route(), 'plugins.kafka-proxy.sasl', { username: 'u', password: 'p', mechanism: SECRET }), 'invalid route: plugins.kafka-proxy.sasl.mechanism: expected one of "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"'],
+  ['sasl mechanism', 'PUT', 'r', set(route(), 'plugins.kafka-proxy.sasl', { username: 'u', password: 'p', mechanism: SECRET }), 'invalid route: plugins.kafka-proxy.sasl.mechanism: expected one of "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"'],
+  ['oauthbearer token', 'PUT', 'r', set(route(), 'plugins.kafka-proxy.sasl', { mechanism: 'OAUTHBEARER', token: `Bearer ${SECRET}` }), 'invalid route: plugins.kafka-proxy.sasl.token: must be an RFC 6750 bearer token (A-Z a-z 0-9 - . _ ~ + / then optional =)'],
+  ['oauthbearer token_url', 'PUT', 'r', set(route(), 'plugins.kafka-proxy.sasl', { mechanism: 'OAUTHBEARER', token_url: `https://u:${SECRET}@idp/t`, client_id: 'c', client_secret: 's' }), 'invalid route: plugins.kafka-proxy.sasl.token_url: must not hold credentials: give client_id and client_secret'],
+  ['oauthbearer extension', 'PUT', 'r', set(route(), 'plugins.kafka-proxy.sasl', { mechanism: 'OAUTHBEARER', token: 'abc', extensions: { [SECRET]: 'x' } }), 'invalid route: plugins.kafka-proxy.sasl.extensions (key #1): an extension name must be ASCII letters only'],
   ['isolation level', 'PUT', 'r', set(route(), 'plugins.kafka-proxy.fetch.isolation_level', SECRET), 'invalid route: plugins.kafka-proxy.fetch.isolation_level: expected one of "read_uncommitted", "read_committed"'],
   ['body id', 'PUT', 'r', { ...route(), id: SECRET }, 'invalid route: id: does not match the id in the path'],
   ['numeric body id', 'PUT', 'r', { ...route(), id: NUMERIC_SECRET }, 'invalid route: id: does not match the id in the path'],
@@ -61,15 +64,17 @@ test('a uri conflict names the route holding the uri, not the uri', async (t) =>
 test('admin logs carry no bodies, and a logged sub-path names only plain segments', async (t) => {
   const { call, logs } = await serve(t);
   await call('PUT', '/apisix/admin/routes/r', route('/r', { desc: SECRET, plugins: { 'kafka-proxy': { sasl: { username: 'u', password: SECRET } } } }));
+  await call('PUT', '/apisix/admin/routes/o', route('/o', { plugins: { 'kafka-proxy': { sasl: { mechanism: 'OAUTHBEARER', token_url: 'https://idp/t', client_id: 'c', client_secret: SECRET } } } }));
+  await call('DELETE', '/apisix/admin/routes/o');
   await call('PATCH', '/apisix/admin/routes/r', { desc: `${SECRET}2` });
   await call('PATCH', `/apisix/admin/routes/r/labels/${SECRET}`, '"x"');
   await call('POST', '/apisix/admin/routes', route('/p', { name: SECRET }));
   await call('DELETE', '/apisix/admin/routes/r');
-  assert.deepEqual(logs.map((l) => l.message), ['route created', 'route patched', 'route patched', 'route created', 'route deleted']);
+  assert.deepEqual(logs.map((l) => l.message), ['route created', 'route created', 'route deleted', 'route patched', 'route patched', 'route created', 'route deleted']);
   assert.ok(!leaks(JSON.stringify(logs)), JSON.stringify(logs));
-  assert.equal(get(logs[2], 'fields.subPath'), 'labels/*');
+  assert.equal(get(logs[4], 'fields.subPath'), 'labels/*');
   const fields = logs.map((l) => Object.keys(l.fields ?? {}).sort());
-  assert.deepEqual(fields, [['id'], ['id', 'subPath'], ['id', 'subPath'], ['id'], ['id']]);
+  assert.deepEqual(fields, [['id'], ['id'], ['id'], ['id', 'subPath'], ['id', 'subPath'], ['id'], ['id']]);
 });
 
 test('a refused write logs the id only when it is a valid one', async (t) => {
