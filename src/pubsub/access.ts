@@ -1,3 +1,6 @@
+import type { PubSubBackend } from './backend.js';
+import type { SubscriptionRoute } from './subscribe/subscriptions.js';
+
 /**
  * Who a connection is and what it may do, as the session sees it. The server decides both (it
  * verifies tokens and binds a route's topic rules to their claims); the session enforces them on
@@ -16,6 +19,11 @@ export interface Grant {
   produce(topic: string): boolean;
   /** Commit or read the offsets of consumer group `group` (on top of consume for the topic). */
   group(group: string): boolean;
+  /**
+   * The identity's own Kafka side (identity passthrough: its token logs in to the brokers), used
+   * instead of the route's; absent: the route's, shared by every connection.
+   */
+  readonly own?: { readonly backend: PubSubBackend; readonly subscriptions: SubscriptionRoute | undefined };
 }
 
 /** A refusal whose message may go to the client as it is (it never quotes a token or a secret). */

@@ -422,7 +422,9 @@ export class Session implements BudgetMember {
   }
 
   private subscribe(slot: Slot, sequence: bigint, command: Extract<Command, { type: 'subscribe' }>): void {
-    const route = this.subscriptionRoute;
+    const own = this.grant?.own;
+    const route = own !== undefined ? own.subscriptions : this.subscriptionRoute;
+    const backend = own?.backend ?? this.backend;
     const fail = (partition: number, err: string) => {
       this.observer.command?.('subscribe', false);
       this.fill(slot, encodeErrorReply(sequence, `${COMMANDS.subscribe.errorPrefix}, topic: ${command.topic}, partition: ${partition}, err: ${err}`));
@@ -464,7 +466,7 @@ export class Session implements BudgetMember {
     }, (e: unknown) => {
       this.observer.failed?.(codeOf(e), e);
       const partition = e instanceof SubscribeError ? e.partition : -1;
-      fail(partition, e instanceof SubscribeError ? e.message : this.backend.describeError(e));
+      fail(partition, e instanceof SubscribeError ? e.message : backend.describeError(e));
     }).finally(() => {
       this.inFlight--;
       this.flush();
@@ -551,11 +553,12 @@ export class Session implements BudgetMember {
 
   private async run(slot: Slot, sequence: bigint, command: BackendCommand): Promise<void> {
     const { topic, partition } = command;
+    const backend = this.grant?.own?.backend ?? this.backend;
     let frame: Buffer;
     try {
       switch (command.type) {
         case 'fetch': {
-          const batch = await this.backend.fetch(topic, command.partition, command.offset);
+          const batch = await backend.fetch(topic, command.partition, command.offset);
           try {
             frame = encodeFetchReply(sequence, batch, this.maxFrameBytes, this.alloc).frame;
           } finally {
@@ -571,27 +574,27 @@ export class Session implements BudgetMember {
           break;
         }
         case 'list_offset':
-          frame = encodeListOffsetReply(sequence, await this.backend.listOffset(topic, command.partition, command.timestamp));
+          frame = encodeListOffsetReply(sequence, await backend.listOffset(topic, command.partition, command.timestamp));
           break;
         case 'produce': {
-          if (this.backend.produce === undefined) throw new ProduceDisabledError();
-          frame = encodeProduceReply(sequence, await this.backend.produce(topic, partition, command.records, command.idempotencyKey));
+          if (backend.produce === undefined) throw new ProduceDisabledError();
+          frame = encodeProduceReply(sequence, await backend.produce(topic, partition, command.records, command.idempotencyKey));
           break;
         }
         case 'commit_offsets': {
-          if (this.backend.commitOffsets === undefined) throw new GroupNotAllowedError(command.group);
+          if (backend.commitOffsets === undefined) throw new GroupNotAllowedError(command.group);
           const seen = new Set<number>();
           for (const o of command.offsets) {
             if (seen.has(o.partition)) throw new PartitionRepeatedError(o.partition);
             seen.add(o.partition);
           }
-          await this.backend.commitOffsets(command.group, topic, command.offsets);
+          await backend.commitOffsets(command.group, topic, command.offsets);
           frame = encodeCommitOffsetsReply(sequence);
           break;
         }
         case 'fetch_committed': {
-          if (this.backend.fetchCommitted === undefined) throw new GroupNotAllowedError(command.group);
-          frame = encodeCommittedOffsetsReply(sequence, await this.backend.fetchCommitted(command.group, topic, [...new Set(command.partitions)]));
+          if (backend.fetchCommitted === undefined) throw new GroupNotAllowedError(command.group);
+          frame = encodeCommittedOffsetsReply(sequence, await backend.fetchCommitted(command.group, topic, [...new Set(command.partitions)]));
           break;
         }
         default:
@@ -602,7 +605,7 @@ export class Session implements BudgetMember {
       this.observer.command?.(command.type, false);
       this.observer.failed?.(codeOf(e), e);
       const what = COMMANDS[command.type].errorPrefix;
-      const err = e instanceof RecordTooLargeError || e instanceof PartitionRepeatedError ? e.message : this.backend.describeError(e);
+      const err = e instanceof RecordTooLargeError || e instanceof PartitionRepeatedError ? e.message : backend.describeError(e);
       frame = encodeErrorReply(sequence, `${what}, topic: ${topic}, partition: ${partition ?? -1}, err: ${err}`);
     }
     if (this.closed) this.pool?.release(frame);

@@ -1,12 +1,12 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { KafkaClientRegistry, type ClientOptions, type Isolation, type KafkaClient } from '../kafka-wire/index.js';
+import { KafkaClientRegistry, type ClientOptions, type Isolation, type KafkaClient, type OAuthTokenProvider } from '../kafka-wire/index.js';
 import {
   attachSession, KafkaBackend, KafkaStreamSource, Semaphore, TailHub, type KafkaOperation, type ReplyBudget, type Session, type SessionObserver,
   type SubscriptionRoute,
 } from '../pubsub/index.js';
-import { RouteAccess, SubjectTable } from './auth/connection-access.js';
-import type { VerifiedToken } from './auth/verifier.js';
+import { RouteAccess, SubjectTable, type CheckedToken } from './auth/connection-access.js';
+import { PassthroughPool, type SubjectBackend } from './auth/passthrough.js';
 import { createVerifier } from './auth/verifier.js';
 import type { JwksEvent } from './auth/jwks.js';
 import type { KafkaRoute } from './routes/route.js';
@@ -155,16 +155,16 @@ export class LiveRoutes {
    * if the route changed since, the connection goes (the token was not checked against it).
    * @returns false when the route is gone or changed; the caller closes the socket.
    */
-  attach(routeId: string, ws: WebSocket, socket?: Duplex, checked?: RouteAccess, verified?: VerifiedToken): boolean {
+  attach(routeId: string, ws: WebSocket, socket?: Duplex, access?: RouteAccess, checked?: CheckedToken): boolean {
     const g = this.live.get(routeId);
-    if (g === undefined || g.access !== checked) return false;
+    if (g === undefined || g.access !== access) return false;
     const session = attachSession(ws, {
       backend: g.backend,
       maxFrameBytes: g.route.maxFrameBytes,
       ...this.options.limits,
       ...(g.route.subscribe.maxSubscriptions > 0 ? { subscriptions: g.subscriptions } : {}),
       observer: this.options.events.sessionObserver(routeId),
-      ...(g.access === undefined ? {} : { access: g.access.connection(verified) }),
+      ...(g.access === undefined ? {} : { access: g.access.connection(checked) }),
     }, socket);
     g.sessions.set(session, ws);
     this.options.events.connectionOpened(routeId);
@@ -231,7 +231,42 @@ export class LiveRoutes {
     let subjects = this.subjects.get(route.id);
     if (subjects === undefined) this.subjects.set(route.id, (subjects = new SubjectTable()));
     const verifier = identity.auth === undefined ? undefined : createVerifier(identity.auth.jwt, this.options.onJwksEvent === undefined ? {} : { onJwksEvent: (e) => this.options.onJwksEvent!(route.id, e) });
-    return new RouteAccess(identity, verifier, subjects);
+    const pool = identity.auth?.passthrough === true ? new PassthroughPool((_subject, token) => this.subjectBackend(route, token)) : undefined;
+    return new RouteAccess(identity, verifier, subjects, pool);
+  }
+
+  /**
+   * A subject's own Kafka client (its token as the OAUTHBEARER credential, so the registry never
+   * shares it with another subject: each provider is a distinct function), backend and tail hub.
+   */
+  private subjectBackend(route: KafkaRoute, token: OAuthTokenProvider): SubjectBackend {
+    const client = this.registry.acquire({ ...clientOptions(route), sasl: { mechanism: 'OAUTHBEARER', token }, connectionsPerBroker: this.options.kafkaConnections });
+    const events = this.options.events;
+    const backend = new KafkaBackend({
+      client,
+      fetch: route.fetch,
+      topicAllowed: (t) => route.topicAllowed(t),
+      groupAllowed: (g) => route.groupAllowed(g),
+      observe: (op, seconds, ok) => events.kafkaOperation(op, seconds, ok),
+    });
+    const s = route.subscribe;
+    const subscriptions: SubscriptionRoute | undefined = s.maxSubscriptions === 0 ? undefined : {
+      hub: this.hubFor(client, route.fetch.isolation),
+      reads: new Semaphore(s.catchUpReads),
+      checkTopic: (t) => backend.checkTopic(t),
+      maxSubscriptions: s.maxSubscriptions,
+      defaultCredit: s.defaultCredit,
+      maxUnsentBytes: s.maxUnsentBytes,
+      maxFrameBytes: route.maxFrameBytes,
+    };
+    return {
+      backend,
+      subscriptions,
+      close: () => {
+        if (subscriptions !== undefined) this.releaseHub(client, route.fetch.isolation);
+        this.registry.release(client);
+      },
+    };
   }
 
   /** The tail hub of a client and isolation level, made on first use; released with releaseHub. */

@@ -17,7 +17,7 @@ import { ReplyBudget } from '../pubsub/index.js';
 import { SocketGate } from './socket-gate.js';
 import type { RouteAccess } from './auth/connection-access.js';
 import { findToken, PROTOCOL } from './auth/token-source.js';
-import type { VerifiedToken } from './auth/verifier.js';
+import type { CheckedToken } from './auth/connection-access.js';
 import { ADMIN_LISTENER_SOCKETS, deadlineCheckEvery, readFileLimit, resolveSocketLimits, type SocketLimits } from './socket-limits.js';
 
 /**
@@ -216,7 +216,7 @@ export class KafkaWsProxy {
         return;
       }
       // Checked in the turn that opens the connection (ws completes an upgrade synchronously).
-      const full = access.full(r.subject ?? '');
+      const full = access.full(r.verified.subject ?? '');
       if (full !== undefined) {
         this.events.authFailed(route.id, 'too_many_connections');
         rejectUpgrade(socket, 429, full);
@@ -231,9 +231,9 @@ export class KafkaWsProxy {
     return true;
   }
 
-  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, routeId: string, access: RouteAccess | undefined, verified: VerifiedToken | undefined): void {
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, routeId: string, access: RouteAccess | undefined, checked: CheckedToken | undefined): void {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      if (!this.live.attach(routeId, ws, socket, access, verified)) {
+      if (!this.live.attach(routeId, ws, socket, access, checked)) {
         ws.close(GOING_AWAY, 'route removed or changed');
         return;
       }

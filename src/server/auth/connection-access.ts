@@ -6,6 +6,7 @@
  */
 import { AccessError, type ConnectionAccess, type Grant } from '../../pubsub/index.js';
 import { TokenError } from './errors.js';
+import type { PassthroughPool } from './passthrough.js';
 import type { RouteIdentity } from './route-auth.js';
 import { bindTopicRules } from './topic-rules.js';
 import type { JwtVerifier, VerifiedToken } from './verifier.js';
@@ -59,6 +60,12 @@ export class SubjectTable {
   }
 }
 
+/** A token that passed the checks of the upgrade, with its text (passthrough logs in with it). */
+export interface CheckedToken {
+  token: string;
+  verified: VerifiedToken;
+}
+
 /** Why an upgrade or an in-band authentication was refused, for the reply and the metrics. */
 export interface Refusal {
   status: 401 | 429;
@@ -74,11 +81,14 @@ export class RouteAccess {
   private readonly verifier: JwtVerifier | undefined;
   private readonly subjects: SubjectTable;
   private readonly rateText: string;
+  /** Each subject's own Kafka side, with `auth.passthrough`. */
+  readonly passthrough: PassthroughPool | undefined;
 
-  constructor(identity: RouteIdentity, verifier: JwtVerifier | undefined, subjects: SubjectTable) {
+  constructor(identity: RouteIdentity, verifier: JwtVerifier | undefined, subjects: SubjectTable, passthrough?: PassthroughPool) {
     this.identity = identity;
     this.verifier = verifier;
     this.subjects = subjects;
+    this.passthrough = passthrough;
     this.rateText = `too many commands (limit ${identity.limits.commandsPerSecond} per second)`;
   }
 
@@ -92,18 +102,18 @@ export class RouteAccess {
    * verified token or a refusal. The subject's connection cap is for the caller to check (`full`)
    * in the same turn as it opens the connection, so concurrent upgrades cannot both pass it.
    */
-  async check(token: string): Promise<VerifiedToken | Refusal> {
+  async check(token: string): Promise<CheckedToken | Refusal> {
     try {
-      return await this.verify(token);
+      return { token, verified: await this.verify(token) };
     } catch (e) {
       if (e instanceof AccessError) return { status: 401, reason: e.reason, message: e.message };
       throw e;
     }
   }
 
-  /** The access of a new connection; `verified` is the upgrade's token, if it had one. */
-  connection(verified: VerifiedToken | undefined): ConnectionAccess {
-    return new IdentityConnection(this, verified);
+  /** The access of a new connection; `checked` is the upgrade's token, if it had one. */
+  connection(checked: CheckedToken | undefined): ConnectionAccess {
+    return new IdentityConnection(this, checked);
   }
 
   /** @throws AccessError */
@@ -131,17 +141,23 @@ export class RouteAccess {
     return this.subjects.enter(subject, this.identity.limits.commandsPerSecond);
   }
 
-  leave(subject: string): void {
-    this.subjects.leave(subject);
-  }
-
-  grantOf(v: VerifiedToken): Grant {
+  /** The grant of token `c` for connection `holder` (with passthrough, the subject's own Kafka side, now also on this token). */
+  grantOf(c: CheckedToken, holder: object): Grant {
+    const v = c.verified;
     const rules = this.identity.rules;
     const subject = v.subject ?? '';
     const expiresAtMs = v.expiresAtMs ?? Infinity;
-    if (rules === undefined) return { subject, expiresAtMs, consume: () => true, produce: () => true, group: () => true };
+    const own = this.passthrough?.use(subject, holder, c.token, expiresAtMs);
+    const ownPart = own === undefined ? {} : { own: { backend: own.backend, subscriptions: own.subscriptions } };
+    if (rules === undefined) return { subject, expiresAtMs, consume: () => true, produce: () => true, group: () => true, ...ownPart };
     const bound = bindTopicRules(rules, v.claims);
-    return { subject, expiresAtMs, consume: (t) => bound.consume(t), produce: (t) => bound.produce(t), group: (g) => bound.group(g) };
+    return { subject, expiresAtMs, consume: (t) => bound.consume(t), produce: (t) => bound.produce(t), group: (g) => bound.group(g), ...ownPart };
+  }
+
+  /** Connection `holder` of `subject` has closed. */
+  release(subject: string, holder: object): void {
+    this.subjects.leave(subject);
+    this.passthrough?.release(subject, holder);
   }
 
   get rateLimited(): string {
@@ -164,15 +180,15 @@ class IdentityConnection implements ConnectionAccess {
   private bucket: RateBucket | undefined;
   private released = false;
 
-  constructor(route: RouteAccess, verified: VerifiedToken | undefined) {
+  constructor(route: RouteAccess, checked: CheckedToken | undefined) {
     this.route = route;
     this.authenticateWithinMs = route.identity.auth?.authenticateWithinMs ?? 0;
     this.bucket = route.newBucket();
     if (!route.authenticates) {
       this.initial = ANONYMOUS;
-    } else if (verified !== undefined) {
-      this.initial = route.grantOf(verified);
-      this.count(this.initial.subject);
+    } else if (checked !== undefined) {
+      this.count(checked.verified.subject ?? '');
+      this.initial = route.grantOf(checked, this);
     } else {
       this.initial = undefined;
     }
@@ -184,13 +200,12 @@ class IdentityConnection implements ConnectionAccess {
     const subject = v.subject ?? '';
     if (current !== undefined) {
       if (subject !== current.subject) throw new AccessError('SERVER_ERR_TOKEN', 'subject_changed', 'the token is for another subject: a connection keeps its identity');
-      return this.route.grantOf(v);
+      return this.route.grantOf({ token, verified: v }, this);
     }
     const full = this.route.full(subject);
     if (full !== undefined) throw new AccessError('SERVER_ERR_TOKEN', 'too_many_connections', full);
-    const grant = this.route.grantOf(v);
     this.count(subject);
-    return grant;
+    return this.route.grantOf({ token, verified: v }, this);
   }
 
   admitCommand(): string | undefined {
@@ -200,7 +215,7 @@ class IdentityConnection implements ConnectionAccess {
   release(): void {
     if (this.released) return;
     this.released = true;
-    if (this.subject !== undefined) this.route.leave(this.subject);
+    if (this.subject !== undefined) this.route.release(this.subject, this);
   }
 
   /** Takes the subject's place among the route's connections and its shared rate. */

@@ -26,6 +26,8 @@ export interface RouteAuth {
   readonly from: TokenSources;
   /** How long a connection without a token may take to send cmd_authenticate. */
   readonly authenticateWithinMs: number;
+  /** Each subject's token is the OAUTHBEARER token of its own Kafka connections. */
+  readonly passthrough: boolean;
 }
 
 export interface IdentityLimits {
@@ -56,6 +58,9 @@ const QUERY_NAME = /^[A-Za-z0-9._~-]{1,64}$/;
  */
 export function routeIdentityOf(p: JsonObject, field: string, originsSet: boolean): RouteIdentity {
   const auth = p['auth'] === undefined ? undefined : authOf(p['auth'], fieldPath(field, 'auth'), originsSet);
+  if (auth?.passthrough === true && p['sasl'] !== undefined) {
+    fail(fieldPath(fieldPath(field, 'auth'), 'passthrough'), 'cannot go with sasl: each connection logs in to Kafka with its own token');
+  }
   let rules: CompiledRules | undefined;
   if (p['authorize'] !== undefined) {
     if (auth === undefined) fail(fieldPath(field, 'authorize'), 'needs auth (the rules are templated from token claims)');
@@ -67,7 +72,7 @@ export function routeIdentityOf(p: JsonObject, field: string, originsSet: boolea
 
 function authOf(v: unknown, field: string, originsSet: boolean): RouteAuth {
   const a = object(v, field);
-  onlyKeys(a, field, ['jwt', 'token_from', 'authenticate_within_ms']);
+  onlyKeys(a, field, ['jwt', 'token_from', 'authenticate_within_ms', 'passthrough']);
   if (a['jwt'] === undefined) fail(fieldPath(field, 'jwt'), 'required');
   const jwt = jwtConfigOf(a['jwt'], fieldPath(field, 'jwt'));
   const from = a['token_from'] === undefined ? defaultSources() : sourcesOf(a['token_from'], fieldPath(field, 'token_from'));
@@ -82,6 +87,7 @@ function authOf(v: unknown, field: string, originsSet: boolean): RouteAuth {
     jwt,
     from,
     authenticateWithinMs: within === undefined ? AUTH_DEFAULTS.authenticateWithinMs : integer(within, fieldPath(field, 'authenticate_within_ms'), 100, 300_000),
+    passthrough: a['passthrough'] === undefined ? false : boolean(a['passthrough'], fieldPath(field, 'passthrough')),
   };
 }
 
