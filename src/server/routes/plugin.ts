@@ -25,6 +25,26 @@ const ISOLATIONS: readonly Isolation[] = ['read_uncommitted', 'read_committed'];
 export const DEFAULT_FETCH: Readonly<KafkaFetchSettings> = Object.freeze({ maxWaitMs: 100, minBytes: 0, maxBytes: 1048576, isolation: 'read_uncommitted' });
 export const DEFAULT_MAX_FRAME_BYTES = 1048576;
 
+/** Produce on a route (`plugins.kafka-proxy.produce`); absent: produce is off. */
+export interface ProduceSettings {
+  /** Topics clients may write to (names and globs), apart from the consume allow-list. */
+  topicAllowed: TopicFilter;
+  /** -1 every in-sync replica (default), 1 the leader, 0 no acknowledgement. */
+  acks: -1 | 0 | 1;
+  compression: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+  /** How long a batch waits for more records, from every socket, before it is sent. */
+  lingerMs: number;
+  /** A batch is sent once it holds this many bytes. */
+  batchBytes: number;
+  /** The largest record (key, value and headers) a client may send. */
+  maxRecordBytes: number;
+  /** How long a command's idempotency key answers a retry with the first result. */
+  idempotencyWindowMs: number;
+}
+
+export const PRODUCE_DEFAULTS = Object.freeze({ acks: -1, compression: 'none', lingerMs: 1, batchBytes: 65536, maxRecordBytes: 1048576, idempotencyWindowMs: 300_000 } as const);
+const COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+
 /** Live subscriptions on a route (`plugins.kafka-proxy.subscribe`). */
 export interface SubscribeSettings {
   /** Open at once on one connection; 0 turns subscribing off on the route. */
@@ -52,12 +72,13 @@ export interface KafkaProxyConfig {
   subscribe: SubscribeSettings;
   /** Authentication, per-identity topic rules and limits (all off by default). */
   identity: RouteIdentity;
+  produce: ProduceSettings | undefined;
 }
 
 /** Validates `plugins["kafka-proxy"]` at `field`; undefined when the plugin is disabled. */
 export function kafkaProxyOf(v: unknown, field: string): KafkaProxyConfig | undefined {
   const p = object(v, field);
-  onlyKeys(p, field, ['sasl', 'fetch', 'max_frame_bytes', 'topics', 'groups', 'subscribe', 'allowed_origins', 'auth', 'authorize', 'limits', 'disable', '_meta']);
+  onlyKeys(p, field, ['sasl', 'fetch', 'max_frame_bytes', 'topics', 'groups', 'subscribe', 'produce', 'allowed_origins', 'auth', 'authorize', 'limits', 'disable', '_meta']);
   let disabled = p['disable'] === undefined ? false : boolean(p['disable'], fieldPath(field, 'disable'));
   if (p['_meta'] !== undefined) {
     const at = fieldPath(field, '_meta');
@@ -74,6 +95,7 @@ export function kafkaProxyOf(v: unknown, field: string): KafkaProxyConfig | unde
     originAllowed: compileOrigins(p['allowed_origins'], fieldPath(field, 'allowed_origins')),
     subscribe: p['subscribe'] === undefined ? { ...DEFAULT_SUBSCRIBE } : subscribeOf(p['subscribe'], fieldPath(field, 'subscribe')),
     identity: routeIdentityOf(p, field, p['allowed_origins'] !== undefined),
+    produce: p['produce'] === undefined ? undefined : produceOf(p['produce'], fieldPath(field, 'produce')),
   };
   if (p['sasl'] !== undefined) out.sasl = saslOf(p['sasl'], fieldPath(field, 'sasl'));
   return disabled ? undefined : out;
@@ -140,6 +162,32 @@ function extensionsOf(v: unknown, field: string): Readonly<Record<string, string
     out[k] = value as string;
   }
   return Object.freeze(out);
+}
+
+function produceOf(v: unknown, field: string): ProduceSettings {
+  const f: JsonObject = object(v, field);
+  onlyKeys(f, field, ['topics', 'acks', 'compression', 'linger_ms', 'batch_bytes', 'max_record_bytes', 'idempotency_window_ms']);
+  const at = (k: string) => fieldPath(field, k);
+  const d = PRODUCE_DEFAULTS;
+  // Its own allow-list, required: being able to read a topic says nothing about writing to it.
+  const topics = f['topics'];
+  if (topics === undefined) fail(at('topics'), 'required (the topics clients may write to)');
+  let acks: -1 | 0 | 1 = d.acks;
+  if (f['acks'] !== undefined) {
+    const a = f['acks'];
+    if (a === 'all' || a === -1) acks = -1;
+    else if (a === 0 || a === 1) acks = a;
+    else fail(at('acks'), 'expected "all", -1, 1 or 0');
+  }
+  return {
+    topicAllowed: compileTopics(topics, at('topics')),
+    acks,
+    compression: f['compression'] === undefined ? d.compression : oneOf(f['compression'], at('compression'), COMPRESSIONS),
+    lingerMs: f['linger_ms'] === undefined ? d.lingerMs : integer(f['linger_ms'], at('linger_ms'), 0, 1000),
+    batchBytes: f['batch_bytes'] === undefined ? d.batchBytes : integer(f['batch_bytes'], at('batch_bytes'), 1024, 16 * 1024 * 1024),
+    maxRecordBytes: f['max_record_bytes'] === undefined ? d.maxRecordBytes : integer(f['max_record_bytes'], at('max_record_bytes'), 1, 64 * 1024 * 1024),
+    idempotencyWindowMs: f['idempotency_window_ms'] === undefined ? d.idempotencyWindowMs : integer(f['idempotency_window_ms'], at('idempotency_window_ms'), 0, 3_600_000),
+  };
 }
 
 function subscribeOf(v: unknown, field: string): SubscribeSettings {

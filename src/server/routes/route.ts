@@ -1,7 +1,7 @@
 import type { SaslCredentials, TlsOptions } from '../../kafka-wire/index.js';
 import type { KafkaFetchSettings } from '../../pubsub/index.js';
 import type { RouteIdentity } from '../auth/route-auth.js';
-import type { SubscribeSettings } from './plugin.js';
+import type { ProduceSettings, SubscribeSettings } from './plugin.js';
 
 /**
  * A route as stored and returned by the admin API, in APISIX's field names: the body as the
@@ -45,6 +45,8 @@ export interface KafkaRoute {
   readonly maxFrameBytes: number;
   /** Live subscriptions: limits and defaults. */
   readonly subscribe: SubscribeSettings;
+  /** Produce settings; undefined: produce is off on the route. */
+  readonly produce: ProduceSettings | undefined;
   /** Who may connect and what each identity may use (`auth`, `authorize`, `limits`). */
   readonly identity: RouteIdentity;
   /** Whether the route's `topics` allow-list admits `topic` (all topics when there is none). */

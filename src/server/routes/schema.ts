@@ -77,6 +77,7 @@ export function validateRoute(body: unknown, id: string, nowSeconds: number = Ma
     maxFrameBytes: plugin?.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
     subscribe: Object.freeze(plugin?.subscribe ?? { ...DEFAULT_SUBSCRIBE }),
     identity: plugin?.identity ?? NO_IDENTITY,
+    ...(plugin?.produce === undefined ? { produce: undefined } : { produce: Object.freeze(plugin.produce) }),
     topicAllowed: (topic: string) => topicAllowed(topic),
     originAllowed: (origin: string | undefined) => originAllowed(origin),
     groupAllowed: (group: string) => groupAllowed(group),
