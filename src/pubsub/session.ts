@@ -324,7 +324,9 @@ export class Session implements BudgetMember {
    */
   private refusal(command: Command): string | undefined {
     const access = this.access!;
-    const limited = access.admitCommand();
+    // Credit and unsubscribe are flow control the SDK sends as the loop runs, and cost nothing
+    // on Kafka: refusing them would stall a subscription, not protect anything.
+    const limited = command.type === 'credit' || command.type === 'unsubscribe' ? undefined : access.admitCommand();
     if (limited !== undefined) {
       this.observer.refused?.('rate_limited');
       return limited;

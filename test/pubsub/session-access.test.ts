@@ -122,7 +122,7 @@ test('a grant past its expiry refuses commands even before its timer fires', asy
   assert.equal(decodeResp(ch.frames[0]!).errorResp?.message, 'failed to list offset, topic: t, partition: 0, err: authentication required');
 });
 
-test('over the command rate: refused with the access\'s text; a ping (the SDK\'s keepalive) is never refused', async () => {
+test('over the command rate: refused with the access\'s text; a ping (the SDK\'s keepalive) and credit (flow control) are never refused for rate', async () => {
   const ch = new RecordingChannel();
   const access = new ScriptedAccess(grant('alice', Infinity, ['t']));
   const s = new Session(ch, { backend: new ScriptedBackend(), access });
@@ -130,11 +130,13 @@ test('over the command rate: refused with the access\'s text; a ping (the SDK\'s
   s.onMessage(listOffset(1, 't'), true);
   s.onMessage(authenticate(2, 'x'), true);
   s.onMessage(ping(3), true);
+  s.onMessage(encodeReq({ sequence: '4', cmdCredit: { subscription: 9, bytes: '100' } }), true);
   await tick();
   assert.deepEqual(ch.frames.map((f) => decodeResp(f).errorResp?.message), [
     'failed to list offset, topic: t, partition: 0, err: too many commands (limit 5 per second)',
     'failed to authenticate, err: too many commands (limit 5 per second)',
     undefined,
+    'failed to grant credit, subscription: 9, err: unknown subscription',
   ]);
   assert.ok(decodeResp(ch.frames[2]!).pongResp);
 });
