@@ -22,8 +22,17 @@ KWP_HOST=127.0.0.1
 # Test-only secret for the PKCS12 key/trust stores; nothing here guards anything real.
 KWP_STORE_PASSWORD=kwp-test-store
 # Session lifetime of SCRAM-SHA-512 logins on SASL_PLAINTEXT and of OAUTHBEARER logins on OAUTH
-# (KIP-368), see write_config.
+# and OAUTH_JWKS (KIP-368), see write_config.
 KWP_REAUTH_MS=${KWP_REAUTH_MS:-4000}
+# What the OAUTH_JWKS listener requires of a token besides a valid RS256 signature by the harness
+# key (see make_jwt and write_config): the key id in its header, its iss and its aud.
+KWP_JWT_KID=kwp-harness-1
+KWP_JWT_ISSUER=kwp-harness
+KWP_JWT_AUDIENCE=kafka
+# Principals the StandardAuthorizer lets do anything, ACLs or not: PLAINTEXT, SSL without a client
+# certificate and CONTROLLER connections are User:ANONYMOUS, and those carry the controller's and
+# node 2's traffic, the inter-broker traffic and every seeder (Java Admin/producer/consumer) call.
+KWP_SUPER_USERS='User:ANONYMOUS'
 
 if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
   KWP_JAVA="$JAVA_HOME/bin/java"
@@ -69,6 +78,8 @@ set_paths() {
   KWP_DATA="$KWP_STATE/data"
   KWP_LOGS="$KWP_STATE/logs"
   KWP_TLS="$KWP_STATE/tls"
+  KWP_JWT="$KWP_STATE/jwt"
+  KWP_JWKS_URL="file:$KWP_JWT/jwks.json"
   KWP_EXPECTED="$KWP_STATE/expected"
   KWP_PIDFILE="$KWP_STATE/broker.pid"
   KWP_SEEDED_MARKER="$KWP_STATE/.seeded"
@@ -99,12 +110,13 @@ configured_port_base() {
 
 # set_ports [base]: consecutive ports from the base (default: configured_port_base), in this
 # order: controller, PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL, MTLS, OAUTH (SASL_PLAINTEXT with
-# OAUTHBEARER only). KWP_PORT_LAST is the highest of them.
+# OAUTHBEARER only, unsigned tokens), OAUTH_JWKS (the same with tokens signed by the harness key).
+# KWP_PORT_LAST is the highest of them; KWP_PORTS lists them all.
 set_ports() {
   local base="${1:-}"
   if [ -z "$base" ]; then base="$(configured_port_base)" || exit 1; fi
   case "$base" in ''|*[!0-9]*) die "port base '$base' is not a number" ;; esac
-  if [ "$base" -lt 1024 ] || [ "$base" -gt 65529 ]; then die "port base $base out of range 1024..65529"; fi
+  if [ "$base" -lt 1024 ] || [ "$base" -gt 65528 ]; then die "port base $base out of range 1024..65528"; fi
   KWP_PORT_BASE="$base"
   KWP_PORT_CONTROLLER="$base"
   KWP_PORT_PLAINTEXT=$((base + 1))
@@ -113,7 +125,10 @@ set_ports() {
   KWP_PORT_SASL_SSL=$((base + 4))
   KWP_PORT_MTLS=$((base + 5))
   KWP_PORT_OAUTH=$((base + 6))
-  KWP_PORT_LAST="$KWP_PORT_OAUTH"
+  KWP_PORT_OAUTH_JWKS=$((base + 7))
+  KWP_PORT_LAST="$KWP_PORT_OAUTH_JWKS"
+  KWP_PORTS=("$KWP_PORT_CONTROLLER" "$KWP_PORT_PLAINTEXT" "$KWP_PORT_SSL" "$KWP_PORT_SASL_PLAINTEXT"
+    "$KWP_PORT_SASL_SSL" "$KWP_PORT_MTLS" "$KWP_PORT_OAUTH" "$KWP_PORT_OAUTH_JWKS")
 }
 
 # in_ephemeral_range <first> <last>: some port of first..last lies in the kernel's range for

@@ -59,6 +59,11 @@ node2_write_config() {
     printf 'advertised.listeners=PLAINTEXT://%s:%s\n' "$h" "$KWP_N2_PORT"
     printf 'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT\n'
     printf 'inter.broker.listener.name=PLAINTEXT\n'
+    # Node 1's authorizer (start.sh write_config), so an ACL holds on whichever node leads the
+    # partition; node 2's only listener is PLAINTEXT, whose User:ANONYMOUS is a super user.
+    printf 'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer\n'
+    printf 'allow.everyone.if.no.acl.found=true\n'
+    printf 'super.users=%s\n' "$KWP_SUPER_USERS"
     # 0.5 s instead of 2 s: unfencing after start and controlled shutdown each wait for heartbeats.
     printf 'broker.heartbeat.interval.ms=500\n'
     printf 'log.dirs=%s\n' "$KWP_N2_DATA"

@@ -24,9 +24,9 @@ status_line() {
     rc=1
   fi
   printf 'Kafka %s (line %s): %s\n' "$KWP_VERSION" "$KWP_LINE" "$state"
-  printf '  ports: controller %s, PLAINTEXT %s, SSL %s, SASL_PLAINTEXT %s, SASL_SSL %s, MTLS %s, OAUTH %s on %s\n' \
+  printf '  ports: controller %s, PLAINTEXT %s, SSL %s, SASL_PLAINTEXT %s, SASL_SSL %s, MTLS %s, OAUTH %s, OAUTH_JWKS %s on %s\n' \
     "$KWP_PORT_CONTROLLER" "$KWP_PORT_PLAINTEXT" "$KWP_PORT_SSL" "$KWP_PORT_SASL_PLAINTEXT" \
-    "$KWP_PORT_SASL_SSL" "$KWP_PORT_MTLS" "$KWP_PORT_OAUTH" "$KWP_HOST"
+    "$KWP_PORT_SASL_SSL" "$KWP_PORT_MTLS" "$KWP_PORT_OAUTH" "$KWP_PORT_OAUTH_JWKS" "$KWP_HOST"
   printf '  %s, %s\n' "$cached" "$seeded"
   printf '  state: %s\n' "$KWP_STATE"
   return "$rc"

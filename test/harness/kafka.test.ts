@@ -6,7 +6,7 @@
 // Set KWP_KAFKA_TEST_RESTART=1 to also stop and restart each broker (disturbs other test files
 // using the same broker, so off by default).
 import assert from 'node:assert/strict';
-import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { createHash, createHmac, generateKeyPairSync, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { before, describe, it } from 'node:test';
@@ -18,10 +18,12 @@ import {
   SEEDED_TOPICS,
   TIMESTAMP_BASE,
   ensureBroker,
+  jwtClaims,
   readExpected,
   readTopic,
   readTopics,
   restartBroker,
+  signedJwt,
   unsecuredJwt,
   verifyBroker,
   type BrokerInfo,
@@ -293,9 +295,10 @@ for (const line of BROKER_LINES) {
       assert.equal(i.line, line);
       assert.match(i.version, line === '3.9' ? /^3\.9\./ : /^4\./);
       const ports = Object.values(i.ports);
-      assert.equal(ports.length, 7);
-      assert.equal(new Set(ports).size, 7);
-      assert.deepEqual(ports, Array.from({ length: 7 }, (_, k) => i.ports.controller + k), 'consecutive from the base');
+      assert.equal(ports.length, 8);
+      assert.equal(new Set(ports).size, 8);
+      assert.deepEqual(ports, Array.from({ length: 8 }, (_, k) => i.ports.controller + k), 'consecutive from the base');
+      assert.equal(i.ports.oauthJwks, i.ports.controller + 7);
     });
 
     it('readTopic (dump.sh): the Java consumer reads a topic exactly as the seeder wrote it, txn by isolation', async () => {
@@ -409,6 +412,42 @@ for (const line of BROKER_LINES) {
       for (const bad of [unsecuredJwt({ sub: 'alice', exp: now - 60 }), unsecuredJwt({ exp: now + 60 }), 'not-a-jwt']) {
         const r = await withConn(tcp(port), (c) => saslOAuthBearer(c, bad));
         assert.deepEqual([r.errorCode, JSON.parse(r.challenge)], [ERROR_SASL_AUTHENTICATION_FAILED, { status: 'invalid_token' }]);
+      }
+    });
+
+    it('OAUTH_JWKS: OAUTHBEARER only; an RS256 JWT signed by the harness key with its kid, iss and aud logs in for at most 4 s; others are challenged', async () => {
+      const port = info().ports.oauthJwks;
+      const { jwt } = info();
+      assert.deepEqual({ kid: jwt.kid, algorithm: jwt.algorithm, issuer: jwt.issuer, audience: jwt.audience }, { kid: 'kwp-harness-1', algorithm: 'RS256', issuer: 'kwp-harness', audience: 'kafka' });
+      const jwks = JSON.parse(readFileSync(jwt.jwksPath, 'utf8')) as { keys: Array<Record<string, unknown>> };
+      assert.deepEqual(jwks.keys.map((k) => [k['kty'], k['kid'], k['alg'], k['e']]), [['RSA', jwt.kid, 'RS256', 'AQAB']]);
+      const key = readFileSync(jwt.privateKeyPemPath, 'utf8');
+      assert.match(key, /^-----BEGIN PRIVATE KEY-----\n/, 'PKCS#8 PEM');
+      const hs = await withConn(tcp(port), (c) => saslHandshake(c, 'PLAIN'));
+      assert.notEqual(hs.errorCode, ERROR_NONE);
+      assert.deepEqual(hs.mechanisms, ['OAUTHBEARER']);
+
+      const good = await withConn(tcp(port), async (c) => {
+        const r = await saslOAuthBearer(c, signedJwt(jwtClaims(info(), 'alice'), key, jwt.kid));
+        return { ...r, after: r.errorCode === ERROR_NONE ? (await apiVersions(c)).errorCode : -1 };
+      });
+      assert.deepEqual(good, { errorCode: ERROR_NONE, challenge: '', sessionLifetimeMs: 4000n, after: ERROR_NONE });
+
+      const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+      const now = Math.floor(Date.now() / 1000);
+      const refused: Array<[string, string]> = [
+        ['signed by another key', signedJwt(jwtClaims(info(), 'alice'), otherKey, jwt.kid)],
+        ['another kid', signedJwt(jwtClaims(info(), 'alice'), key, 'kwp-other')],
+        // Past Kafka's default 30 s of clock skew.
+        ['expired', signedJwt(jwtClaims(info(), 'alice', 0, { iat: now - 600, exp: now - 300 }), key, jwt.kid)],
+        ['another audience', signedJwt(jwtClaims(info(), 'alice', 600_000, { aud: 'not-kafka' }), key, jwt.kid)],
+        ['another issuer', signedJwt(jwtClaims(info(), 'alice', 600_000, { iss: 'not-kwp-harness' }), key, jwt.kid)],
+        ['no iat', signedJwt(jwtClaims(info(), 'alice', 600_000, { iat: undefined }), key, jwt.kid)],
+        ['unsigned, as OAUTH takes it', unsecuredJwt(jwtClaims(info(), 'alice'))],
+      ];
+      for (const [why, token] of refused) {
+        const r = await withConn(tcp(port), (c) => saslOAuthBearer(c, token));
+        assert.deepEqual([r.errorCode, r.challenge === '' ? null : JSON.parse(r.challenge)], [ERROR_SASL_AUTHENTICATION_FAILED, { status: 'invalid_token' }], why);
       }
     });
 

@@ -8,6 +8,7 @@
  * Imports only node:* modules.
  */
 import { spawn } from 'node:child_process';
+import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +30,29 @@ export interface BrokerPorts {
    * (unsecuredJwt) with `sub` and `exp`; sessions last at most 4 s (KIP-368).
    */
   oauth: number;
+  /**
+   * SASL_PLAINTEXT with OAUTHBEARER only, checked by Kafka's secured validator (KIP-768) against
+   * the harness's JWKS file: RS256 JWTs signed with `BrokerInfo.jwt` (signedJwt), with its kid,
+   * issuer and audience, `sub`, `iat` and `exp`. `sub` is the principal ACLs name (User:<sub>).
+   * Sessions last at most 4 s (KIP-368).
+   */
+  oauthJwks: number;
+}
+
+/** The key and claims the OAUTH_JWKS listener requires (scripts/kafka/start.sh make_jwt, write_config). */
+export interface BrokerJwt {
+  /** RSA 2048 private key, PKCS#8 PEM, whose public half is the broker's only trusted key. */
+  privateKeyPemPath: string;
+  /** What the broker reads (sasl.oauthbearer.jwks.endpoint.url is its file: URL). */
+  jwksPath: string;
+  /** The key's `kid`, needed in the token header. */
+  kid: string;
+  /** Always RS256. */
+  algorithm: string;
+  /** Required `iss` (sasl.oauthbearer.expected.issuer). */
+  issuer: string;
+  /** Required in `aud` (sasl.oauthbearer.expected.audience). */
+  audience: string;
 }
 
 export interface BrokerUser {
@@ -56,6 +80,7 @@ export interface BrokerInfo {
   /** Client certificate and key signed by the untrusted CA: the MTLS listener must reject them. */
   untrustedClientCertPemPath: string;
   untrustedClientKeyPemPath: string;
+  jwt: BrokerJwt;
   users: {
     /** SASL/PLAIN on SASL_PLAINTEXT and SASL_SSL. */
     plain: BrokerUser;
@@ -197,7 +222,7 @@ function runScript(script: string, args: readonly string[], timeoutMs: number): 
 }
 
 export interface EnsureBrokerOptions {
-  /** First of seven consecutive ports; only used when the broker is not running yet. */
+  /** First of eight consecutive ports; only used when the broker is not running yet. */
   portBase?: number;
 }
 
@@ -298,6 +323,31 @@ export async function deleteTopic(line: BrokerLine, topic: string): Promise<{ de
   const m = /^(deleted|absent)$/m.exec(stdout);
   if (m === null) throw new Error(`kafka harness: topic.sh ${line} --delete ${topic} printed ${JSON.stringify(stdout)}`);
   return { deleted: m[1] === 'deleted' };
+}
+
+/**
+ * ALLOW READ and DESCRIBE on the literal topic for `User:<principal>` (`acl.sh LINE allow-read`):
+ * enough for Metadata, ListOffsets and Fetch without a group. The brokers allow everything on a
+ * resource without ACLs (allow.everyone.if.no.acl.found=true), so from now on every other
+ * principal gets TOPIC_AUTHORIZATION_FAILED on this topic, except the super user User:ANONYMOUS
+ * (PLAINTEXT, SSL). The principal of an OAUTHBEARER login is the token's `sub`. Idempotent;
+ * resolves once the broker's authorizer lists the ACLs. ACLs outlive the topic: use a name no
+ * other test reads, or aclClear() it.
+ */
+export async function aclAllowRead(line: BrokerLine, topic: string, principal: string): Promise<void> {
+  const { stdout } = await runScript('acl.sh', [line, 'allow-read', topic, principal], 120_000);
+  if (!/^allowed User:/m.test(stdout)) throw new Error(`kafka harness: acl.sh ${line} allow-read ${topic} printed ${JSON.stringify(stdout)}`);
+}
+
+/**
+ * Deletes every ACL on the literal topic (`acl.sh LINE clear`), so it is open to all again.
+ * Idempotent. @returns how many were deleted.
+ */
+export async function aclClear(line: BrokerLine, topic: string): Promise<number> {
+  const { stdout } = await runScript('acl.sh', [line, 'clear', topic], 120_000);
+  const m = /^cleared (\d+) ACLs/m.exec(stdout);
+  if (m === null) throw new Error(`kafka harness: acl.sh ${line} clear ${topic} printed ${JSON.stringify(stdout)}`);
+  return Number(m[1]);
 }
 
 /** The second, broker-only node of a line (scripts/kafka/node2.sh): PLAINTEXT only. */
@@ -422,6 +472,7 @@ export function readBrokerInfo(stateDir: string): BrokerInfo {
       oauth: p['oauth'] === undefined
         ? staleBroker(stateDir, 'ports.oauth')
         : num(p, 'oauth'),
+      oauthJwks: p['oauthJwks'] === undefined ? staleBroker(stateDir, 'ports.oauthJwks') : num(p, 'oauthJwks'),
     },
     stateDir: str(o, 'stateDir'),
     logFile: str(o, 'logFile'),
@@ -431,8 +482,20 @@ export function readBrokerInfo(stateDir: string): BrokerInfo {
     clientKeyPemPath: str(o, 'clientKeyPemPath'),
     untrustedClientCertPemPath: str(o, 'untrustedClientCertPemPath'),
     untrustedClientKeyPemPath: str(o, 'untrustedClientKeyPemPath'),
+    jwt: o['jwt'] === undefined ? staleBroker(stateDir, 'jwt') : brokerJwt(obj(o['jwt'], 'jwt')),
     users: { plain: user('plain'), scram: user('scram'), admin: user('admin') },
     expectedDir: str(o, 'expectedDir'),
+  };
+}
+
+function brokerJwt(j: Record<string, unknown>): BrokerJwt {
+  return {
+    privateKeyPemPath: str(j, 'privateKeyPemPath'),
+    jwksPath: str(j, 'jwksPath'),
+    kid: str(j, 'kid'),
+    algorithm: str(j, 'algorithm'),
+    issuer: str(j, 'issuer'),
+    audience: str(j, 'audience'),
   };
 }
 
@@ -451,6 +514,34 @@ function staleBroker(stateDir: string, field: string): never {
 export function unsecuredJwt(claims: Readonly<Record<string, unknown>>): string {
   const part = (o: unknown): string => Buffer.from(JSON.stringify(o), 'utf8').toString('base64url');
   return `${part({ alg: 'none' })}.${part(claims)}.`;
+}
+
+/**
+ * A JWS (RFC 7515) over RFC 7519 claims, RS256 (RSASSA-PKCS1-v1_5 with SHA-256), header
+ * `{"alg":"RS256","typ":"JWT","kid"}`. With the harness key (`privateKeyPem` read from
+ * `info.jwt.privateKeyPemPath`, `kid` = `info.jwt.kid`) and claims from jwtClaims() the
+ * OAUTH_JWKS listener accepts it; any other key or kid, or claims it does not expect, it refuses.
+ */
+export function signedJwt(claims: Readonly<Record<string, unknown>>, privateKeyPem: string | Buffer | KeyObject, kid: string): string {
+  const part = (o: unknown): string => Buffer.from(JSON.stringify(o), 'utf8').toString('base64url');
+  const input = `${part({ alg: 'RS256', typ: 'JWT', kid })}.${part(claims)}`;
+  const key = typeof privateKeyPem === 'object' && !Buffer.isBuffer(privateKeyPem) ? privateKeyPem : createPrivateKey(privateKeyPem);
+  return `${input}.${sign('sha256', Buffer.from(input, 'ascii'), key).toString('base64url')}`;
+}
+
+/**
+ * Claims the OAUTH_JWKS listener of `info` accepts for principal `sub`: its iss and aud, iat now,
+ * exp `lifetimeMs` from now (both whole seconds, rounded down), then `extra` on top, to break one
+ * on purpose.
+ */
+export function jwtClaims(info: BrokerInfo, sub: string, lifetimeMs = 600_000, extra: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
+  const now = Date.now();
+  return { iss: info.jwt.issuer, aud: info.jwt.audience, sub, iat: Math.floor(now / 1000), exp: Math.floor((now + lifetimeMs) / 1000), ...extra };
+}
+
+/** A token the OAUTH_JWKS listener of `info` accepts for `sub`: signedJwt(jwtClaims(...)) with the harness key. */
+export function harnessJwt(info: BrokerInfo, sub: string, lifetimeMs = 600_000): string {
+  return signedJwt(jwtClaims(info, sub, lifetimeMs), readFileSync(info.jwt.privateKeyPemPath), info.jwt.kid);
 }
 
 /** expected/topics.json: one entry per seeded topic with counts and the offsets after seeding. */

@@ -11,6 +11,8 @@
 //   java -cp <classes>:<kafka lib>/* Seed produce-latency <bootstrap> <topic> <count> <intervalMs>
 //   java -cp <classes>:<kafka lib>/* Seed committed <bootstrap> <group>
 //   java -cp <classes>:<kafka lib>/* Seed member <bootstrap> <group> <topic> classic|consumer <seconds>
+//   java -cp <classes>:<kafka lib>/* Seed acl-allow-read <bootstrap> <topic> <principal>
+//   java -cp <classes>:<kafka lib>/* Seed acl-clear <bootstrap> <topic>
 //
 // This class only dispatches; each mode lives in the file named for what it does:
 //   Readiness       ready, registered: wait for the broker / for node 2 to join
@@ -21,6 +23,7 @@
 //   Leadership      moved, elect, leader: the partition whose leader moves between node 1 and 2
 //   ProduceLatency  produce-latency: the source of bench/e2e's produce-to-client latency
 //   Groups          committed, member: a group's committed offsets (Admin); a live group member
+//   Acls            acl-allow-read, acl-clear: topic ACLs for the authorization tests
 // and the shared pieces: Clients (node ids, Admin and producer configs), Rec (one record and its
 // ground truth), Json (the JSONL record lines), TopicSummary (topics.json).
 //
@@ -73,6 +76,10 @@ public final class Seed {
         code = Groups.committed(args[1], args[2]);
       } else if (args.length == 6 && args[0].equals("member")) {
         code = Groups.member(args[1], args[2], args[3], args[4], Long.parseLong(args[5]));
+      } else if (args.length == 4 && args[0].equals("acl-allow-read")) {
+        code = Acls.allowRead(args[1], args[2], args[3]);
+      } else if (args.length == 3 && args[0].equals("acl-clear")) {
+        code = Acls.clear(args[1], args[2]);
       } else {
         System.err.println("usage: Seed ready <bootstrap> <timeoutMs> | Seed seed|verify <bootstrap> <expectedDir>"
             + " | Seed truncated|moved|elect|leader|delete <bootstrap> <topic> | Seed create <bootstrap> <topic> <partitions>"
@@ -81,7 +88,8 @@ public final class Seed {
             + " | Seed registered <bootstrap> <nodeId> <timeoutMs>"
             + " | Seed produce-latency <bootstrap> <topic> <count> <intervalMs>"
             + " | Seed committed <bootstrap> <group>"
-            + " | Seed member <bootstrap> <group> <topic> classic|consumer <seconds>");
+            + " | Seed member <bootstrap> <group> <topic> classic|consumer <seconds>"
+            + " | Seed acl-allow-read <bootstrap> <topic> <principal> | Seed acl-clear <bootstrap> <topic>");
         code = 2;
       }
     } catch (Exception e) {
