@@ -12,6 +12,7 @@ export { TailFetcher, type TailFetcherOptions, type TailHandle, type TailListene
 export {
   GroupOffsets, type CommittedOffset, type FetchCommittedOptions, type GroupOffsetsOptions, type OffsetToCommit,
 } from './group-offsets.js';
+export { createTopic, type CreateTopicOptions } from './create-topic.js';
 export type { GroupCoordinators } from './group-coordinator.js';
 export {
   ActiveGroupError, CoordinatorUnavailableError, GroupAuthorizationError, InvalidGroupIdError, InvalidOffsetError, OffsetMetadataTooLargeError,

@@ -1,4 +1,5 @@
 import { ApiVersionsRequest, ApiVersionsResponse } from './apis/api-versions.js';
+import { CreateTopicsRequest, CreateTopicsResponse } from './apis/create-topics.js';
 import { FetchRequest, FetchResponse } from './apis/fetch.js';
 import { FindCoordinatorRequest, FindCoordinatorResponse } from './apis/find-coordinator.js';
 import {
@@ -58,6 +59,8 @@ export const InitProducerIdApi = api(22, 'InitProducerId', InitProducerIdRequest
 export const AddPartitionsToTxnApi = api(24, 'AddPartitionsToTxn', AddPartitionsToTxnRequest, AddPartitionsToTxnResponse);
 export const EndTxnApi = api(26, 'EndTxn', EndTxnRequest, EndTxnResponse);
 export const SaslHandshakeApi = api(17, 'SaslHandshake', SaslHandshakeRequest, SaslHandshakeResponse);
+// v0-1 are deprecated; v2 is the first with ThrottleTimeMs and a per-topic message.
+export const CreateTopicsApi = api(19, 'CreateTopics', CreateTopicsRequest, CreateTopicsResponse, 2);
 export const ApiVersionsApi = api(API_VERSIONS_KEY, 'ApiVersions', ApiVersionsRequest, ApiVersionsResponse);
 export const SaslAuthenticateApi = api(36, 'SaslAuthenticate', SaslAuthenticateRequest, SaslAuthenticateResponse);
 
@@ -65,7 +68,7 @@ export const SaslAuthenticateApi = api(36, 'SaslAuthenticate', SaslAuthenticateR
 export const APIS: readonly ApiSpec[] = [
   ProduceApi, FetchApi, ListOffsetsApi, MetadataApi, OffsetCommitApi, OffsetFetchApi, FindCoordinatorApi, JoinGroupApi,
   HeartbeatApi, LeaveGroupApi, SyncGroupApi, SaslHandshakeApi, ApiVersionsApi, InitProducerIdApi, AddPartitionsToTxnApi,
-  EndTxnApi, SaslAuthenticateApi,
+  EndTxnApi, SaslAuthenticateApi, CreateTopicsApi,
 ] as readonly ApiSpec[];
 
 const byKey = new Map(APIS.map((a) => [a.key, a]));
