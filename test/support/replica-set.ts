@@ -143,14 +143,18 @@ export class ReplicaSet {
 
   /**
    * A `ws` WebSocket class for the SDK (`connect(url, { WebSocket })`) that reports the replica
-   * behind each connection it opens through HAProxy.
+   * behind each connection it opens through HAProxy, and when that connection closes.
    */
-  trackingWebSocket(onUpgrade: (replica: number) => void): WebSocketConstructor {
+  trackingWebSocket(onUpgrade: (replica: number) => void, onClose?: (replica: number) => void): WebSocketConstructor {
     const set = this;
     return class TrackedWebSocket extends WebSocket {
       constructor(url: string, protocols?: string | string[]) {
         super(url, protocols);
-        this.once('upgrade', (res) => onUpgrade(set.servedBy(res)));
+        this.once('upgrade', (res) => {
+          const replica = set.servedBy(res);
+          onUpgrade(replica);
+          if (onClose !== undefined) this.once('close', () => onClose(replica));
+        });
       }
     };
   }
