@@ -1,8 +1,9 @@
 /**
  * A consumer group's offsets, kept by the proxy in Kafka for `consume` and `subscribe`: where to
- * start (the committed offsets) and commits as the application takes messages, so a client that
- * reconnects (to any replica) resumes where it left off, redelivering at most one commit
- * interval's worth.
+ * start (the committed offsets) and commits as the application takes messages. A loop that
+ * reconnects resumes from its own position and redelivers nothing; a new client (a reloaded page,
+ * on any replica) starts from the group's commits, redelivering at most one commit interval's
+ * worth when the old one could not commit on its way out.
  */
 
 /** What the group offsets need of the client. */

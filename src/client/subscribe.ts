@@ -38,7 +38,9 @@ export interface SubscribeOptions {
    * A consumer group whose offsets the proxy keeps in Kafka (the route must allow it): the
    * subscription starts from its committed offsets (`from` only for partitions without one) and
    * commits `cursor` as the loop takes messages, every `commitIntervalMs` (default 5000) and when
-   * the loop ends, so a reconnect to any replica redelivers at most that interval's messages.
+   * the loop ends. A reconnect resumes from the loop's own position (nothing again); a new client
+   * (a reloaded page, on any replica) starts from the commits: at most that interval's messages
+   * again if the old one could not commit on its way out.
    * `sub.commit()` commits at once.
    */
   group?: string;
