@@ -73,6 +73,8 @@ const MAX_OFFSET = 65535;
 /** Block format: the last 5 bytes are always literals and the last match starts 12+ bytes before the end. */
 const LAST_LITERALS = 5;
 const MF_LIMIT = 12;
+/** Distance from the ends of input and output inside which the fast loop of decodeBlockInto runs. */
+const FAST_MARGIN = 32;
 
 function fail(reason: CompressionFailure, message: string, offset: number): never {
   throw new CompressionError('lz4', reason, message, offset);
@@ -105,7 +107,74 @@ function decodeBlockInto(
   const outView = new DataView(out.buffer, out.byteOffset, out.length);
   const srcCap = src.length;
   const outCap = out.length;
+  // The fast loop runs while both cursors are at least FAST_MARGIN bytes from every end, so a
+  // sequence with a short literal run cannot end the block, run past the input or pass the output
+  // limit: those checks are made once per loop turn instead of per copy. Only the offset, which
+  // the margins say nothing about, and long matches are checked per sequence. Everything else
+  // (long literal runs, short offsets, the block's tail) goes through the careful loop below.
+  const ipFast = end - FAST_MARGIN;
+  const opFast = Math.min(opLimit, outCap - 16) - FAST_MARGIN;
   for (;;) {
+    while (ip < ipFast && op < opFast) {
+      const token = src[ip]!;
+      if (token >= 0xf0) break;
+      // Literal run of 0..14 bytes: a 16-byte wild copy (ip + 17 and op + 16 are inside the margins).
+      outView.setUint32(op, srcView.getUint32(ip + 1, true), true);
+      outView.setUint32(op + 4, srcView.getUint32(ip + 5, true), true);
+      outView.setUint32(op + 8, srcView.getUint32(ip + 9, true), true);
+      outView.setUint32(op + 12, srcView.getUint32(ip + 13, true), true);
+      const litLen = token >>> 4;
+      ip += 1 + litLen;
+      op += litLen;
+      const offset = src[ip]! | (src[ip + 1]! << 8);
+      if (offset === 0) fail('corrupt', 'match offset 0', ip);
+      if (offset > op - windowStart) fail('corrupt', `match offset ${offset} reaches before the window`, ip);
+      ip += 2;
+      let matchLen = (token & 15) + 4;
+      let from = op - offset;
+      if (matchLen !== 19) {
+        if (offset >= 8) {
+          // 4..18 bytes from 8+ bytes back: five words, every one read after it was final, and
+          // the overshoot stays inside the margin.
+          outView.setUint32(op, outView.getUint32(from, true), true);
+          outView.setUint32(op + 4, outView.getUint32(from + 4, true), true);
+          outView.setUint32(op + 8, outView.getUint32(from + 8, true), true);
+          outView.setUint32(op + 12, outView.getUint32(from + 12, true), true);
+          outView.setUint32(op + 16, outView.getUint32(from + 16, true), true);
+          op += matchLen;
+        } else {
+          const stop = op + matchLen;
+          while (op < stop) out[op++] = out[from++]!;
+        }
+        continue;
+      }
+      let b: number;
+      do {
+        if (ip >= end) fail('truncated', 'match length is cut off', ip);
+        b = src[ip++]!;
+        matchLen += b;
+      } while (b === 255);
+      if (matchLen > opLimit - op) fail(overflowReason, 'block output exceeds its limit', ip);
+      if (offset >= matchLen && matchLen > 64) {
+        out.copyWithin(op, from, from + matchLen);
+        op += matchLen;
+      } else if (offset >= 8 && op + matchLen + 8 <= outCap) {
+        const stop = op + matchLen;
+        do {
+          outView.setUint32(op, outView.getUint32(from, true), true);
+          outView.setUint32(op + 4, outView.getUint32(from + 4, true), true);
+          op += 8;
+          from += 8;
+        } while (op < stop);
+        op = stop;
+      } else if (offset === 1) {
+        out.fill(out[from]!, op, op + matchLen);
+        op += matchLen;
+      } else {
+        const stop = op + matchLen;
+        while (op < stop) out[op++] = out[from++]!;
+      }
+    }
     if (ip >= end) fail('truncated', 'block ends before a sequence token', ip);
     const tokenPos = ip;
     const token = src[ip++]!;
