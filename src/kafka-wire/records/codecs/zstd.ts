@@ -124,11 +124,32 @@ export interface FseTable {
   readonly symbol: Uint8Array;
   readonly nbBits: Uint8Array;
   readonly baseline: Uint16Array;
+  /**
+   * The three fields above packed in one int32 per state (baseline | nbBits << 16 | symbol << 24),
+   * and for literal and match length tables the symbol's length code resolved (code baseline |
+   * extra bits << 24): the sequence loop loads two words per table instead of five typed-array
+   * elements (RFC 8878 section 3.1.1.3.2; zstd's ZSTD_seqSymbol does the same).
+   */
+  readonly cell: Int32Array;
+  readonly value: Int32Array;
 }
 
 function newFseTable(maxLog: number): FseTable {
   const size = 1 << maxLog;
-  return { log: 0, symbol: new Uint8Array(size), nbBits: new Uint8Array(size), baseline: new Uint16Array(size) };
+  return {
+    log: 0, symbol: new Uint8Array(size), nbBits: new Uint8Array(size), baseline: new Uint16Array(size),
+    cell: new Int32Array(size), value: new Int32Array(size),
+  };
+}
+
+/** Fills `cell` (and, given the code tables, `value`) of the first 2^log states of `t`. */
+function packFseTable(t: FseTable, base: Uint32Array | null, bits: Uint8Array | null): void {
+  const size = 1 << t.log;
+  for (let u = 0; u < size; u++) {
+    const sym = t.symbol[u]!;
+    t.cell[u] = t.baseline[u]! | (t.nbBits[u]! << 16) | (sym << 24);
+    if (base !== null && bits !== null) t.value[u] = base[sym]! | (bits[sym]! << 24);
+  }
 }
 
 const symbolNext = new Uint16Array(256);
@@ -174,16 +195,17 @@ function buildFseTable(norm: ArrayLike<number>, n: number, log: number, t: FseTa
   t.log = log;
 }
 
-function predefined(norm: number[], log: number): FseTable {
+function predefined(norm: number[], log: number, base: Uint32Array | null, bits: Uint8Array | null): FseTable {
   const t = newFseTable(log);
   buildFseTable(norm, norm.length, log, t, 0);
+  packFseTable(t, base, bits);
   return t;
 }
 
 /** @internal The predefined decoding tables (shared with zstd-encoder.ts, which inverts them). */
-export const LL_PREDEFINED = predefined(LL_DEFAULT, 6);
-export const ML_PREDEFINED = predefined(ML_DEFAULT, 6);
-export const OF_PREDEFINED = predefined(OF_DEFAULT, 5);
+export const LL_PREDEFINED = predefined(LL_DEFAULT, 6, LL_BASE, LL_BITS);
+export const ML_PREDEFINED = predefined(ML_DEFAULT, 6, ML_BASE, ML_BITS);
+export const OF_PREDEFINED = predefined(OF_DEFAULT, 5, null, null);
 
 const normScratch = new Int16Array(256);
 
@@ -538,6 +560,8 @@ function selectTable(
   maxLog: number,
   maxSymbol: number,
   which: string,
+  base: Uint32Array | null,
+  bits: Uint8Array | null,
 ): [FseTable, number] {
   switch (mode) {
     case 0:
@@ -550,10 +574,14 @@ function selectTable(
       own.nbBits[0] = 0;
       own.baseline[0] = 0;
       own.log = 0;
+      packFseTable(own, base, bits);
       return [own, pos + 1];
     }
-    case 2:
-      return [own, readFseTable(src, pos, end, maxLog, maxSymbol, own)];
+    case 2: {
+      const next = readFseTable(src, pos, end, maxLog, maxSymbol, own);
+      packFseTable(own, base, bits);
+      return [own, next];
+    }
     default:
       if (prev === null) fail('corrupt', `${which} repeat mode without a previous table`, pos);
       return [prev, pos];
@@ -605,11 +633,11 @@ function decodeSequences(
     if (p >= end) fail('truncated', 'symbol compression modes are missing', p);
     const modes = src[p++]!;
     if ((modes & 3) !== 0) fail('corrupt', 'reserved bits of the compression modes are set', p - 1);
-    let r = selectTable(src, p, end, modes >>> 6, state.llTable, state.llOwn, LL_PREDEFINED, MAX_LL_LOG, MAX_LL_SYMBOL, 'literal length');
+    let r = selectTable(src, p, end, modes >>> 6, state.llTable, state.llOwn, LL_PREDEFINED, MAX_LL_LOG, MAX_LL_SYMBOL, 'literal length', LL_BASE, LL_BITS);
     const ll = r[0];
-    r = selectTable(src, r[1], end, (modes >>> 4) & 3, state.ofTable, state.ofOwn, OF_PREDEFINED, MAX_OF_LOG, MAX_OF_SYMBOL, 'offset');
+    r = selectTable(src, r[1], end, (modes >>> 4) & 3, state.ofTable, state.ofOwn, OF_PREDEFINED, MAX_OF_LOG, MAX_OF_SYMBOL, 'offset', null, null);
     const of = r[0];
-    r = selectTable(src, r[1], end, (modes >>> 2) & 3, state.mlTable, state.mlOwn, ML_PREDEFINED, MAX_ML_LOG, MAX_ML_SYMBOL, 'match length');
+    r = selectTable(src, r[1], end, (modes >>> 2) & 3, state.mlTable, state.mlOwn, ML_PREDEFINED, MAX_ML_LOG, MAX_ML_SYMBOL, 'match length', ML_BASE, ML_BITS);
     const ml = r[0];
     p = r[1];
     state.llTable = ll;
@@ -623,15 +651,11 @@ function decodeSequences(
     seqBytes.fill(0, SEQ_PAD + streamLen, SEQ_PAD + streamLen + 8);
     const startBit = SEQ_PAD * 8;
     let bp = (SEQ_PAD + streamLen - 1) * 8 + highBit(last);
-    const llSym = ll.symbol;
-    const llNb = ll.nbBits;
-    const llBase = ll.baseline;
-    const ofSym = of.symbol;
-    const ofNb = of.nbBits;
-    const ofBase = of.baseline;
-    const mlSym = ml.symbol;
-    const mlNb = ml.nbBits;
-    const mlBase = ml.baseline;
+    const llCell = ll.cell;
+    const llValue = ll.value;
+    const ofCell = of.cell;
+    const mlCell = ml.cell;
+    const mlValue = ml.value;
     // Initial states: literal length, then offset, then match length (RFC 8878 section 3.1.1.3.2,
     // "Decoding Sequences", "Starting states").
     bp -= ll.log;
@@ -647,9 +671,10 @@ function decodeSequences(
     for (let s = 0; s < nbSeq; s++) {
       // Extra bits are read offset, match length, literal length (RFC 8878 section 3.1.1.3.2,
       // "Decoding a sequence").
-      const ofCode = ofSym[ofState]!;
-      const mlCode = mlSym[mlState]!;
-      const llCode = llSym[llState]!;
+      const llE = llCell[llState]!;
+      const mlE = mlCell[mlState]!;
+      const ofE = ofCell[ofState]!;
+      const ofCode = ofE >>> 24;
       let ofValue: number;
       if (ofCode <= 24) {
         bp -= ofCode;
@@ -658,12 +683,14 @@ function decodeSequences(
         bp -= ofCode;
         ofValue = 2 ** ofCode + seqBits(bp, 24) + seqBits(bp + 24, ofCode - 24) * 0x1000000;
       }
-      let n = ML_BITS[mlCode]!;
+      let v = mlValue[mlState]!;
+      let n = v >>> 24;
       bp -= n;
-      const matchLen = ML_BASE[mlCode]! + seqBits(bp, n);
-      n = LL_BITS[llCode]!;
+      const matchLen = (v & 0xffffff) + seqBits(bp, n);
+      v = llValue[llState]!;
+      n = v >>> 24;
       bp -= n;
-      const litLen = LL_BASE[llCode]! + seqBits(bp, n);
+      const litLen = (v & 0xffffff) + seqBits(bp, n);
       // Repeat offsets, RFC 8878 section 3.1.1.5.
       let offset: number;
       if (ofValue > 3) {
@@ -694,15 +721,15 @@ function decodeSequences(
       }
       // State updates (not after the last sequence): literal length, match length, offset.
       if (s + 1 < nbSeq) {
-        n = llNb[llState]!;
+        n = (llE >>> 16) & 0xff;
         bp -= n;
-        llState = llBase[llState]! + seqBits(bp, n);
-        n = mlNb[mlState]!;
+        llState = (llE & 0xffff) + seqBits(bp, n);
+        n = (mlE >>> 16) & 0xff;
         bp -= n;
-        mlState = mlBase[mlState]! + seqBits(bp, n);
-        n = ofNb[ofState]!;
+        mlState = (mlE & 0xffff) + seqBits(bp, n);
+        n = (ofE >>> 16) & 0xff;
         bp -= n;
-        ofState = ofBase[ofState]! + seqBits(bp, n);
+        ofState = (ofE & 0xffff) + seqBits(bp, n);
       }
       if (bp < startBit) fail('corrupt', 'sequence bitstream overflow', p);
       // Execute: literals, then the match (RFC 8878 section 3.1.1.4).
