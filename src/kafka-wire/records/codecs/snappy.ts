@@ -28,6 +28,8 @@ export interface SnappyDecodeOptions {
 
 const XERIAL_MAGIC = [0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00] as const;
 const XERIAL_HEADER_LEN = 16;
+/** Distance from the block's ends inside which decodeElements' fast loop runs (> 1 + 64 + 8). */
+const FAST_MARGIN = 80;
 /** snappy-java's default block size: the writer compresses at most 32 KiB of input per chunk. */
 export const XERIAL_DEFAULT_BLOCK_SIZE = 32 * 1024;
 
@@ -79,7 +81,56 @@ function decodeElements(src: Uint8Array, ip: number, end: number, out: Uint8Arra
   const outView = new DataView(out.buffer, out.byteOffset, out.length);
   const srcCap = src.length;
   const outCap = out.length;
-  while (ip < end) {
+  // As in lz4.ts: while both cursors are FAST_MARGIN bytes from the ends of the block's input and
+  // output, an element with a 1..60-byte literal or a 1..64-byte copy cannot run past either, so
+  // only the copy offset is checked per element. Longer literals, 4-byte offsets, short offsets
+  // and the last elements go through the careful loop below.
+  const ipFast = end - FAST_MARGIN;
+  const opFast = opEnd - FAST_MARGIN;
+  for (;;) {
+    while (ip < ipFast && op < opFast) {
+      const tag = src[ip]!;
+      const kind = tag & 3;
+      if (kind === 0) {
+        const n = (tag >>> 2) + 1;
+        if (n > 60) break;
+        // Wild copy in 4-byte words, 16 at least: up to 64 bytes, inside the margins.
+        outView.setUint32(op, srcView.getUint32(ip + 1, true), true);
+        outView.setUint32(op + 4, srcView.getUint32(ip + 5, true), true);
+        outView.setUint32(op + 8, srcView.getUint32(ip + 9, true), true);
+        outView.setUint32(op + 12, srcView.getUint32(ip + 13, true), true);
+        for (let i = 16; i < n; i += 4) outView.setUint32(op + i, srcView.getUint32(ip + 1 + i, true), true);
+        ip += 1 + n;
+        op += n;
+        continue;
+      }
+      let len: number;
+      let offset: number;
+      if (kind === 1) {
+        len = 4 + ((tag >>> 2) & 7);
+        offset = ((tag >>> 5) << 8) | src[ip + 1]!;
+        if (offset < 8 || offset > op - outStart) break;
+        ip += 2;
+      } else if (kind === 2) {
+        len = (tag >>> 2) + 1;
+        offset = src[ip + 1]! | (src[ip + 2]! << 8);
+        if (offset < 8 || offset > op - outStart) break;
+        ip += 3;
+      } else {
+        break;
+      }
+      // 1..64 bytes from 8+ bytes back in 8-byte steps: every word read is final.
+      let from = op - offset;
+      const stop = op + len;
+      do {
+        outView.setUint32(op, outView.getUint32(from, true), true);
+        outView.setUint32(op + 4, outView.getUint32(from + 4, true), true);
+        op += 8;
+        from += 8;
+      } while (op < stop);
+      op = stop;
+    }
+    if (ip >= end) break;
     const tagPos = ip;
     const tag = src[ip++]!;
     const kind = tag & 3;
