@@ -24,6 +24,11 @@ import { CompressionError, resolveMaxOutput } from './errors.js';
 export interface SnappyDecodeOptions {
   /** Largest decompressed size accepted, in bytes (default 64 MiB). */
   readonly maxOutputBytes?: number | undefined;
+  /**
+   * Memory for the output (default: a Buffer of its own). Snappy declares its decompressed size
+   * up front, so the output is allocated once at its exact size.
+   */
+  readonly alloc?: ((size: number) => Buffer) | undefined;
 }
 
 const XERIAL_MAGIC = [0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00] as const;
@@ -215,7 +220,7 @@ export function decodeSnappyRaw(input: Uint8Array, opts?: SnappyDecodeOptions): 
   readLengthVarint(input, 0, input.length);
   const outLen = varintValue;
   if (outLen > max) fail('limit', `declared length ${outLen} exceeds maxOutputBytes ${max}`, 0);
-  const out = Buffer.allocUnsafe(outLen);
+  const out = opts?.alloc === undefined ? Buffer.allocUnsafe(outLen) : opts.alloc(outLen);
   decodeElements(input, varintEnd, input.length, out, 0, outLen);
   return out;
 }
@@ -229,10 +234,10 @@ export function decodeSnappyRaw(input: Uint8Array, opts?: SnappyDecodeOptions): 
  */
 export function decodeSnappy(input: Uint8Array, opts?: SnappyDecodeOptions): Buffer {
   if (!hasXerialMagic(input, 0)) return decodeSnappyRaw(input, opts);
-  return decodeXerial(input, resolveMaxOutput('snappy', opts?.maxOutputBytes));
+  return decodeXerial(input, resolveMaxOutput('snappy', opts?.maxOutputBytes), opts?.alloc);
 }
 
-function decodeXerial(input: Uint8Array, max: number): Buffer {
+function decodeXerial(input: Uint8Array, max: number, alloc: ((size: number) => Buffer) | undefined): Buffer {
   const end = input.length;
   // Pass 1: walk the chunk headers and each block's length preamble to size the output once,
   // so the decode below writes straight into a single buffer without concatenation.
@@ -258,7 +263,7 @@ function decodeXerial(input: Uint8Array, max: number): Buffer {
     pos += chunkLen;
     chunks++;
   }
-  const out = Buffer.allocUnsafe(total);
+  const out = alloc === undefined ? Buffer.allocUnsafe(total) : alloc(total);
   if (chunks === 0) return out;
   // Pass 2: decode every chunk into its place. The headers were validated by pass 1.
   let op = 0;
