@@ -75,6 +75,12 @@ const LAST_LITERALS = 5;
 const MF_LIMIT = 12;
 /** Distance from the ends of input and output inside which the fast loop of decodeBlockInto runs. */
 const FAST_MARGIN = 32;
+/**
+ * Matches longer than this that do not overlap their source go through copyWithin; shorter ones
+ * are copied 8 bytes at a step, which costs less than copyWithin's call up to about 100 bytes
+ * (BENCHMARKS.md, "Figures behind code comments").
+ */
+const COPY_WITHIN_MIN = 96;
 
 function fail(reason: CompressionFailure, message: string, offset: number): never {
   throw new CompressionError('lz4', reason, message, offset);
@@ -155,7 +161,7 @@ function decodeBlockInto(
         matchLen += b;
       } while (b === 255);
       if (matchLen > opLimit - op) fail(overflowReason, 'block output exceeds its limit', ip);
-      if (offset >= matchLen && matchLen > 64) {
+      if (offset >= matchLen && matchLen > COPY_WITHIN_MIN) {
         out.copyWithin(op, from, from + matchLen);
         op += matchLen;
       } else if (offset >= 8 && op + matchLen + 8 <= outCap) {
@@ -229,7 +235,7 @@ function decodeBlockInto(
     matchLen += 4;
     if (matchLen > opLimit - op) fail(overflowReason, 'block output exceeds its limit', tokenPos);
     let from = op - offset;
-    if (offset >= matchLen && matchLen > 64) {
+    if (offset >= matchLen && matchLen > COPY_WITHIN_MIN) {
       out.copyWithin(op, from, from + matchLen);
       op += matchLen;
     } else if (offset >= 8 && op + matchLen + 8 <= outCap) {

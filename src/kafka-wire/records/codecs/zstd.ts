@@ -53,6 +53,12 @@ const MAX_OF_LOG = 8;
 const MAX_HUF_WEIGHT_LOG = 6;
 /** RFC 8878 section 4.2.1: prefix codes are at most 11 bits. */
 const MAX_HUF_BITS = 11;
+/**
+ * Matches longer than this that do not overlap their source go through copyWithin; shorter ones
+ * are copied 8 bytes at a step, which costs less than copyWithin's call up to about 100 bytes
+ * (BENCHMARKS.md, "Figures behind code comments").
+ */
+const COPY_WITHIN_MIN = 96;
 
 function fail(reason: CompressionFailure, message: string, offset: number): never {
   throw new CompressionError('zstd', reason, message, offset);
@@ -751,7 +757,7 @@ function decodeSequences(
       lp += litLen;
       if (offset > op - frameStart) fail('corrupt', `match offset ${offset} reaches before the frame start`, p);
       let from = op - offset;
-      if (offset >= matchLen && matchLen > 64) {
+      if (offset >= matchLen && matchLen > COPY_WITHIN_MIN) {
         buf.copyWithin(op, from, from + matchLen);
         op += matchLen;
       } else if (offset >= 8 && op + matchLen + 8 <= outCap) {
