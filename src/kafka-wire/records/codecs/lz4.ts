@@ -302,8 +302,9 @@ function parseFrameHeader(src: Uint8Array, frameStart: number, hcMode: Lz4Header
   if (hcMode !== 'ignore') {
     const hc = src[hcPos]!;
     const good = (xxHash32(src, 0, p, hcPos) >>> 8) & 0xff;
-    // The magic-0 Kafka variant hashes from the magic number on (record-format.md).
-    const legacyOk = hcMode === 'either' && hc === ((xxHash32(src, 0, frameStart, hcPos) >>> 8) & 0xff);
+    // The magic-0 Kafka variant hashes from the magic number on (record-format.md); computed only
+    // when the correct one does not match.
+    const legacyOk = hc !== good && hcMode === 'either' && hc === ((xxHash32(src, 0, frameStart, hcPos) >>> 8) & 0xff);
     if (hc !== good && !legacyOk) fail('checksum', `header checksum 0x${hc.toString(16)} does not match`, hcPos);
   }
   if (hasDictId) fail('unsupported', 'dictionaries unsupported (FLG dictId bit set)', p);
