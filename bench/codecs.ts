@@ -14,7 +14,10 @@
  *   --json FILE      also write every sample and the summary as JSON
  *   --quick          smoke run: every implementation decodes every vector once and is checked
  *
- * Output speed is MB/s of decompressed bytes (1 MB = 10^6 B). Before any timing each decoder's
+ * Speed is MB of decompressed output per CPU-second of the process (1 MB = 10^6 B): CPU time
+ * rather than wall time, since on a shared machine the wall clock also counts other processes' turns
+ * on the core (a decoder that starts threads would look faster than it is; none of these does).
+ * Before any timing each decoder's
  * output is compared byte for byte with the expected plain bytes; one that differs or throws is
  * reported and not timed.
  */
@@ -198,18 +201,22 @@ function isPromise(v: unknown): v is Promise<Uint8Array> {
 
 let sink = 0;
 
-/** Runs `fn` back to back for at least `ms`; returns output MB/s. */
+/**
+ * Runs `fn` back to back for at least `ms` of wall time; returns output MB per CPU-second of this
+ * process. CPU time, because on a shared machine the wall clock also counts the time other
+ * processes had the core.
+ */
 async function rate(fn: Decode, isAsync: boolean, ms: number): Promise<number> {
   let bytes = 0;
   const start = performance.now();
-  let now = start;
+  const cpu0 = process.cpuUsage();
   do {
     const r = isAsync ? await fn() : (fn() as Uint8Array);
     bytes += r.length;
-    now = performance.now();
-  } while (now - start < ms);
+  } while (performance.now() - start < ms);
+  const cpu = process.cpuUsage(cpu0);
   sink ^= bytes;
-  return bytes / 1e3 / (now - start);
+  return bytes / (cpu.user + cpu.system);
 }
 
 function median(xs: readonly number[]): number {
@@ -388,7 +395,7 @@ async function main(): Promise<void> {
   for (const m of missing) console.log(`peer not loaded: ${m}`);
   const rows: Row[] = [];
   for (const v of vectors) rows.push(...(await benchVector(v, list)));
-  console.log('\nMB/s of output (10^6 B/s); "ours/x" = our speed over theirs on the same vector.\n');
+  console.log('\nMB/s = MB of output per CPU-second (10^6 B); "ours/x" = our speed over theirs on the same vector.\n');
   console.log(`${pad('vector', 44)} ${pad('implementation', 30)} ${pad('kind', 6)} ${pad('out B', 7, true)} ${pad('MB/s', 6, true)} ${pad('±%', 4, true)} ${pad('ours/x', 7, true)}`);
   for (const v of vectors) {
     const rs = rows.filter((r) => r.vector === v.name);
