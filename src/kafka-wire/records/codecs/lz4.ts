@@ -29,6 +29,7 @@ import { CompressionError, resolveMaxOutput, type CompressionFailure } from './e
 import { OutputBuffer } from './output.js';
 import { xxHash32 } from './xxhash.js';
 import { readU32LE } from './bytes.js';
+import { LZ4_WASM_ERRORS, lz4WasmBlock, lz4WasmErrorPos, lz4WasmFrame, type Lz4WasmFrame } from './lz4-wasm.js';
 
 /** How to treat the frame header checksum byte; see the module comment. */
 export type Lz4HeaderChecksumMode = 'strict' | 'either' | 'ignore';
@@ -400,6 +401,8 @@ function decodeFrame(src: Uint8Array, frameStart: number, hcMode: Lz4HeaderCheck
   if (exact > allowed) fail('limit', `stored blocks alone exceed maxOutputBytes ${out.max}`, frameStart);
   const expected = h.contentSize >= 0 ? h.contentSize : bound;
   if (h.contentSize > allowed) fail('limit', `content size ${h.contentSize} exceeds maxOutputBytes ${out.max}`, frameStart + 6);
+  const wasm = lz4WasmFrame(src, h.dataStart, frameEnd, Math.min(expected, allowed));
+  if (wasm !== undefined) return decodeBlocksWasm(src, h, frameStart, frameEnd, verify, out, wasm, allowed);
   out.reserve(Math.min(expected, allowed), frameStart, h.contentSize >= 0);
   const outFrameStart = out.pos;
   // With a declared size, output past it is corruption; otherwise only maxOutputBytes limits it.
@@ -444,6 +447,65 @@ function decodeFrame(src: Uint8Array, frameStart: number, hcMode: Lz4HeaderCheck
   }
   if (h.contentSize >= 0 && out.pos - outFrameStart !== h.contentSize) {
     fail('corrupt', `frame produced ${out.pos - outFrameStart} bytes, header declared ${h.contentSize}`, frameStart + 6);
+  }
+  if (pos !== frameEnd) fail('corrupt', 'frame length mismatch', pos);
+  return pos;
+}
+
+/**
+ * The blocks of a frame decoded by the WebAssembly module (lz4-wasm.ts) in its own memory, with
+ * the same checks and errors as the TypeScript loop of decodeFrame, then copied out once into
+ * `out` at their exact size. All output positions here are offsets into `w.mem`.
+ */
+function decodeBlocksWasm(src: Uint8Array, h: FrameHeader, frameStart: number, frameEnd: number, verify: boolean, out: OutputBuffer, w: Lz4WasmFrame, allowed: number): number {
+  const start = w.outBase;
+  const frameLimit = h.contentSize >= 0 ? start + h.contentSize : start + allowed;
+  const limitReason: CompressionFailure = h.contentSize >= 0 ? 'corrupt' : 'limit';
+  const mem = w.mem;
+  let op = start;
+  let pos = h.dataStart;
+  for (;;) {
+    const raw = readU32LE(src, pos);
+    pos += 4;
+    if (raw === 0) break;
+    const size = raw & 0x7fffffff;
+    if (h.blockChecksum && verify && xxHash32(src, 0, pos, pos + size) !== readU32LE(src, pos + size)) {
+      fail('checksum', 'block checksum mismatch', pos + size);
+    }
+    if (raw >>> 31 !== 0) {
+      if (size > frameLimit - op) fail(limitReason, 'stored block exceeds the output limit', pos - 4);
+      mem.copyWithin(op, pos + w.inDelta, pos + w.inDelta + size);
+      op += size;
+    } else {
+      // As in decodeFrame: a block may produce at most blockMax bytes, the frame at most frameLimit.
+      let limit = op + h.blockMax;
+      let reason: CompressionFailure = 'corrupt';
+      if (frameLimit < limit) {
+        limit = frameLimit;
+        reason = limitReason;
+      }
+      const r = lz4WasmBlock(pos + w.inDelta, pos + size + w.inDelta, op, limit, h.independent ? op : start);
+      if (r < 0) {
+        const [why, message] = LZ4_WASM_ERRORS[r] ?? ['corrupt', `block decoder failed (${r})`];
+        fail(why === 'limit' ? reason : why, message, lz4WasmErrorPos() - w.inDelta);
+      }
+      op = r;
+    }
+    pos += size + (h.blockChecksum ? 4 : 0);
+  }
+  const produced = op - start;
+  out.reserve(produced, frameStart, true);
+  const outFrameStart = out.pos;
+  out.buf.set(mem.subarray(start, op), outFrameStart);
+  out.pos = outFrameStart + produced;
+  if (h.contentChecksum) {
+    if (verify && xxHash32(out.buf, 0, outFrameStart, out.pos) !== readU32LE(src, pos)) {
+      fail('checksum', 'content checksum mismatch', pos);
+    }
+    pos += 4;
+  }
+  if (h.contentSize >= 0 && produced !== h.contentSize) {
+    fail('corrupt', `frame produced ${produced} bytes, header declared ${h.contentSize}`, frameStart + 6);
   }
   if (pos !== frameEnd) fail('corrupt', 'frame length mismatch', pos);
   return pos;

@@ -1,0 +1,89 @@
+/**
+ * lz4 frames decode through the WebAssembly block decoder (lz4-wasm.ts, wasm/lz4-block.c) when it
+ * loads, and through the TypeScript loop otherwise. These tests decode the same inputs both ways
+ * (setLz4Wasm) and require the same bytes or the same typed failure: every fixture, random frames
+ * of every encoder option, and thousands of corruptions of Kafka-written frames.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+import { CompressionError } from '../../../../src/kafka-wire/records/codecs/errors.js';
+import { decodeLz4Frame, encodeLz4Frame, type Lz4DecodeOptions } from '../../../../src/kafka-wire/records/codecs/lz4.js';
+import { lz4WasmLoaded, setLz4Wasm } from '../../../../src/kafka-wire/records/codecs/lz4-wasm.js';
+import { LZ4_BLOCK_WASM_BASE64, LZ4_BLOCK_WASM_SHA256 } from '../../../../src/kafka-wire/records/codecs/wasm/lz4-block-wasm.js';
+import { FIXTURES, expected, manifest, prng, structuredBytes } from './support.js';
+
+type Outcome = Buffer | { reason: string; code: string };
+
+function outcome(input: Uint8Array, wasm: boolean, opts?: Lz4DecodeOptions): Outcome {
+  setLz4Wasm(wasm);
+  try {
+    return decodeLz4Frame(input, opts);
+  } catch (e) {
+    assert.ok(e instanceof CompressionError, `untyped failure: ${String(e)}`);
+    return { reason: e.reason, code: e.code };
+  } finally {
+    setLz4Wasm(true);
+  }
+}
+
+function same(input: Uint8Array, what: string, opts?: Lz4DecodeOptions): Outcome {
+  const w = outcome(input, true, opts);
+  const t = outcome(input, false, opts);
+  if (Buffer.isBuffer(w) && Buffer.isBuffer(t)) assert.ok(w.equals(t), `${what}: outputs differ`);
+  else assert.deepEqual(w, t, what);
+  return w;
+}
+
+test('the embedded module is the one build.sh recorded, and it is the path frames take', () => {
+  const bytes = Buffer.from(LZ4_BLOCK_WASM_BASE64, 'base64');
+  assert.equal(createHash('sha256').update(bytes).digest('hex'), LZ4_BLOCK_WASM_SHA256);
+  assert.equal(lz4WasmLoaded(), true, 'Node 20 has WebAssembly: the module must load');
+  const frame = encodeLz4Frame(Buffer.from('abcdefgh'.repeat(100)));
+  assert.ok(Buffer.isBuffer(same(frame, 'round trip')));
+});
+
+test('every lz4 fixture decodes to the same bytes or fails the same way on both paths', () => {
+  let n = 0;
+  for (const v of manifest.vectors) {
+    if (v.codec !== 'lz4') continue;
+    const input = readFileSync(join(FIXTURES, v.file));
+    const got = same(input, v.file, v.options?.lz4HeaderChecksum === undefined ? undefined : { headerChecksum: v.options.lz4HeaderChecksum });
+    if (v.expect !== undefined && v.error === undefined) assert.ok(Buffer.isBuffer(got) && got.equals(expected(v)), v.file);
+    n++;
+  }
+  assert.ok(n >= 10);
+});
+
+test('random frames of every encoder option agree on both paths, also at tight output limits', () => {
+  const rnd = prng(41);
+  const options = [{}, { independentBlocks: false }, { blockChecksum: true, contentChecksum: true }, { contentSize: true, blockSizeCode: 5 as const }];
+  for (const size of [0, 1, 15, 16, 17, 100, 4096, 65535, 65536, 65537, 300_000]) {
+    const data = structuredBytes(rnd, size);
+    for (const o of options) {
+      const frame = encodeLz4Frame(data, o);
+      const got = same(frame, `size ${size} ${JSON.stringify(o)}`);
+      assert.ok(Buffer.isBuffer(got) && got.equals(data));
+      if (size > 0) same(frame, `size ${size} limit`, { maxOutputBytes: size - 1 });
+    }
+  }
+});
+
+test('corrupted Kafka frames (bit flips, truncations, overwritten bytes) fail or decode alike on both paths', () => {
+  const rnd = prng(42);
+  const base = readFileSync(join(FIXTURES, 'kafka', 'json.lz4.m2.bin'));
+  const small = encodeLz4Frame(structuredBytes(rnd, 3000));
+  for (const frame of [base, small]) {
+    for (let i = 0; i < 1500; i++) {
+      const bad = Buffer.from(frame);
+      const at = Math.floor(rnd() * bad.length);
+      if (i % 3 === 0) bad[at] = bad[at]! ^ (1 << Math.floor(rnd() * 8));
+      else if (i % 3 === 1) bad[at] = Math.floor(rnd() * 256);
+      const input = i % 3 === 2 ? frame.subarray(0, at) : bad;
+      same(input, `mutation ${i} at ${at}`, { headerChecksum: 'ignore' });
+    }
+  }
+});
