@@ -29,7 +29,7 @@ import { CompressionError, resolveMaxOutput, type CompressionFailure } from './e
 import { OutputBuffer } from './output.js';
 import { xxHash32 } from './xxhash.js';
 import { readU32LE } from './bytes.js';
-import { LZ4_WASM_ERRORS, lz4WasmBlock, lz4WasmErrorPos, lz4WasmFrame, type Lz4WasmFrame } from './lz4-wasm.js';
+import { LZ4_WASM_ERRORS, lz4WasmBlock, lz4WasmErrorPos, lz4WasmFrame, wasmXxh32, type Lz4WasmFrame } from './wasm.js';
 
 /** How to treat the frame header checksum byte; see the module comment. */
 export type Lz4HeaderChecksumMode = 'strict' | 'either' | 'ignore';
@@ -453,7 +453,7 @@ function decodeFrame(src: Uint8Array, frameStart: number, hcMode: Lz4HeaderCheck
 }
 
 /**
- * The blocks of a frame decoded by the WebAssembly module (lz4-wasm.ts) in its own memory, with
+ * The blocks of a frame decoded by the WebAssembly module (wasm.ts) in its own memory, with
  * the same checks and errors as the TypeScript loop of decodeFrame, then copied out once into
  * `out` at their exact size. All output positions here are offsets into `w.mem`.
  */
@@ -469,7 +469,7 @@ function decodeBlocksWasm(src: Uint8Array, h: FrameHeader, frameStart: number, f
     pos += 4;
     if (raw === 0) break;
     const size = raw & 0x7fffffff;
-    if (h.blockChecksum && verify && xxHash32(src, 0, pos, pos + size) !== readU32LE(src, pos + size)) {
+    if (h.blockChecksum && verify && wasmXxh32(pos + w.inDelta, size) !== readU32LE(src, pos + size)) {
       fail('checksum', 'block checksum mismatch', pos + size);
     }
     if (raw >>> 31 !== 0) {
@@ -494,16 +494,13 @@ function decodeBlocksWasm(src: Uint8Array, h: FrameHeader, frameStart: number, f
     pos += size + (h.blockChecksum ? 4 : 0);
   }
   const produced = op - start;
-  out.reserve(produced, frameStart, true);
-  const outFrameStart = out.pos;
-  out.buf.set(mem.subarray(start, op), outFrameStart);
-  out.pos = outFrameStart + produced;
   if (h.contentChecksum) {
-    if (verify && xxHash32(out.buf, 0, outFrameStart, out.pos) !== readU32LE(src, pos)) {
-      fail('checksum', 'content checksum mismatch', pos);
-    }
+    if (verify && wasmXxh32(start, produced) !== readU32LE(src, pos)) fail('checksum', 'content checksum mismatch', pos);
     pos += 4;
   }
+  out.reserve(produced, frameStart, true);
+  out.buf.set(mem.subarray(start, op), out.pos);
+  out.pos += produced;
   if (h.contentSize >= 0 && produced !== h.contentSize) {
     fail('corrupt', `frame produced ${produced} bytes, header declared ${h.contentSize}`, frameStart + 6);
   }

@@ -23,6 +23,7 @@
 import { CompressionError, resolveMaxOutput, type CompressionFailure } from './errors.js';
 import { OutputBuffer } from './output.js';
 import { xxHash64Low32 } from './xxhash.js';
+import { wasmXxh64Low32 } from './wasm.js';
 import { readU32LE } from './bytes.js';
 
 /** Options for {@link decodeZstd}. */
@@ -919,7 +920,7 @@ function decodeFrame(src: Uint8Array, frameStart: number, out: OutputBuffer, ver
   if (hasChecksum) {
     if (end - p < 4) fail('truncated', 'content checksum is cut off', p);
     // RFC 8878 section 3.1.1: the low 32 bits of xxHash64(content, seed 0), little-endian.
-    if (verify && xxHash64Low32(out.buf, outStart, out.pos) !== readU32LE(src, p)) {
+    if (verify && (wasmXxh64Low32(out.buf, outStart, out.pos) ?? xxHash64Low32(out.buf, outStart, out.pos)) !== readU32LE(src, p)) {
       fail('checksum', 'content checksum mismatch', p);
     }
     p += 4;

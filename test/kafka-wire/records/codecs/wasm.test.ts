@@ -1,8 +1,9 @@
 /**
- * lz4 frames decode through the WebAssembly block decoder (lz4-wasm.ts, wasm/lz4-block.c) when it
- * loads, and through the TypeScript loop otherwise. These tests decode the same inputs both ways
- * (setLz4Wasm) and require the same bytes or the same typed failure: every fixture, random frames
- * of every encoder option, and thousands of corruptions of Kafka-written frames.
+ * lz4 frames decode, and lz4 and zstd checksums are computed, by the WebAssembly kernels
+ * (wasm.ts, wasm/codecs.c) when the module loads, and in TypeScript otherwise. These tests run the
+ * same inputs both ways (setWasm) and require the same bytes or the same typed failure: every
+ * fixture, random frames of every encoder option, thousands of corruptions of Kafka-written
+ * frames, and the hashes against the TypeScript ones at every length up to 300.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -12,21 +13,23 @@ import { test } from 'node:test';
 
 import { CompressionError } from '../../../../src/kafka-wire/records/codecs/errors.js';
 import { decodeLz4Frame, encodeLz4Frame, type Lz4DecodeOptions } from '../../../../src/kafka-wire/records/codecs/lz4.js';
-import { lz4WasmLoaded, setLz4Wasm } from '../../../../src/kafka-wire/records/codecs/lz4-wasm.js';
-import { LZ4_BLOCK_WASM_BASE64, LZ4_BLOCK_WASM_SHA256 } from '../../../../src/kafka-wire/records/codecs/wasm/lz4-block-wasm.js';
+import { xxHash64Low32 } from '../../../../src/kafka-wire/records/codecs/xxhash.js';
+import { decodeZstd } from '../../../../src/kafka-wire/records/codecs/zstd.js';
+import { setWasm, wasmLoaded, wasmXxh64Low32 } from '../../../../src/kafka-wire/records/codecs/wasm.js';
+import { CODECS_WASM_BASE64, CODECS_WASM_SHA256 } from '../../../../src/kafka-wire/records/codecs/wasm/codecs-wasm.js';
 import { FIXTURES, expected, manifest, prng, structuredBytes } from './support.js';
 
 type Outcome = Buffer | { reason: string; code: string };
 
 function outcome(input: Uint8Array, wasm: boolean, opts?: Lz4DecodeOptions): Outcome {
-  setLz4Wasm(wasm);
+  setWasm(wasm);
   try {
     return decodeLz4Frame(input, opts);
   } catch (e) {
     assert.ok(e instanceof CompressionError, `untyped failure: ${String(e)}`);
     return { reason: e.reason, code: e.code };
   } finally {
-    setLz4Wasm(true);
+    setWasm(true);
   }
 }
 
@@ -39,9 +42,9 @@ function same(input: Uint8Array, what: string, opts?: Lz4DecodeOptions): Outcome
 }
 
 test('the embedded module is the one build.sh recorded, and it is the path frames take', () => {
-  const bytes = Buffer.from(LZ4_BLOCK_WASM_BASE64, 'base64');
-  assert.equal(createHash('sha256').update(bytes).digest('hex'), LZ4_BLOCK_WASM_SHA256);
-  assert.equal(lz4WasmLoaded(), true, 'Node 20 has WebAssembly: the module must load');
+  const bytes = Buffer.from(CODECS_WASM_BASE64, 'base64');
+  assert.equal(createHash('sha256').update(bytes).digest('hex'), CODECS_WASM_SHA256);
+  assert.equal(wasmLoaded(), true, 'Node 20 has WebAssembly: the module must load');
   const frame = encodeLz4Frame(Buffer.from('abcdefgh'.repeat(100)));
   assert.ok(Buffer.isBuffer(same(frame, 'round trip')));
 });
@@ -86,4 +89,45 @@ test('corrupted Kafka frames (bit flips, truncations, overwritten bytes) fail or
       same(input, `mutation ${i} at ${at}`, { headerChecksum: 'ignore' });
     }
   }
+});
+
+test('XXH64 in the module equals the TypeScript one at every length and offset', () => {
+  const rnd = prng(43);
+  const data = structuredBytes(rnd, 5000);
+  for (let len = 0; len <= 300; len++) {
+    for (const start of [0, 1, 7]) assert.equal(wasmXxh64Low32(data, start, start + len), xxHash64Low32(data, start, start + len), `len ${len} at ${start}`);
+  }
+  const big = structuredBytes(rnd, 1_000_003);
+  assert.equal(wasmXxh64Low32(big, 0, big.length), xxHash64Low32(big));
+});
+
+test('every zstd fixture decodes to the same bytes or fails the same way with and without the module', () => {
+  let n = 0;
+  for (const v of manifest.vectors) {
+    if (v.codec !== 'zstd') continue;
+    const input = readFileSync(join(FIXTURES, v.file));
+    const run = (wasm: boolean, bytes = input): Outcome => {
+      setWasm(wasm);
+      try {
+        return decodeZstd(bytes);
+      } catch (e) {
+        assert.ok(e instanceof CompressionError, `untyped failure: ${String(e)}`);
+        return { reason: e.reason, code: e.code };
+      } finally {
+        setWasm(true);
+      }
+    };
+    const w = run(true);
+    const t = run(false);
+    if (Buffer.isBuffer(w) && Buffer.isBuffer(t)) assert.ok(w.equals(t), v.file);
+    else assert.deepEqual(w, t, v.file);
+    // A flipped checksum byte (the last 4 bytes of a single frame) must fail on both paths.
+    if (Buffer.isBuffer(w) && v.file.endsWith('.zst') && !/nocheck|multi|skippable/.test(v.file) && (input[4]! & 4) !== 0) {
+      const bad = Buffer.from(input);
+      bad[bad.length - 1] = bad[bad.length - 1]! ^ 1;
+      for (const wasm of [true, false]) assert.deepEqual(run(wasm, bad), { reason: 'checksum', code: 'KWIRE_ERR_COMPRESSION' }, v.file);
+    }
+    n++;
+  }
+  assert.ok(n >= 15);
 });
