@@ -33,6 +33,11 @@ interface Exports {
   readonly lz4_error_pos: { readonly value: number };
   readonly xxh32: (mem: number, p: number, len: number) => number;
   readonly xxh64_low32: (mem: number, p: number, len: number) => number;
+  readonly zstd_sequences: (
+    mem: number, p: number, end: number, nbSeq: number,
+    llCell: number, llValue: number, llLog: number, ofCell: number, ofLog: number, mlCell: number, mlValue: number, mlLog: number,
+    lit: number, litEnd: number, op: number, limit: number, frameStart: number, io: number,
+  ) => number;
   readonly __heap_base: { readonly value: number };
 }
 
@@ -149,4 +154,114 @@ export function wasmXxh64Low32(data: Uint8Array, start: number, end: number): nu
   if (x === null || !room(x, end - start)) return undefined;
   mem.set(data.subarray(start, end), 0);
   return x.xxh64_low32(base, 0, end - start) >>> 0;
+}
+
+// --- zstd ----------------------------------------------------------------------------------------
+
+/** The tables of one sequences section, as zstd.ts packs them (its FseTable). */
+export interface PackedTable {
+  readonly log: number;
+  readonly cell: Int32Array;
+  readonly value: Int32Array;
+}
+
+/** Error codes of zstd_sequences (wasm/codecs.c) and the failures zstd.ts reports for them. */
+export const ZSTD_WASM_ERRORS: Readonly<Record<number, readonly ['corrupt' | 'limit', string]>> = {
+  [-1]: ['corrupt', 'sequence bitstream too short for the initial states'],
+  [-2]: ['corrupt', 'repeat offset 1 minus 1 is zero'],
+  [-3]: ['corrupt', 'sequence bitstream overflow'],
+  [-4]: ['corrupt', 'sequence uses more literals than decoded'],
+  [-5]: ['limit', 'block output exceeds its limit'],
+  [-6]: ['corrupt', 'match offset reaches before the frame start'],
+  [-7]: ['corrupt', 'sequence bitstream not consumed exactly'],
+};
+
+/**
+ * A zstd frame laid out in the module's memory: `src` holds a copy of the caller's input (same
+ * indices), `lits` is the literals scratch and `out` the frame's output, all views of module
+ * memory, valid until the next call that may grow it (the next frame).
+ */
+export interface ZstdWasmFrame {
+  readonly src: Buffer;
+  readonly lits: Uint8Array;
+  readonly out: Buffer;
+}
+
+const TABLE_CELLS = 512;
+let zIn = 0;
+let zTables = 0;
+let zLits = 0;
+let zOut = 0;
+let zFrame: ZstdWasmFrame | undefined;
+
+/**
+ * Copies src[0, end) into module memory and lays out a literals scratch of `litBytes` and an
+ * output of `outBytes` after it (output last, so that its slack is the end of what is used).
+ * @returns the views, or undefined (module unavailable or off, or over MAX_MEMORY)
+ */
+export function zstdWasmFrame(src: Uint8Array, end: number, outBytes: number, litBytes: number): ZstdWasmFrame | undefined {
+  if (!enabled) return undefined;
+  const x = load();
+  if (x === null) return undefined;
+  // 16 zero bytes before the input: bit reads that run below a stream's start stay in place.
+  zIn = 16;
+  zTables = (zIn + end + INPUT_SLACK + 15) & ~15;
+  const io = zTables + 5 * TABLE_CELLS * 4;
+  zLits = (io + 16 + 15) & ~15;
+  zOut = (zLits + litBytes + OUTPUT_SLACK + 15) & ~15;
+  if (!room(x, zOut + outBytes + OUTPUT_SLACK)) return undefined;
+  mem.fill(0, 0, zIn);
+  mem.set(src.subarray(0, end), zIn);
+  const ab = mem.buffer;
+  const at = mem.byteOffset;
+  zFrame = {
+    src: Buffer.from(ab, at + zIn, end + INPUT_SLACK),
+    lits: new Uint8Array(ab, at + zLits, litBytes + OUTPUT_SLACK),
+    out: Buffer.from(ab, at + zOut, outBytes),
+  };
+  return zFrame;
+}
+
+function putTable(t: PackedTable, slot: number, withValue: boolean): void {
+  const n = 1 << t.log;
+  const words = new Int32Array(mem.buffer, mem.byteOffset + zTables, 5 * TABLE_CELLS);
+  words.set(t.cell.subarray(0, n), slot * TABLE_CELLS);
+  if (withValue) words.set(t.value.subarray(0, n), (slot + 1) * TABLE_CELLS);
+}
+
+/**
+ * Runs zstd_sequences (wasm/codecs.c) on the frame of the last zstdWasmFrame call. `p`/`end` are
+ * indices into its `src`; `lit`/`litEnd` into `src` (raw literals) or `lits`; `op`, `limit` and
+ * `frameStart` into `out`. `reps` holds the repeat offsets, in and out, and gets the literal
+ * position after the last sequence at index 3.
+ * @returns the new output position, or a negative code of {@link ZSTD_WASM_ERRORS}
+ */
+export function zstdWasmSequences(
+  p: number, end: number, nbSeq: number, ll: PackedTable, of: PackedTable, ml: PackedTable,
+  litInSrc: boolean, lit: number, litEnd: number, op: number, limit: number, frameStart: number, reps: Uint32Array,
+): number {
+  putTable(ll, 0, true);
+  putTable(ml, 2, true);
+  putTable(of, 4, false);
+  const io = zTables + 5 * TABLE_CELLS * 4;
+  const ioWords = new Uint32Array(mem.buffer, mem.byteOffset + io, 4);
+  ioWords.set(reps.subarray(0, 3));
+  const litAt = litInSrc ? zIn : zLits;
+  // Positions are offsets from `base` (the C function's `mem`); the table and io pointers are
+  // plain addresses in module memory.
+  const t = base + zTables;
+  const r = exports!.zstd_sequences(
+    base, zIn + p, zIn + end, nbSeq,
+    t, t + TABLE_CELLS * 4, ll.log, t + 4 * TABLE_CELLS * 4, of.log, t + 2 * TABLE_CELLS * 4, t + 3 * TABLE_CELLS * 4, ml.log,
+    litAt + lit, litAt + litEnd, zOut + op, zOut + limit, zOut + frameStart, base + io,
+  );
+  if (r < 0) return r;
+  reps.set(ioWords);
+  reps[3] = ioWords[3]! - litAt;
+  return r - zOut;
+}
+
+/** Low 32 bits of XXH64 of the current zstd frame's out[start, end), in place. */
+export function zstdWasmChecksum(start: number, end: number): number {
+  return exports!.xxh64_low32(base, zOut + start, end - start) >>> 0;
 }

@@ -23,7 +23,7 @@
 import { CompressionError, resolveMaxOutput, type CompressionFailure } from './errors.js';
 import { OutputBuffer } from './output.js';
 import { xxHash64Low32 } from './xxhash.js';
-import { wasmXxh64Low32 } from './wasm.js';
+import { wasmXxh64Low32, ZSTD_WASM_ERRORS, zstdWasmChecksum, zstdWasmFrame, zstdWasmSequences } from './wasm.js';
 import { readU32LE } from './bytes.js';
 
 /** Options for {@link decodeZstd}. */
@@ -440,7 +440,14 @@ const state = {
   litBuf: new Uint8Array(0) as Uint8Array,
   litPos: 0,
   litEnd: 0,
+  /** The current frame decodes in the WebAssembly module's memory (decodeFrame). */
+  wasm: false,
+  /** Repeat offsets and the literal position, to and from zstdWasmSequences. */
+  reps: new Uint32Array(4),
 };
+
+/** The TypeScript literals scratch, which decodeFrame swaps for one in module memory. */
+const LIT_SCRATCH = state.litScratch;
 
 function resetFrameState(): void {
   state.rep1 = 1;
@@ -653,6 +660,27 @@ function decodeSequences(
     if (p >= end) fail('truncated', 'sequence bitstream is missing', p);
     const last = src[end - 1]!;
     if (last === 0) fail('corrupt', 'sequence bitstream has no end marker', end - 1);
+    if (state.wasm) {
+      const reps = state.reps;
+      reps[0] = state.rep1;
+      reps[1] = state.rep2;
+      reps[2] = state.rep3;
+      const r = zstdWasmSequences(p, end, nbSeq, ll, of, ml, lits === src, lp, litEnd, op, limit, frameStart, reps);
+      if (r < 0) {
+        const [why, message] = ZSTD_WASM_ERRORS[r] ?? ['corrupt', `sequence decoder failed (${r})`];
+        fail(why === 'limit' ? limitReason : why, message, p);
+      }
+      op = r;
+      lp = reps[3]!;
+      state.rep1 = reps[0]!;
+      state.rep2 = reps[1]!;
+      state.rep3 = reps[2]!;
+      const rest = litEnd - lp;
+      if (rest > limit - op) fail(limitReason, 'block output exceeds its limit', pos);
+      buf.set(lits.subarray(lp, litEnd), op);
+      out.pos = op + rest;
+      return;
+    }
     const streamLen = end - p;
     seqBytes.set(src.subarray(p, end), SEQ_PAD);
     seqBytes.fill(0, SEQ_PAD + streamLen, SEQ_PAD + streamLen + 8);
@@ -830,7 +858,9 @@ function scanBlocks(src: Uint8Array, pos: number, blockMax: number): [number, nu
   }
 }
 
-function decodeFrame(src: Uint8Array, frameStart: number, out: OutputBuffer, verify: boolean): number {
+function decodeFrame(input: Uint8Array, frameStart: number, output: OutputBuffer, verify: boolean): number {
+  let src = input;
+  let out = output;
   const end = src.length;
   const pos = frameStart + 4;
   if (pos >= end) fail('truncated', 'frame header is cut off', pos);
@@ -874,7 +904,22 @@ function decodeFrame(src: Uint8Array, frameStart: number, out: OutputBuffer, ver
   const allowed = out.remainingAllowed();
   if (contentSize > allowed) fail('limit', `content size ${contentSize} exceeds maxOutputBytes ${out.max}`, pos);
   if (exact > allowed) fail('limit', `raw and RLE blocks alone exceed maxOutputBytes ${out.max}`, pos);
-  out.reserve(Math.min(contentSize >= 0 ? contentSize : bound, allowed), pos, contentSize >= 0);
+  const outMax = Math.min(contentSize >= 0 ? contentSize : bound, allowed);
+  // With the WebAssembly module (wasm.ts), the frame is decoded in its memory: a copy of the input,
+  // the literals scratch and the output all live there, the sequences run in wasm/codecs.c, and
+  // the output is copied out once at the end. Everything else below is the same code either way.
+  // The copy reaches past the blocks to the content checksum, if any.
+  const w = zstdWasmFrame(src, Math.min(end, blocksEnd + 4), outMax, BLOCK_SIZE_MAX);
+  const final = out;
+  if (w === undefined) {
+    out.reserve(outMax, pos, contentSize >= 0);
+  } else {
+    src = w.src;
+    out = new OutputBuffer('zstd', final.max);
+    out.buf = w.out;
+    state.litScratch = w.lits;
+    state.wasm = true;
+  }
   const outStart = out.pos;
   const frameLimit = contentSize >= 0 ? outStart + contentSize : outStart + allowed;
   const frameReason: CompressionFailure = contentSize >= 0 ? 'corrupt' : 'limit';
@@ -920,10 +965,14 @@ function decodeFrame(src: Uint8Array, frameStart: number, out: OutputBuffer, ver
   if (hasChecksum) {
     if (end - p < 4) fail('truncated', 'content checksum is cut off', p);
     // RFC 8878 section 3.1.1: the low 32 bits of xxHash64(content, seed 0), little-endian.
-    if (verify && (wasmXxh64Low32(out.buf, outStart, out.pos) ?? xxHash64Low32(out.buf, outStart, out.pos)) !== readU32LE(src, p)) {
-      fail('checksum', 'content checksum mismatch', p);
-    }
+    const sum = !verify ? 0 : w !== undefined ? zstdWasmChecksum(outStart, out.pos) : wasmXxh64Low32(out.buf, outStart, out.pos) ?? xxHash64Low32(out.buf, outStart, out.pos);
+    if (verify && sum !== readU32LE(src, p)) fail('checksum', 'content checksum mismatch', p);
     p += 4;
+  }
+  if (w !== undefined) {
+    final.reserve(produced, pos, true);
+    final.buf.set(w.out.subarray(outStart, out.pos), final.pos);
+    final.pos += produced;
   }
   return p;
 }
@@ -957,7 +1006,9 @@ export function decodeZstd(input: Uint8Array, opts?: ZstdDecodeOptions): Buffer 
     }
   } finally {
     // Raw literals are read in place; do not keep the caller's input alive after returning.
-    state.litBuf = state.litScratch;
+    state.litScratch = LIT_SCRATCH;
+    state.litBuf = LIT_SCRATCH;
+    state.wasm = false;
   }
   return out.finish();
 }

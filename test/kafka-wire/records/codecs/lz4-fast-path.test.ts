@@ -3,12 +3,14 @@
  * FAST_MARGIN bytes away from the ends of input and output, and copies in words that may write
  * past the sequence. These tests build blocks sequence by sequence, so every boundary the loop
  * depends on is hit on purpose, and compare with a byte-at-a-time reference decoder written here.
+ * The same blocks, put in frames, also go through the WebAssembly decoder (wasm/codecs.c).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { CompressionError } from '../../../../src/kafka-wire/records/codecs/errors.js';
 import { decodeLz4Block, decodeLz4Frame } from '../../../../src/kafka-wire/records/codecs/lz4.js';
+import { setWasm, wasmLoaded } from '../../../../src/kafka-wire/records/codecs/wasm.js';
 import { prng } from './support.js';
 
 interface Seq { lit: Uint8Array; offset: number; matchLen: number }
@@ -172,6 +174,45 @@ test('every truncation of a block built for the fast loop fails typed', () => {
       decodeLz4Block(raw.subarray(0, cut));
     } catch (e) {
       assert.ok(e instanceof CompressionError, `cut ${cut}: ${String(e)}`);
+    }
+  }
+});
+
+/** One block in a Java-style frame (FLG 0x60, BD 0x70: independent 4 MiB blocks), header checksum ignored. */
+function frameOf(b: Buffer): Buffer {
+  const f = Buffer.alloc(7 + 4 + b.length + 4);
+  Buffer.from([0x04, 0x22, 0x4d, 0x18, 0x60, 0x70, 0x00]).copy(f, 0);
+  f.writeUInt32LE(b.length, 7);
+  b.copy(f, 11);
+  return f;
+}
+
+test('the same hand-built blocks in frames decode alike through the WebAssembly module and TypeScript', () => {
+  assert.equal(wasmLoaded(), true);
+  const rnd = prng(27);
+  const cases: Seq[][] = [];
+  for (let offset = 1; offset <= 24; offset++) {
+    for (const matchLen of [4, 5, 7, 8, 9, 15, 16, 17, 18, 19, 40, 64, 65, 100, 300, 1000]) {
+      const seqs: Seq[] = [{ lit: bytes(rnd, 40), offset: 1, matchLen: 4 }];
+      for (let k = 0; k < 3; k++) seqs.push({ lit: bytes(rnd, k * 5), offset, matchLen });
+      seqs.push({ lit: bytes(rnd, 5), offset: 0, matchLen: 0 });
+      cases.push(seqs);
+    }
+  }
+  for (let round = 0; round < 100; round++) {
+    cases.push(sequences(rnd, 1 + Math.floor(rnd() * 300), () => [Math.floor(rnd() * 40), 4 + Math.floor(rnd() * 300), 1 + Math.floor(rnd() * 3000)]));
+  }
+  for (const [i, seqs] of cases.entries()) {
+    const want = reference(seqs);
+    const frame = frameOf(block(seqs));
+    for (const wasm of [true, false]) {
+      setWasm(wasm);
+      try {
+        assert.ok(decodeLz4Frame(frame, { headerChecksum: 'ignore' }).equals(want), `case ${i} wasm ${wasm}`);
+        assert.throws(() => decodeLz4Frame(frame, { headerChecksum: 'ignore', maxOutputBytes: want.length - 1 }), (e: unknown) => e instanceof CompressionError && e.reason === 'limit');
+      } finally {
+        setWasm(true);
+      }
     }
   }
 });

@@ -131,3 +131,32 @@ test('every zstd fixture decodes to the same bytes or fails the same way with an
   }
   assert.ok(n >= 15);
 });
+
+test('corrupted zstd frames (bit flips, truncations, overwritten bytes) fail or decode alike with and without the module', () => {
+  const rnd = prng(44);
+  const run = (bytes: Uint8Array, wasm: boolean): Outcome => {
+    setWasm(wasm);
+    try {
+      return decodeZstd(bytes);
+    } catch (e) {
+      assert.ok(e instanceof CompressionError, `untyped failure: ${String(e)}`);
+      return { reason: e.reason, code: e.code };
+    } finally {
+      setWasm(true);
+    }
+  };
+  for (const file of ['kafka/json.zstd.m2.bin', 'kafka/binary.zstd.m2.l-5.bin', 'zstd/text.19.zst', 'zstd/json.3.zst']) {
+    const frame = readFileSync(join(FIXTURES, file));
+    for (let i = 0; i < 600; i++) {
+      const bad = Buffer.from(frame);
+      const at = Math.floor(rnd() * bad.length);
+      if (i % 3 === 0) bad[at] = bad[at]! ^ (1 << Math.floor(rnd() * 8));
+      else if (i % 3 === 1) bad[at] = Math.floor(rnd() * 256);
+      const input = i % 3 === 2 ? frame.subarray(0, at) : bad;
+      const w = run(input, true);
+      const t = run(input, false);
+      if (Buffer.isBuffer(w) && Buffer.isBuffer(t)) assert.ok(w.equals(t), `${file} mutation ${i}`);
+      else assert.deepEqual(w, t, `${file} mutation ${i} at ${at}`);
+    }
+  }
+});

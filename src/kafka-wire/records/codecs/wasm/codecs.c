@@ -20,6 +20,44 @@ typedef unsigned long long u64;
 static inline u64 load64(const u8 *p) { u64 v; __builtin_memcpy(&v, p, 8); return v; }
 static inline void store64(u8 *p, u64 v) { __builtin_memcpy(p, &v, 8); }
 
+/*
+ * Copies a match of len bytes from offset bytes back to d. Short offsets repeat a pattern of
+ * that period: after the first period-aligned stretch of 8+ bytes is written byte by byte, a
+ * source that many bytes back holds the same bytes, so the rest moves in 8-byte words. May write
+ * up to 7 bytes past d + len (the callers' slack).
+ */
+static inline void copy_match(u8 *d, u32 offset, u32 len) {
+  u8 *stop = d + len;
+  if (offset >= 8) {
+    if (offset >= len && len > 64) {
+      __builtin_memmove(d, d - offset, len);
+      return;
+    }
+    const u8 *s = d - offset;
+    do {
+      store64(d, load64(s));
+      d += 8;
+      s += 8;
+    } while (d < stop);
+    return;
+  }
+  if (offset == 1) {
+    __builtin_memset(d, d[-1], len);
+    return;
+  }
+  u32 dist = offset;
+  while (dist < 8) dist += offset;
+  const u8 *s = d - offset;
+  u8 *head = d + (dist < len ? dist : len);
+  while (d < head) *d++ = *s++;
+  s = d - dist;
+  while (d < stop) {
+    store64(d, load64(s));
+    d += 8;
+    s += 8;
+  }
+}
+
 /* Where in the input the last failure was found (read by the caller after a negative return). */
 int lz4_error_pos;
 
@@ -82,20 +120,7 @@ int lz4_block(u8 *mem, int ip, int end, int op, int op_limit, int window_start) 
     }
     len += 4;
     if (len > (u32)(op_limit - op)) { lz4_error_pos = token_pos; return LZ4_OUTPUT_LIMIT; }
-    u8 *d = mem + op;
-    const u8 *s = d - offset;
-    u8 *stop = d + len;
-    if (offset >= 8) {
-      /* 8+ bytes behind: every word read is already final; the overshoot (< 8) is slack. */
-      do {
-        store64(d, load64(s));
-        d += 8;
-        s += 8;
-      } while (d < stop);
-    } else {
-      /* Overlapping: repeat the last `offset` bytes one at a time. */
-      while (d < stop) *d++ = *s++;
-    }
+    copy_match(mem + op, offset, len);
     op += len;
   }
 }
@@ -179,4 +204,121 @@ u32 xxh64_low32(const u8 *mem, int p, int len) {
   h *= P64_3;
   h ^= h >> 32;
   return (u32)h;
+}
+
+/* --- zstd sequences (RFC 8878 sections 3.1.1.3.2 to 3.1.1.5), the loop of decodeSequences in ../zstd.ts. --- */
+
+enum {
+  ZSTD_INITIAL_STATES = -1,  /* sequence bitstream too short for the initial states */
+  ZSTD_REPEAT_ZERO = -2,     /* repeat offset 1 minus 1 is zero */
+  ZSTD_OVERFLOW = -3,        /* sequence bitstream overflow */
+  ZSTD_LITERALS = -4,        /* sequence uses more literals than decoded */
+  ZSTD_OUTPUT_LIMIT = -5,    /* block output exceeds its limit */
+  ZSTD_OFFSET_WINDOW = -6,   /* match offset reaches before the frame start */
+  ZSTD_NOT_CONSUMED = -7,    /* sequence bitstream not consumed exactly */
+};
+
+/* n (0..31) bits at bit position q of the little-endian stream in mem. */
+static inline u32 bits_at(const u8 *mem, int q, u32 n) {
+  return (u32)(load64(mem + (q >> 3)) >> (q & 7)) & (u32)((1ull << n) - 1);
+}
+
+/*
+ * Decodes and executes nb_seq sequences from the backward bitstream mem[p, end) (its last byte is
+ * non-zero), with the packed tables of ../zstd.ts (cell: baseline | nbBits << 16 | symbol << 24;
+ * value: length baseline | extra bits << 24), literals from mem[lit, lit_end), output from op up
+ * to limit, matches not before frame_start. io[0..2] hold the repeat offsets, in and out; io[3]
+ * gets the literal position after the last sequence. Returns the new op or a code above.
+ * The 16 bytes after lit_end and the 32 after limit are slack, as for lz4_block.
+ */
+int zstd_sequences(u8 *mem, int p, int end, int nb_seq,
+                   const int *ll_cell, const int *ll_value, u32 ll_log,
+                   const int *of_cell, u32 of_log,
+                   const int *ml_cell, const int *ml_value, u32 ml_log,
+                   int lit, int lit_end, int op, int limit, int frame_start, u32 *io) {
+  const int start_bit = p * 8;
+  u32 last = mem[end - 1];
+  int bp = (end - 1) * 8 + (31 - __builtin_clz(last));
+  bp -= ll_log;
+  u32 ll_state = bits_at(mem, bp, ll_log);
+  bp -= of_log;
+  u32 of_state = bits_at(mem, bp, of_log);
+  bp -= ml_log;
+  u32 ml_state = bits_at(mem, bp, ml_log);
+  if (bp < start_bit) return ZSTD_INITIAL_STATES;
+  u32 rep1 = io[0], rep2 = io[1], rep3 = io[2];
+  for (int s = 0; s < nb_seq; s++) {
+    u32 ll_e = (u32)ll_cell[ll_state];
+    u32 ml_e = (u32)ml_cell[ml_state];
+    u32 of_e = (u32)of_cell[of_state];
+    u32 of_code = of_e >> 24;
+    bp -= of_code;
+    u32 of_value = (1u << of_code) + bits_at(mem, bp, of_code);
+    u32 v = (u32)ml_value[ml_state];
+    u32 n = v >> 24;
+    bp -= n;
+    u32 match_len = (v & 0xffffff) + bits_at(mem, bp, n);
+    v = (u32)ll_value[ll_state];
+    n = v >> 24;
+    bp -= n;
+    u32 lit_len = (v & 0xffffff) + bits_at(mem, bp, n);
+    u32 offset;
+    if (of_value > 3) {
+      offset = of_value - 3;
+      rep3 = rep2;
+      rep2 = rep1;
+      rep1 = offset;
+    } else {
+      u32 idx = of_value - 1 + (lit_len == 0 ? 1 : 0);
+      if (idx == 0) {
+        offset = rep1;
+      } else if (idx == 1) {
+        offset = rep2;
+        rep2 = rep1;
+        rep1 = offset;
+      } else if (idx == 2) {
+        offset = rep3;
+        rep3 = rep2;
+        rep2 = rep1;
+        rep1 = offset;
+      } else {
+        offset = rep1 - 1;
+        if (offset == 0) return ZSTD_REPEAT_ZERO;
+        rep3 = rep2;
+        rep2 = rep1;
+        rep1 = offset;
+      }
+    }
+    if (s + 1 < nb_seq) {
+      n = (ll_e >> 16) & 0xff;
+      bp -= n;
+      ll_state = (ll_e & 0xffff) + bits_at(mem, bp, n);
+      n = (ml_e >> 16) & 0xff;
+      bp -= n;
+      ml_state = (ml_e & 0xffff) + bits_at(mem, bp, n);
+      n = (of_e >> 16) & 0xff;
+      bp -= n;
+      of_state = (of_e & 0xffff) + bits_at(mem, bp, n);
+    }
+    if (bp < start_bit) return ZSTD_OVERFLOW;
+    if (lit_len > (u32)(lit_end - lit)) return ZSTD_LITERALS;
+    if ((u64)lit_len + match_len > (u64)(limit - op)) return ZSTD_OUTPUT_LIMIT;
+    if (lit_len <= 16) {
+      store64(mem + op, load64(mem + lit));
+      store64(mem + op + 8, load64(mem + lit + 8));
+    } else {
+      __builtin_memmove(mem + op, mem + lit, lit_len);
+    }
+    op += lit_len;
+    lit += lit_len;
+    if (offset > (u32)(op - frame_start)) return ZSTD_OFFSET_WINDOW;
+    copy_match(mem + op, offset, match_len);
+    op += match_len;
+  }
+  if (bp != start_bit) return ZSTD_NOT_CONSUMED;
+  io[0] = rep1;
+  io[1] = rep2;
+  io[2] = rep3;
+  io[3] = (u32)lit;
+  return op;
 }
