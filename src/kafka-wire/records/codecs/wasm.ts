@@ -222,11 +222,23 @@ export function zstdWasmFrame(src: Uint8Array, end: number, outBytes: number, li
   return zFrame;
 }
 
-function putTable(t: PackedTable, slot: number, withValue: boolean): void {
+/** `mem` as 32-bit words (base is 16-aligned), made again only when `mem` is (small frames made a view per call visible). */
+let words = new Int32Array(0);
+
+function wordsOfMem(): Int32Array {
+  if (words.buffer !== mem.buffer || words.byteOffset !== mem.byteOffset) words = new Int32Array(mem.buffer, mem.byteOffset);
+  return words;
+}
+
+function putTable(w: Int32Array, t: PackedTable, slot: number, withValue: boolean): void {
   const n = 1 << t.log;
-  const words = new Int32Array(mem.buffer, mem.byteOffset + zTables, 5 * TABLE_CELLS);
-  words.set(t.cell.subarray(0, n), slot * TABLE_CELLS);
-  if (withValue) words.set(t.value.subarray(0, n), (slot + 1) * TABLE_CELLS);
+  const at = (zTables >> 2) + slot * TABLE_CELLS;
+  const cell = t.cell;
+  for (let i = 0; i < n; i++) w[at + i] = cell[i]!;
+  if (withValue) {
+    const value = t.value;
+    for (let i = 0; i < n; i++) w[at + TABLE_CELLS + i] = value[i]!;
+  }
 }
 
 /**
@@ -240,12 +252,15 @@ export function zstdWasmSequences(
   p: number, end: number, nbSeq: number, ll: PackedTable, of: PackedTable, ml: PackedTable,
   litInSrc: boolean, lit: number, litEnd: number, op: number, limit: number, frameStart: number, reps: Uint32Array,
 ): number {
-  putTable(ll, 0, true);
-  putTable(ml, 2, true);
-  putTable(of, 4, false);
+  const w = wordsOfMem();
+  putTable(w, ll, 0, true);
+  putTable(w, ml, 2, true);
+  putTable(w, of, 4, false);
   const io = zTables + 5 * TABLE_CELLS * 4;
-  const ioWords = new Uint32Array(mem.buffer, mem.byteOffset + io, 4);
-  ioWords.set(reps.subarray(0, 3));
+  const ioAt = io >> 2;
+  w[ioAt] = reps[0]!;
+  w[ioAt + 1] = reps[1]!;
+  w[ioAt + 2] = reps[2]!;
   const litAt = litInSrc ? zIn : zLits;
   // Positions are offsets from `base` (the C function's `mem`); the table and io pointers are
   // plain addresses in module memory.
@@ -256,8 +271,10 @@ export function zstdWasmSequences(
     litAt + lit, litAt + litEnd, zOut + op, zOut + limit, zOut + frameStart, base + io,
   );
   if (r < 0) return r;
-  reps.set(ioWords);
-  reps[3] = ioWords[3]! - litAt;
+  reps[0] = w[ioAt]!;
+  reps[1] = w[ioAt + 1]!;
+  reps[2] = w[ioAt + 2]!;
+  reps[3] = w[ioAt + 3]! - litAt;
   return r - zOut;
 }
 
