@@ -1,12 +1,12 @@
 /**
  * The codec kernels compiled to WebAssembly (wasm/codecs.c, built by scripts/wasm/build.sh) and the
- * memory they work in: the LZ4 block decoder, XXH32 and XXH64. lz4.ts copies a frame into the
- * module's memory, decodes and checksums it there and copies the output out once; zstd.ts copies
- * its output in to checksum it. Both are several times as fast as the TypeScript they replace
+ * memory they work in: the LZ4 and Snappy block decoders, the zstd sequences loop, XXH32 and
+ * XXH64. The decoders copy a frame into the module's memory, decode (and checksum) it there and
+ * copy the output out once. That is several times as fast as the TypeScript they replace
  * (BENCHMARKS.md, "Codec decoding"), which stays for inputs that do not fit and for runtimes
  * without WebAssembly (e.g. node --jitless).
  *
- * Costs: compiling the 2.2 KiB module takes about a millisecond, once, on first use. Its memory
+ * Costs: compiling the 4.4 KiB module takes about a millisecond, once, on first use. Its memory
  * starts at 128 KiB and grows to what the largest frame needs, at most MAX_MEMORY, and is kept
  * (WebAssembly memory cannot shrink). Everything here is synchronous, so one memory serves every call.
  */
@@ -33,6 +33,9 @@ interface Exports {
   readonly lz4_error_pos: { readonly value: number };
   readonly xxh32: (mem: number, p: number, len: number) => number;
   readonly xxh64_low32: (mem: number, p: number, len: number) => number;
+  readonly snappy_block: (mem: number, ip: number, end: number, op: number, opEnd: number) => number;
+  /** Address of the C variable snappy_error_pos. */
+  readonly snappy_error_pos: { readonly value: number };
   readonly zstd_sequences: (
     mem: number, p: number, end: number, nbSeq: number,
     llCell: number, llValue: number, llLog: number, ofCell: number, ofLog: number, mlCell: number, mlValue: number, mlLog: number,
@@ -281,4 +284,48 @@ export function zstdWasmSequences(
 /** Low 32 bits of XXH64 of the current zstd frame's out[start, end), in place. */
 export function zstdWasmChecksum(start: number, end: number): number {
   return exports!.xxh64_low32(base, zOut + start, end - start) >>> 0;
+}
+
+// --- snappy --------------------------------------------------------------------------------------
+
+/** Error codes of snappy_block (wasm/codecs.c) and the failures snappy.ts reports for them. */
+export const SNAPPY_WASM_ERRORS: Readonly<Record<number, readonly ['truncated' | 'corrupt', string]>> = {
+  [-1]: ['truncated', 'literal length is cut off'],
+  [-2]: ['truncated', 'literal runs past the end of the block'],
+  [-3]: ['corrupt', 'literal overflows the declared uncompressed length'],
+  [-4]: ['truncated', 'copy offset is cut off'],
+  [-5]: ['corrupt', 'copy offset is out of range'],
+  [-6]: ['corrupt', 'copy overflows the declared uncompressed length'],
+  [-7]: ['truncated', 'block produced fewer bytes than declared'],
+};
+
+let sOut = 0;
+
+/**
+ * Copies src into module memory with room for `outBytes` of output after it.
+ * @returns a view of the output region, or undefined (module unavailable or off, or over MAX_MEMORY)
+ */
+export function snappyWasmFrame(src: Uint8Array, outBytes: number): Buffer | undefined {
+  if (!enabled) return undefined;
+  const x = load();
+  if (x === null) return undefined;
+  sOut = (src.length + INPUT_SLACK + 15) & ~15;
+  if (!room(x, sOut + outBytes + OUTPUT_SLACK)) return undefined;
+  mem.set(src, 0);
+  return Buffer.from(mem.buffer, mem.byteOffset + sOut, outBytes);
+}
+
+/**
+ * Decodes the elements src[ip, end) of one raw block into output [op, opEnd) of the frame from
+ * the last snappyWasmFrame call (snappy_block in wasm/codecs.c).
+ * @returns opEnd, or a negative code of {@link SNAPPY_WASM_ERRORS}
+ */
+export function snappyWasmBlock(ip: number, end: number, op: number, opEnd: number): number {
+  const r = exports!.snappy_block(base, ip, end, sOut + op, sOut + opEnd);
+  return r < 0 ? r : r - sOut;
+}
+
+/** Input index where the last failing snappyWasmBlock call stopped. */
+export function snappyWasmErrorPos(): number {
+  return new Int32Array(exports!.memory.buffer, exports!.snappy_error_pos.value, 1)[0]!;
 }

@@ -2,14 +2,31 @@
  * The raw-block decoder's fast loop (snappy.ts, decodeElements) copies whole words and checks
  * lengths once per turn while FAST_MARGIN bytes from the block's ends. These tests build blocks
  * element by element, so every element kind, length and short offset is hit inside and outside
- * the margins, and compare with a byte-at-a-time reference decoder written here.
+ * the margins, and compare with a byte-at-a-time reference decoder written here. Every test runs
+ * on both decoders: the WebAssembly one (wasm/codecs.c) and the TypeScript one.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { CompressionError } from '../../../../src/kafka-wire/records/codecs/errors.js';
 import { decodeSnappyRaw } from '../../../../src/kafka-wire/records/codecs/snappy.js';
+import { setWasm, wasmLoaded } from '../../../../src/kafka-wire/records/codecs/wasm.js';
 import { prng } from './support.js';
+
+/** Each test runs twice: through the WebAssembly decoder (wasm/codecs.c) and the TypeScript one. */
+function bothPaths(name: string, fn: () => void): void {
+  for (const wasm of [true, false]) {
+    test(`${name} (${wasm ? 'WebAssembly' : 'TypeScript'})`, () => {
+      assert.equal(wasmLoaded(), true);
+      setWasm(wasm);
+      try {
+        fn();
+      } finally {
+        setWasm(true);
+      }
+    });
+  }
+}
 
 type Element = { lit: Uint8Array } | { offset: number; len: number; kind: 1 | 2 | 3 };
 
@@ -78,7 +95,7 @@ function elements(rnd: () => number, count: number, maxLit: number, maxOffset: n
   return es;
 }
 
-test('every offset 1..24 with every copy length and kind copies exactly (overlapping word copies)', () => {
+bothPaths('every offset 1..24 with every copy length and kind copies exactly (overlapping word copies)', () => {
   const rnd = prng(31);
   for (let offset = 1; offset <= 24; offset++) {
     for (let len = 1; len <= 64; len++) {
@@ -95,7 +112,7 @@ test('every offset 1..24 with every copy length and kind copies exactly (overlap
   }
 });
 
-test('literals of every length 1..300 next to copies decode like the reference', () => {
+bothPaths('literals of every length 1..300 next to copies decode like the reference', () => {
   const rnd = prng(32);
   for (let n = 1; n <= 300; n++) {
     const es: Element[] = [{ lit: bytes(rnd, 90) }, { lit: bytes(rnd, n) }, { kind: 2, len: 20, offset: 9 }, { lit: bytes(rnd, n) }];
@@ -105,7 +122,7 @@ test('literals of every length 1..300 next to copies decode like the reference',
   }
 });
 
-test('seeded random blocks decode like the reference', () => {
+bothPaths('seeded random blocks decode like the reference', () => {
   const rnd = prng(33);
   for (let round = 0; round < 300; round++) {
     const es = elements(rnd, 1 + Math.floor(rnd() * 300), [4, 16, 60, 200][round % 4]!, [16, 2000, 70_000][round % 3]!);
@@ -114,7 +131,7 @@ test('seeded random blocks decode like the reference', () => {
   }
 });
 
-test('a declared length one byte short or long fails typed, as does every truncation', () => {
+bothPaths('a declared length one byte short or long fails typed, as does every truncation', () => {
   const rnd = prng(34);
   const es = elements(rnd, 200, 40, 3000);
   const want = reference(es);
@@ -126,7 +143,7 @@ test('a declared length one byte short or long fails typed, as does every trunca
   for (let cut = 1; cut < raw.length; cut++) assert.throws(() => decodeSnappyRaw(raw.subarray(0, cut)), isTyped, `cut ${cut}`);
 });
 
-test('a copy reaching before the block start fails typed inside the fast loop too', () => {
+bothPaths('a copy reaching before the block start fails typed inside the fast loop too', () => {
   const rnd = prng(35);
   const es: Element[] = [{ lit: bytes(rnd, 50) }];
   for (let k = 0; k < 20; k++) es.push({ kind: 2, len: 10, offset: 50 + k * 10 + 1 }, { lit: bytes(rnd, 4) });

@@ -15,6 +15,7 @@ import { CompressionError } from '../../../../src/kafka-wire/records/codecs/erro
 import { decodeLz4Frame, encodeLz4Frame, type Lz4DecodeOptions } from '../../../../src/kafka-wire/records/codecs/lz4.js';
 import { xxHash64Low32 } from '../../../../src/kafka-wire/records/codecs/xxhash.js';
 import { decodeZstd } from '../../../../src/kafka-wire/records/codecs/zstd.js';
+import { decodeSnappy } from '../../../../src/kafka-wire/records/codecs/snappy.js';
 import { setWasm, wasmLoaded, wasmXxh64Low32 } from '../../../../src/kafka-wire/records/codecs/wasm.js';
 import { CODECS_WASM_BASE64, CODECS_WASM_SHA256 } from '../../../../src/kafka-wire/records/codecs/wasm/codecs-wasm.js';
 import { FIXTURES, expected, manifest, prng, structuredBytes } from './support.js';
@@ -157,6 +158,38 @@ test('corrupted zstd frames (bit flips, truncations, overwritten bytes) fail or 
       const t = run(input, false);
       if (Buffer.isBuffer(w) && Buffer.isBuffer(t)) assert.ok(w.equals(t), `${file} mutation ${i}`);
       else assert.deepEqual(w, t, `${file} mutation ${i} at ${at}`);
+    }
+  }
+});
+
+test('snappy: every fixture and thousands of corruptions decode or fail alike with and without the module', () => {
+  const rnd = prng(45);
+  const run = (bytes: Uint8Array, wasm: boolean): Outcome => {
+    setWasm(wasm);
+    try {
+      return decodeSnappy(bytes);
+    } catch (e) {
+      assert.ok(e instanceof CompressionError, `untyped failure: ${String(e)}`);
+      return { reason: e.reason, code: e.code };
+    } finally {
+      setWasm(true);
+    }
+  };
+  const check = (input: Uint8Array, what: string): void => {
+    const w = run(input, true);
+    const t = run(input, false);
+    if (Buffer.isBuffer(w) && Buffer.isBuffer(t)) assert.ok(w.equals(t), what);
+    else assert.deepEqual(w, t, what);
+  };
+  for (const v of manifest.vectors) if (v.codec === 'snappy') check(readFileSync(join(FIXTURES, v.file)), v.file);
+  for (const file of ['kafka/json.snappy.m2.bin', 'snappy/text.raw.snappy', 'snappy/binary.raw.snappy']) {
+    const frame = readFileSync(join(FIXTURES, file));
+    for (let i = 0; i < 600; i++) {
+      const bad = Buffer.from(frame);
+      const at = Math.floor(rnd() * bad.length);
+      if (i % 3 === 0) bad[at] = bad[at]! ^ (1 << Math.floor(rnd() * 8));
+      else if (i % 3 === 1) bad[at] = Math.floor(rnd() * 256);
+      check(i % 3 === 2 ? frame.subarray(0, at) : bad, `${file} mutation ${i} at ${at}`);
     }
   }
 });

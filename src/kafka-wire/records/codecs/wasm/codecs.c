@@ -1,5 +1,6 @@
 /*
- * The codec kernels that run as WebAssembly: the LZ4 block decoder, XXH32 and XXH64. Built by
+ * The codec kernels that run as WebAssembly: the LZ4 and Snappy block decoders, the zstd sequences
+ * loop, XXH32 and XXH64. Built by
  * scripts/wasm/build.sh into codecs-wasm.ts (base64), which ../wasm.ts loads. They exist because
  * V8 runs them several times as fast as the same loops in TypeScript, copies in and out of the
  * module's memory included (BENCHMARKS.md, "Codec decoding"); 64-bit multiplies, which XXH64
@@ -320,5 +321,80 @@ int zstd_sequences(u8 *mem, int p, int end, int nb_seq,
   io[1] = rep2;
   io[2] = rep3;
   io[3] = (u32)lit;
+  return op;
+}
+
+/* --- Snappy raw blocks (format_description.txt), the loop of decodeElements in ../snappy.ts. --- */
+
+enum {
+  SNAPPY_LITLEN_CUT = -1,      /* literal length is cut off */
+  SNAPPY_LITERAL_CUT = -2,     /* literal runs past the end of the block */
+  SNAPPY_LITERAL_OVER = -3,    /* literal overflows the declared uncompressed length */
+  SNAPPY_OFFSET_CUT = -4,      /* copy offset is cut off */
+  SNAPPY_OFFSET_RANGE = -5,    /* copy offset is out of range */
+  SNAPPY_COPY_OVER = -6,       /* copy overflows the declared uncompressed length */
+  SNAPPY_SHORT = -7,           /* block produced fewer bytes than declared */
+};
+
+/* Where in the input the last failure was found. */
+int snappy_error_pos;
+
+/*
+ * Decodes the elements mem[ip, end) of one raw block (its length preamble already read) into
+ * mem[op, op_end), which must come out exactly full. Returns op_end or a code above. The 16 bytes
+ * after end and the 32 after op_end are slack, as for lz4_block.
+ */
+int snappy_block(u8 *mem, int ip, int end, int op, int op_end) {
+  const int out_start = op;
+  while (ip < end) {
+    int tag_pos = ip;
+    u32 tag = mem[ip++];
+    u32 kind = tag & 3;
+    if (kind == 0) {
+      u64 n = tag >> 2;
+      if (n >= 60) {
+        int extra = (int)n - 59;
+        if (end - ip < extra) { snappy_error_pos = tag_pos; return SNAPPY_LITLEN_CUT; }
+        n = mem[ip];
+        if (extra > 1) n |= (u32)mem[ip + 1] << 8;
+        if (extra > 2) n |= (u32)mem[ip + 2] << 16;
+        if (extra > 3) n |= (u64)mem[ip + 3] << 24;
+        ip += extra;
+      }
+      n += 1;
+      if (n > (u64)(end - ip)) { snappy_error_pos = tag_pos; return SNAPPY_LITERAL_CUT; }
+      if (n > (u64)(op_end - op)) { snappy_error_pos = tag_pos; return SNAPPY_LITERAL_OVER; }
+      if (n <= 16) {
+        store64(mem + op, load64(mem + ip));
+        store64(mem + op + 8, load64(mem + ip + 8));
+      } else {
+        __builtin_memmove(mem + op, mem + ip, n);
+      }
+      ip += (int)n;
+      op += (int)n;
+      continue;
+    }
+    u32 len, offset;
+    if (kind == 1) {
+      if (ip >= end) { snappy_error_pos = tag_pos; return SNAPPY_OFFSET_CUT; }
+      len = 4 + ((tag >> 2) & 7);
+      offset = ((tag >> 5) << 8) | mem[ip++];
+    } else if (kind == 2) {
+      if (end - ip < 2) { snappy_error_pos = tag_pos; return SNAPPY_OFFSET_CUT; }
+      len = (tag >> 2) + 1;
+      offset = mem[ip] | ((u32)mem[ip + 1] << 8);
+      ip += 2;
+    } else {
+      if (end - ip < 4) { snappy_error_pos = tag_pos; return SNAPPY_OFFSET_CUT; }
+      len = (tag >> 2) + 1;
+      offset = load32(mem + ip);
+      ip += 4;
+    }
+    if (offset == 0 || offset > (u32)(op - out_start)) { snappy_error_pos = tag_pos; return SNAPPY_OFFSET_RANGE; }
+    if (len > (u32)(op_end - op)) { snappy_error_pos = tag_pos; return SNAPPY_COPY_OVER; }
+    copy_match(mem + op, offset, len);
+    op += len;
+  }
+  if (op != op_end) { snappy_error_pos = end; return SNAPPY_SHORT; }
   return op;
 }
