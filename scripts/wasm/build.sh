@@ -10,7 +10,7 @@ out=src/kafka-wire/records/codecs/wasm/codecs-wasm.ts
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 clang --target=wasm32 -O3 -nostdlib -mbulk-memory \
-  -Wl,--no-entry -Wl,--export=lz4_block -Wl,--export=lz4_error_pos -Wl,--export=xxh32 -Wl,--export=xxh64_low32 -Wl,--export=zstd_sequences -Wl,--export=snappy_block -Wl,--export=snappy_error_pos -Wl,--export=__heap_base \
+  -Wl,--no-entry -Wl,--export=lz4_block -Wl,--export=lz4_error_pos -Wl,--export=xxh32 -Wl,--export=xxh64_low32 -Wl,--export=zstd_sequences -Wl,--export=snappy_block -Wl,--export=snappy_error_pos -Wl,--export=huf_stream -Wl,--export=huf_4streams -Wl,--export=__heap_base \
   -Wl,--initial-memory=131072 -Wl,--max-memory=33554432 -Wl,--strip-all \
   -o "$tmp/codecs.wasm" "$src"
 version=$(clang --version | head -n 1)

@@ -1,12 +1,12 @@
 /**
  * The codec kernels compiled to WebAssembly (wasm/codecs.c, built by scripts/wasm/build.sh) and the
- * memory they work in: the LZ4 and Snappy block decoders, the zstd sequences loop, XXH32 and
- * XXH64. The decoders copy a frame into the module's memory, decode (and checksum) it there and
+ * memory they work in: the LZ4 and Snappy block decoders, zstd's sequences loop and Huffman
+ * literals, XXH32 and XXH64. The decoders copy a frame into the module's memory, decode (and checksum) it there and
  * copy the output out once. That is several times as fast as the TypeScript they replace
  * (BENCHMARKS.md, "Codec decoding"), which stays for inputs that do not fit and for runtimes
  * without WebAssembly (e.g. node --jitless).
  *
- * Costs: compiling the 4.4 KiB module takes about a millisecond, once, on first use. Its memory
+ * Costs: compiling the 5.4 KiB module takes about a millisecond, once, on first use. Its memory
  * starts at 128 KiB and grows to what the largest frame needs, at most MAX_MEMORY, and is kept
  * (WebAssembly memory cannot shrink). Everything here is synchronous, so one memory serves every call.
  */
@@ -33,6 +33,10 @@ interface Exports {
   readonly lz4_error_pos: { readonly value: number };
   readonly xxh32: (mem: number, p: number, len: number) => number;
   readonly xxh64_low32: (mem: number, p: number, len: number) => number;
+  readonly huf_stream: (mem: number, table: number, log: number, start: number, end: number, op: number, count: number) => number;
+  readonly huf_4streams: (
+    mem: number, table: number, log: number, start: number, end1: number, end2: number, end3: number, end4: number, op: number, seg: number, lastSeg: number,
+  ) => number;
   readonly snappy_block: (mem: number, ip: number, end: number, op: number, opEnd: number) => number;
   /** Address of the C variable snappy_error_pos. */
   readonly snappy_error_pos: { readonly value: number };
@@ -191,7 +195,10 @@ export interface ZstdWasmFrame {
 }
 
 const TABLE_CELLS = 512;
+/** Cells of a Huffman decoding table (11-bit codes at most). */
+const HUF_CELLS = 2048;
 let zIn = 0;
+let zHuf = 0;
 let zTables = 0;
 let zLits = 0;
 let zOut = 0;
@@ -210,7 +217,8 @@ export function zstdWasmFrame(src: Uint8Array, end: number, outBytes: number, li
   zIn = 16;
   zTables = (zIn + end + INPUT_SLACK + 15) & ~15;
   const io = zTables + 5 * TABLE_CELLS * 4;
-  zLits = (io + 16 + 15) & ~15;
+  zHuf = io + 16;
+  zLits = (zHuf + HUF_CELLS * 2 + 15) & ~15;
   zOut = (zLits + litBytes + OUTPUT_SLACK + 15) & ~15;
   if (!room(x, zOut + outBytes + OUTPUT_SLACK)) return undefined;
   mem.fill(0, 0, zIn);
@@ -328,4 +336,34 @@ export function snappyWasmBlock(ip: number, end: number, op: number, opEnd: numb
 /** Input index where the last failing snappyWasmBlock call stopped. */
 export function snappyWasmErrorPos(): number {
   return new Int32Array(exports!.memory.buffer, exports!.snappy_error_pos.value, 1)[0]!;
+}
+
+/** Error codes of huf_stream (wasm/codecs.c) and the failures zstd.ts reports for them. */
+export const HUF_WASM_ERRORS: Readonly<Record<number, string>> = {
+  [-1]: 'empty Huffman stream',
+  [-2]: 'Huffman stream has no end marker',
+  [-3]: 'Huffman stream not consumed exactly',
+};
+
+/** Copies a Huffman decoding table (its first 2^log cells) into module memory for zstdWasmHuffman. */
+export function zstdWasmHufTable(entries: Uint16Array, log: number): void {
+  new Uint16Array(mem.buffer, mem.byteOffset + zHuf, HUF_CELLS).set(entries.subarray(0, 1 << log));
+}
+
+/**
+ * Decodes `count` literals of the Huffman stream src[start, end) into lits[op...] of the current
+ * zstd frame with the table of the last zstdWasmHufTable call (huf_stream in wasm/codecs.c).
+ * @returns 0, or a negative code of {@link HUF_WASM_ERRORS}
+ */
+export function zstdWasmHuffman(log: number, start: number, end: number, op: number, count: number): number {
+  return exports!.huf_stream(base, base + zHuf, log, zIn + start, zIn + end, zLits + op, count);
+}
+
+/**
+ * The four Huffman streams src[start, end1), [end1, end2), [end2, end3), [end3, end4) into
+ * lits[op...] (seg symbols each, lastSeg for the fourth), decoded in step (huf_4streams).
+ * @returns 0, or a negative code of {@link HUF_WASM_ERRORS}
+ */
+export function zstdWasmHuffman4(log: number, start: number, end1: number, end2: number, end3: number, end4: number, op: number, seg: number, lastSeg: number): number {
+  return exports!.huf_4streams(base, base + zHuf, log, zIn + start, zIn + end1, zIn + end2, zIn + end3, zIn + end4, zLits + op, seg, lastSeg);
 }

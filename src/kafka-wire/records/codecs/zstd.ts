@@ -23,7 +23,7 @@
 import { CompressionError, resolveMaxOutput, type CompressionFailure } from './errors.js';
 import { OutputBuffer } from './output.js';
 import { xxHash64Low32 } from './xxhash.js';
-import { wasmXxh64Low32, ZSTD_WASM_ERRORS, zstdWasmChecksum, zstdWasmFrame, zstdWasmSequences } from './wasm.js';
+import { HUF_WASM_ERRORS, wasmXxh64Low32, ZSTD_WASM_ERRORS, zstdWasmChecksum, zstdWasmFrame, zstdWasmHufTable, zstdWasmHuffman, zstdWasmHuffman4, zstdWasmSequences } from './wasm.js';
 import { readU32LE } from './bytes.js';
 
 /** Options for {@link decodeZstd}. */
@@ -397,6 +397,12 @@ function readHuffmanTree(src: Uint8Array, pos: number, end: number, t: HufTable)
  * (RFC 8878 section 4.2.2). The stream must be consumed exactly.
  */
 function decodeHuffmanStream(src: Uint8Array, start: number, end: number, t: HufTable, out: Uint8Array, op: number, count: number): void {
+  if (state.wasm) {
+    // The frame is in module memory (decodeFrame): huf_stream in wasm/codecs.c, same checks.
+    const r = zstdWasmHuffman(t.log, start, end, op, count);
+    if (r < 0) fail('corrupt', HUF_WASM_ERRORS[r] ?? `Huffman decoder failed (${r})`, r === -2 ? end - 1 : start);
+    return;
+  }
   if (end <= start) fail('corrupt', 'empty Huffman stream', start);
   const last = src[end - 1]!;
   if (last === 0) fail('corrupt', 'Huffman stream has no end marker', end - 1);
@@ -536,6 +542,7 @@ function decodeLiterals(src: Uint8Array, pos: number, end: number, blockMax: num
   }
   const t = state.huf;
   const out = state.litScratch;
+  if (state.wasm) zstdWasmHufTable(t.entries, t.log);
   if (streams === 1) {
     decodeHuffmanStream(src, p, cEnd, t, out, 0, regen);
   } else {
@@ -552,6 +559,14 @@ function decodeLiterals(src: Uint8Array, pos: number, end: number, blockMax: num
     const seg = (regen + 3) >>> 2;
     const lastSeg = regen - 3 * seg;
     if (lastSeg < 0) fail('corrupt', `${regen} literals cannot be split in four streams`, pos);
+    if (state.wasm) {
+      const r = zstdWasmHuffman4(t.log, a, b, c, d, cEnd, 0, seg, lastSeg);
+      if (r < 0) fail('corrupt', HUF_WASM_ERRORS[r] ?? `Huffman decoder failed (${r})`, a);
+      state.litBuf = out;
+      state.litPos = 0;
+      state.litEnd = regen;
+      return cEnd;
+    }
     decodeHuffmanStream(src, a, b, t, out, 0, seg);
     decodeHuffmanStream(src, b, c, t, out, seg, seg);
     decodeHuffmanStream(src, c, d, t, out, 2 * seg, seg);

@@ -1,6 +1,6 @@
 /*
- * The codec kernels that run as WebAssembly: the LZ4 and Snappy block decoders, the zstd sequences
- * loop, XXH32 and XXH64. Built by
+ * The codec kernels that run as WebAssembly: the LZ4 and Snappy block decoders, zstd's sequences
+ * loop and Huffman literals, XXH32 and XXH64. Built by
  * scripts/wasm/build.sh into codecs-wasm.ts (base64), which ../wasm.ts loads. They exist because
  * V8 runs them several times as fast as the same loops in TypeScript, copies in and out of the
  * module's memory included (BENCHMARKS.md, "Codec decoding"); 64-bit multiplies, which XXH64
@@ -397,4 +397,89 @@ int snappy_block(u8 *mem, int ip, int end, int op, int op_end) {
   }
   if (op != op_end) { snappy_error_pos = end; return SNAPPY_SHORT; }
   return op;
+}
+
+/* --- zstd Huffman-coded literals (RFC 8878 section 4.2.2), decodeHuffmanStream in ../zstd.ts. --- */
+
+enum {
+  HUF_EMPTY = -1,         /* empty Huffman stream */
+  HUF_NO_END_MARK = -2,   /* Huffman stream has no end marker */
+  HUF_NOT_CONSUMED = -3,  /* Huffman stream not consumed exactly */
+};
+
+/*
+ * Decodes count symbols of the backward stream mem[start, end) into mem[op, ...) with the table of
+ * ../zstd.ts (entry = symbol | code length << 8, indexed by the next `log` bits). Bits read below
+ * the stream's start come from the bytes before it, as in the TypeScript version; a valid code
+ * never depends on them. Returns 0 or a code above.
+ */
+int huf_stream(u8 *mem, const unsigned short *table, u32 log, int start, int end, int op, int count) {
+  if (end <= start) return HUF_EMPTY;
+  u32 last = mem[end - 1];
+  if (last == 0) return HUF_NO_END_MARK;
+  int bp = (end - 1) * 8 + (31 - __builtin_clz(last));
+  const u32 mask = (1u << log) - 1;
+  u8 *o = mem + op;
+  u8 *stop = o + count;
+  while (o < stop) {
+    int q = bp - (int)log;
+    u32 e = table[(load32(mem + (q >> 3)) >> (q & 7)) & mask];
+    *o++ = (u8)e;
+    bp -= (int)(e >> 8);
+  }
+  return bp == start * 8 ? 0 : HUF_NOT_CONSUMED;
+}
+
+/*
+ * The four-stream literals of RFC 8878 section 3.1.1.3.1.6: streams mem[ends[k-1], ends[k]) for
+ * k = 0..3 (ends[-1] = start), `seg` symbols each and `last_seg` (<= seg) for the fourth, written
+ * to mem[op + k * seg ...]. The four streams are decoded in step, which lets the CPU overlap their
+ * table lookups. Same checks as four huf_stream calls; returns 0 or one of their codes.
+ */
+int huf_4streams(u8 *mem, const unsigned short *table, u32 log, int start, int end1, int end2, int end3, int end4,
+                 int op, int seg, int last_seg) {
+  const int starts[4] = { start, end1, end2, end3 };
+  const int ends[4] = { end1, end2, end3, end4 };
+  int bp[4];
+  for (int k = 0; k < 4; k++) {
+    if (ends[k] <= starts[k]) return HUF_EMPTY;
+    u32 last = mem[ends[k] - 1];
+    if (last == 0) return HUF_NO_END_MARK;
+    bp[k] = (ends[k] - 1) * 8 + (31 - __builtin_clz(last));
+  }
+  const u32 mask = (1u << log) - 1;
+  int b0 = bp[0], b1 = bp[1], b2 = bp[2], b3 = bp[3];
+  u8 *o0 = mem + op, *o1 = o0 + seg, *o2 = o1 + seg, *o3 = o2 + seg;
+  u8 *stop3 = o3 + last_seg;
+  while (o3 < stop3) {
+    int q0 = b0 - (int)log, q1 = b1 - (int)log, q2 = b2 - (int)log, q3 = b3 - (int)log;
+    u32 e0 = table[(load32(mem + (q0 >> 3)) >> (q0 & 7)) & mask];
+    u32 e1 = table[(load32(mem + (q1 >> 3)) >> (q1 & 7)) & mask];
+    u32 e2 = table[(load32(mem + (q2 >> 3)) >> (q2 & 7)) & mask];
+    u32 e3 = table[(load32(mem + (q3 >> 3)) >> (q3 & 7)) & mask];
+    *o0++ = (u8)e0;
+    *o1++ = (u8)e1;
+    *o2++ = (u8)e2;
+    *o3++ = (u8)e3;
+    b0 -= (int)(e0 >> 8);
+    b1 -= (int)(e1 >> 8);
+    b2 -= (int)(e2 >> 8);
+    b3 -= (int)(e3 >> 8);
+  }
+  /* The first three streams may have one more symbol than the fourth. */
+  u8 *stop0 = mem + op + seg;
+  while (o0 < stop0) {
+    int q0 = b0 - (int)log, q1 = b1 - (int)log, q2 = b2 - (int)log;
+    u32 e0 = table[(load32(mem + (q0 >> 3)) >> (q0 & 7)) & mask];
+    u32 e1 = table[(load32(mem + (q1 >> 3)) >> (q1 & 7)) & mask];
+    u32 e2 = table[(load32(mem + (q2 >> 3)) >> (q2 & 7)) & mask];
+    *o0++ = (u8)e0;
+    *o1++ = (u8)e1;
+    *o2++ = (u8)e2;
+    b0 -= (int)(e0 >> 8);
+    b1 -= (int)(e1 >> 8);
+    b2 -= (int)(e2 >> 8);
+  }
+  if (b0 != start * 8 || b1 != end1 * 8 || b2 != end2 * 8 || b3 != end3 * 8) return HUF_NOT_CONSUMED;
+  return 0;
 }
