@@ -421,7 +421,7 @@ async function main(): Promise<void> {
     const ratio = s.ratio === undefined ? '' : `ours/x ${s.ratio.toFixed(2)} (min ${s.minRatio!.toFixed(2)})`;
     const target = (s.kind === 'ours' || s.kind === 'pooled') && s.group === 'cli+kafka' && TARGET_MBPS[s.codec] !== undefined
       ? `target >= ${TARGET_MBPS[s.codec]!}: ${QUICK ? 'not judged' : s.mbps >= TARGET_MBPS[s.codec]! ? 'MET' : 'MISSED'}` : '';
-    console.log(`${pad(s.codec, 7)} ${pad(s.group, 10)} ${pad(s.impl, 30)} ${pad(s.kind, 6)} ${pad(cover, 6)} ${pad(s.vectors === 0 ? 'n/a' : s.mbps.toFixed(0), 6, true)} MB/s  ${ratio}${target}`);
+    console.log(`${pad(s.codec, 7)} ${pad(s.group, 10)} ${pad(s.impl, 30)} ${pad(s.kind, 6)} ${pad(cover, 6)} ${pad(s.vectors === 0 ? 'n/a' : s.mbps.toFixed(0), 6, true)} MB/s  ${[ratio, target].filter((x) => x !== '').join('  ')}`);
   }
   const crc = await benchCrc();
   console.log('\nCRC-32C, MB/s of input:');
