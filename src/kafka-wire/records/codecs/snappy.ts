@@ -213,7 +213,7 @@ function decodeElements(src: Uint8Array, ip: number, end: number, out: Uint8Arra
 
 /**
  * decodeElements in the WebAssembly module (wasm.ts, snappy_block in wasm/codecs.c) on the input
- * copied by snappyWasmFrame: about three times as fast (BENCHMARKS.md, "Codec decoding"), with
+ * copied by snappyWasmFrame: faster than decodeElements (BENCHMARKS.md, "Codec decoding"), with
  * the same checks and the same errors.
  */
 function wasmElements(ip: number, end: number, outStart: number, outLen: number): void {

@@ -2,13 +2,13 @@
  * The codec kernels compiled to WebAssembly (wasm/codecs.c, built by scripts/wasm/build.sh) and the
  * memory they work in: the LZ4 and Snappy block decoders, zstd's sequences loop and Huffman
  * literals, XXH32 and XXH64. The decoders copy a frame into the module's memory, decode (and checksum) it there and
- * copy the output out once. That is several times as fast as the TypeScript they replace
+ * copy the output out once. That is faster than the TypeScript they replace, copies included
  * (BENCHMARKS.md, "Codec decoding"), which stays for inputs that do not fit and for runtimes
  * without WebAssembly (e.g. node --jitless).
  *
- * Costs: compiling the 5.4 KiB module takes about a millisecond, once, on first use. Its memory
- * starts at 128 KiB and grows to what the largest frame needs, at most MAX_MEMORY, and is kept
- * (WebAssembly memory cannot shrink). Everything here is synchronous, so one memory serves every call.
+ * Costs (measured in BENCHMARKS.md, "Codec decoding"): the module is compiled once, on first use.
+ * Its memory starts at the size build.sh declares and grows to what the largest frame needs, at
+ * most MAX_MEMORY, and is kept (WebAssembly memory cannot shrink). Everything here is synchronous, so one memory serves every call.
  */
 import { CODECS_WASM_BASE64 } from './wasm/codecs-wasm.js';
 

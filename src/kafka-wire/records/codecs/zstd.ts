@@ -383,7 +383,8 @@ function readHuffmanTree(src: Uint8Array, pos: number, end: number, t: HufTable)
     const len = 1 << (w - 1);
     const entry = s | ((maxBits + 1 - w) << 8);
     const from = rankStart[w]!;
-    // A loop for short runs: a fill() call per symbol was a fifth of the time of small frames.
+    // A loop for short runs: a fill() call per symbol was a visible share of small frames' time
+    // (BENCHMARKS.md, "Codec decoding").
     if (len <= 16) for (let i = from; i < from + len; i++) entries[i] = entry;
     else entries.fill(entry, from, from + len);
     rankStart[w] = from + len;

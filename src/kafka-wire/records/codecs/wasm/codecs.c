@@ -2,8 +2,8 @@
  * The codec kernels that run as WebAssembly: the LZ4 and Snappy block decoders, zstd's sequences
  * loop and Huffman literals, XXH32 and XXH64. Built by
  * scripts/wasm/build.sh into codecs-wasm.ts (base64), which ../wasm.ts loads. They exist because
- * V8 runs them several times as fast as the same loops in TypeScript, copies in and out of the
- * module's memory included (BENCHMARKS.md, "Codec decoding"); 64-bit multiplies, which XXH64
+ * V8 runs them faster than the same loops in TypeScript, copies in and out of the module's
+ * memory included (BENCHMARKS.md, "Codec decoding"); 64-bit multiplies, which XXH64
  * needs, are not available to JavaScript at all without BigInt.
  *
  * The LZ4 decoder has the grammar and the checks of decodeBlockInto in ../lz4.ts
