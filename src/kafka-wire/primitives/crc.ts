@@ -79,8 +79,8 @@ function makeCrc(poly: number): (buf: Uint8Array, start?: number, end?: number) 
 
 // CRC-32C, which every v2 batch is checked with, has its own copy of the loop over sixteen
 // module-level tables: V8 reads module constants much faster than the same tables captured by a
-// closure (makeCrc) or one 4096-entry table indexed `s * 256 + byte` (BENCHMARKS.md, "Codec
-// decoding", CRC-32C). CRC-32 (legacy messages only) keeps the generic closure.
+// closure (makeCrc) or one 4096-entry table indexed `s * 256 + byte` (BENCHMARKS.md, "Figures
+// behind code comments"). CRC-32 (legacy messages only) keeps the generic closure.
 const [C0, C1, C2, C3, C4, C5, C6, C7, C8, C9, CA, CB, CC, CD, CE, CF] = makeTables(0x82f63b78) as [
   Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array,
   Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array,

@@ -29,8 +29,8 @@ export function xxHash32(data: Uint8Array, seed = 0, start = 0, end = data.lengt
   const len = end - start;
   let i = start;
   let h: number;
-  // One DataView load per word instead of four byte loads is faster (BENCHMARKS.md, "Codec
-  // decoding"), and lz4 frames from the lz4 CLI checksum every byte.
+  // One DataView load per word instead of four byte loads is faster (BENCHMARKS.md, "Figures
+  // behind code comments"), and lz4 frames from the lz4 CLI checksum every byte.
   const view = new DataView(data.buffer, data.byteOffset, data.length);
   if (len >= 16) {
     let v1 = (seed + P32_1 + P32_2) | 0;

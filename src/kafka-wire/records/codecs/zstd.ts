@@ -384,7 +384,7 @@ function readHuffmanTree(src: Uint8Array, pos: number, end: number, t: HufTable)
     const entry = s | ((maxBits + 1 - w) << 8);
     const from = rankStart[w]!;
     // A loop for short runs: a fill() call per symbol was a visible share of small frames' time
-    // (BENCHMARKS.md, "Codec decoding").
+    // (BENCHMARKS.md, "Figures behind code comments").
     if (len <= 16) for (let i = from; i < from + len; i++) entries[i] = entry;
     else entries.fill(entry, from, from + len);
     rankStart[w] = from + len;
