@@ -29,7 +29,7 @@ import { CompressionError, resolveMaxOutput, type CompressionFailure } from './e
 import { OutputBuffer } from './output.js';
 import { xxHash32 } from './xxhash.js';
 import { readU32LE } from './bytes.js';
-import { LZ4_WASM_ERRORS, lz4WasmBlock, lz4WasmErrorPos, lz4WasmFrame, wasmXxh32, type Lz4WasmFrame } from './wasm.js';
+import { LZ4_WASM_ERRORS, lz4WasmBlock, lz4WasmErrorPos, lz4WasmFrame, wasmRelease, wasmXxh32, type Lz4WasmFrame } from './wasm.js';
 
 /** How to treat the frame header checksum byte; see the module comment. */
 export type Lz4HeaderChecksumMode = 'strict' | 'either' | 'ignore';
@@ -402,7 +402,13 @@ function decodeFrame(src: Uint8Array, frameStart: number, hcMode: Lz4HeaderCheck
   const expected = h.contentSize >= 0 ? h.contentSize : bound;
   if (h.contentSize > allowed) fail('limit', `content size ${h.contentSize} exceeds maxOutputBytes ${out.max}`, frameStart + 6);
   const wasm = lz4WasmFrame(src, h.dataStart, frameEnd, Math.min(expected, allowed));
-  if (wasm !== undefined) return decodeBlocksWasm(src, h, frameStart, frameEnd, verify, out, wasm, allowed);
+  if (wasm !== undefined) {
+    try {
+      return decodeBlocksWasm(src, h, frameStart, frameEnd, verify, out, wasm, allowed);
+    } finally {
+      wasmRelease();
+    }
+  }
   out.reserve(Math.min(expected, allowed), frameStart, h.contentSize >= 0);
   const outFrameStart = out.pos;
   // With a declared size, output past it is corruption; otherwise only maxOutputBytes limits it.

@@ -19,7 +19,7 @@
  *   chunk    = int32 BE compressedLength | raw block   (or a repeated header, see below)
  */
 import { CompressionError, resolveMaxOutput } from './errors.js';
-import { SNAPPY_WASM_ERRORS, snappyWasmBlock, snappyWasmErrorPos, snappyWasmFrame } from './wasm.js';
+import { SNAPPY_WASM_ERRORS, snappyWasmBlock, snappyWasmErrorPos, snappyWasmFrame, wasmRelease } from './wasm.js';
 
 /** Options for the snappy decoders. */
 export interface SnappyDecodeOptions {
@@ -234,12 +234,17 @@ export function decodeSnappyRaw(input: Uint8Array, opts?: SnappyDecodeOptions): 
   const outLen = varintValue;
   if (outLen > max) fail('limit', `declared length ${outLen} exceeds maxOutputBytes ${max}`, 0);
   const out = opts?.alloc === undefined ? Buffer.allocUnsafe(outLen) : opts.alloc(outLen);
+  const ip = varintEnd;
   const w = snappyWasmFrame(input, outLen);
   if (w === undefined) {
-    decodeElements(input, varintEnd, input.length, out, 0, outLen);
+    decodeElements(input, ip, input.length, out, 0, outLen);
   } else {
-    wasmElements(varintEnd, input.length, 0, outLen);
-    out.set(w.subarray(0, outLen));
+    try {
+      wasmElements(ip, input.length, 0, outLen);
+      out.set(w.subarray(0, outLen));
+    } finally {
+      wasmRelease();
+    }
   }
   return out;
 }
@@ -286,8 +291,19 @@ function decodeXerial(input: Uint8Array, max: number, alloc: ((size: number) => 
   if (chunks === 0) return out;
   // Pass 2: decode every chunk into its place. The headers were validated by pass 1.
   const w = snappyWasmFrame(input, total);
+  try {
+    decodeChunks(input, out, w);
+  } finally {
+    if (w !== undefined) wasmRelease();
+  }
+  return out;
+}
+
+/** Pass 2 of decodeXerial: every chunk into its place, in module memory when `w` is given. */
+function decodeChunks(input: Uint8Array, out: Buffer, w: Buffer | undefined): void {
+  const end = input.length;
   let op = 0;
-  pos = 0;
+  let pos = 0;
   while (pos < end) {
     if (hasXerialMagic(input, pos)) {
       pos += XERIAL_HEADER_LEN;
@@ -302,8 +318,7 @@ function decodeXerial(input: Uint8Array, max: number, alloc: ((size: number) => 
     op += blockLen;
     pos += chunkLen;
   }
-  if (w !== undefined) out.set(w.subarray(0, total));
-  return out;
+  if (w !== undefined) out.set(w.subarray(0, op));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -101,10 +101,27 @@ function room(x: Exports, bytes: number): boolean {
   const need = base + bytes;
   if (need > MAX_MEMORY) return false;
   if (need > x.memory.buffer.byteLength) {
-    x.memory.grow(Math.ceil((need - x.memory.buffer.byteLength) / PAGE));
+    try {
+      x.memory.grow(Math.ceil((need - x.memory.buffer.byteLength) / PAGE));
+    } catch {
+      // The engine could not map more memory: decode this one in TypeScript.
+      return false;
+    }
     mem = new Uint8Array(x.memory.buffer, base);
   }
   return true;
+}
+
+/**
+ * Set while a decoder works in module memory (from a *WasmFrame call to wasmRelease). The
+ * caller's `alloc` runs in that window, before the output is copied out; if it decoded something
+ * itself, that decode must not reuse the memory, so it is refused the module and runs in TypeScript.
+ */
+let busy = false;
+
+/** Ends the use of module memory that a successful *WasmFrame call began. */
+export function wasmRelease(): void {
+  busy = false;
 }
 
 /**
@@ -123,12 +140,13 @@ export interface Lz4WasmFrame {
  *   frame needs more than MAX_MEMORY (the caller then decodes in TypeScript)
  */
 export function lz4WasmFrame(src: Uint8Array, from: number, to: number, outBytes: number): Lz4WasmFrame | undefined {
-  if (!enabled) return undefined;
+  if (!enabled || busy) return undefined;
   const x = load();
   if (x === null) return undefined;
   const outBase = ((to - from) + INPUT_SLACK + 15) & ~15;
   if (!room(x, outBase + outBytes + OUTPUT_SLACK)) return undefined;
   mem.set(src.subarray(from, to), 0);
+  busy = true;
   return { mem, inDelta: -from, outBase };
 }
 
@@ -156,7 +174,7 @@ export function wasmXxh32(p: number, len: number): number {
  * @returns the checksum, or undefined when the module is unavailable, turned off or too small
  */
 export function wasmXxh64Low32(data: Uint8Array, start: number, end: number): number | undefined {
-  if (!enabled) return undefined;
+  if (!enabled || busy) return undefined;
   const x = load();
   if (x === null || !room(x, end - start)) return undefined;
   mem.set(data.subarray(start, end), 0);
@@ -210,7 +228,7 @@ let zFrame: ZstdWasmFrame | undefined;
  * @returns the views, or undefined (module unavailable or off, or over MAX_MEMORY)
  */
 export function zstdWasmFrame(src: Uint8Array, end: number, outBytes: number, litBytes: number): ZstdWasmFrame | undefined {
-  if (!enabled) return undefined;
+  if (!enabled || busy) return undefined;
   const x = load();
   if (x === null) return undefined;
   // 16 zero bytes before the input: bit reads that run below a stream's start stay in place.
@@ -230,6 +248,7 @@ export function zstdWasmFrame(src: Uint8Array, end: number, outBytes: number, li
     lits: new Uint8Array(ab, at + zLits, litBytes + OUTPUT_SLACK),
     out: Buffer.from(ab, at + zOut, outBytes),
   };
+  busy = true;
   return zFrame;
 }
 
@@ -314,12 +333,13 @@ let sOut = 0;
  * @returns a view of the output region, or undefined (module unavailable or off, or over MAX_MEMORY)
  */
 export function snappyWasmFrame(src: Uint8Array, outBytes: number): Buffer | undefined {
-  if (!enabled) return undefined;
+  if (!enabled || busy) return undefined;
   const x = load();
   if (x === null) return undefined;
   sOut = (src.length + INPUT_SLACK + 15) & ~15;
   if (!room(x, sOut + outBytes + OUTPUT_SLACK)) return undefined;
   mem.set(src, 0);
+  busy = true;
   return Buffer.from(mem.buffer, mem.byteOffset + sOut, outBytes);
 }
 

@@ -23,7 +23,7 @@
 import { CompressionError, resolveMaxOutput, type CompressionFailure } from './errors.js';
 import { OutputBuffer } from './output.js';
 import { xxHash64Low32 } from './xxhash.js';
-import { HUF_WASM_ERRORS, wasmXxh64Low32, ZSTD_WASM_ERRORS, zstdWasmChecksum, zstdWasmFrame, zstdWasmHufTable, zstdWasmHuffman, zstdWasmHuffman4, zstdWasmSequences } from './wasm.js';
+import { HUF_WASM_ERRORS, wasmRelease, wasmXxh64Low32, ZSTD_WASM_ERRORS, zstdWasmChecksum, zstdWasmFrame, zstdWasmHufTable, zstdWasmHuffman, zstdWasmHuffman4, zstdWasmSequences } from './wasm.js';
 import { readU32LE } from './bytes.js';
 
 /** Options for {@link decodeZstd}. */
@@ -457,6 +457,14 @@ const state = {
 
 /** The TypeScript literals scratch, which decodeFrame swaps for one in module memory. */
 const LIT_SCRATCH = state.litScratch;
+
+/** Ends a frame decoded in module memory (decodeFrame), normally or by an error (decodeZstd). */
+function endWasmFrame(): void {
+  state.litScratch = LIT_SCRATCH;
+  state.litBuf = LIT_SCRATCH;
+  state.wasm = false;
+  wasmRelease();
+}
 
 function resetFrameState(): void {
   state.rep1 = 1;
@@ -991,6 +999,7 @@ function decodeFrame(input: Uint8Array, frameStart: number, output: OutputBuffer
     final.reserve(produced, pos, true);
     final.buf.set(w.out.subarray(outStart, out.pos), final.pos);
     final.pos += produced;
+    endWasmFrame();
   }
   return p;
 }
@@ -1023,10 +1032,9 @@ export function decodeZstd(input: Uint8Array, opts?: ZstdDecodeOptions): Buffer 
       pos = decodeFrame(input, pos, out, verify);
     }
   } finally {
+    if (state.wasm) endWasmFrame();
     // Raw literals are read in place; do not keep the caller's input alive after returning.
-    state.litScratch = LIT_SCRATCH;
     state.litBuf = LIT_SCRATCH;
-    state.wasm = false;
   }
   return out.finish();
 }

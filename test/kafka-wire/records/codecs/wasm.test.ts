@@ -16,6 +16,7 @@ import { decodeLz4Frame, encodeLz4Frame, type Lz4DecodeOptions } from '../../../
 import { xxHash64Low32 } from '../../../../src/kafka-wire/records/codecs/xxhash.js';
 import { decodeZstd } from '../../../../src/kafka-wire/records/codecs/zstd.js';
 import { decodeSnappy } from '../../../../src/kafka-wire/records/codecs/snappy.js';
+import * as codecs from '../../../../src/kafka-wire/records/codecs/index.js';
 import { setWasm, wasmLoaded, wasmXxh64Low32 } from '../../../../src/kafka-wire/records/codecs/wasm.js';
 import { CODECS_WASM_BASE64, CODECS_WASM_SHA256 } from '../../../../src/kafka-wire/records/codecs/wasm/codecs-wasm.js';
 import { FIXTURES, expected, manifest, prng, structuredBytes } from './support.js';
@@ -191,5 +192,28 @@ test('snappy: every fixture and thousands of corruptions decode or fail alike wi
       else if (i % 3 === 1) bad[at] = Math.floor(rnd() * 256);
       check(i % 3 === 2 ? frame.subarray(0, at) : bad, `${file} mutation ${i} at ${at}`);
     }
+  }
+});
+
+test('an alloc callback that decompresses meanwhile gets the TypeScript path and both outputs are right', () => {
+  const { decompress, CODEC } = codecs;
+  const rnd = prng(46);
+  const outer = structuredBytes(rnd, 150_000);
+  const inner = structuredBytes(rnd, 90_000);
+  for (const codec of [CODEC.snappy, CODEC.lz4, CODEC.zstd]) {
+    const outerPacked = codec === CODEC.zstd ? readFileSync(join(FIXTURES, 'kafka', 'json.zstd.m2.bin')) : codecs.compress(codec, outer);
+    const outerPlain = codec === CODEC.zstd ? expected(manifest.vectors.find((v) => v.file === 'kafka/json.zstd.m2.bin')!) : outer;
+    const innerPacked = codecs.compress(codec === CODEC.zstd ? CODEC.lz4 : codec, inner);
+    let innerOut: Buffer | undefined;
+    const got = decompress(codec, outerPacked, {
+      alloc: (n) => {
+        innerOut = decompress(codec === CODEC.zstd ? CODEC.lz4 : codec, innerPacked);
+        return Buffer.allocUnsafe(n);
+      },
+    });
+    assert.ok(got.equals(outerPlain), `codec ${codec}: outer output`);
+    assert.ok(innerOut !== undefined && innerOut.equals(inner), `codec ${codec}: inner output`);
+    // And the module is free again afterwards.
+    assert.ok(decompress(codec, outerPacked).equals(outerPlain));
   }
 });
