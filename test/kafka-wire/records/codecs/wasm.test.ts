@@ -212,7 +212,7 @@ test('an alloc callback that decompresses meanwhile gets the TypeScript path and
       },
     });
     assert.ok(got.equals(outerPlain), `codec ${codec}: outer output`);
-    assert.ok(innerOut !== undefined && innerOut.equals(inner), `codec ${codec}: inner output`);
+    assert.ok(innerOut?.equals(inner) === true, `codec ${codec}: inner output`);
     // And the module is free again afterwards.
     assert.ok(decompress(codec, outerPacked).equals(outerPlain));
   }
