@@ -18,6 +18,10 @@
  * token = litLen(high 4 bits) matchLen-4(low 4 bits); a 15 continues with bytes until one < 255.
  * The last sequence has literals only.
  *
+ * Blocks are decoded by the WebAssembly module of wasm.ts (lz4_block in wasm/codecs.c) when it
+ * loads and the frame fits its memory, and otherwise by decodeBlockInto below; both make the same
+ * checks and fail with the same reasons (test/kafka-wire/records/codecs/wasm.test.ts compares them).
+ *
  * Header checksum choice (the magic-0 Kafka bug, KAFKA-3160 / KIP-57): Kafka before 0.10 computed
  * HC over the 4 magic bytes too, and still writes that broken HC inside magic-0 wrapper messages.
  * By default ('either') we accept a frame whose HC matches the correct or the broken computation,

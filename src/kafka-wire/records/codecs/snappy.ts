@@ -17,6 +17,10 @@
  *   stream   = header chunk*
  *   header   = 82 53 4E 41 50 50 59 00 | int32 version (1) | int32 minCompatibleVersion (1)
  *   chunk    = int32 BE compressedLength | raw block   (or a repeated header, see below)
+ *
+ * Raw blocks are decoded by the WebAssembly module of wasm.ts (snappy_block in wasm/codecs.c) when
+ * it loads and the input fits its memory, and otherwise by decodeElements below, with the same
+ * checks and failures.
  */
 import { CompressionError, resolveMaxOutput } from './errors.js';
 import { SNAPPY_WASM_ERRORS, snappyWasmBlock, snappyWasmErrorPos, snappyWasmFrame, wasmRelease } from './wasm.js';

@@ -1,6 +1,7 @@
 /**
  * Zstandard decoder (Kafka codec 4), written from RFC 8878. Node 20's zlib has no zstd, so this is
- * pure TypeScript. Supported: every frame header variant, skippable frames, concatenated frames,
+ * our own: TypeScript, with the sequence and Huffman loops also in the WebAssembly module of
+ * wasm.ts (wasm/codecs.c), which decodeFrame uses when it loads. Supported: every frame header variant, skippable frames, concatenated frames,
  * raw/RLE/compressed blocks, raw/RLE/Huffman (1 and 4 streams, treeless reuse) literals, all four
  * sequence table modes, repeat offsets, and the optional xxHash64 content checksum.
  * Not supported: dictionaries (a non-zero Dictionary_ID fails with reason 'unsupported'), which
@@ -18,7 +19,8 @@
  * Memory: the whole output of the call is kept in one buffer, so every earlier byte of the frame
  * is addressable and no separate window buffer is needed. Window_Size is therefore not used to
  * limit offsets (only "not before the frame start" is checked); the output size is bounded by
- * `maxOutputBytes` instead.
+ * `maxOutputBytes` instead. With the module, the frame's output is first kept in module memory
+ * (at most its 32 MiB, else TypeScript decodes the frame) and copied out at the end.
  */
 import { CompressionError, resolveMaxOutput, type CompressionFailure } from './errors.js';
 import { OutputBuffer } from './output.js';
