@@ -2,7 +2,8 @@
 // Runs every test tier in one node:test run so CI sees one summary:
 //   unit (pure codec, loopback servers), fixtures (recorded bytes), kafka (real brokers started by
 //   scripts/kafka). Builds first, and stops the brokers it used at the end unless KWP_KEEP_KAFKA=1.
-// A whole run (no tier, no filter) first runs `npm run typecheck` and `npm run lint`.
+// A whole run (no tier, no filter) first runs `npm run typecheck`, `npm run lint` and checks the
+// committed WebAssembly module against its C source (scripts/wasm/build.sh --check).
 // Usage: node scripts/test.mjs [--tier unit|kafka|all] [--no-build] [name-filter...]
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -38,6 +39,10 @@ if (build && tier === 'all' && filters.length === 0) {
     const status = run('npm', ['run', '--silent', script]);
     if (status !== 0) process.exit(status);
   }
+  // The committed WebAssembly module must be what its reviewable C source builds to.
+  console.log('# scripts/wasm/build.sh --check');
+  const wasm = run('bash', [join(root, 'scripts/wasm/build.sh'), '--check']);
+  if (wasm !== 0) process.exit(wasm);
 }
 
 function find(dir) {

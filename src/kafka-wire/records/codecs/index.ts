@@ -34,7 +34,7 @@ export interface DecompressOptions {
   /** Verify the lz4 block/content and zstd content checksums when present (default true). */
   readonly verifyChecksums?: boolean;
   /**
-   * Memory for lz4 and zstd output (default: a Buffer of its own each time), e.g. a
+   * Memory for snappy, lz4 and zstd output (default: a Buffer of its own each time), e.g. a
    * BufferArena's `take`, so that many batches share pooled memory released together.
    */
   readonly alloc?: ((size: number) => Buffer) | undefined;
@@ -70,7 +70,7 @@ export function decompress(codec: number, input: Uint8Array, opts?: DecompressOp
     case CODEC.gzip:
       return decodeGzip(input, limit);
     case CODEC.snappy:
-      return decodeSnappy(input, limit);
+      return decodeSnappy(input, { ...limit, alloc: opts?.alloc });
     case CODEC.lz4:
       return decodeLz4Frame(input, {
         ...limit,

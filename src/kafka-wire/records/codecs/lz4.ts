@@ -18,6 +18,10 @@
  * token = litLen(high 4 bits) matchLen-4(low 4 bits); a 15 continues with bytes until one < 255.
  * The last sequence has literals only.
  *
+ * Blocks are decoded by the WebAssembly module of wasm.ts (lz4_block in wasm/codecs.c) when it
+ * loads and the frame fits its memory, and otherwise by decodeBlockInto below; both make the same
+ * checks and fail with the same reasons (test/kafka-wire/records/codecs/wasm.test.ts compares them).
+ *
  * Header checksum choice (the magic-0 Kafka bug, KAFKA-3160 / KIP-57): Kafka before 0.10 computed
  * HC over the 4 magic bytes too, and still writes that broken HC inside magic-0 wrapper messages.
  * By default ('either') we accept a frame whose HC matches the correct or the broken computation,
@@ -29,6 +33,7 @@ import { CompressionError, resolveMaxOutput, type CompressionFailure } from './e
 import { OutputBuffer } from './output.js';
 import { xxHash32 } from './xxhash.js';
 import { readU32LE } from './bytes.js';
+import { LZ4_WASM_ERRORS, lz4WasmBlock, lz4WasmErrorPos, lz4WasmFrame, wasmRelease, wasmXxh32, type Lz4WasmFrame } from './wasm.js';
 
 /** How to treat the frame header checksum byte; see the module comment. */
 export type Lz4HeaderChecksumMode = 'strict' | 'either' | 'ignore';
@@ -73,6 +78,14 @@ const MAX_OFFSET = 65535;
 /** Block format: the last 5 bytes are always literals and the last match starts 12+ bytes before the end. */
 const LAST_LITERALS = 5;
 const MF_LIMIT = 12;
+/** Distance from the ends of input and output inside which the fast loop of decodeBlockInto runs. */
+const FAST_MARGIN = 32;
+/**
+ * Matches longer than this that do not overlap their source go through copyWithin; shorter ones
+ * are copied 8 bytes at a step, which costs less than copyWithin's call up to about 100 bytes
+ * (BENCHMARKS.md, "Figures behind code comments").
+ */
+const COPY_WITHIN_MIN = 96;
 
 function fail(reason: CompressionFailure, message: string, offset: number): never {
   throw new CompressionError('lz4', reason, message, offset);
@@ -105,7 +118,74 @@ function decodeBlockInto(
   const outView = new DataView(out.buffer, out.byteOffset, out.length);
   const srcCap = src.length;
   const outCap = out.length;
+  // The fast loop runs while both cursors are at least FAST_MARGIN bytes from every end, so a
+  // sequence with a short literal run cannot end the block, run past the input or pass the output
+  // limit: those checks are made once per loop turn instead of per copy. Only the offset, which
+  // the margins say nothing about, and long matches are checked per sequence. Everything else
+  // (long literal runs, short offsets, the block's tail) goes through the careful loop below.
+  const ipFast = end - FAST_MARGIN;
+  const opFast = Math.min(opLimit, outCap - 16) - FAST_MARGIN;
   for (;;) {
+    while (ip < ipFast && op < opFast) {
+      const token = src[ip]!;
+      if (token >= 0xf0) break;
+      // Literal run of 0..14 bytes: a 16-byte wild copy (ip + 17 and op + 16 are inside the margins).
+      outView.setUint32(op, srcView.getUint32(ip + 1, true), true);
+      outView.setUint32(op + 4, srcView.getUint32(ip + 5, true), true);
+      outView.setUint32(op + 8, srcView.getUint32(ip + 9, true), true);
+      outView.setUint32(op + 12, srcView.getUint32(ip + 13, true), true);
+      const litLen = token >>> 4;
+      ip += 1 + litLen;
+      op += litLen;
+      const offset = src[ip]! | (src[ip + 1]! << 8);
+      if (offset === 0) fail('corrupt', 'match offset 0', ip);
+      if (offset > op - windowStart) fail('corrupt', `match offset ${offset} reaches before the window`, ip);
+      ip += 2;
+      let matchLen = (token & 15) + 4;
+      let from = op - offset;
+      if (matchLen !== 19) {
+        if (offset >= 8) {
+          // 4..18 bytes from 8+ bytes back: five words, every one read after it was final, and
+          // the overshoot stays inside the margin.
+          outView.setUint32(op, outView.getUint32(from, true), true);
+          outView.setUint32(op + 4, outView.getUint32(from + 4, true), true);
+          outView.setUint32(op + 8, outView.getUint32(from + 8, true), true);
+          outView.setUint32(op + 12, outView.getUint32(from + 12, true), true);
+          outView.setUint32(op + 16, outView.getUint32(from + 16, true), true);
+          op += matchLen;
+        } else {
+          const stop = op + matchLen;
+          while (op < stop) out[op++] = out[from++]!;
+        }
+        continue;
+      }
+      let b: number;
+      do {
+        if (ip >= end) fail('truncated', 'match length is cut off', ip);
+        b = src[ip++]!;
+        matchLen += b;
+      } while (b === 255);
+      if (matchLen > opLimit - op) fail(overflowReason, 'block output exceeds its limit', ip);
+      if (offset >= matchLen && matchLen > COPY_WITHIN_MIN) {
+        out.copyWithin(op, from, from + matchLen);
+        op += matchLen;
+      } else if (offset >= 8 && op + matchLen + 8 <= outCap) {
+        const stop = op + matchLen;
+        do {
+          outView.setUint32(op, outView.getUint32(from, true), true);
+          outView.setUint32(op + 4, outView.getUint32(from + 4, true), true);
+          op += 8;
+          from += 8;
+        } while (op < stop);
+        op = stop;
+      } else if (offset === 1) {
+        out.fill(out[from]!, op, op + matchLen);
+        op += matchLen;
+      } else {
+        const stop = op + matchLen;
+        while (op < stop) out[op++] = out[from++]!;
+      }
+    }
     if (ip >= end) fail('truncated', 'block ends before a sequence token', ip);
     const tokenPos = ip;
     const token = src[ip++]!;
@@ -160,7 +240,7 @@ function decodeBlockInto(
     matchLen += 4;
     if (matchLen > opLimit - op) fail(overflowReason, 'block output exceeds its limit', tokenPos);
     let from = op - offset;
-    if (offset >= matchLen && matchLen > 64) {
+    if (offset >= matchLen && matchLen > COPY_WITHIN_MIN) {
       out.copyWithin(op, from, from + matchLen);
       op += matchLen;
     } else if (offset >= 8 && op + matchLen + 8 <= outCap) {
@@ -227,8 +307,9 @@ function parseFrameHeader(src: Uint8Array, frameStart: number, hcMode: Lz4Header
   if (hcMode !== 'ignore') {
     const hc = src[hcPos]!;
     const good = (xxHash32(src, 0, p, hcPos) >>> 8) & 0xff;
-    // The magic-0 Kafka variant hashes from the magic number on (record-format.md).
-    const legacyOk = hcMode === 'either' && hc === ((xxHash32(src, 0, frameStart, hcPos) >>> 8) & 0xff);
+    // The magic-0 Kafka variant hashes from the magic number on (record-format.md); computed only
+    // when the correct one does not match.
+    const legacyOk = hc !== good && hcMode === 'either' && hc === ((xxHash32(src, 0, frameStart, hcPos) >>> 8) & 0xff);
     if (hc !== good && !legacyOk) fail('checksum', `header checksum 0x${hc.toString(16)} does not match`, hcPos);
   }
   if (hasDictId) fail('unsupported', 'dictionaries unsupported (FLG dictId bit set)', p);
@@ -324,6 +405,14 @@ function decodeFrame(src: Uint8Array, frameStart: number, hcMode: Lz4HeaderCheck
   if (exact > allowed) fail('limit', `stored blocks alone exceed maxOutputBytes ${out.max}`, frameStart);
   const expected = h.contentSize >= 0 ? h.contentSize : bound;
   if (h.contentSize > allowed) fail('limit', `content size ${h.contentSize} exceeds maxOutputBytes ${out.max}`, frameStart + 6);
+  const wasm = lz4WasmFrame(src, h.dataStart, frameEnd, Math.min(expected, allowed));
+  if (wasm !== undefined) {
+    try {
+      return decodeBlocksWasm(src, h, frameStart, frameEnd, verify, out, wasm, allowed);
+    } finally {
+      wasmRelease();
+    }
+  }
   out.reserve(Math.min(expected, allowed), frameStart, h.contentSize >= 0);
   const outFrameStart = out.pos;
   // With a declared size, output past it is corruption; otherwise only maxOutputBytes limits it.
@@ -368,6 +457,62 @@ function decodeFrame(src: Uint8Array, frameStart: number, hcMode: Lz4HeaderCheck
   }
   if (h.contentSize >= 0 && out.pos - outFrameStart !== h.contentSize) {
     fail('corrupt', `frame produced ${out.pos - outFrameStart} bytes, header declared ${h.contentSize}`, frameStart + 6);
+  }
+  if (pos !== frameEnd) fail('corrupt', 'frame length mismatch', pos);
+  return pos;
+}
+
+/**
+ * The blocks of a frame decoded by the WebAssembly module (wasm.ts) in its own memory, with
+ * the same checks and errors as the TypeScript loop of decodeFrame, then copied out once into
+ * `out` at their exact size. All output positions here are offsets into `w.mem`.
+ */
+function decodeBlocksWasm(src: Uint8Array, h: FrameHeader, frameStart: number, frameEnd: number, verify: boolean, out: OutputBuffer, w: Lz4WasmFrame, allowed: number): number {
+  const start = w.outBase;
+  const frameLimit = h.contentSize >= 0 ? start + h.contentSize : start + allowed;
+  const limitReason: CompressionFailure = h.contentSize >= 0 ? 'corrupt' : 'limit';
+  const mem = w.mem;
+  let op = start;
+  let pos = h.dataStart;
+  for (;;) {
+    const raw = readU32LE(src, pos);
+    pos += 4;
+    if (raw === 0) break;
+    const size = raw & 0x7fffffff;
+    if (h.blockChecksum && verify && wasmXxh32(pos + w.inDelta, size) !== readU32LE(src, pos + size)) {
+      fail('checksum', 'block checksum mismatch', pos + size);
+    }
+    if (raw >>> 31 !== 0) {
+      if (size > frameLimit - op) fail(limitReason, 'stored block exceeds the output limit', pos - 4);
+      mem.copyWithin(op, pos + w.inDelta, pos + w.inDelta + size);
+      op += size;
+    } else {
+      // As in decodeFrame: a block may produce at most blockMax bytes, the frame at most frameLimit.
+      let limit = op + h.blockMax;
+      let reason: CompressionFailure = 'corrupt';
+      if (frameLimit < limit) {
+        limit = frameLimit;
+        reason = limitReason;
+      }
+      const r = lz4WasmBlock(pos + w.inDelta, pos + size + w.inDelta, op, limit, h.independent ? op : start);
+      if (r < 0) {
+        const [why, message] = LZ4_WASM_ERRORS[r] ?? ['corrupt', `block decoder failed (${r})`];
+        fail(why === 'limit' ? reason : why, message, lz4WasmErrorPos() - w.inDelta);
+      }
+      op = r;
+    }
+    pos += size + (h.blockChecksum ? 4 : 0);
+  }
+  const produced = op - start;
+  if (h.contentChecksum) {
+    if (verify && wasmXxh32(start, produced) !== readU32LE(src, pos)) fail('checksum', 'content checksum mismatch', pos);
+    pos += 4;
+  }
+  out.reserve(produced, frameStart, true);
+  out.buf.set(mem.subarray(start, op), out.pos);
+  out.pos += produced;
+  if (h.contentSize >= 0 && produced !== h.contentSize) {
+    fail('corrupt', `frame produced ${produced} bytes, header declared ${h.contentSize}`, frameStart + 6);
   }
   if (pos !== frameEnd) fail('corrupt', 'frame length mismatch', pos);
   return pos;

@@ -17,17 +17,29 @@
  *   stream   = header chunk*
  *   header   = 82 53 4E 41 50 50 59 00 | int32 version (1) | int32 minCompatibleVersion (1)
  *   chunk    = int32 BE compressedLength | raw block   (or a repeated header, see below)
+ *
+ * Raw blocks are decoded by the WebAssembly module of wasm.ts (snappy_block in wasm/codecs.c) when
+ * it loads and the input fits its memory, and otherwise by decodeElements below, with the same
+ * checks and failures.
  */
 import { CompressionError, resolveMaxOutput } from './errors.js';
+import { SNAPPY_WASM_ERRORS, snappyWasmBlock, snappyWasmErrorPos, snappyWasmFrame, wasmRelease } from './wasm.js';
 
 /** Options for the snappy decoders. */
 export interface SnappyDecodeOptions {
   /** Largest decompressed size accepted, in bytes (default 64 MiB). */
   readonly maxOutputBytes?: number | undefined;
+  /**
+   * Memory for the output (default: a Buffer of its own). Snappy declares its decompressed size
+   * up front, so the output is allocated once at its exact size.
+   */
+  readonly alloc?: ((size: number) => Buffer) | undefined;
 }
 
 const XERIAL_MAGIC = [0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00] as const;
 const XERIAL_HEADER_LEN = 16;
+/** Distance from the block's ends inside which decodeElements' fast loop runs (> 1 + 64 + 8). */
+const FAST_MARGIN = 80;
 /** snappy-java's default block size: the writer compresses at most 32 KiB of input per chunk. */
 export const XERIAL_DEFAULT_BLOCK_SIZE = 32 * 1024;
 
@@ -79,7 +91,56 @@ function decodeElements(src: Uint8Array, ip: number, end: number, out: Uint8Arra
   const outView = new DataView(out.buffer, out.byteOffset, out.length);
   const srcCap = src.length;
   const outCap = out.length;
-  while (ip < end) {
+  // As in lz4.ts: while both cursors are FAST_MARGIN bytes from the ends of the block's input and
+  // output, an element with a 1..60-byte literal or a 1..64-byte copy cannot run past either, so
+  // only the copy offset is checked per element. Longer literals, 4-byte offsets, short offsets
+  // and the last elements go through the careful loop below.
+  const ipFast = end - FAST_MARGIN;
+  const opFast = opEnd - FAST_MARGIN;
+  for (;;) {
+    while (ip < ipFast && op < opFast) {
+      const tag = src[ip]!;
+      const kind = tag & 3;
+      if (kind === 0) {
+        const n = (tag >>> 2) + 1;
+        if (n > 60) break;
+        // Wild copy in 4-byte words, 16 at least: up to 64 bytes, inside the margins.
+        outView.setUint32(op, srcView.getUint32(ip + 1, true), true);
+        outView.setUint32(op + 4, srcView.getUint32(ip + 5, true), true);
+        outView.setUint32(op + 8, srcView.getUint32(ip + 9, true), true);
+        outView.setUint32(op + 12, srcView.getUint32(ip + 13, true), true);
+        for (let i = 16; i < n; i += 4) outView.setUint32(op + i, srcView.getUint32(ip + 1 + i, true), true);
+        ip += 1 + n;
+        op += n;
+        continue;
+      }
+      let len: number;
+      let offset: number;
+      if (kind === 1) {
+        len = 4 + ((tag >>> 2) & 7);
+        offset = ((tag >>> 5) << 8) | src[ip + 1]!;
+        if (offset < 8 || offset > op - outStart) break;
+        ip += 2;
+      } else if (kind === 2) {
+        len = (tag >>> 2) + 1;
+        offset = src[ip + 1]! | (src[ip + 2]! << 8);
+        if (offset < 8 || offset > op - outStart) break;
+        ip += 3;
+      } else {
+        break;
+      }
+      // 1..64 bytes from 8+ bytes back in 8-byte steps: every word read is final.
+      let from = op - offset;
+      const stop = op + len;
+      do {
+        outView.setUint32(op, outView.getUint32(from, true), true);
+        outView.setUint32(op + 4, outView.getUint32(from + 4, true), true);
+        op += 8;
+        from += 8;
+      } while (op < stop);
+      op = stop;
+    }
+    if (ip >= end) break;
     const tagPos = ip;
     const tag = src[ip++]!;
     const kind = tag & 3;
@@ -155,6 +216,18 @@ function decodeElements(src: Uint8Array, ip: number, end: number, out: Uint8Arra
 }
 
 /**
+ * decodeElements in the WebAssembly module (wasm.ts, snappy_block in wasm/codecs.c) on the input
+ * copied by snappyWasmFrame: faster than decodeElements (BENCHMARKS.md, "Codec decoding"), with
+ * the same checks and the same errors.
+ */
+function wasmElements(ip: number, end: number, outStart: number, outLen: number): void {
+  const r = snappyWasmBlock(ip, end, outStart, outStart + outLen);
+  if (r >= 0) return;
+  const [reason, message] = SNAPPY_WASM_ERRORS[r] ?? ['corrupt', `block decoder failed (${r})`];
+  fail(reason, message, snappyWasmErrorPos());
+}
+
+/**
  * Decodes one raw Snappy block (no framing).
  * @throws CompressionError (`KWIRE_ERR_COMPRESSION`) on corrupt or truncated input,
  *   (`KWIRE_ERR_COMPRESSION_LIMIT`) if the declared length exceeds `maxOutputBytes`.
@@ -164,8 +237,19 @@ export function decodeSnappyRaw(input: Uint8Array, opts?: SnappyDecodeOptions): 
   readLengthVarint(input, 0, input.length);
   const outLen = varintValue;
   if (outLen > max) fail('limit', `declared length ${outLen} exceeds maxOutputBytes ${max}`, 0);
-  const out = Buffer.allocUnsafe(outLen);
-  decodeElements(input, varintEnd, input.length, out, 0, outLen);
+  const out = opts?.alloc === undefined ? Buffer.allocUnsafe(outLen) : opts.alloc(outLen);
+  const ip = varintEnd;
+  const w = snappyWasmFrame(input, outLen);
+  if (w === undefined) {
+    decodeElements(input, ip, input.length, out, 0, outLen);
+  } else {
+    try {
+      wasmElements(ip, input.length, 0, outLen);
+      out.set(w.subarray(0, outLen));
+    } finally {
+      wasmRelease();
+    }
+  }
   return out;
 }
 
@@ -178,10 +262,10 @@ export function decodeSnappyRaw(input: Uint8Array, opts?: SnappyDecodeOptions): 
  */
 export function decodeSnappy(input: Uint8Array, opts?: SnappyDecodeOptions): Buffer {
   if (!hasXerialMagic(input, 0)) return decodeSnappyRaw(input, opts);
-  return decodeXerial(input, resolveMaxOutput('snappy', opts?.maxOutputBytes));
+  return decodeXerial(input, resolveMaxOutput('snappy', opts?.maxOutputBytes), opts?.alloc);
 }
 
-function decodeXerial(input: Uint8Array, max: number): Buffer {
+function decodeXerial(input: Uint8Array, max: number, alloc: ((size: number) => Buffer) | undefined): Buffer {
   const end = input.length;
   // Pass 1: walk the chunk headers and each block's length preamble to size the output once,
   // so the decode below writes straight into a single buffer without concatenation.
@@ -207,11 +291,23 @@ function decodeXerial(input: Uint8Array, max: number): Buffer {
     pos += chunkLen;
     chunks++;
   }
-  const out = Buffer.allocUnsafe(total);
+  const out = alloc === undefined ? Buffer.allocUnsafe(total) : alloc(total);
   if (chunks === 0) return out;
   // Pass 2: decode every chunk into its place. The headers were validated by pass 1.
+  const w = snappyWasmFrame(input, total);
+  try {
+    decodeChunks(input, out, w);
+  } finally {
+    if (w !== undefined) wasmRelease();
+  }
+  return out;
+}
+
+/** Pass 2 of decodeXerial: every chunk into its place, in module memory when `w` is given. */
+function decodeChunks(input: Uint8Array, out: Buffer, w: Buffer | undefined): void {
+  const end = input.length;
   let op = 0;
-  pos = 0;
+  let pos = 0;
   while (pos < end) {
     if (hasXerialMagic(input, pos)) {
       pos += XERIAL_HEADER_LEN;
@@ -221,11 +317,12 @@ function decodeXerial(input: Uint8Array, max: number): Buffer {
     pos += 4;
     readLengthVarint(input, pos, pos + chunkLen);
     const blockLen = varintValue;
-    decodeElements(input, varintEnd, pos + chunkLen, out, op, blockLen);
+    if (w === undefined) decodeElements(input, varintEnd, pos + chunkLen, out, op, blockLen);
+    else wasmElements(varintEnd, pos + chunkLen, op, blockLen);
     op += blockLen;
     pos += chunkLen;
   }
-  return out;
+  if (w !== undefined) out.set(w.subarray(0, op));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -64,7 +64,9 @@ function predefinedEncoders(): { ll: FseEncoder; of: FseEncoder; ml: FseEncoder 
 }
 
 function rleEncoder(symbol: number): FseEncoder {
-  const table: FseTable = { log: 0, symbol: Uint8Array.of(symbol), nbBits: Uint8Array.of(0), baseline: Uint16Array.of(0) };
+  const table: FseTable = {
+    log: 0, symbol: Uint8Array.of(symbol), nbBits: Uint8Array.of(0), baseline: Uint16Array.of(0), cell: Int32Array.of(symbol << 24), value: new Int32Array(1),
+  };
   const cellFor = new Int16Array(symbol + 1).fill(-1);
   cellFor[symbol] = 0;
   return { table, size: 1, cellFor };

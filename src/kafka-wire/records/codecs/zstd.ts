@@ -1,6 +1,7 @@
 /**
  * Zstandard decoder (Kafka codec 4), written from RFC 8878. Node 20's zlib has no zstd, so this is
- * pure TypeScript. Supported: every frame header variant, skippable frames, concatenated frames,
+ * our own: TypeScript, with the sequence and Huffman loops also in the WebAssembly module of
+ * wasm.ts (wasm/codecs.c), which decodeFrame uses when it loads. Supported: every frame header variant, skippable frames, concatenated frames,
  * raw/RLE/compressed blocks, raw/RLE/Huffman (1 and 4 streams, treeless reuse) literals, all four
  * sequence table modes, repeat offsets, and the optional xxHash64 content checksum.
  * Not supported: dictionaries (a non-zero Dictionary_ID fails with reason 'unsupported'), which
@@ -18,11 +19,13 @@
  * Memory: the whole output of the call is kept in one buffer, so every earlier byte of the frame
  * is addressable and no separate window buffer is needed. Window_Size is therefore not used to
  * limit offsets (only "not before the frame start" is checked); the output size is bounded by
- * `maxOutputBytes` instead.
+ * `maxOutputBytes` instead. With the module, the frame's output is first kept in module memory
+ * (at most its 32 MiB, else TypeScript decodes the frame) and copied out at the end.
  */
 import { CompressionError, resolveMaxOutput, type CompressionFailure } from './errors.js';
 import { OutputBuffer } from './output.js';
 import { xxHash64Low32 } from './xxhash.js';
+import { HUF_WASM_ERRORS, wasmRelease, wasmXxh64Low32, ZSTD_WASM_ERRORS, zstdWasmChecksum, zstdWasmFrame, zstdWasmHufTable, zstdWasmHuffman, zstdWasmHuffman4, zstdWasmSequences } from './wasm.js';
 import { readU32LE } from './bytes.js';
 
 /** Options for {@link decodeZstd}. */
@@ -53,6 +56,12 @@ const MAX_OF_LOG = 8;
 const MAX_HUF_WEIGHT_LOG = 6;
 /** RFC 8878 section 4.2.1: prefix codes are at most 11 bits. */
 const MAX_HUF_BITS = 11;
+/**
+ * Matches longer than this that do not overlap their source go through copyWithin; shorter ones
+ * are copied 8 bytes at a step, which costs less than copyWithin's call up to about 100 bytes
+ * (BENCHMARKS.md, "Figures behind code comments").
+ */
+const COPY_WITHIN_MIN = 96;
 
 function fail(reason: CompressionFailure, message: string, offset: number): never {
   throw new CompressionError('zstd', reason, message, offset);
@@ -124,11 +133,32 @@ export interface FseTable {
   readonly symbol: Uint8Array;
   readonly nbBits: Uint8Array;
   readonly baseline: Uint16Array;
+  /**
+   * The three fields above packed in one int32 per state (baseline | nbBits << 16 | symbol << 24),
+   * and for literal and match length tables the symbol's length code resolved (code baseline |
+   * extra bits << 24): the sequence loop loads two words per table instead of five typed-array
+   * elements (RFC 8878 section 3.1.1.3.2; zstd's ZSTD_seqSymbol does the same).
+   */
+  readonly cell: Int32Array;
+  readonly value: Int32Array;
 }
 
 function newFseTable(maxLog: number): FseTable {
   const size = 1 << maxLog;
-  return { log: 0, symbol: new Uint8Array(size), nbBits: new Uint8Array(size), baseline: new Uint16Array(size) };
+  return {
+    log: 0, symbol: new Uint8Array(size), nbBits: new Uint8Array(size), baseline: new Uint16Array(size),
+    cell: new Int32Array(size), value: new Int32Array(size),
+  };
+}
+
+/** Fills `cell` (and, given the code tables, `value`) of the first 2^log states of `t`. */
+function packFseTable(t: FseTable, base: Uint32Array | null, bits: Uint8Array | null): void {
+  const size = 1 << t.log;
+  for (let u = 0; u < size; u++) {
+    const sym = t.symbol[u]!;
+    t.cell[u] = t.baseline[u]! | (t.nbBits[u]! << 16) | (sym << 24);
+    if (base !== null && bits !== null) t.value[u] = base[sym]! | (bits[sym]! << 24);
+  }
 }
 
 const symbolNext = new Uint16Array(256);
@@ -174,16 +204,17 @@ function buildFseTable(norm: ArrayLike<number>, n: number, log: number, t: FseTa
   t.log = log;
 }
 
-function predefined(norm: number[], log: number): FseTable {
+function predefined(norm: number[], log: number, base: Uint32Array | null, bits: Uint8Array | null): FseTable {
   const t = newFseTable(log);
   buildFseTable(norm, norm.length, log, t, 0);
+  packFseTable(t, base, bits);
   return t;
 }
 
 /** @internal The predefined decoding tables (shared with zstd-encoder.ts, which inverts them). */
-export const LL_PREDEFINED = predefined(LL_DEFAULT, 6);
-export const ML_PREDEFINED = predefined(ML_DEFAULT, 6);
-export const OF_PREDEFINED = predefined(OF_DEFAULT, 5);
+export const LL_PREDEFINED = predefined(LL_DEFAULT, 6, LL_BASE, LL_BITS);
+export const ML_PREDEFINED = predefined(ML_DEFAULT, 6, ML_BASE, ML_BITS);
+export const OF_PREDEFINED = predefined(OF_DEFAULT, 5, null, null);
 
 const normScratch = new Int16Array(256);
 
@@ -354,7 +385,10 @@ function readHuffmanTree(src: Uint8Array, pos: number, end: number, t: HufTable)
     const len = 1 << (w - 1);
     const entry = s | ((maxBits + 1 - w) << 8);
     const from = rankStart[w]!;
-    entries.fill(entry, from, from + len);
+    // A loop for short runs: a fill() call per symbol was a visible share of small frames' time
+    // (BENCHMARKS.md, "Figures behind code comments").
+    if (len <= 16) for (let i = from; i < from + len; i++) entries[i] = entry;
+    else entries.fill(entry, from, from + len);
     rankStart[w] = from + len;
   }
   t.log = maxBits;
@@ -366,6 +400,12 @@ function readHuffmanTree(src: Uint8Array, pos: number, end: number, t: HufTable)
  * (RFC 8878 section 4.2.2). The stream must be consumed exactly.
  */
 function decodeHuffmanStream(src: Uint8Array, start: number, end: number, t: HufTable, out: Uint8Array, op: number, count: number): void {
+  if (state.wasm) {
+    // The frame is in module memory (decodeFrame): huf_stream in wasm/codecs.c, same checks.
+    const r = zstdWasmHuffman(t.log, start, end, op, count);
+    if (r < 0) fail('corrupt', HUF_WASM_ERRORS[r] ?? `Huffman decoder failed (${r})`, r === -2 ? end - 1 : start);
+    return;
+  }
   if (end <= start) fail('corrupt', 'empty Huffman stream', start);
   const last = src[end - 1]!;
   if (last === 0) fail('corrupt', 'Huffman stream has no end marker', end - 1);
@@ -411,7 +451,22 @@ const state = {
   litBuf: new Uint8Array(0) as Uint8Array,
   litPos: 0,
   litEnd: 0,
+  /** The current frame decodes in the WebAssembly module's memory (decodeFrame). */
+  wasm: false,
+  /** Repeat offsets and the literal position, to and from zstdWasmSequences. */
+  reps: new Uint32Array(4),
 };
+
+/** The TypeScript literals scratch, which decodeFrame swaps for one in module memory. */
+const LIT_SCRATCH = state.litScratch;
+
+/** Ends a frame decoded in module memory (decodeFrame), normally or by an error (decodeZstd). */
+function endWasmFrame(): void {
+  state.litScratch = LIT_SCRATCH;
+  state.litBuf = LIT_SCRATCH;
+  state.wasm = false;
+  wasmRelease();
+}
 
 function resetFrameState(): void {
   state.rep1 = 1;
@@ -498,6 +553,7 @@ function decodeLiterals(src: Uint8Array, pos: number, end: number, blockMax: num
   }
   const t = state.huf;
   const out = state.litScratch;
+  if (state.wasm) zstdWasmHufTable(t.entries, t.log);
   if (streams === 1) {
     decodeHuffmanStream(src, p, cEnd, t, out, 0, regen);
   } else {
@@ -514,6 +570,14 @@ function decodeLiterals(src: Uint8Array, pos: number, end: number, blockMax: num
     const seg = (regen + 3) >>> 2;
     const lastSeg = regen - 3 * seg;
     if (lastSeg < 0) fail('corrupt', `${regen} literals cannot be split in four streams`, pos);
+    if (state.wasm) {
+      const r = zstdWasmHuffman4(t.log, a, b, c, d, cEnd, 0, seg, lastSeg);
+      if (r < 0) fail('corrupt', HUF_WASM_ERRORS[r] ?? `Huffman decoder failed (${r})`, a);
+      state.litBuf = out;
+      state.litPos = 0;
+      state.litEnd = regen;
+      return cEnd;
+    }
     decodeHuffmanStream(src, a, b, t, out, 0, seg);
     decodeHuffmanStream(src, b, c, t, out, seg, seg);
     decodeHuffmanStream(src, c, d, t, out, 2 * seg, seg);
@@ -538,6 +602,8 @@ function selectTable(
   maxLog: number,
   maxSymbol: number,
   which: string,
+  base: Uint32Array | null,
+  bits: Uint8Array | null,
 ): [FseTable, number] {
   switch (mode) {
     case 0:
@@ -550,10 +616,14 @@ function selectTable(
       own.nbBits[0] = 0;
       own.baseline[0] = 0;
       own.log = 0;
+      packFseTable(own, base, bits);
       return [own, pos + 1];
     }
-    case 2:
-      return [own, readFseTable(src, pos, end, maxLog, maxSymbol, own)];
+    case 2: {
+      const next = readFseTable(src, pos, end, maxLog, maxSymbol, own);
+      packFseTable(own, base, bits);
+      return [own, next];
+    }
     default:
       if (prev === null) fail('corrupt', `${which} repeat mode without a previous table`, pos);
       return [prev, pos];
@@ -605,11 +675,11 @@ function decodeSequences(
     if (p >= end) fail('truncated', 'symbol compression modes are missing', p);
     const modes = src[p++]!;
     if ((modes & 3) !== 0) fail('corrupt', 'reserved bits of the compression modes are set', p - 1);
-    let r = selectTable(src, p, end, modes >>> 6, state.llTable, state.llOwn, LL_PREDEFINED, MAX_LL_LOG, MAX_LL_SYMBOL, 'literal length');
+    let r = selectTable(src, p, end, modes >>> 6, state.llTable, state.llOwn, LL_PREDEFINED, MAX_LL_LOG, MAX_LL_SYMBOL, 'literal length', LL_BASE, LL_BITS);
     const ll = r[0];
-    r = selectTable(src, r[1], end, (modes >>> 4) & 3, state.ofTable, state.ofOwn, OF_PREDEFINED, MAX_OF_LOG, MAX_OF_SYMBOL, 'offset');
+    r = selectTable(src, r[1], end, (modes >>> 4) & 3, state.ofTable, state.ofOwn, OF_PREDEFINED, MAX_OF_LOG, MAX_OF_SYMBOL, 'offset', null, null);
     const of = r[0];
-    r = selectTable(src, r[1], end, (modes >>> 2) & 3, state.mlTable, state.mlOwn, ML_PREDEFINED, MAX_ML_LOG, MAX_ML_SYMBOL, 'match length');
+    r = selectTable(src, r[1], end, (modes >>> 2) & 3, state.mlTable, state.mlOwn, ML_PREDEFINED, MAX_ML_LOG, MAX_ML_SYMBOL, 'match length', ML_BASE, ML_BITS);
     const ml = r[0];
     p = r[1];
     state.llTable = ll;
@@ -618,20 +688,37 @@ function decodeSequences(
     if (p >= end) fail('truncated', 'sequence bitstream is missing', p);
     const last = src[end - 1]!;
     if (last === 0) fail('corrupt', 'sequence bitstream has no end marker', end - 1);
+    if (state.wasm) {
+      const reps = state.reps;
+      reps[0] = state.rep1;
+      reps[1] = state.rep2;
+      reps[2] = state.rep3;
+      const r = zstdWasmSequences(p, end, nbSeq, ll, of, ml, lits === src, lp, litEnd, op, limit, frameStart, reps);
+      if (r < 0) {
+        const [why, message] = ZSTD_WASM_ERRORS[r] ?? ['corrupt', `sequence decoder failed (${r})`];
+        fail(why === 'limit' ? limitReason : why, message, p);
+      }
+      op = r;
+      lp = reps[3]!;
+      state.rep1 = reps[0]!;
+      state.rep2 = reps[1]!;
+      state.rep3 = reps[2]!;
+      const rest = litEnd - lp;
+      if (rest > limit - op) fail(limitReason, 'block output exceeds its limit', pos);
+      buf.set(lits.subarray(lp, litEnd), op);
+      out.pos = op + rest;
+      return;
+    }
     const streamLen = end - p;
     seqBytes.set(src.subarray(p, end), SEQ_PAD);
     seqBytes.fill(0, SEQ_PAD + streamLen, SEQ_PAD + streamLen + 8);
     const startBit = SEQ_PAD * 8;
     let bp = (SEQ_PAD + streamLen - 1) * 8 + highBit(last);
-    const llSym = ll.symbol;
-    const llNb = ll.nbBits;
-    const llBase = ll.baseline;
-    const ofSym = of.symbol;
-    const ofNb = of.nbBits;
-    const ofBase = of.baseline;
-    const mlSym = ml.symbol;
-    const mlNb = ml.nbBits;
-    const mlBase = ml.baseline;
+    const llCell = ll.cell;
+    const llValue = ll.value;
+    const ofCell = of.cell;
+    const mlCell = ml.cell;
+    const mlValue = ml.value;
     // Initial states: literal length, then offset, then match length (RFC 8878 section 3.1.1.3.2,
     // "Decoding Sequences", "Starting states").
     bp -= ll.log;
@@ -647,9 +734,10 @@ function decodeSequences(
     for (let s = 0; s < nbSeq; s++) {
       // Extra bits are read offset, match length, literal length (RFC 8878 section 3.1.1.3.2,
       // "Decoding a sequence").
-      const ofCode = ofSym[ofState]!;
-      const mlCode = mlSym[mlState]!;
-      const llCode = llSym[llState]!;
+      const llE = llCell[llState]!;
+      const mlE = mlCell[mlState]!;
+      const ofE = ofCell[ofState]!;
+      const ofCode = ofE >>> 24;
       let ofValue: number;
       if (ofCode <= 24) {
         bp -= ofCode;
@@ -658,12 +746,14 @@ function decodeSequences(
         bp -= ofCode;
         ofValue = 2 ** ofCode + seqBits(bp, 24) + seqBits(bp + 24, ofCode - 24) * 0x1000000;
       }
-      let n = ML_BITS[mlCode]!;
+      let v = mlValue[mlState]!;
+      let n = v >>> 24;
       bp -= n;
-      const matchLen = ML_BASE[mlCode]! + seqBits(bp, n);
-      n = LL_BITS[llCode]!;
+      const matchLen = (v & 0xffffff) + seqBits(bp, n);
+      v = llValue[llState]!;
+      n = v >>> 24;
       bp -= n;
-      const litLen = LL_BASE[llCode]! + seqBits(bp, n);
+      const litLen = (v & 0xffffff) + seqBits(bp, n);
       // Repeat offsets, RFC 8878 section 3.1.1.5.
       let offset: number;
       if (ofValue > 3) {
@@ -694,15 +784,15 @@ function decodeSequences(
       }
       // State updates (not after the last sequence): literal length, match length, offset.
       if (s + 1 < nbSeq) {
-        n = llNb[llState]!;
+        n = (llE >>> 16) & 0xff;
         bp -= n;
-        llState = llBase[llState]! + seqBits(bp, n);
-        n = mlNb[mlState]!;
+        llState = (llE & 0xffff) + seqBits(bp, n);
+        n = (mlE >>> 16) & 0xff;
         bp -= n;
-        mlState = mlBase[mlState]! + seqBits(bp, n);
-        n = ofNb[ofState]!;
+        mlState = (mlE & 0xffff) + seqBits(bp, n);
+        n = (ofE >>> 16) & 0xff;
         bp -= n;
-        ofState = ofBase[ofState]! + seqBits(bp, n);
+        ofState = (ofE & 0xffff) + seqBits(bp, n);
       }
       if (bp < startBit) fail('corrupt', 'sequence bitstream overflow', p);
       // Execute: literals, then the match (RFC 8878 section 3.1.1.4).
@@ -724,7 +814,7 @@ function decodeSequences(
       lp += litLen;
       if (offset > op - frameStart) fail('corrupt', `match offset ${offset} reaches before the frame start`, p);
       let from = op - offset;
-      if (offset >= matchLen && matchLen > 64) {
+      if (offset >= matchLen && matchLen > COPY_WITHIN_MIN) {
         buf.copyWithin(op, from, from + matchLen);
         op += matchLen;
       } else if (offset >= 8 && op + matchLen + 8 <= outCap) {
@@ -796,7 +886,9 @@ function scanBlocks(src: Uint8Array, pos: number, blockMax: number): [number, nu
   }
 }
 
-function decodeFrame(src: Uint8Array, frameStart: number, out: OutputBuffer, verify: boolean): number {
+function decodeFrame(input: Uint8Array, frameStart: number, output: OutputBuffer, verify: boolean): number {
+  let src = input;
+  let out = output;
   const end = src.length;
   const pos = frameStart + 4;
   if (pos >= end) fail('truncated', 'frame header is cut off', pos);
@@ -840,7 +932,22 @@ function decodeFrame(src: Uint8Array, frameStart: number, out: OutputBuffer, ver
   const allowed = out.remainingAllowed();
   if (contentSize > allowed) fail('limit', `content size ${contentSize} exceeds maxOutputBytes ${out.max}`, pos);
   if (exact > allowed) fail('limit', `raw and RLE blocks alone exceed maxOutputBytes ${out.max}`, pos);
-  out.reserve(Math.min(contentSize >= 0 ? contentSize : bound, allowed), pos, contentSize >= 0);
+  const outMax = Math.min(contentSize >= 0 ? contentSize : bound, allowed);
+  // With the WebAssembly module (wasm.ts), the frame is decoded in its memory: a copy of the input,
+  // the literals scratch and the output all live there, the sequences run in wasm/codecs.c, and
+  // the output is copied out once at the end. Everything else below is the same code either way.
+  // The copy reaches past the blocks to the content checksum, if any.
+  const w = zstdWasmFrame(src, Math.min(end, blocksEnd + 4), outMax, BLOCK_SIZE_MAX);
+  const final = out;
+  if (w === undefined) {
+    out.reserve(outMax, pos, contentSize >= 0);
+  } else {
+    src = w.src;
+    out = new OutputBuffer('zstd', final.max);
+    out.buf = w.out;
+    state.litScratch = w.lits;
+    state.wasm = true;
+  }
   const outStart = out.pos;
   const frameLimit = contentSize >= 0 ? outStart + contentSize : outStart + allowed;
   const frameReason: CompressionFailure = contentSize >= 0 ? 'corrupt' : 'limit';
@@ -886,10 +993,15 @@ function decodeFrame(src: Uint8Array, frameStart: number, out: OutputBuffer, ver
   if (hasChecksum) {
     if (end - p < 4) fail('truncated', 'content checksum is cut off', p);
     // RFC 8878 section 3.1.1: the low 32 bits of xxHash64(content, seed 0), little-endian.
-    if (verify && xxHash64Low32(out.buf, outStart, out.pos) !== readU32LE(src, p)) {
-      fail('checksum', 'content checksum mismatch', p);
-    }
+    const sum = !verify ? 0 : w !== undefined ? zstdWasmChecksum(outStart, out.pos) : wasmXxh64Low32(out.buf, outStart, out.pos) ?? xxHash64Low32(out.buf, outStart, out.pos);
+    if (verify && sum !== readU32LE(src, p)) fail('checksum', 'content checksum mismatch', p);
     p += 4;
+  }
+  if (w !== undefined) {
+    final.reserve(produced, pos, true);
+    final.buf.set(w.out.subarray(outStart, out.pos), final.pos);
+    final.pos += produced;
+    endWasmFrame();
   }
   return p;
 }
@@ -922,8 +1034,9 @@ export function decodeZstd(input: Uint8Array, opts?: ZstdDecodeOptions): Buffer 
       pos = decodeFrame(input, pos, out, verify);
     }
   } finally {
+    if (state.wasm) endWasmFrame();
     // Raw literals are read in place; do not keep the caller's input alive after returning.
-    state.litBuf = state.litScratch;
+    state.litBuf = LIT_SCRATCH;
   }
   return out.finish();
 }
