@@ -22,12 +22,15 @@ for (const line of BROKER_LINES) {
       const group = `go-restart-${randomBytes(4).toString('hex')}`;
       try {
         await offsets.commit(group, [{ topic: 'group-offsets', partition: 0, offset: 1n }]);
-        assert.equal(offsets.coordinators.lookups, 1);
+        // A fresh broker may answer COORDINATOR_NOT_AVAILABLE while it creates the offsets topic,
+        // so the first commit can take more than one lookup; what matters is a new one after the stop.
+        const before = offsets.coordinators.lookups;
+        assert.ok(before >= 1);
         await stopBroker(line);
         const restarted = ensureBroker(line);
         await offsets.commit(group, [{ topic: 'group-offsets', partition: 0, offset: 2n, metadata: 'after the restart' }]);
         await restarted;
-        assert.ok(offsets.coordinators.lookups >= 2, `the coordinator was looked up again (${offsets.coordinators.lookups} lookups)`);
+        assert.ok(offsets.coordinators.lookups > before, `the coordinator was looked up again (${offsets.coordinators.lookups} lookups)`);
         assert.ok(client.stats.retries >= 1, 'the commit waited on retries');
         t.diagnostic(`Kafka ${line}: ${client.stats.retries} retries, ${offsets.coordinators.lookups} FindCoordinator requests`);
         assert.deepEqual((await readCommittedOffsets(line, group)).map((j) => [j.partition, j.offset, j.metadata]), [[0, 2n, 'after the restart']]);
