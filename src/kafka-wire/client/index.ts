@@ -9,3 +9,4 @@ export { KafkaClientRegistry } from './registry.js';
 export { isRetriable } from './retriable.js';
 export { invalidTopicReason, MAX_TOPIC_NAME_LENGTH } from './topic-name.js';
 export { TailFetcher, type TailFetcherOptions, type TailHandle, type TailListener } from './tail-fetcher.js';
+export { murmur2, partitionForKey, toPositive, StickyPartitioner } from './partitioner.js';
