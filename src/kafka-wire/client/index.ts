@@ -1,7 +1,7 @@
 /** The cluster client: bootstrap, metadata, leader routing, ListOffsets and Fetch with retries. */
 export {
   KafkaClient, EARLIEST, LATEST,
-  type ClientOptions, type FetchOptions, type MultiFetchResult, type PartitionFetchOutcome, type PartitionFetchRequest, type FetchResult, type FetchBatchesResult, type Isolation, type ListOffsetsOptions, type ListOffsetsResult,
+  type ClientOptions, type FetchOptions, type PartitionProduceOutcome, type PartitionProduceRequest, type ProduceToOptions, type ProduceToResult, type MultiFetchResult, type PartitionFetchOutcome, type PartitionFetchRequest, type FetchResult, type FetchBatchesResult, type Isolation, type ListOffsetsOptions, type ListOffsetsResult,
 } from './client.js';
 export { InvalidTopicError, KafkaClientClosedError, NoBrokerError, RetriesExhaustedError, UnknownPartitionError, UnknownTopicError } from './errors.js';
 export type { BrokerAddress, PartitionInfo, TopicInfo } from './metadata.js';
