@@ -3,7 +3,7 @@
  * failure as Kafka's Errors.java does (the Java producer's exception mapped to its error).
  */
 import { KafkaProtocolError, KafkaWireError } from '../errors.js';
-import { KafkaConnectionError } from '../transport/index.js';
+import { AuthenticationError, KafkaConnectionError } from '../transport/index.js';
 import { ProduceError, RetriesExhaustedError, UnknownPartitionError, UnknownTopicError } from './errors.js';
 import type { ProducerBatch } from './producer-batch.js';
 import { isRetriable } from './retriable.js';
@@ -33,7 +33,7 @@ export function kafkaProduceError(b: ProducerBatch, err: KafkaProtocolError, det
 /** A failure of the request as a whole that retrying will not cure (TLS, SASL, an unsupported version, an encoding error). */
 export function requestError(b: ProducerBatch, e: Error): ProduceError {
   const name = e instanceof KafkaProtocolError ? e.errorName
-    : e instanceof KafkaWireError && e.code.startsWith('KWIRE_ERR_SASL') ? 'SASL_AUTHENTICATION_FAILED'
+    : e instanceof AuthenticationError ? 'SASL_AUTHENTICATION_FAILED'
     : e instanceof KafkaWireError && e.code === 'KWIRE_ERR_API_UNSUPPORTED' ? 'UNSUPPORTED_VERSION'
     : 'NETWORK_EXCEPTION';
   return new ProduceError({
