@@ -10,7 +10,9 @@ import {
  * batches for deduplication), as ProducerStateManager/ProducerAppendInfo keep them:
  * - a lower epoch than the one known is INVALID_PRODUCER_EPOCH;
  * - a batch equal to one of the last five (same epoch, first and last sequence) is answered with
- *   NONE and the offset it got the first time, and not written again;
+ *   NONE and the offset it got the first time, and not written again, with the batch's kept
+ *   timestamp as LogAppendTimeMs (UnifiedLog does so on CreateTime topics too);
+ * - topics in `logAppendTime` stamp records with the broker's clock and answer with it;
  * - a higher epoch must start at sequence 0, the same epoch must continue at last + 1, else
  *   OUT_OF_ORDER_SEQUENCE_NUMBER; a producer the partition does not know may start anywhere.
  * Requests are applied in the order they are made (one connection per broker, as Kafka processes
@@ -19,6 +21,7 @@ import {
 
 export interface LoggedRecord {
   offset: bigint;
+  timestamp: bigint;
   key: string | null;
   value: string | null;
   producerId: bigint;
@@ -27,7 +30,7 @@ export interface LoggedRecord {
 interface ProducerState {
   epoch: number;
   lastSeq: number;
-  batches: Array<{ firstSeq: number; lastSeq: number; baseOffset: bigint }>;
+  batches: Array<{ firstSeq: number; lastSeq: number; baseOffset: bigint; timestamp: bigint }>;
 }
 
 interface Partition {
@@ -64,6 +67,8 @@ export class FakeCluster implements ProducerTransport {
   initProducerIdError: Error | undefined;
   /** Makes leaderOf fail with this error while set. */
   leaderError: Error | undefined;
+  /** Topics with message.timestamp.type=LogAppendTime. */
+  readonly logAppendTime = new Set<string>();
   private nextProducerId = 1000n;
   /** Answers are delivered in request order per broker. */
   private readonly answerChains = new Map<string, Promise<unknown>>();
@@ -156,21 +161,27 @@ export class FakeCluster implements ProducerTransport {
         if (h.epoch < st.epoch) return { ...none, errorCode: 47 };
         if (h.epoch === st.epoch) {
           const dup = st.batches.find((x) => x.firstSeq === h.baseSequence && x.lastSeq === lastSeq);
-          if (dup !== undefined) return { ...none, errorCode: 0, baseOffset: dup.baseOffset };
+          if (dup !== undefined) return { ...none, errorCode: 0, baseOffset: dup.baseOffset, logAppendTimeMs: dup.timestamp };
           if (h.baseSequence !== st.lastSeq + 1) return { ...none, errorCode: 45 };
         } else if (h.baseSequence !== 0) return { ...none, errorCode: 45 };
       }
     }
     const baseOffset = BigInt(p.log.length);
-    for (const x of records) p.log.push({ offset: BigInt(p.log.length), key: x.key?.toString() ?? null, value: x.value?.toString() ?? null, producerId: h.producerId });
+    const appendTime = this.logAppendTime.has(r.topic) ? BigInt(Date.now()) : -1n;
+    let maxTimestamp = -1n;
+    for (const x of records) {
+      const timestamp = appendTime >= 0n ? appendTime : x.timestamp;
+      if (timestamp > maxTimestamp) maxTimestamp = timestamp;
+      p.log.push({ offset: BigInt(p.log.length), timestamp, key: x.key?.toString() ?? null, value: x.value?.toString() ?? null, producerId: h.producerId });
+    }
     if (h.producerId >= 0n) {
       const st = p.producers.get(h.producerId);
       const batches = st !== undefined && st.epoch === h.epoch ? st.batches : [];
-      batches.push({ firstSeq: h.baseSequence, lastSeq, baseOffset });
+      batches.push({ firstSeq: h.baseSequence, lastSeq, baseOffset, timestamp: maxTimestamp });
       if (batches.length > 5) batches.shift();
       p.producers.set(h.producerId, { epoch: h.epoch, lastSeq, batches });
     }
-    return { ...none, errorCode: 0, baseOffset };
+    return { ...none, errorCode: 0, baseOffset, logAppendTimeMs: appendTime };
   }
 }
 

@@ -140,13 +140,23 @@ export class ProducerBatch implements SequencedBatch {
     return this.encoded;
   }
 
-  /** Settles every record with its offset and timestamp from Kafka's answer. */
-  succeed(baseOffset: bigint, logAppendTimeMs: bigint): void {
+  /** The largest record timestamp: what Kafka keeps as the batch's timestamp on CreateTime topics. */
+  maxTimestamp(): bigint {
+    let max = -1n;
+    for (const r of this.records) if (r.timestamp! > max) max = r.timestamp!;
+    return max;
+  }
+
+  /**
+   * Settles every record with its offset, and its timestamp: `appendTime` for all of them on a
+   * LogAppendTime topic, else each record's own.
+   */
+  succeed(baseOffset: bigint, appendTime: bigint | undefined): void {
     for (let i = 0; i < this.records.length; i++) {
       this.calls[i]!.settle(this.indexes[i]!, {
         partition: this.partition,
         offset: baseOffset < 0n ? -1n : baseOffset + BigInt(i),
-        timestamp: logAppendTimeMs >= 0n ? logAppendTimeMs : this.records[i]!.timestamp!,
+        timestamp: appendTime ?? this.records[i]!.timestamp!,
       });
     }
   }

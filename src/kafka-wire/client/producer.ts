@@ -91,6 +91,8 @@ export class Producer {
   private readonly accumulator = new Accumulator();
   private readonly sticky: StickyPartitioner;
   private readonly topics = new Map<string, TopicEntry>();
+  /** Topics seen to use LogAppendTime (see appendTime). */
+  private readonly appendTimeTopics = new Set<string>();
   private readonly loading = new Map<string, Promise<TopicEntry>>();
   private readonly brokerRequests = new Map<string, number>();
   private readonly pending = new Set<SendCall>();
@@ -332,6 +334,7 @@ export class Producer {
         for (const oldest of this.topics.keys()) {
           if (this.topics.size <= MAX_TOPICS) break;
           this.topics.delete(oldest);
+          this.appendTimeTopics.delete(oldest);
         }
         return entry;
       }).finally(() => this.loading.delete(topic));
@@ -577,7 +580,25 @@ export class Producer {
     if (b.baseSequence >= 0) q.seq.acked(b);
     q.failures = 0;
     this.release(b);
-    b.succeed(baseOffset, logAppendTimeMs);
+    b.succeed(baseOffset, this.appendTime(b, logAppendTimeMs));
+  }
+
+  /**
+   * The LogAppendTime to report for every record of `b`, or undefined when each keeps its own
+   * timestamp. Kafka sends LogAppendTimeMs -1 for a CreateTime topic, except when it answers a
+   * duplicate: then it sends the timestamp it kept for the batch (UnifiedLog: "setLogAppendTime(
+   * duplicate.timestamp)"), which on a CreateTime topic is the batch's largest record timestamp.
+   * So a value equal to that is ambiguous, and read as CreateTime unless the topic has answered
+   * with a real append time before (the Java client reports it for every record, wrongly for a
+   * retried CreateTime batch whose records differ in time).
+   */
+  private appendTime(b: ProducerBatch, logAppendTimeMs: bigint): bigint | undefined {
+    if (logAppendTimeMs < 0n) return undefined;
+    if (logAppendTimeMs !== b.maxTimestamp()) {
+      this.appendTimeTopics.add(b.topic);
+      return logAppendTimeMs;
+    }
+    return this.appendTimeTopics.has(b.topic) ? logAppendTimeMs : undefined;
   }
 
   /** Fails a batch's records for good; its partition's sequence copes with the gap (sequences.ts). */

@@ -102,6 +102,25 @@ describe('Producer on a fake cluster', () => {
     assert.ok(producer.stats.retries >= 10, `retried after each lost answer (${producer.stats.retries})`);
   });
 
+  test('timestamps: each record\'s own on CreateTime topics, also when Kafka answers a retry as a duplicate; the append time on LogAppendTime topics', async () => {
+    const cluster = new FakeCluster({ create: 1, append: 1 });
+    cluster.logAppendTime.add('append');
+    let lose = true;
+    cluster.requestFault = () => {
+      const fault = lose ? 'lose-answer' : undefined;
+      lose = false;
+      return fault;
+    };
+    const producer = new Producer(cluster, FAST);
+    const res = await producer.send('create', 0, [{ value: 'a', timestamp: 100n }, { value: 'b', timestamp: 300n }, { value: 'c', timestamp: 200n }]);
+    assert.deepEqual(res.map((r) => ok(r).timestamp), [100n, 300n, 200n], 'the duplicate\'s LogAppendTimeMs (300, the batch\'s) is not every record\'s');
+    assert.deepEqual(cluster.log('create', 0).map((r) => r.timestamp), [100n, 300n, 200n]);
+    const t0 = BigInt(Date.now());
+    const app = await producer.send('append', 0, [{ value: 'x', timestamp: 5n }, { value: 'y', timestamp: 6n }]);
+    assert.ok(app.every((r) => ok(r).timestamp >= t0), 'the broker\'s clock');
+    assert.deepEqual(app.map((r) => ok(r).timestamp), cluster.log('append', 0).map((r) => r.timestamp));
+  });
+
   test('NOT_LEADER and a leader that moved: metadata again, the new leader gets the batch', async () => {
     const cluster = new FakeCluster({ t: 1 }, ['b1:1', 'b2:2']);
     const producer = new Producer(cluster, FAST);
