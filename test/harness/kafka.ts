@@ -272,14 +272,64 @@ export async function ensureTruncatedTopic(line: BrokerLine): Promise<{ logStart
  * Makes sure `topic` exists on a running line with `partitions` partitions (replication 1, every
  * replica on node 1), created by the Java admin client; returns once every partition has a leader.
  * Idempotent: an existing topic with that partition count is left as it is, records included.
+ * `configs` (topic configs such as `{ 'max.message.bytes': '2000' }`) apply when this call creates it.
  * @returns whether this call created it.
  * @throws Error when the broker is down or the topic exists with another partition count.
  */
-export async function ensureTopic(line: BrokerLine, topic: string, partitions = 1): Promise<{ created: boolean }> {
-  const { stdout } = await runScript('topic.sh', [line, topic, String(partitions)], 120_000);
+export async function ensureTopic(line: BrokerLine, topic: string, partitions = 1, configs: Readonly<Record<string, string>> = {}): Promise<{ created: boolean }> {
+  const { stdout } = await runScript('topic.sh', [line, topic, String(partitions), ...Object.entries(configs).map(([k, v]) => `${k}=${v}`)], 120_000);
   const m = /^(created|exists)$/m.exec(stdout);
   if (m === null) throw new Error(`kafka harness: topic.sh ${line} ${topic} printed ${JSON.stringify(stdout)}`);
   return { created: m[1] === 'created' };
+}
+
+/** One record as Kafka's Java consumer read it (consumeWithJava). */
+export interface ConsumedRecord {
+  partition: number;
+  offset: bigint;
+  timestamp: bigint;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: ExpectedHeader[];
+}
+
+/**
+ * Every record of `topic` as Kafka's own Java consumer reads it (scripts/kafka/consume.sh:
+ * read_uncommitted, from the beginning to the end offsets of the moment), in partition then
+ * offset order. An oracle independent of our codec. Starts a JVM: 1-2 s.
+ */
+export async function consumeWithJava(line: BrokerLine, topic: string): Promise<ConsumedRecord[]> {
+  const { stdout } = await runScript('consume.sh', [line, topic], 180_000);
+  const out: ConsumedRecord[] = [];
+  for (const l of stdout.split('\n')) {
+    if (l === '') continue;
+    const x = obj(JSON.parse(l) as unknown, 'consume.sh line');
+    const headers = x['headers'];
+    if (!Array.isArray(headers)) throw new Error('kafka harness: consume.sh: headers is not an array');
+    out.push({
+      partition: num(x, 'partition'),
+      offset: BigInt(str(x, 'offset')),
+      timestamp: BigInt(str(x, 'timestamp')),
+      key: b64(x['key']),
+      value: b64(x['value']),
+      headers: headers.map((h: unknown): ExpectedHeader => {
+        const y = obj(h, 'consume.sh header');
+        return { key: str(y, 'key'), value: b64(y['value']) };
+      }),
+    });
+  }
+  return out;
+}
+
+/**
+ * The partition Kafka's Java producer of this line picks for each key among `count` partitions
+ * (scripts/kafka/partitions.sh: BuiltInPartitioner.partitionForKey). Needs no broker; starts a JVM.
+ */
+export async function javaPartitionsForKeys(line: BrokerLine, count: number, keys: readonly Uint8Array[]): Promise<number[]> {
+  const { stdout } = await runScript('partitions.sh', [line, String(count), ...keys.map((k) => Buffer.from(k).toString('hex'))], 180_000);
+  const parts = stdout.split('\n').filter((l) => l !== '').map(Number);
+  if (parts.length !== keys.length || parts.some((p) => !Number.isInteger(p))) throw new Error(`kafka harness: partitions.sh printed ${JSON.stringify(stdout)}`);
+  return parts;
 }
 
 /** The second, broker-only node of a line (scripts/kafka/node2.sh): PLAINTEXT only. */

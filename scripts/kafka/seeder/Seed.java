@@ -4,7 +4,9 @@
 //   java -cp <classes>:<kafka lib>/* Seed seed  <bootstrap> <expectedDir>
 //   java -cp <classes>:<kafka lib>/* Seed verify <bootstrap> <expectedDir>
 //   java -cp <classes>:<kafka lib>/* Seed truncated <bootstrap> <topic>
-//   java -cp <classes>:<kafka lib>/* Seed create <bootstrap> <topic> <partitions>
+//   java -cp <classes>:<kafka lib>/* Seed create <bootstrap> <topic> <partitions> [<config>=<value>...]
+//   java -cp <classes>:<kafka lib>/* Seed consume <bootstrap> <topic>
+//   java -cp <classes>:<kafka lib>/* Seed partitions <count> <hex key>...
 //   java -cp <classes>:<kafka lib>/* Seed offsets-topic <bootstrap>
 //   java -cp <classes>:<kafka lib>/* Seed registered <bootstrap> <nodeId> <timeoutMs>
 //   java -cp <classes>:<kafka lib>/* Seed moved|elect|leader <bootstrap> <topic>
@@ -18,6 +20,7 @@
 //   TopicTools      truncated, create, offsets-topic; topic (re)creation shared by other modes
 //   Leadership      moved, elect, leader: the partition whose leader moves between node 1 and 2
 //   ProduceLatency  produce-latency: the source of bench/e2e's produce-to-client latency
+//   ReadBack        consume, partitions: what Kafka's consumer reads and where its producer puts a key
 // and the shared pieces: Clients (node ids, Admin and producer configs), Rec (one record and its
 // ground truth), Json (the JSONL record lines), TopicSummary (topics.json).
 //
@@ -46,8 +49,18 @@ public final class Seed {
         code = Seeding.seed(args[1], java.nio.file.Paths.get(args[2]));
       } else if (args.length == 3 && args[0].equals("truncated")) {
         code = TopicTools.truncated(args[1], args[2]);
-      } else if (args.length == 4 && args[0].equals("create")) {
-        code = TopicTools.create(args[1], args[2], Integer.parseInt(args[3]));
+      } else if (args.length >= 4 && args[0].equals("create")) {
+        java.util.Map<String, String> configs = new java.util.TreeMap<>();
+        for (int i = 4; i < args.length; i++) {
+          int eq = args[i].indexOf('=');
+          if (eq <= 0) throw new IllegalArgumentException("topic config " + args[i] + " is not name=value");
+          configs.put(args[i].substring(0, eq), args[i].substring(eq + 1));
+        }
+        code = TopicTools.create(args[1], args[2], Integer.parseInt(args[3]), configs);
+      } else if (args.length == 3 && args[0].equals("consume")) {
+        code = ReadBack.consume(args[1], args[2]);
+      } else if (args.length >= 2 && args[0].equals("partitions")) {
+        code = ReadBack.partitions(Integer.parseInt(args[1]), java.util.Arrays.copyOfRange(args, 2, args.length));
       } else if (args.length == 3 && args[0].equals("verify")) {
         code = Verify.verify(args[1], java.nio.file.Paths.get(args[2]));
       } else if (args.length == 2 && args[0].equals("offsets-topic")) {
@@ -64,7 +77,8 @@ public final class Seed {
         code = ProduceLatency.run(args[1], args[2], Integer.parseInt(args[3]), Long.parseLong(args[4]));
       } else {
         System.err.println("usage: Seed ready <bootstrap> <timeoutMs> | Seed seed|verify <bootstrap> <expectedDir>"
-            + " | Seed truncated|moved|elect|leader <bootstrap> <topic> | Seed create <bootstrap> <topic> <partitions>"
+            + " | Seed truncated|moved|elect|leader|consume <bootstrap> <topic>"
+            + " | Seed create <bootstrap> <topic> <partitions> [<config>=<value>...] | Seed partitions <count> <hex key>..."
             + " | Seed offsets-topic <bootstrap>"
             + " | Seed registered <bootstrap> <nodeId> <timeoutMs>"
             + " | Seed produce-latency <bootstrap> <topic> <count> <intervalMs>");
