@@ -6,8 +6,8 @@ import {
   type ProducerOptions, type ProducerTransport, type RecordInput, type RecordResult,
 } from '../../../src/kafka-wire/index.js';
 import {
-  BROKER_LINES, bootstrap, consumeWithJava, ensureBroker, ensureTopic, javaPartitionsForKeys, restartBroker,
-  type BrokerInfo, type ConsumedRecord,
+  BROKER_LINES, bootstrap, consumeWithJava, electPreferredLeader, ensureBroker, ensureMovedTopic, ensureTopic, javaPartitionsForKeys,
+  partitionLeader, restartBroker, startSecondBroker, stopSecondBroker, type BrokerInfo, type ConsumedRecord,
 } from '../../harness/kafka.js';
 import { Rng } from '../../support/random.js';
 
@@ -272,6 +272,58 @@ for (const line of BROKER_LINES) {
       const read = await consumeWithJava(line, shared);
       assert.equal(read.length, sent.length + 4);
       assertExactlyOnce(read, sent, { unacknowledgedValues: new Set(['intruder-0', 'intruder-1', 'intruder-2', 'intruder-3']) });
+    });
+
+    test('the leader moves to the other broker and back while 20 callers produce: exactly once, in order', async (t) => {
+      const moved = `kwp-produce-moved-${line.replace('.', '')}-${RUN}`;
+      await startSecondBroker(line);
+      const c = clientFor(info);
+      const p5 = new Producer(c, { lingerMs: 2, retryBackoffMs: 50, retryBackoffMaxMs: 500 });
+      try {
+        // Replicas [2, 1]; the topic starts with 1000 records of the harness's Java producer.
+        if ((await ensureMovedTopic(line, moved)).leader !== 2) assert.equal(await electPreferredLeader(line, moved), 2);
+        const sent: Sent[] = [];
+        const ackedIn = [0, 0, 0];
+        let phase = 0;
+        let stop = false;
+        const waitForAcks = async (n: number): Promise<void> => {
+          const target = ackedIn[phase]! + n;
+          while (ackedIn[phase]! < target) await new Promise((r) => setTimeout(r, 20));
+        };
+        const callers = Array.from({ length: 20 }, async (_, caller) => {
+          for (let i = 0; !stop; i++) {
+            const done = await sendAll(p5, moved, 0, [{ key: `c${caller}`, value: `lm-${caller}-${i}-0` }, { value: `lm-${caller}-${i}-1` }]);
+            ackedIn[phase]! += done.filter((d) => d.result.error === undefined).length;
+            sent.push(...done);
+            await new Promise((r) => setTimeout(r, 5));
+          }
+        });
+        await waitForAcks(200);
+        phase = 1;
+        await stopSecondBroker(line);
+        assert.equal((await partitionLeader(line, moved)).leader, 1);
+        await waitForAcks(200);
+        phase = 2;
+        await startSecondBroker(line);
+        assert.equal(await electPreferredLeader(line, moved), 2);
+        await waitForAcks(200);
+        stop = true;
+        await Promise.all(callers);
+        t.diagnostic(`Kafka ${line}: ${sent.length} records, acknowledged per phase (node 2 leads, node 1 leads, node 2 again) ${ackedIn.join(', ')}; producer ${JSON.stringify(p5.stats)}`);
+        assert.deepEqual(sent.filter((x) => x.result.error !== undefined).map((x) => x.result.error!.message), []);
+        assert.ok(ackedIn.every((n) => n >= 200), 'records were acknowledged under each leader');
+        const read = (await consumeWithJava(line, moved)).filter((r) => r.value?.toString().startsWith('lm-'));
+        assert.equal(read.length, sent.length);
+        assertExactlyOnce(read, sent);
+        for (let caller = 0; caller < 20; caller++) {
+          const mine = read.filter((r) => r.value!.toString().startsWith(`lm-${caller}-`)).map((r) => r.value!.toString());
+          assert.deepEqual(mine, sent.filter((x) => buf(x.input.value)!.toString().startsWith(`lm-${caller}-`)).map((x) => buf(x.input.value)!.toString()), `caller ${caller}: in the order sent`);
+        }
+      } finally {
+        await p5.close({ timeoutMs: 5000 });
+        c.close();
+        await stopSecondBroker(line);
+      }
     });
 
     test('100 callers produce through a broker restart: every acknowledged record is in the topic exactly once', async (t) => {
