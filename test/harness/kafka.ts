@@ -302,11 +302,12 @@ export async function ensureTruncatedTopic(line: BrokerLine): Promise<{ logStart
  * Makes sure `topic` exists on a running line with `partitions` partitions (replication 1, every
  * replica on node 1), created by the Java admin client; returns once every partition has a leader.
  * Idempotent: an existing topic with that partition count is left as it is, records included.
+ * `configs` (topic configs such as `{ 'max.message.bytes': '2000' }`) apply when this call creates it.
  * @returns whether this call created it.
  * @throws Error when the broker is down or the topic exists with another partition count.
  */
-export async function ensureTopic(line: BrokerLine, topic: string, partitions = 1): Promise<{ created: boolean }> {
-  const { stdout } = await runScript('topic.sh', [line, topic, String(partitions)], 120_000);
+export async function ensureTopic(line: BrokerLine, topic: string, partitions = 1, configs: Readonly<Record<string, string>> = {}): Promise<{ created: boolean }> {
+  const { stdout } = await runScript('topic.sh', [line, topic, String(partitions), ...Object.entries(configs).map(([k, v]) => `${k}=${v}`)], 120_000);
   const m = /^(created|exists)$/m.exec(stdout);
   if (m === null) throw new Error(`kafka harness: topic.sh ${line} ${topic} printed ${JSON.stringify(stdout)}`);
   return { created: m[1] === 'created' };
@@ -348,6 +349,17 @@ export async function aclClear(line: BrokerLine, topic: string): Promise<number>
   const m = /^cleared (\d+) ACLs/m.exec(stdout);
   if (m === null) throw new Error(`kafka harness: acl.sh ${line} clear ${topic} printed ${JSON.stringify(stdout)}`);
   return Number(m[1]);
+}
+
+/**
+ * The partition Kafka's Java producer of this line picks for each key among `count` partitions
+ * (scripts/kafka/partitions.sh: BuiltInPartitioner.partitionForKey). Needs no broker; starts a JVM.
+ */
+export async function javaPartitionsForKeys(line: BrokerLine, count: number, keys: readonly Uint8Array[]): Promise<number[]> {
+  const { stdout } = await runScript('partitions.sh', [line, String(count), ...keys.map((k) => Buffer.from(k).toString('hex'))], 180_000);
+  const parts = stdout.split('\n').filter((l) => l !== '').map(Number);
+  if (parts.length !== keys.length || parts.some((p) => !Number.isInteger(p))) throw new Error(`kafka harness: partitions.sh printed ${JSON.stringify(stdout)}`);
+  return parts;
 }
 
 /** The second, broker-only node of a line (scripts/kafka/node2.sh): PLAINTEXT only. */

@@ -4,7 +4,9 @@
 //   java -cp <classes>:<kafka lib>/* Seed seed  <bootstrap> <expectedDir>
 //   java -cp <classes>:<kafka lib>/* Seed verify <bootstrap> <expectedDir>
 //   java -cp <classes>:<kafka lib>/* Seed truncated <bootstrap> <topic>
-//   java -cp <classes>:<kafka lib>/* Seed create <bootstrap> <topic> <partitions>
+//   java -cp <classes>:<kafka lib>/* Seed create <bootstrap> <topic> <partitions> [<config>=<value>...]
+//   java -cp <classes>:<kafka lib>/* Seed consume <bootstrap> <topic>
+//   java -cp <classes>:<kafka lib>/* Seed partitions <count> <hex key>...
 //   java -cp <classes>:<kafka lib>/* Seed offsets-topic <bootstrap>
 //   java -cp <classes>:<kafka lib>/* Seed registered <bootstrap> <nodeId> <timeoutMs>
 //   java -cp <classes>:<kafka lib>/* Seed moved|elect|leader <bootstrap> <topic>
@@ -24,6 +26,7 @@
 //   ProduceLatency  produce-latency: the source of bench/e2e's produce-to-client latency
 //   Groups          committed, member: a group's committed offsets (Admin); a live group member
 //   Acls            acl-allow-read, acl-clear: topic ACLs for the authorization tests
+//   ReadBack        partitions: the partition Kafka's Java producer picks for a key
 // and the shared pieces: Clients (node ids, Admin and producer configs), Rec (one record and its
 // ground truth), Json (the JSONL record lines), TopicSummary (topics.json).
 //
@@ -52,12 +55,20 @@ public final class Seed {
         code = Seeding.seed(args[1], java.nio.file.Paths.get(args[2]));
       } else if (args.length == 3 && args[0].equals("truncated")) {
         code = TopicTools.truncated(args[1], args[2]);
-      } else if (args.length == 4 && args[0].equals("create")) {
-        code = TopicTools.create(args[1], args[2], Integer.parseInt(args[3]));
+      } else if (args.length >= 4 && args[0].equals("create")) {
+        java.util.Map<String, String> configs = new java.util.TreeMap<>();
+        for (int i = 4; i < args.length; i++) {
+          int eq = args[i].indexOf('=');
+          if (eq <= 0) throw new IllegalArgumentException("topic config " + args[i] + " is not name=value");
+          configs.put(args[i].substring(0, eq), args[i].substring(eq + 1));
+        }
+        code = TopicTools.create(args[1], args[2], Integer.parseInt(args[3]), configs);
       } else if (args.length == 3 && args[0].equals("delete")) {
         code = TopicTools.delete(args[1], args[2]);
       } else if (args.length == 4 && args[0].equals("dump")) {
         code = Verify.dump(args[1], args[2], args[3]);
+      } else if (args.length >= 2 && args[0].equals("partitions")) {
+        code = ReadBack.partitions(Integer.parseInt(args[1]), java.util.Arrays.copyOfRange(args, 2, args.length));
       } else if (args.length == 3 && args[0].equals("verify")) {
         code = Verify.verify(args[1], java.nio.file.Paths.get(args[2]));
       } else if (args.length == 2 && args[0].equals("offsets-topic")) {
@@ -82,7 +93,8 @@ public final class Seed {
         code = Acls.clear(args[1], args[2]);
       } else {
         System.err.println("usage: Seed ready <bootstrap> <timeoutMs> | Seed seed|verify <bootstrap> <expectedDir>"
-            + " | Seed truncated|moved|elect|leader|delete <bootstrap> <topic> | Seed create <bootstrap> <topic> <partitions>"
+            + " | Seed truncated|moved|elect|leader|delete <bootstrap> <topic>"
+            + " | Seed create <bootstrap> <topic> <partitions> [<config>=<value>...] | Seed partitions <count> <hex key>..."
             + " | Seed dump <bootstrap> <topic> read_uncommitted|read_committed"
             + " | Seed offsets-topic <bootstrap>"
             + " | Seed registered <bootstrap> <nodeId> <timeoutMs>"

@@ -55,9 +55,10 @@ final class TopicTools {
    * `truncated`: node 2 comes and goes under other tests, and a partition placed there would go
    * offline with it). Idempotent: an existing topic with that many partitions is fine, whatever it
    * holds; another count is an error, because changing it under a reader would break the reader.
-   * Returns once every partition has a leader. Prints "created" or "exists".
+   * Returns once every partition has a leader. Prints "created" or "exists". `configs` (e.g.
+   * max.message.bytes) apply to a topic this call creates; an existing topic keeps its own.
    */
-  static int create(String bootstrap, String topic, int partitions) throws Exception {
+  static int create(String bootstrap, String topic, int partitions, Map<String, String> configs) throws Exception {
     if (partitions < 1) throw new IllegalArgumentException("partitions must be at least 1, not " + partitions);
     Map<Integer, List<Integer>> assignment = new HashMap<>();
     for (int p = 0; p < partitions; p++) assignment.put(p, Collections.singletonList(Clients.NODE_1));
@@ -67,7 +68,7 @@ final class TopicTools {
     try (Admin admin = Admin.create(Clients.adminProps(bootstrap))) {
       while (System.currentTimeMillis() < deadline) {
         try {
-          admin.createTopics(Collections.singleton(new NewTopic(topic, assignment))).all().get();
+          admin.createTopics(Collections.singleton(new NewTopic(topic, assignment).configs(configs))).all().get();
           created = true;
         } catch (ExecutionException e) {
           // Exists: fine (checked below). Retriable: right after a start node 1 may not be

@@ -2,7 +2,8 @@ import { KafkaWireError } from '../errors.js';
 import { kafkaErrorOf, throwIfError } from '../protocol/frame.js';
 import { FETCH_TOPIC_ID_SINCE } from '../protocol/apis/fetch.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import { FetchApi, ListOffsetsApi, MetadataApi } from '../protocol/versions.js';
+import { PRODUCE_TOPIC_ID_SINCE } from '../protocol/apis/produce.js';
+import { FetchApi, InitProducerIdApi, ListOffsetsApi, MetadataApi, ProduceApi } from '../protocol/versions.js';
 import { readBatches, readRecords, type KafkaRecord, type RecordBatch } from '../records/index.js';
 import { Connection, type ConnectionOptions } from '../transport/index.js';
 import { responsePool } from '../transport/response-pool.js';
@@ -100,6 +101,46 @@ export interface MultiFetchResult {
   /** Gives the response's memory back, once every partition's batches are done with. */
   release(): void;
 }
+
+/** One partition's record batch in a produceTo request. */
+export interface PartitionProduceRequest {
+  topic: string;
+  partition: number;
+  /** One encoded record batch (encodeRecordBatch). */
+  records: Buffer;
+}
+
+/** One partition of a Produce response, as Kafka sent it (errors as codes, not thrown). */
+export interface PartitionProduceOutcome {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  /** The batch's first offset (-1 on error). */
+  baseOffset: bigint;
+  /** The broker's append time when the topic uses LogAppendTime, else -1. */
+  logAppendTimeMs: bigint;
+  logStartOffset: bigint;
+  /** KIP-467 (v8+): which records of the batch made it invalid, and why. */
+  recordErrors: ReadonlyArray<{ batchIndex: number; batchIndexErrorMessage: string | null }>;
+  errorMessage: string | null;
+}
+
+export interface ProduceToResult {
+  /** The Produce version the request went out at (for error reports). */
+  version: number;
+  /** The response's partitions (none for acks=0, which Kafka never answers). */
+  partitions: PartitionProduceOutcome[];
+}
+
+export interface ProduceToOptions {
+  /** -1 (all in-sync replicas), 1 (the leader) or 0 (no response at all). */
+  acks: -1 | 0 | 1;
+  /** How long the broker waits for the replicas acks=-1 asks for (Produce's TimeoutMs). */
+  timeoutMs: number;
+}
+
+/** How much longer than a Produce's own TimeoutMs the connection waits for its response. */
+const PRODUCE_RESPONSE_GRACE_MS = 1000;
 
 interface PartitionFetch extends Omit<FetchResult, 'records'> {
   batches: RecordBatch[];
@@ -346,6 +387,74 @@ export class KafkaClient {
     };
   }
 
+  /**
+   * One Produce request to `broker` with one batch for each partition given (which it should
+   * lead), without retries: each partition comes back with its own error code, so a producer can
+   * retry, resequence or fail each batch on its own. Produce v13 names topics by id (KIP-516);
+   * a topic whose id this client does not know goes out at v12. Requests go on the broker's first
+   * connection only, so that batches of one partition reach the broker in the order they were
+   * sent. With acks=0 Kafka sends no response, so the request is only written.
+   * @throws KafkaConnectionError (the outcome of every batch in the request is then unknown),
+   *   UnsupportedApiError, KWIRE_ERR_ENCODE, KafkaClientClosedError
+   */
+  async produceTo(broker: string, partitions: readonly PartitionProduceRequest[], opts: ProduceToOptions): Promise<ProduceToResult> {
+    const conn = await this.firstConnection(parseAddress(broker));
+    let version = conn.version(ProduceApi);
+    const byTopic = new Map<string, { name: string; topicId: string; partitionData: Array<{ index: number; records: Buffer }> }>();
+    for (const r of partitions) {
+      let t = byTopic.get(r.topic);
+      if (t === undefined) {
+        t = { name: r.topic, topicId: this.metadata.peek(r.topic)?.topicId ?? ZERO_UUID, partitionData: [] };
+        byTopic.set(r.topic, t);
+      }
+      t.partitionData.push({ index: r.partition, records: r.records });
+    }
+    const topicData = [...byTopic.values()];
+    if (version >= PRODUCE_TOPIC_ID_SINCE && topicData.some((t) => t.topicId === ZERO_UUID)) version = PRODUCE_TOPIC_ID_SINCE - 1;
+    const body = { transactionalId: null, acks: opts.acks, timeoutMs: opts.timeoutMs, topicData };
+    if (opts.acks === 0) {
+      conn.sendWithoutResponse(ProduceApi, body, version);
+      return { version, partitions: [] };
+    }
+    const res = await conn.request(ProduceApi, body, { version, timeoutMs: opts.timeoutMs + PRODUCE_RESPONSE_GRACE_MS });
+    const idToName = new Map(topicData.map((t) => [t.topicId, t.name]));
+    const out: PartitionProduceOutcome[] = [];
+    for (const t of res.body.responses) {
+      const topic = version >= PRODUCE_TOPIC_ID_SINCE ? idToName.get(t.topicId) : t.name;
+      if (topic === undefined) continue;
+      for (const p of t.partitionResponses) {
+        out.push({
+          topic, partition: p.index, errorCode: p.errorCode, baseOffset: p.baseOffset, logAppendTimeMs: p.logAppendTimeMs,
+          logStartOffset: p.logStartOffset, recordErrors: p.recordErrors, errorMessage: p.errorMessage,
+        });
+      }
+    }
+    return { version, partitions: out };
+  }
+
+  /**
+   * A producer id and epoch for an idempotent producer: InitProducerId with a null transactional
+   * id (KIP-98) to any broker, with the usual retries. For a null transactional id Kafka ignores
+   * the producer id and epoch of the request (KIP-360's bump is for transactional ids) and always
+   * hands out a fresh id with epoch 0.
+   * @throws KafkaProtocolError (e.g. CLUSTER_AUTHORIZATION_FAILED), RetriesExhaustedError, KafkaClientClosedError
+   */
+  initProducerId(): Promise<{ producerId: bigint; producerEpoch: number }> {
+    return this.withRetries('InitProducerId', async () => {
+      const conn = await this.anyConnection();
+      const version = conn.version(InitProducerIdApi);
+      const res = await conn.request(InitProducerIdApi, {
+        transactionalId: null,
+        // What the Java producer sends for an idempotent producer; unused without transactions.
+        transactionTimeoutMs: 0x7fffffff,
+        producerId: -1n,
+        producerEpoch: -1,
+      }, { version });
+      throwIfError('InitProducerId', version, res.body.errorCode, 'top level');
+      return { producerId: res.body.producerId, producerEpoch: res.body.producerEpoch };
+    }, () => {});
+  }
+
   /** Forgets the topic's cached metadata: the next operation on it asks a broker again. */
   invalidate(topic: string): void {
     this.metadata.invalidate(topic);
@@ -538,6 +647,15 @@ export class KafkaClient {
       return Promise.resolve(best);
     }
     return opening ?? this.openSlot(b, `${broker}#${freeSlot}`);
+  }
+
+  /** The broker's first connection (slot 0), opened if need be: one ordered stream per broker. */
+  private firstConnection(b: { host: string; port: number }): Promise<Connection> {
+    if (this.closed) return Promise.reject(new KafkaClientClosedError());
+    const key = `${b.host}:${b.port}#0`;
+    const open = this.open.get(key);
+    if (open !== undefined) return Promise.resolve(open);
+    return this.connections.get(key) ?? this.openSlot(b, key);
   }
 
   /**

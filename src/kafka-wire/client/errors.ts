@@ -65,3 +65,34 @@ export class KafkaClientClosedError extends KafkaWireError {
     this.name = 'KafkaClientClosedError';
   }
 }
+
+/**
+ * Why records given to a Producer were not acknowledged; one per failed record, never thrown.
+ * `errorName` is Kafka's name for the failure (Errors.java: `MESSAGE_TOO_LARGE`,
+ * `UNKNOWN_TOPIC_OR_PARTITION`, `REQUEST_TIMED_OUT`, ...), also for the failures the producer
+ * finds itself, named as the Java producer's exception maps to Kafka's errors. `maybeWritten`:
+ * an attempt's outcome stayed unknown, so the records may be in the topic even so.
+ *
+ * Codes: KWIRE_ERR_PRODUCE (Kafka refused them, or the topic or partition does not exist),
+ * KWIRE_ERR_PRODUCE_TIMEOUT (not acknowledged within the delivery timeout),
+ * KWIRE_ERR_RECORD_TOO_LARGE (larger than one request may be; never sent),
+ * KWIRE_ERR_PRODUCER_CLOSED (the producer was closed first).
+ */
+export class ProduceError extends KafkaWireError {
+  readonly topic: string;
+  /** -1 when no partition was chosen (unknown topic, a partition out of range). */
+  readonly partition: number;
+  readonly errorName: string;
+  /** Whether sending the records again may succeed (the condition may pass). */
+  readonly retriable: boolean;
+  readonly maybeWritten: boolean;
+  constructor(init: { code: string; topic: string; partition: number; errorName: string; retriable: boolean; maybeWritten: boolean; message: string; cause?: Error | undefined }) {
+    super(init.code, `${init.topic}-${init.partition}: ${init.message}`, init.cause === undefined ? undefined : { cause: init.cause });
+    this.name = 'ProduceError';
+    this.topic = init.topic;
+    this.partition = init.partition;
+    this.errorName = init.errorName;
+    this.retriable = init.retriable;
+    this.maybeWritten = init.maybeWritten;
+  }
+}

@@ -1,9 +1,9 @@
 /** The cluster client: bootstrap, metadata, leader routing, ListOffsets and Fetch with retries; a group's committed offsets. */
 export {
   KafkaClient, EARLIEST, LATEST,
-  type ClientOptions, type FetchOptions, type MultiFetchResult, type PartitionFetchOutcome, type PartitionFetchRequest, type FetchResult, type FetchBatchesResult, type Isolation, type ListOffsetsOptions, type ListOffsetsResult,
+  type ClientOptions, type FetchOptions, type PartitionProduceOutcome, type PartitionProduceRequest, type ProduceToOptions, type ProduceToResult, type MultiFetchResult, type PartitionFetchOutcome, type PartitionFetchRequest, type FetchResult, type FetchBatchesResult, type Isolation, type ListOffsetsOptions, type ListOffsetsResult,
 } from './client.js';
-export { InvalidTopicError, KafkaClientClosedError, NoBrokerError, RetriesExhaustedError, UnknownPartitionError, UnknownTopicError } from './errors.js';
+export { InvalidTopicError, KafkaClientClosedError, NoBrokerError, ProduceError, RetriesExhaustedError, UnknownPartitionError, UnknownTopicError } from './errors.js';
 export type { BrokerAddress, PartitionInfo, TopicInfo } from './metadata.js';
 export { KafkaClientRegistry } from './registry.js';
 export { isRetriable } from './retriable.js';
@@ -17,3 +17,8 @@ export type { GroupCoordinators } from './group-coordinator.js';
 export {
   ActiveGroupError, CoordinatorUnavailableError, GroupAuthorizationError, InvalidGroupIdError, InvalidOffsetError, OffsetMetadataTooLargeError,
 } from './group-errors.js';
+export { Producer, MAX_REQUESTS_PER_BROKER, type ProducerTransport } from './producer.js';
+export type { CompressionName, ProducerOptions, SendOptions } from './producer-options.js';
+export type { Acks, RecordResult } from './producer-batch.js';
+export { murmur2, partitionForKey, toPositive, StickyPartitioner } from './partitioner.js';
+export { MAX_EPOCH, MAX_UNRESOLVED, incrementSequence, type ProducerIdentity } from './sequences.js';

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { KafkaClient, type ClientOptions } from './client.js';
+import { Producer } from './producer.js';
+import type { ProducerOptions } from './producer-options.js';
 
 /**
  * Shares one KafkaClient (and so one connection per broker) between every user of the same
@@ -8,6 +10,7 @@ import { KafkaClient, type ClientOptions } from './client.js';
  */
 export class KafkaClientRegistry {
   private readonly entries = new Map<string, { client: KafkaClient; users: number }>();
+  private readonly producers = new Map<string, { producer: Producer; client: KafkaClient; users: number }>();
   private readonly functionIds = new WeakMap<object, number>();
   private nextFunctionId = 1;
 
@@ -33,13 +36,59 @@ export class KafkaClientRegistry {
     }
   }
 
+  /**
+   * The one idempotent Producer of this cluster and these credentials, shared by every user.
+   * It runs on a KafkaClient of its own, not the one acquire() shares: a broker serves one
+   * request per connection at a time, so produce requests would otherwise queue behind
+   * long-polling fetches. `producerOptions` apply when the producer is created; per-route
+   * settings (acks, compression, linger, batch size) go with each send.
+   */
+  acquireProducer(options: ClientOptions, producerOptions?: ProducerOptions): Producer {
+    const key = this.keyOf(options);
+    let e = this.producers.get(key);
+    if (e === undefined || e.client.isClosed) {
+      const client = new KafkaClient(options);
+      e = { producer: new Producer(client, producerOptions), client, users: 0 };
+      this.producers.set(key, e);
+    }
+    e.users++;
+    return e.producer;
+  }
+
+  /**
+   * One user lets go of the producer; the last one closes it (records still waiting get up to
+   * `timeoutMs`, default the delivery timeout, see Producer.close) and then its client.
+   */
+  async releaseProducer(producer: Producer, opts?: { timeoutMs?: number }): Promise<void> {
+    for (const [key, e] of this.producers) {
+      if (e.producer !== producer) continue;
+      if (--e.users <= 0) {
+        this.producers.delete(key);
+        await producer.close(opts);
+        e.client.close();
+      }
+      return;
+    }
+  }
+
   get size(): number {
     return this.entries.size;
   }
 
+  /** Producers held now. */
+  get producerCount(): number {
+    return this.producers.size;
+  }
+
+  /** Closes every client and producer at once: records not yet acknowledged fail. */
   closeAll(): void {
     for (const e of this.entries.values()) e.client.close();
     this.entries.clear();
+    for (const e of this.producers.values()) {
+      void e.producer.close({ timeoutMs: 0 });
+      e.client.close();
+    }
+    this.producers.clear();
   }
 
   /** A digest of everything that changes who we are to the broker; passwords never sit in the map as text. */

@@ -152,6 +152,18 @@ export class Connection {
     return this.send(api, body, version, opts?.timeoutMs ?? this.requestTimeoutMs, false);
   }
 
+  /**
+   * Sends a request the broker never answers: Produce with acks=0 is the only one (the broker
+   * writes no response at all, so waiting for one would only time out and close the connection).
+   * Returns once the frame is written or queued behind backpressure.
+   * @throws the connection's failure if it is closed; KWIRE_ERR_ENCODE for a body that cannot be encoded
+   */
+  sendWithoutResponse<Q extends Fields, S extends Fields>(api: ApiSpec<Q, S>, body: Input<Q>, version: number): void {
+    if (this.failure !== undefined) throw this.failure;
+    const frame = encodeRequestFrame(api, version, this.allocateCorrelationId(), this.clientId, body);
+    this.write(frame, false);
+  }
+
   /** Registers a callback for when the connection fails or is closed. */
   onClose(listener: (e: Error) => void): void {
     if (this.failure !== undefined) listener(this.failure);

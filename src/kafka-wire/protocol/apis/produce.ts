@@ -8,6 +8,9 @@ import { array, int16, int32, int64, records, string, struct, uuid } from '../sc
  *   TransactionalId nullable string (3+), Acks int16, TimeoutMs int32,
  *   TopicData [Name string (0-12), TopicId uuid (13+), PartitionData [Index int32, Records nullable records]]
  */
+/** Produce names topics by id from v13 (KIP-516), by name before. */
+export const PRODUCE_TOPIC_ID_SINCE = 13;
+
 export const ProduceRequest = defineMessage('ProduceRequest', '0-13', '9+', {
   transactionalId: string('3+', { nullable: '3+', default: null }),
   acks: int16('0+'),
