@@ -9,6 +9,7 @@
 //   java -cp <classes>:<kafka lib>/* Seed registered <bootstrap> <nodeId> <timeoutMs>
 //   java -cp <classes>:<kafka lib>/* Seed moved|elect|leader <bootstrap> <topic>
 //   java -cp <classes>:<kafka lib>/* Seed produce-latency <bootstrap> <topic> <count> <intervalMs>
+//   java -cp <classes>:<kafka lib>/* Seed produce-rate <bootstrap> <topic> <partitions> <count> <ratePerSec> <burst> <valueSize>
 //
 // This class only dispatches; each mode lives in the file named for what it does:
 //   Readiness       ready, registered: wait for the broker / for node 2 to join
@@ -18,6 +19,7 @@
 //   TopicTools      truncated, create, offsets-topic; topic (re)creation shared by other modes
 //   Leadership      moved, elect, leader: the partition whose leader moves between node 1 and 2
 //   ProduceLatency  produce-latency: the source of bench/e2e's produce-to-client latency
+//   ProduceRate     produce-rate: bench/e2e's fan-out source, a steady or bursty rate until stdin closes
 // and the shared pieces: Clients (node ids, Admin and producer configs), Rec (one record and its
 // ground truth), Json (the JSONL record lines), TopicSummary (topics.json).
 //
@@ -62,12 +64,16 @@ public final class Seed {
         code = Leadership.leader(args[1], args[2]);
       } else if (args.length == 5 && args[0].equals("produce-latency")) {
         code = ProduceLatency.run(args[1], args[2], Integer.parseInt(args[3]), Long.parseLong(args[4]));
+      } else if (args.length == 8 && args[0].equals("produce-rate")) {
+        code = ProduceRate.run(args[1], args[2], Integer.parseInt(args[3]), Long.parseLong(args[4]), Double.parseDouble(args[5]),
+            Integer.parseInt(args[6]), Integer.parseInt(args[7]));
       } else {
         System.err.println("usage: Seed ready <bootstrap> <timeoutMs> | Seed seed|verify <bootstrap> <expectedDir>"
             + " | Seed truncated|moved|elect|leader <bootstrap> <topic> | Seed create <bootstrap> <topic> <partitions>"
             + " | Seed offsets-topic <bootstrap>"
             + " | Seed registered <bootstrap> <nodeId> <timeoutMs>"
-            + " | Seed produce-latency <bootstrap> <topic> <count> <intervalMs>");
+            + " | Seed produce-latency <bootstrap> <topic> <count> <intervalMs>"
+            + " | Seed produce-rate <bootstrap> <topic> <partitions> <count> <ratePerSec> <burst> <valueSize>");
         code = 2;
       }
     } catch (Exception e) {
