@@ -33,6 +33,8 @@ const CMD_PING = [0x82, 0x02] as const; // field 32, LEN
 const CMD_SUBSCRIBE = [0x9a, 0x02] as const; // field 35, LEN
 const CMD_UNSUBSCRIBE = [0xa2, 0x02] as const; // field 36, LEN
 const CMD_CREDIT = [0xaa, 0x02] as const; // field 37, LEN
+/** KafkaRecordsPush.messages: field 3, LEN (a fetch reply's are field 1). */
+const PUSH_MESSAGES = 0x1a;
 
 /** A topic name encoded once per client, not once per request. */
 export function topicBytes(topic: string): Buffer {
@@ -167,12 +169,16 @@ export interface Scan {
   payloadBytes: number;
   /** Offset of the last message, -1 without messages; for list_offset the offset. */
   lastOffset: number;
+  /** Offset of the first message, -1 without messages. */
+  firstOffset: number;
+  /** A push's partition (0 otherwise). */
+  partition: number;
   highWatermark: number;
   /** An error reply's message, or a SubscriptionEnd's reason number and message ("5 slow consumer"). */
   error: string;
 }
 
-export const scan: Scan = { sequence: 0, kind: 'none', messages: 0, payloadBytes: 0, lastOffset: -1, highWatermark: 0, error: '' };
+export const scan: Scan = { sequence: 0, kind: 'none', messages: 0, payloadBytes: 0, lastOffset: -1, firstOffset: -1, partition: 0, highWatermark: 0, error: '' };
 
 let pos = 0;
 
@@ -216,7 +222,7 @@ function skip(b: Buffer, wire: number): void {
  */
 export function scanReply(b: Buffer, onValue?: (frame: Buffer, start: number, end: number) => void): Scan {
   const s = scan;
-  s.sequence = 0; s.kind = 'none'; s.messages = 0; s.payloadBytes = 0; s.lastOffset = -1; s.highWatermark = 0; s.error = '';
+  s.sequence = 0; s.kind = 'none'; s.messages = 0; s.payloadBytes = 0; s.lastOffset = -1; s.firstOffset = -1; s.partition = 0; s.highWatermark = 0; s.error = '';
   pos = 0;
   while (pos < b.length) {
     const key = varint(b);
@@ -229,7 +235,7 @@ export function scanReply(b: Buffer, onValue?: (frame: Buffer, start: number, en
     } else if (field === 36) {
       s.kind = 'push';
       const end = varint(b) + pos;
-      messages(b, end, s, onValue, 0x1a, 0x20);
+      messages(b, end, s, onValue, PUSH_MESSAGES, 0x20);
     } else if (field === 35) {
       s.kind = 'subscribed';
       skip(b, key & 7);
@@ -293,9 +299,10 @@ function messages(b: Buffer, end: number, s: Scan, onValue: ((frame: Buffer, sta
           pos += len;
         } else skip(b, k & 7);
       }
-      s.messages++;
+      if (s.messages++ === 0) s.firstOffset = offset;
       s.lastOffset = offset;
     } else if (key === highWatermarkKey) s.highWatermark = varint(b);
+    else if (key === 0x10 && messageKey === PUSH_MESSAGES) s.partition = varint(b);
     else skip(b, key & 7);
   }
 }

@@ -48,7 +48,10 @@ export class ProxyServer {
     const adminKey = randomBytes(16).toString('hex');
     // As docs/operations.md runs it: the bin's shebang and `npm start` pass --single-threaded-gc.
     const args = ['--single-threaded-gc', ...(o.nodeArgs ?? []), join(o.root, 'dist/src/server/cli.js'), 'start', '--port', '0', '--host', '127.0.0.1',
-      '--data-dir', dataDir, '--max-connections', String(o.maxConnections), '--kafka-connections', String(o.kafkaConnections), '--log-level', 'info'];
+      '--data-dir', dataDir, '--max-connections', String(o.maxConnections), '--kafka-connections', String(o.kafkaConnections), '--log-level', 'info',
+      // Every benchmark client is on this machine: the per-address cap (1,024 by default) would
+      // refuse the footprint's and the fan-out's thousands of sockets from a few loopback addresses.
+      '--max-sockets-per-address', '0'];
     const child = spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)"; exec "$@"', 'bash', process.execPath, ...args], {
       // The key goes through the environment: flags show in ps (docs/configuration.md).
       env: { ...process.env, KAFKA_WS_PROXY_ADMIN_KEY: adminKey },

@@ -74,6 +74,8 @@ test('scanReply reads pushes (messages, values, high watermark), subscribe repli
   assert.equal(push.sequence, 0);
   assert.equal(push.messages, 2);
   assert.equal(push.lastOffset, 41);
+  assert.equal(push.firstOffset, 40);
+  assert.equal(push.partition, 11);
   assert.equal(push.highWatermark, 42);
   assert.equal(push.payloadBytes, 1 + 20 + 20);
   assert.deepEqual(values, ['1700000000123456....', '1700000000123999....']);

@@ -32,8 +32,13 @@ final class ProduceRate {
    * N/rate s with linger.ms=2, so a burst lands in one batch per partition, as a producer under
    * load sends them: the proxy then pushes many records per frame. acks=1, no idempotence. Metadata
    * is fetched first; "ready" is printed just before the first record, "sent N" at the end.
+   *
+   * `warmupTopic` (or null): one record is sent there and acknowledged before "ready", so the
+   * producer's connection to the partition leader is open before the first measured record (the
+   * bootstrap connection only serves metadata; without this the first record after a silence
+   * carried a TCP connect and a handshake of the producer's own).
    */
-  static int run(String bootstrap, String topic, int partitions, long count, double ratePerSec, int burst, int valueSize) throws Exception {
+  static int run(String bootstrap, String topic, int partitions, long count, double ratePerSec, int burst, int valueSize, String warmupTopic) throws Exception {
     if (partitions < 1 || count < 1 || !(ratePerSec > 0) || burst < 1 || valueSize < 16) {
       throw new IllegalArgumentException("produce-rate: partitions, count, rate and burst must be positive and valueSize at least 16");
     }
@@ -49,6 +54,7 @@ final class ProduceRate {
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
       int found = producer.partitionsFor(topic).size();
       if (found < partitions) throw new IllegalStateException(topic + " has " + found + " partitions, not " + partitions);
+      if (warmupTopic != null) producer.send(new ProducerRecord<>(warmupTopic, 0, null, stamped(valueSize))).get();
       System.out.println("ready");
       System.out.flush();
       long stepNanos = Math.round(burst * 1e9 / ratePerSec);

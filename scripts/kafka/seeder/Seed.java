@@ -9,7 +9,7 @@
 //   java -cp <classes>:<kafka lib>/* Seed registered <bootstrap> <nodeId> <timeoutMs>
 //   java -cp <classes>:<kafka lib>/* Seed moved|elect|leader <bootstrap> <topic>
 //   java -cp <classes>:<kafka lib>/* Seed produce-latency <bootstrap> <topic> <count> <intervalMs>
-//   java -cp <classes>:<kafka lib>/* Seed produce-rate <bootstrap> <topic> <partitions> <count> <ratePerSec> <burst> <valueSize>
+//   java -cp <classes>:<kafka lib>/* Seed produce-rate <bootstrap> <topic> <partitions> <count> <ratePerSec> <burst> <valueSize> [warmupTopic]
 //
 // This class only dispatches; each mode lives in the file named for what it does:
 //   Readiness       ready, registered: wait for the broker / for node 2 to join
@@ -64,16 +64,16 @@ public final class Seed {
         code = Leadership.leader(args[1], args[2]);
       } else if (args.length == 5 && args[0].equals("produce-latency")) {
         code = ProduceLatency.run(args[1], args[2], Integer.parseInt(args[3]), Long.parseLong(args[4]));
-      } else if (args.length == 8 && args[0].equals("produce-rate")) {
+      } else if ((args.length == 8 || args.length == 9) && args[0].equals("produce-rate")) {
         code = ProduceRate.run(args[1], args[2], Integer.parseInt(args[3]), Long.parseLong(args[4]), Double.parseDouble(args[5]),
-            Integer.parseInt(args[6]), Integer.parseInt(args[7]));
+            Integer.parseInt(args[6]), Integer.parseInt(args[7]), args.length == 9 ? args[8] : null);
       } else {
         System.err.println("usage: Seed ready <bootstrap> <timeoutMs> | Seed seed|verify <bootstrap> <expectedDir>"
             + " | Seed truncated|moved|elect|leader <bootstrap> <topic> | Seed create <bootstrap> <topic> <partitions>"
             + " | Seed offsets-topic <bootstrap>"
             + " | Seed registered <bootstrap> <nodeId> <timeoutMs>"
             + " | Seed produce-latency <bootstrap> <topic> <count> <intervalMs>"
-            + " | Seed produce-rate <bootstrap> <topic> <partitions> <count> <ratePerSec> <burst> <valueSize>");
+            + " | Seed produce-rate <bootstrap> <topic> <partitions> <count> <ratePerSec> <burst> <valueSize> [warmupTopic]");
         code = 2;
       }
     } catch (Exception e) {
