@@ -22,7 +22,10 @@ import { sleep } from './window.js';
 import { openMany } from './ws-open.js';
 
 const SUBSCRIPTION = 1;
+/** Sequence of every cmd_credit: a reply carrying it is a refused grant. */
+const CREDIT_SEQ = 3;
 const ERROR_BACKOFF_MS = 10;
+const ERROR_KINDS = 5;
 
 /** The counters of the window in progress; a frame outside a window is handled but not counted. */
 class FanWindow {
@@ -39,6 +42,9 @@ class FanWindow {
   /** Frames whose first offset was past (gap) or before (duplicate) where the client's cursor stood. */
   gaps = 0;
   duplicates = 0;
+  /** Error replies to cmd_credit (which is answered only when refused). */
+  creditRefusals = 0;
+  creditRefusal: string | undefined;
   latency = new Histogram();
   first = new Histogram();
   /** Per client: its first delivery of the window is recorded. */
@@ -49,17 +55,23 @@ class FanWindow {
   }
 
   reset(): void {
-    this.deliveries = this.frames = this.emptyReplies = this.bytes = this.requests = this.credits = this.errors = this.closes = this.gaps = this.duplicates = 0;
-    this.firstError = undefined;
+    this.deliveries = this.frames = this.emptyReplies = this.bytes = this.requests = this.credits = this.errors = this.closes = this.gaps = this.duplicates = this.creditRefusals = 0;
+    this.firstError = this.creditRefusal = undefined;
+    this.errorKinds = new Map();
     this.latency = new Histogram();
     this.first = new Histogram();
     this.seen.fill(0);
   }
 
+  /** Errors by message (the first few distinct ones), to tell one failure from another. */
+  errorKinds = new Map<string, number>();
+
   error(message: string): void {
     if (!this.measuring) return;
     this.errors++;
     this.firstError ??= message;
+    const kind = message.slice(0, 100);
+    if (this.errorKinds.has(kind) || this.errorKinds.size < ERROR_KINDS) this.errorKinds.set(kind, (this.errorKinds.get(kind) ?? 0) + 1);
   }
 
   /** Checks that a frame continues its partition's cursor exactly. */
@@ -162,7 +174,7 @@ class Subscriber implements Mode {
       // Credit counts whole pushed frames; given back once half the window is read, as the SDK does.
       this.taken += bytes;
       if (this.taken >= this.window / 2) {
-        this.c.send(encodeCredit(3, SUBSCRIPTION, this.taken));
+        this.c.send(encodeCredit(CREDIT_SEQ, SUBSCRIPTION, this.taken));
         this.taken = 0;
         if (win.measuring) win.credits++;
       }
@@ -174,6 +186,11 @@ class Subscriber implements Mode {
         this.onEnded?.();
         this.onEnded = undefined;
       } else win.error(`subscription ended: ${s.error}`);
+    } else if (s.kind === 'error' && s.sequence === CREDIT_SEQ) {
+      if (win.measuring) {
+        win.creditRefusals++;
+        win.creditRefusal ??= s.error;
+      }
     } else if (s.kind === 'error' || s.kind === 'none') {
       win.error(s.error === '' ? 'a reply with no member' : s.error);
       this.onSubscribed?.(s.error);
@@ -309,7 +326,8 @@ export async function fanoutMeasure(durationMs: number): Promise<FanoutWindowRes
   return {
     clients: clients.length, deliveries: win.deliveries, frames: win.frames, emptyReplies: win.emptyReplies, bytes: win.bytes,
     requests: win.requests, credits: win.credits, errors: win.errors, ...(win.firstError !== undefined ? { firstError: win.firstError } : {}),
-    closes: win.closes, gaps: win.gaps, duplicates: win.duplicates, elapsedMs, latency: win.latency.toJSON(), first: win.first.toJSON(), cpuMs: (cpu.user + cpu.system) / 1000,
+    closes: win.closes, gaps: win.gaps, duplicates: win.duplicates, errorKinds: Object.fromEntries(win.errorKinds),
+    creditRefusals: win.creditRefusals, ...(win.creditRefusal !== undefined ? { creditRefusal: win.creditRefusal } : {}), elapsedMs, latency: win.latency.toJSON(), first: win.first.toJSON(), cpuMs: (cpu.user + cpu.system) / 1000,
   };
 }
 

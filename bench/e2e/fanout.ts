@@ -45,6 +45,7 @@ const PROBE_RECORDS = 3;
 const PROBE_WINDOW_MS = 15_000;
 /** Sockets opened, subscribed and closed before the footprint's "before" sample. */
 const WARM_UP_SOCKETS = 100;
+const SETTLE_TIMEOUT_MS = 60_000;
 
 export type FanoutMode = 'subscribe' | 'poll';
 export const FANOUT_MODES: readonly FanoutMode[] = ['subscribe', 'poll'];
@@ -80,6 +81,12 @@ export interface FanoutModeResult {
   startMs: number;
   errors: number;
   firstError?: string;
+  /** Errors by message, the first few distinct messages. */
+  errorKinds: Record<string, number>;
+  /** Subscribe: error replies to cmd_credit (answered only when refused) and the first one's text. */
+  creditsSent: number;
+  creditRefusals: number;
+  creditRefusal?: string;
   closes: number;
   /** Frames that skipped offsets, or repeated them, against the client's cursor (must be 0). */
   gaps: number;
@@ -257,6 +264,10 @@ interface ModeTotals {
   startMs: number;
   errors: number;
   firstError?: string;
+  errorKinds: Record<string, number>;
+  credits: number;
+  creditRefusals: number;
+  creditRefusal?: string;
   closes: number;
   gaps: number;
   duplicates: number;
@@ -266,7 +277,7 @@ interface ModeTotals {
 function newTotals(): ModeTotals {
   return {
     windows: 0, windowMs: 0, deliveries: 0, frames: 0, requests: 0, empty: 0, latency: new Histogram(), cpuSec: 0, roundCores: [], fetches: 0,
-    loopP99Ms: 0, rssMax: 0, clientCpuMs: 0, startMs: 0, errors: 0, closes: 0, gaps: 0, duplicates: 0, undrained: 0,
+    loopP99Ms: 0, rssMax: 0, clientCpuMs: 0, startMs: 0, errors: 0, errorKinds: {}, credits: 0, creditRefusals: 0, closes: 0, gaps: 0, duplicates: 0, undrained: 0,
   };
 }
 
@@ -278,7 +289,8 @@ function modeResult(mode: FanoutMode, t: ModeTotals, partitions: number): Fanout
     requestsPerSec: t.requests / sec, emptyRepliesPerSec: t.empty / sec,
     latency: percentiles(t.latency), proxyCores: t.cpuSec / sec, proxyCpuSecPerMillion: t.deliveries === 0 ? NaN : (t.cpuSec / t.deliveries) * 1e6,
     roundCores: t.roundCores, fetchesPerSecPerPartition: t.fetches / partitions / sec, eventLoopP99Ms: t.loopP99Ms, proxyRssMaxBytes: t.rssMax,
-    clientCores: t.clientCpuMs / 1000 / sec, startMs: t.startMs, errors: t.errors, ...(t.firstError !== undefined ? { firstError: t.firstError } : {}),
+    clientCores: t.clientCpuMs / 1000 / sec, startMs: t.startMs, errors: t.errors, ...(t.firstError !== undefined ? { firstError: t.firstError } : {}), errorKinds: t.errorKinds,
+    creditsSent: t.credits, creditRefusals: t.creditRefusals, ...(t.creditRefusal !== undefined ? { creditRefusal: t.creditRefusal } : {}),
     closes: t.closes, gaps: t.gaps, duplicates: t.duplicates, undrained: t.undrained,
   };
 }
@@ -336,6 +348,10 @@ async function window(b: Bench, workers: readonly WorkerHandle[], kafka: KafkaCl
     t.errors += r.errors;
     t.closes += r.closes;
     t.gaps += r.gaps;
+    t.credits += r.credits;
+    t.creditRefusals += r.creditRefusals;
+    if (r.creditRefusal !== undefined) t.creditRefusal ??= r.creditRefusal;
+    for (const [k, n] of Object.entries(r.errorKinds)) t.errorKinds[k] = (t.errorKinds[k] ?? 0) + n;
     t.duplicates += r.duplicates;
     if (r.firstError !== undefined) t.firstError ??= r.firstError;
   }
@@ -353,6 +369,7 @@ async function runPoint(b: Bench, pool: readonly WorkerHandle[], kafka: KafkaCli
   };
   const label = `fanout ${spec.topic.name} x${spec.clients} at ${spec.rate} records/s${spec.burst > 1 ? ` in bursts of ${spec.burst}` : ''}`;
   const url = b.proxy.ws(ROUTES.tail);
+  await settle(b);
   const t0 = performance.now();
   const opened = await all<FanoutOpenResult>(workers, (w) => ({ cmd: 'fanout-open', spec: { url, clients: lanes[w]!.clients, parallel: OPEN_PARALLEL, ...(lanes[w]!.localAddress !== undefined ? { localAddress: lanes[w]!.localAddress } : {}) } }));
   point.openSeconds = (performance.now() - t0) / 1000;
@@ -381,9 +398,11 @@ async function runPoint(b: Bench, pool: readonly WorkerHandle[], kafka: KafkaCli
     const q = point.poll;
     b.log(`${label}: subscribe ${Math.round(s.deliveriesPerSec).toLocaleString('en-US')} deliveries/s (${s.deliveriesPerFrame.toFixed(1)}/frame), ` +
       `p50/p99/p999 ${s.latency.p50Ms}/${s.latency.p99Ms}/${s.latency.p999Ms} ms, proxy ${s.proxyCores.toFixed(2)} cores, ${s.proxyCpuSecPerMillion.toFixed(2)} s/M, ` +
-      `${s.fetchesPerSecPerPartition.toFixed(1)} fetches/s/partition${s.errors > 0 ? `, ${s.errors} errors (${s.firstError ?? ''})` : ''}; ` +
+      `${s.fetchesPerSecPerPartition.toFixed(1)} fetches/s/partition${s.errors > 0 ? `, ${s.errors} errors ${JSON.stringify(s.errorKinds)}` : ''}` +
+      `${s.creditRefusals > 0 ? `, ${s.creditRefusals} of ${s.creditsSent} credits refused (${s.creditRefusal ?? ''})` : ''}; ` +
       `poll ${Math.round(q.deliveriesPerSec).toLocaleString('en-US')} deliveries/s, p50/p99 ${q.latency.p50Ms}/${q.latency.p99Ms} ms, proxy ${q.proxyCores.toFixed(2)} cores, ` +
-      `${q.proxyCpuSecPerMillion.toFixed(2)} s/M, ${q.fetchesPerSecPerPartition.toFixed(1)} fetches/s/partition${q.errors > 0 ? `, ${q.errors} errors (${q.firstError ?? ''})` : ''}`);
+      `${q.proxyCpuSecPerMillion.toFixed(2)} s/M, ${q.fetchesPerSecPerPartition.toFixed(1)} fetches/s/partition${q.errors > 0 ? `, ${q.errors} errors ${JSON.stringify(q.errorKinds)}` : ''}` +
+      `${s.undrained + q.undrained > 0 ? `; undrained ${s.undrained}/${q.undrained}` : ''}`);
   } catch (e) {
     point.error = (e as Error).message;
     b.log(`${label} failed: ${point.error}`);
@@ -409,6 +428,7 @@ async function runSilence(b: Bench, pool: readonly WorkerHandle[]): Promise<Sile
   const workers = pool.slice(0, lanes.length);
   const r: SilenceProbe = { topic: topic.name, clients: o.silenceClients, silenceMs: o.silenceMs, received: 0 };
   const url = b.proxy.ws(ROUTES.tail);
+  await settle(b);
   try {
     const opened = await all<FanoutOpenResult>(workers, (w) => ({ cmd: 'fanout-open', spec: { url, clients: lanes[w]!.clients, parallel: OPEN_PARALLEL, ...(lanes[w]!.localAddress !== undefined ? { localAddress: lanes[w]!.localAddress } : {}) } }));
     if (opened.some((x) => x.failed > 0)) throw new Error(`sockets failed to open: ${opened.find((x) => x.firstError !== undefined)?.firstError ?? ''}`);
@@ -436,6 +456,15 @@ async function runSilence(b: Bench, pool: readonly WorkerHandle[]): Promise<Sile
     await all(workers, { cmd: 'fanout-close' });
   }
   return r;
+}
+
+/**
+ * Waits until the proxy has let go of the last point's sockets (it refuses new ones over its cap
+ * while thousands of closes are still being handled).
+ */
+async function settle(b: Bench): Promise<void> {
+  const until = performance.now() + SETTLE_TIMEOUT_MS;
+  while (performance.now() < until && (await b.proxy.connections()) > 0) await sleep(100);
 }
 
 /** The hard open-file limit of this process (the proxy inherits it and cannot raise it further). */

@@ -169,6 +169,11 @@ export interface FanoutWindowResult {
   credits: number;
   errors: number;
   firstError?: string;
+  /** Errors by message, the first few distinct messages. */
+  errorKinds: Record<string, number>;
+  /** cmd_credit is answered only when refused: the refusals, and the first one's text. */
+  creditRefusals: number;
+  creditRefusal?: string;
   /** Sockets the proxy closed. */
   closes: number;
   /** Frames that did not start where the client's cursor for the partition stood: past it, or before it. */

@@ -301,6 +301,7 @@ function fanoutRow(p: FanoutPoint, m: FanoutModeResult | undefined, mode: 'subsc
   if (m === undefined) return `${head} ${p.error ?? 'not measured'} | | | | | | | | | |`;
   const issues = [
     m.errors > 0 ? `${fmt(m.errors)} errors (${(m.firstError ?? '').slice(0, 80)})` : '', m.closes > 0 ? `${fmt(m.closes)} closed` : '',
+    m.creditRefusals > 0 ? `${fmt(m.creditRefusals)} of ${fmt(m.creditsSent)} cmd_credit answered with an error (${(m.creditRefusal ?? '').slice(0, 80)})` : '',
     m.gaps > 0 ? `${fmt(m.gaps)} gaps` : '', m.duplicates > 0 ? `${fmt(m.duplicates)} repeats` : '', m.undrained > 0 ? `${fmt(m.undrained)} undrained` : '',
   ].filter((x) => x !== '').join(', ');
   return `${head} ${fmt(m.deliveriesPerSec)} | ${fmt(m.deliveriesPerFrame, 1)} | ${q3(m.latency)} | ${fmt(m.proxyCores, 2)} | ${fmt(m.proxyCpuSecPerMillion, 2)} | ` +
