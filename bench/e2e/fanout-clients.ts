@@ -16,7 +16,7 @@ import { WebSocket } from 'ws';
 import { encodeCredit, encodeFetch, encodeSubscribe, encodeUnsubscribe, leadingNumber, scanReply, topicBytes, type Scan } from './frames.js';
 import { Histogram } from './histogram.js';
 import {
-  epochMicros, type FanoutOpenResult, type FanoutOpenSpec, type FanoutStartResult, type FanoutStartSpec, type FanoutStopResult, type FanoutWindowResult,
+  epochMicros, type FanoutLiveResult, type FanoutOpenResult, type FanoutOpenSpec, type FanoutStartResult, type FanoutStartSpec, type FanoutStopResult, type FanoutWindowResult,
 } from './ipc.js';
 import { sleep } from './window.js';
 import { openMany } from './ws-open.js';
@@ -26,6 +26,8 @@ const SUBSCRIPTION = 1;
 const CREDIT_SEQ = 3;
 const ERROR_BACKOFF_MS = 10;
 const ERROR_KINDS = 5;
+/** How long a priming subscriber may wait for its first push. */
+const PRIME_TIMEOUT_MS = 10_000;
 
 /** The counters of the window in progress; a frame outside a window is handled but not counted. */
 class FanWindow {
@@ -84,6 +86,16 @@ class FanWindow {
 
 let win = new FanWindow(0);
 let clients: FanClient[] = [];
+/** Per client: a push (or a fetch reply with messages) arrived since the mode started. */
+let live = new Uint8Array(0);
+let liveCount = 0;
+let onAllLive: (() => void) | undefined;
+
+function markLive(i: number): void {
+  if (live[i] !== 0) return;
+  live[i] = 1;
+  if (++liveCount === clients.length) onAllLive?.();
+}
 /** Arrival time of the frame being scanned, and its client: read by onValue (no closure per frame). */
 let arrivalUs = 0;
 let scanning = 0;
@@ -170,6 +182,7 @@ class Subscriber implements Mode {
       if (s.messages > 0) {
         win.order(this.next[s.partition] ?? -1, s.firstOffset);
         this.next[s.partition] = s.lastOffset + 1;
+        markLive(this.c.index);
       }
       // Credit counts whole pushed frames; given back once half the window is read, as the SDK does.
       this.taken += bytes;
@@ -249,6 +262,7 @@ class Poller implements Mode {
       if (s.messages > 0) {
         win.order(this.offsets[p]!, s.firstOffset);
         this.offsets[p] = s.lastOffset + 1;
+        markLive(this.c.index);
         if (win.measuring) {
           win.deliveries += s.messages;
           win.frames++;
@@ -290,6 +304,8 @@ export async function fanoutOpen(spec: FanoutOpenSpec): Promise<FanoutOpenResult
 
 export async function fanoutStart(spec: FanoutStartSpec): Promise<FanoutStartResult> {
   const t0 = performance.now();
+  live = new Uint8Array(clients.length);
+  liveCount = 0;
   const topic = topicBytes(spec.topic);
   if (spec.mode === 'poll') {
     for (const c of clients) c.mode = new Poller(c, topic, spec.from);
@@ -298,7 +314,7 @@ export async function fanoutStart(spec: FanoutStartSpec): Promise<FanoutStartRes
   let ok = 0;
   let refused = 0;
   let firstError: string | undefined;
-  const answered = clients.map((c) => new Promise<void>((resolve) => {
+  const subscribe = (c: FanClient): Promise<void> => new Promise<void>((resolve) => {
     c.mode = new Subscriber(c, topic, spec.partitions, spec.creditBytes, (error) => {
       if (error === undefined) ok++;
       else {
@@ -307,11 +323,32 @@ export async function fanoutStart(spec: FanoutStartSpec): Promise<FanoutStartRes
       }
       resolve();
     });
-  }));
+  });
+  const answered: Array<Promise<void>> = [];
+  if (spec.prime && clients.length > 0) {
+    answered.push(subscribe(clients[0]!));
+    await Promise.race([answered[0], sleep(spec.timeoutMs)]);
+    const until = performance.now() + PRIME_TIMEOUT_MS;
+    while (live[0] === 0 && performance.now() < until) await sleep(5);
+  }
+  for (const c of clients.slice(answered.length)) answered.push(subscribe(c));
   if (!await Promise.race([Promise.all(answered).then(() => true), sleep(spec.timeoutMs).then(() => false)])) {
     firstError ??= `${clients.length - ok - refused} subscribes not answered within ${spec.timeoutMs} ms`;
   }
   return { started: ok, failed: clients.length - ok, ...(firstError !== undefined ? { firstError } : {}), elapsedMs: performance.now() - t0 };
+}
+
+/**
+ * Waits until every client has received messages since its mode started (a subscriber has joined
+ * the stream, a poller's loop delivers), or `timeoutMs`; returns how many had and when.
+ */
+export async function fanoutLive(timeoutMs: number): Promise<FanoutLiveResult> {
+  const t0 = performance.now();
+  if (liveCount < clients.length) {
+    await Promise.race([new Promise<void>((resolve) => (onAllLive = resolve)), sleep(timeoutMs)]);
+    onAllLive = undefined;
+  }
+  return { live: liveCount, clients: clients.length, elapsedMs: performance.now() - t0 };
 }
 
 export async function fanoutMeasure(durationMs: number): Promise<FanoutWindowResult> {

@@ -16,7 +16,7 @@ import { socketBudget } from '../../src/server/socket-limits.js';
 import { ROUTES, type Bench } from './context.js';
 import { memory } from './footprint.js';
 import { Histogram, percentiles, type Percentiles } from './histogram.js';
-import type { FanoutOpenResult, FanoutStartResult, FanoutStopResult, FanoutWindowResult } from './ipc.js';
+import type { FanoutLiveResult, FanoutOpenResult, FanoutStartResult, FanoutStartSpec, FanoutStopResult, FanoutWindowResult } from './ipc.js';
 import { WorkerHandle } from './ipc.js';
 import { rssSampler } from './isolation.js';
 import { ProxyServer } from './proxy-server.js';
@@ -39,6 +39,8 @@ const VALUE_SIZE = 100;
 const OPEN_PARALLEL = 100;
 const START_TIMEOUT_MS = 60_000;
 const DRAIN_TIMEOUT_MS = 15_000;
+/** How long every client may take to receive its first messages before the warm-up starts anyway. */
+const LIVE_TIMEOUT_MS = 60_000;
 const PRODUCER_READY_TIMEOUT_MS = 90_000;
 /** Records the silence probe's producer sends, one a second: the first is the one measured. */
 const PROBE_RECORDS = 3;
@@ -79,6 +81,12 @@ export interface FanoutModeResult {
   clientCores: number;
   /** How long the start took (subscribes answered), the longest window. */
   startMs: number;
+  /**
+   * From the start answered until every client had received messages (a subscriber joined the
+   * stream), the longest window; and the clients that had not within the time allowed.
+   */
+  liveMs: number;
+  notLive: number;
   errors: number;
   firstError?: string;
   /** Errors by message, the first few distinct messages. */
@@ -102,8 +110,12 @@ export interface FanoutPoint {
   /** Records/s the producer was asked for, and per producer burst. */
   rate: number;
   burst: number;
-  /** What it is for: 'matrix', 'fetch reference' (the 1-subscriber side of the Fetch-rate target) or 'coalesced'. */
-  role: 'matrix' | 'fetch reference' | 'coalesced';
+  /**
+   * What it is for: 'matrix', 'fetch reference' (the 1-subscriber side of the Fetch-rate target),
+   * 'coalesced', or 'herd': every subscriber subscribes at once with no shared read running yet
+   * (as after a proxy restart), where the others prime it with one subscriber first.
+   */
+  role: 'matrix' | 'fetch reference' | 'coalesced' | 'herd';
   /** Records/s the producer wrote during the point (from the log's end offsets). */
   producedPerSec: number;
   /** rate × clients: every record to every client. */
@@ -175,7 +187,8 @@ export function fanoutPoints(b: Bench): PointSpec[] {
   const o = b.opts.fanout;
   const [one, twelve] = FANOUT_TOPICS as [FanoutTopic, FanoutTopic];
   const rateFor = (clients: number): number => (clients >= o.bigClients ? o.bigRate : o.rate);
-  const out: PointSpec[] = [];
+  // First, while no shared read runs on the proxy: the herd (a single round, so none runs then either).
+  const out: PointSpec[] = o.herdClients > 0 ? [{ topic: one, clients: o.herdClients, rate: o.rate, burst: 1, role: 'herd' }] : [];
   for (const topic of [one, twelve]) for (const clients of o.clients) out.push({ topic, clients, rate: rateFor(clients), burst: 1, role: 'matrix' });
   // The Fetch-rate target compares 1 and 10,000 subscribers at the same rate.
   if (o.clients.some((c) => c >= o.bigClients) && !(o.clients.includes(1) && rateFor(1) === o.bigRate)) {
@@ -262,6 +275,8 @@ interface ModeTotals {
   rssMax: number;
   clientCpuMs: number;
   startMs: number;
+  liveMs: number;
+  notLive: number;
   errors: number;
   firstError?: string;
   errorKinds: Record<string, number>;
@@ -277,7 +292,7 @@ interface ModeTotals {
 function newTotals(): ModeTotals {
   return {
     windows: 0, windowMs: 0, deliveries: 0, frames: 0, requests: 0, empty: 0, latency: new Histogram(), cpuSec: 0, roundCores: [], fetches: 0,
-    loopP99Ms: 0, rssMax: 0, clientCpuMs: 0, startMs: 0, errors: 0, errorKinds: {}, credits: 0, creditRefusals: 0, closes: 0, gaps: 0, duplicates: 0, undrained: 0,
+    loopP99Ms: 0, rssMax: 0, clientCpuMs: 0, startMs: 0, liveMs: 0, notLive: 0, errors: 0, errorKinds: {}, credits: 0, creditRefusals: 0, closes: 0, gaps: 0, duplicates: 0, undrained: 0,
   };
 }
 
@@ -289,7 +304,7 @@ function modeResult(mode: FanoutMode, t: ModeTotals, partitions: number): Fanout
     requestsPerSec: t.requests / sec, emptyRepliesPerSec: t.empty / sec,
     latency: percentiles(t.latency), proxyCores: t.cpuSec / sec, proxyCpuSecPerMillion: t.deliveries === 0 ? NaN : (t.cpuSec / t.deliveries) * 1e6,
     roundCores: t.roundCores, fetchesPerSecPerPartition: t.fetches / partitions / sec, eventLoopP99Ms: t.loopP99Ms, proxyRssMaxBytes: t.rssMax,
-    clientCores: t.clientCpuMs / 1000 / sec, startMs: t.startMs, errors: t.errors, ...(t.firstError !== undefined ? { firstError: t.firstError } : {}), errorKinds: t.errorKinds,
+    clientCores: t.clientCpuMs / 1000 / sec, startMs: t.startMs, liveMs: t.liveMs, notLive: t.notLive, errors: t.errors, ...(t.firstError !== undefined ? { firstError: t.firstError } : {}), errorKinds: t.errorKinds,
     creditsSent: t.credits, creditRefusals: t.creditRefusals, ...(t.creditRefusal !== undefined ? { creditRefusal: t.creditRefusal } : {}),
     closes: t.closes, gaps: t.gaps, duplicates: t.duplicates, undrained: t.undrained,
   };
@@ -305,16 +320,24 @@ function all<T>(workers: readonly WorkerHandle[], command: Parameters<WorkerHand
  * of the log), warm up, measure with the proxy sampled at the window's edges, stop (unsubscribe,
  * or let the outstanding polls come back).
  */
-async function window(b: Bench, workers: readonly WorkerHandle[], kafka: KafkaClient, topic: FanoutTopic, mode: FanoutMode, t: ModeTotals): Promise<void> {
+async function window(b: Bench, workers: readonly WorkerHandle[], kafka: KafkaClient, topic: FanoutTopic, mode: FanoutMode, t: ModeTotals, herd: boolean): Promise<void> {
   const o = b.opts.fanout;
   const from = mode === 'poll' ? await endOffsets(kafka, topic) : [];
-  const started = await all<FanoutStartResult>(workers, { cmd: 'fanout-start', spec: { mode, topic: topic.name, partitions: topic.partitions, from, creditBytes: o.creditBytes, timeoutMs: START_TIMEOUT_MS } });
-  t.startMs = Math.max(t.startMs, ...started.map((s) => s.elapsedMs));
+  const spec = (prime: boolean): FanoutStartSpec => ({ mode, topic: topic.name, partitions: topic.partitions, from, creditBytes: o.creditBytes, timeoutMs: START_TIMEOUT_MS, prime });
+  const s0 = performance.now();
+  // Primed: the first worker's first client subscribes and receives before anyone else subscribes.
+  const first = herd || mode === 'poll' ? [] : [await workers[0]!.request<FanoutStartResult>({ cmd: 'fanout-start', spec: spec(true) })];
+  const started = [...first, ...await all<FanoutStartResult>(workers.slice(first.length), { cmd: 'fanout-start', spec: spec(false) })];
+  t.startMs = Math.max(t.startMs, performance.now() - s0);
   const failed = started.reduce((n, s) => n + s.failed, 0);
   if (failed > 0) {
     t.errors += failed;
     t.firstError ??= `${failed} ${mode} starts failed: ${started.find((s) => s.firstError !== undefined)?.firstError ?? ''}`;
   }
+  // Measured from when every client receives: a herd of subscribes takes a while to join.
+  const lives = await all<FanoutLiveResult>(workers, { cmd: 'fanout-live', timeoutMs: LIVE_TIMEOUT_MS });
+  t.liveMs = Math.max(t.liveMs, ...lives.map((x) => x.elapsedMs));
+  t.notLive += lives.reduce((n, x) => n + x.clients - x.live, 0);
   await sleep(o.warmupMs);
   const m0 = fetchCounts(await b.proxy.metrics(), topic);
   const rss = rssSampler(b);
@@ -382,23 +405,25 @@ async function runPoint(b: Bench, pool: readonly WorkerHandle[], kafka: KafkaCli
     const before = await endOffsets(kafka, spec.topic);
     const p0 = performance.now();
     const totals = new Map<FanoutMode, ModeTotals>(FANOUT_MODES.map((m) => [m, newTotals()]));
-    for (let round = 0; round < o.rounds; round++) {
+    for (let round = 0; round < (spec.role === 'herd' ? 1 : o.rounds); round++) {
       // Alternating which path goes first puts both under the same drift of the machine's other work.
-      const order = round % 2 === 0 ? FANOUT_MODES : [...FANOUT_MODES].reverse();
+      const modes = FANOUT_MODES.filter((m) => o.modes.includes(m));
+      const order = round % 2 === 0 ? modes : [...modes].reverse();
       for (const mode of order) {
-        await window(b, workers, kafka, spec.topic, mode, totals.get(mode)!);
+        await window(b, workers, kafka, spec.topic, mode, totals.get(mode)!, spec.role === 'herd');
         await sleep(b.opts.pauseMs);
       }
     }
     const after = await endOffsets(kafka, spec.topic);
     point.producedPerSec = (after.reduce((s, x) => s + x, 0) - before.reduce((s, x) => s + x, 0)) / ((performance.now() - p0) / 1000);
-    point.subscribe = modeResult('subscribe', totals.get('subscribe')!, spec.topic.partitions);
-    point.poll = modeResult('poll', totals.get('poll')!, spec.topic.partitions);
-    const s = point.subscribe;
-    const q = point.poll;
+    if (o.modes.includes('subscribe')) point.subscribe = modeResult('subscribe', totals.get('subscribe')!, spec.topic.partitions);
+    if (o.modes.includes('poll')) point.poll = modeResult('poll', totals.get('poll')!, spec.topic.partitions);
+    const s = point.subscribe ?? modeResult('subscribe', totals.get('subscribe')!, spec.topic.partitions);
+    const q = point.poll ?? modeResult('poll', totals.get('poll')!, spec.topic.partitions);
     b.log(`${label}: subscribe ${Math.round(s.deliveriesPerSec).toLocaleString('en-US')} deliveries/s (${s.deliveriesPerFrame.toFixed(1)}/frame), ` +
       `p50/p99/p999 ${s.latency.p50Ms}/${s.latency.p99Ms}/${s.latency.p999Ms} ms, proxy ${s.proxyCores.toFixed(2)} cores, ${s.proxyCpuSecPerMillion.toFixed(2)} s/M, ` +
       `${s.fetchesPerSecPerPartition.toFixed(1)} fetches/s/partition${s.errors > 0 ? `, ${s.errors} errors ${JSON.stringify(s.errorKinds)}` : ''}` +
+      `, live after ${(s.liveMs / 1000).toFixed(1)} s${s.notLive > 0 ? ` (${s.notLive} not)` : ''}` +
       `${s.creditRefusals > 0 ? `, ${s.creditRefusals} of ${s.creditsSent} credits refused (${s.creditRefusal ?? ''})` : ''}; ` +
       `poll ${Math.round(q.deliveriesPerSec).toLocaleString('en-US')} deliveries/s, p50/p99 ${q.latency.p50Ms}/${q.latency.p99Ms} ms, proxy ${q.proxyCores.toFixed(2)} cores, ` +
       `${q.proxyCpuSecPerMillion.toFixed(2)} s/M, ${q.fetchesPerSecPerPartition.toFixed(1)} fetches/s/partition${q.errors > 0 ? `, ${q.errors} errors ${JSON.stringify(q.errorKinds)}` : ''}` +
@@ -432,7 +457,7 @@ async function runSilence(b: Bench, pool: readonly WorkerHandle[]): Promise<Sile
   try {
     const opened = await all<FanoutOpenResult>(workers, (w) => ({ cmd: 'fanout-open', spec: { url, clients: lanes[w]!.clients, parallel: OPEN_PARALLEL, ...(lanes[w]!.localAddress !== undefined ? { localAddress: lanes[w]!.localAddress } : {}) } }));
     if (opened.some((x) => x.failed > 0)) throw new Error(`sockets failed to open: ${opened.find((x) => x.firstError !== undefined)?.firstError ?? ''}`);
-    const started = await all<FanoutStartResult>(workers, { cmd: 'fanout-start', spec: { mode: 'subscribe', topic: topic.name, partitions: topic.partitions, from: [], creditBytes: o.creditBytes, timeoutMs: START_TIMEOUT_MS } });
+    const started = await all<FanoutStartResult>(workers, { cmd: 'fanout-start', spec: { mode: 'subscribe', topic: topic.name, partitions: topic.partitions, from: [], creditBytes: o.creditBytes, timeoutMs: START_TIMEOUT_MS, prime: false } });
     if (started.some((x) => x.failed > 0)) throw new Error(`subscribes failed: ${started.find((x) => x.firstError !== undefined)?.firstError ?? ''}`);
     b.log(`fanout silence: ${o.silenceClients} subscribers wait ${o.silenceMs / 1000} s with no record`);
     await sleep(o.silenceMs);
@@ -497,7 +522,7 @@ async function runIdle(b: Bench, wsScript: string): Promise<IdleSubscribed> {
   const proxy = await ProxyServer.start({ root: b.proxyRoot, maxConnections: sockets + 100, kafkaConnections: b.opts.kafkaConnections });
   const workers = lanes.map((_, i) => WorkerHandle.start(`fanout-idle-${i}`, wsScript));
   const subscribeAll = (ws: readonly WorkerHandle[]): Promise<FanoutStartResult[]> => all<FanoutStartResult>(ws, {
-    cmd: 'fanout-start', spec: { mode: 'subscribe', topic: topic.name, partitions: topic.partitions, from: [], creditBytes: o.creditBytes, timeoutMs: START_TIMEOUT_MS },
+    cmd: 'fanout-start', spec: { mode: 'subscribe', topic: topic.name, partitions: topic.partitions, from: [], creditBytes: o.creditBytes, timeoutMs: START_TIMEOUT_MS, prime: false },
   });
   try {
     await proxy.route('tail', ROUTES.tail, b.bootstrap, { fetch: { max_wait_ms: 500, min_bytes: 1 } });

@@ -144,12 +144,25 @@ export interface FanoutStartSpec {
   creditBytes: number;
   /** How long the subscribes may take to be answered. */
   timeoutMs: number;
+  /**
+   * subscribe: the first client subscribes alone and receives before the others subscribe, so
+   * the partitions' shared reads exist and the rest join them at once (without it, a herd of
+   * subscribes that all find no reader each catch up on their own).
+   */
+  prime: boolean;
 }
 
 export interface FanoutStartResult {
   started: number;
   failed: number;
   firstError?: string;
+  elapsedMs: number;
+}
+
+export interface FanoutLiveResult {
+  /** Clients that have received messages since the mode started. */
+  live: number;
+  clients: number;
   elapsedMs: number;
 }
 
@@ -203,6 +216,7 @@ export type Command =
   | { cmd: 'flood-stop'; id: number }
   | { cmd: 'fanout-open'; id: number; spec: FanoutOpenSpec }
   | { cmd: 'fanout-start'; id: number; spec: FanoutStartSpec }
+  | { cmd: 'fanout-live'; id: number; timeoutMs: number }
   | { cmd: 'fanout-measure'; id: number; durationMs: number }
   | { cmd: 'fanout-stop'; id: number; drainTimeoutMs: number }
   | { cmd: 'fanout-close'; id: number };

@@ -67,8 +67,12 @@ export interface FanoutOptions {
   /** ...and from there on (issue 17: 10 records/s to 10,000 sockets is 100,000 deliveries/s, one record per frame). */
   bigClients: number;
   bigRate: number;
+  /** Subscribers of the herd point (all at once, no shared read yet; at `rate`); 0 leaves it out. */
+  herdClients: number;
   /** The coalesced point: subscribers, records/s, and records per producer burst (one batch, so many per frame). */
   burst: { clients: number; rate: number; records: number };
+  /** The paths measured (both unless profiling one). */
+  modes: Array<'subscribe' | 'poll'>;
   /** Each point measures both paths `rounds` times, alternating which goes first. */
   rounds: number;
   warmupMs: number;
@@ -88,7 +92,7 @@ const USAGE = `usage: node dist/bench/e2e/run.js [--smoke] [--only throughput,la
   [--clients 1,10,100,1000] [--impls proxy,ours,kafkajs,platformatic] [--topics 100b-none,1k-lz4]
   [--duration-ms N] [--warmup-ms N] [--connections N] [--kafka-connections N] [--latency-rounds N]
   [--isolation-rounds N] [--isolation-ms N] [--fanout-clients 1,100,1000,10000] [--fanout-rounds N] [--fanout-ms N]
-  [--silence-ms N] [--idle-sockets N] [--out FILE] [--markdown|--no-markdown]
+  [--fanout-modes subscribe,poll] [--herd-clients N] [--silence-ms N] [--idle-sockets N] [--out FILE] [--markdown|--no-markdown]
   [--proxy-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"] [--client-node-args="..."] [--proxy-root DIR]
   or: --rerender bench/results/e2e-latest.json (charts and BENCHMARKS.md from a result file)`;
 
@@ -126,7 +130,7 @@ export function parseOptions(argv: string[]): RunOptions {
       smoke: { type: 'boolean' }, only: { type: 'string' }, clients: { type: 'string' }, impls: { type: 'string' },
       topics: { type: 'string' }, 'duration-ms': { type: 'string' }, 'warmup-ms': { type: 'string' },
       connections: { type: 'string' }, 'kafka-connections': { type: 'string' }, 'latency-rounds': { type: 'string' },
-      'isolation-rounds': { type: 'string' }, 'isolation-ms': { type: 'string' }, 'fanout-clients': { type: 'string' }, 'fanout-rounds': { type: 'string' },
+      'isolation-rounds': { type: 'string' }, 'isolation-ms': { type: 'string' }, 'fanout-clients': { type: 'string' }, 'fanout-rounds': { type: 'string' }, 'fanout-modes': { type: 'string' }, 'herd-clients': { type: 'string' },
       'fanout-ms': { type: 'string' }, 'silence-ms': { type: 'string' }, 'idle-sockets': { type: 'string' }, 'proxy-root': { type: 'string' }, out: { type: 'string' }, markdown: { type: 'boolean' }, 'no-markdown': { type: 'boolean' },
       'proxy-node-args': { type: 'string' }, 'client-node-args': { type: 'string' }, rerender: { type: 'string' }, help: { type: 'boolean' },
     },
@@ -181,6 +185,8 @@ export function parseOptions(argv: string[]): RunOptions {
       bigClients: 10_000,
       bigRate: 10,
       burst: smoke ? { clients: 10, rate: 500, records: 25 } : { clients: 1000, rate: 1000, records: 50 },
+      herdClients: int(v['herd-clients'], '--herd-clients') ?? (smoke ? 0 : 1000),
+      modes: oneOf(list(v['fanout-modes']), ['subscribe', 'poll'] as const, '--fanout-modes') ?? ['subscribe', 'poll'],
       rounds: int(v['fanout-rounds'], '--fanout-rounds') ?? (smoke ? 1 : 2),
       warmupMs: smoke ? 800 : 2000,
       durationMs: int(v['fanout-ms'], '--fanout-ms') ?? (smoke ? 600 : 5000),

@@ -297,14 +297,15 @@ function isolationTables(x: IsolationResult): string[] {
 const MODE_LABEL = { subscribe: 'subscribe', poll: 'poll (cmd_kafka_fetch)' } as const;
 
 function fanoutRow(p: FanoutPoint, m: FanoutModeResult | undefined, mode: 'subscribe' | 'poll'): string {
-  const head = `| ${p.topic.replace(/^bench-fanout-/, '')} | ${fmt(p.clients)} | ${fmt(p.rate)}${p.burst > 1 ? ` (bursts of ${p.burst})` : ''} | ${MODE_LABEL[mode]} |`;
-  if (m === undefined) return `${head} ${p.error ?? 'not measured'} | | | | | | | | | |`;
+  const head = `| ${p.topic.replace(/^bench-fanout-/, '')}${p.role === 'matrix' ? '' : ` (${p.role})`} | ${fmt(p.clients)} | ${fmt(p.rate)}${p.burst > 1 ? ` (bursts of ${p.burst})` : ''} | ${MODE_LABEL[mode]} |`;
+  if (m === undefined) return `${head} ${p.error ?? 'not measured'} | | | | | | | | | | |`;
   const issues = [
     m.errors > 0 ? `${fmt(m.errors)} errors (${(m.firstError ?? '').slice(0, 80)})` : '', m.closes > 0 ? `${fmt(m.closes)} closed` : '',
     m.creditRefusals > 0 ? `${fmt(m.creditRefusals)} of ${fmt(m.creditsSent)} cmd_credit answered with an error (${(m.creditRefusal ?? '').slice(0, 80)})` : '',
     m.gaps > 0 ? `${fmt(m.gaps)} gaps` : '', m.duplicates > 0 ? `${fmt(m.duplicates)} repeats` : '', m.undrained > 0 ? `${fmt(m.undrained)} undrained` : '',
   ].filter((x) => x !== '').join(', ');
-  return `${head} ${fmt(m.deliveriesPerSec)} | ${fmt(m.deliveriesPerFrame, 1)} | ${q3(m.latency)} | ${fmt(m.proxyCores, 2)} | ${fmt(m.proxyCpuSecPerMillion, 2)} | ` +
+  const live = `${fmt((m.startMs + m.liveMs) / 1000, 1)}${m.notLive > 0 ? ` (${fmt(m.notLive)} never)` : ''}`;
+  return `${head} ${fmt(m.deliveriesPerSec)} | ${fmt(m.deliveriesPerFrame, 1)} | ${live} | ${q3(m.latency)} | ${fmt(m.proxyCores, 2)} | ${fmt(m.proxyCpuSecPerMillion, 2)} | ` +
     `${fmt(m.fetchesPerSecPerPartition, 1)} | ${fmt(m.proxyRssMaxBytes / 2 ** 20)} | ${fmt(m.eventLoopP99Ms, 1)} | ${fmt(m.clientCores, 2)} | ${issues} |`;
 }
 
@@ -315,11 +316,12 @@ function fanoutTables(f: FanoutResult): string[] {
       `partition from the end (credit ${fmt(f.creditBytes / 1024)} KiB, granted back half at a time as the SDK does) or **poll**: today's path, one ` +
       `\`cmd_kafka_fetch\` loop per partition on the socket, each fetch sent as soon as the last reply is in, on \`${f.route}\` (long polling: max_wait_ms 500, ` +
       `min_bytes 1). ${f.rounds} round${f.rounds === 1 ? '' : 's'} per point, each measuring both paths (the first alternating) in windows of ` +
-      `${fmt(f.windowMs / 1000, 1)} s after ${fmt(f.warmupMs / 1000, 1)} s of warm-up, the producer writing throughout. Latency: arrival minus the producer's stamp, ` +
+      `${fmt(f.windowMs / 1000, 1)} s; the warm-up of ${fmt(f.warmupMs / 1000, 1)} s starts once every client receives messages ("all receiving after": ` +
+      'from the first subscribe or poll sent, the longest of the rounds), the producer writing throughout. Latency: arrival minus the producer\'s stamp, ' +
       'every delivery; p50 / p99 / p99.9 in ms. Proxy cores: its CPU seconds (/proc) over the windows divided by their length. Fetch requests/s per partition: ' +
       'the shared tail reads (`kwp_tail_fetch_requests_total`) when subscribed, the route\'s fetches divided by the partitions when polling.', '',
-    '| topic | clients | records/s | path | deliveries/s | per frame | latency p50 / p99 / p99.9 | proxy cores | proxy CPU s / M deliveries | Fetch req/s per partition | proxy RSS max MiB | proxy loop delay p99 ms | client cores | errors |',
-    '|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| topic | clients | records/s | path | deliveries/s | per frame | all receiving after s | latency p50 / p99 / p99.9 | proxy cores | proxy CPU s / M deliveries | Fetch req/s per partition | proxy RSS max MiB | proxy loop delay p99 ms | client cores | errors |',
+    '|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const p of f.points) {
     lines.push(fanoutRow(p, p.subscribe, 'subscribe'), fanoutRow(p, p.poll, 'poll'));

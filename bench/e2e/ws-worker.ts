@@ -8,14 +8,14 @@
  *   idle  open N connections and hold them (footprint); close drops them.
  *   tail  one client long-polling a partition, measuring produce-to-client latency.
  *   flood one hostile client (pipelined fetches or fuzzed frames, flood.ts) until flood-stop.
- *   fanout-open, -start, -measure, -stop, -close
+ *   fanout-open, -start, -live, -measure, -stop, -close
  *         many subscribers or long-polling consumers on the same sockets (fanout-clients.ts).
  *
  * Replies are walked with frames.ts (count and bytes, no objects), so this process costs as little
  * CPU as a client can, leaving the machine's two cores to the proxy and the broker.
  */
 import { WebSocket } from 'ws';
-import { fanoutClose, fanoutMeasure, fanoutOpen, fanoutStart, fanoutStop } from './fanout-clients.js';
+import { fanoutClose, fanoutLive, fanoutMeasure, fanoutOpen, fanoutStart, fanoutStop } from './fanout-clients.js';
 import { runFlood, stopFlood } from './flood.js';
 import { encodeFetch, scanReply, topicBytes } from './frames.js';
 import { Histogram } from './histogram.js';
@@ -150,6 +150,8 @@ serveCommands(async (c) => {
       return fanoutOpen(c.spec);
     case 'fanout-start':
       return fanoutStart(c.spec);
+    case 'fanout-live':
+      return fanoutLive(c.timeoutMs);
     case 'fanout-measure':
       return fanoutMeasure(c.durationMs);
     case 'fanout-stop':
