@@ -320,7 +320,8 @@ function all<T>(workers: readonly WorkerHandle[], command: Parameters<WorkerHand
  * of the log), warm up, measure with the proxy sampled at the window's edges, stop (unsubscribe,
  * or let the outstanding polls come back).
  */
-async function window(b: Bench, workers: readonly WorkerHandle[], kafka: KafkaClient, topic: FanoutTopic, mode: FanoutMode, t: ModeTotals, herd: boolean): Promise<void> {
+/** Returns the clients whose last poll or unsubscribe was not answered (their sockets are then of no more use). */
+async function window(b: Bench, workers: readonly WorkerHandle[], kafka: KafkaClient, topic: FanoutTopic, mode: FanoutMode, t: ModeTotals, herd: boolean): Promise<number> {
   const o = b.opts.fanout;
   const from = mode === 'poll' ? await endOffsets(kafka, topic) : [];
   const spec = (prime: boolean): FanoutStartSpec => ({ mode, topic: topic.name, partitions: topic.partitions, from, creditBytes: o.creditBytes, timeoutMs: START_TIMEOUT_MS, prime });
@@ -378,7 +379,9 @@ async function window(b: Bench, workers: readonly WorkerHandle[], kafka: KafkaCl
     t.duplicates += r.duplicates;
     if (r.firstError !== undefined) t.firstError ??= r.firstError;
   }
-  t.undrained += stops.reduce((n, s) => n + s.undrained, 0);
+  const undrained = stops.reduce((n, s) => n + s.undrained, 0);
+  t.undrained += undrained;
+  return undrained;
 }
 
 async function runPoint(b: Bench, pool: readonly WorkerHandle[], kafka: KafkaClient, spec: PointSpec): Promise<FanoutPoint> {
@@ -392,14 +395,17 @@ async function runPoint(b: Bench, pool: readonly WorkerHandle[], kafka: KafkaCli
   };
   const label = `fanout ${spec.topic.name} x${spec.clients} at ${spec.rate} records/s${spec.burst > 1 ? ` in bursts of ${spec.burst}` : ''}`;
   const url = b.proxy.ws(ROUTES.tail);
-  await settle(b);
-  const t0 = performance.now();
-  const opened = await all<FanoutOpenResult>(workers, (w) => ({ cmd: 'fanout-open', spec: { url, clients: lanes[w]!.clients, parallel: OPEN_PARALLEL, ...(lanes[w]!.localAddress !== undefined ? { localAddress: lanes[w]!.localAddress } : {}) } }));
-  point.openSeconds = (performance.now() - t0) / 1000;
-  let producer: Producer | undefined;
-  try {
+  const openAll = async (): Promise<void> => {
+    await settle(b);
+    const t0 = performance.now();
+    const opened = await all<FanoutOpenResult>(workers, (w) => ({ cmd: 'fanout-open', spec: { url, clients: lanes[w]!.clients, parallel: OPEN_PARALLEL, ...(lanes[w]!.localAddress !== undefined ? { localAddress: lanes[w]!.localAddress } : {}) } }));
+    point.openSeconds = Math.max(Number.isNaN(point.openSeconds) ? 0 : point.openSeconds, (performance.now() - t0) / 1000);
     const failed = opened.reduce((n, r) => n + r.failed, 0);
     if (failed > 0) throw new Error(`${failed} of ${spec.clients} sockets failed to open: ${opened.find((r) => r.firstError !== undefined)?.firstError ?? ''}`);
+  };
+  let producer: Producer | undefined;
+  try {
+    await openAll();
     producer = new Producer(b, spec.topic, 2_000_000_000, spec.rate, spec.burst);
     await producer.ready;
     const before = await endOffsets(kafka, spec.topic);
@@ -410,7 +416,13 @@ async function runPoint(b: Bench, pool: readonly WorkerHandle[], kafka: KafkaCli
       const modes = FANOUT_MODES.filter((m) => o.modes.includes(m));
       const order = round % 2 === 0 ? modes : [...modes].reverse();
       for (const mode of order) {
-        await window(b, workers, kafka, spec.topic, mode, totals.get(mode)!, spec.role === 'herd');
+        const undrained = await window(b, workers, kafka, spec.topic, mode, totals.get(mode)!, spec.role === 'herd');
+        // Polls still queued in the proxy would hold the next path's commands behind them on the
+        // same sockets: new sockets, once the proxy has let go of the old ones.
+        if (undrained > 0) {
+          await all(workers, { cmd: 'fanout-close' });
+          await openAll();
+        }
         await sleep(b.opts.pauseMs);
       }
     }
