@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureBroker, ensureTopic, type BrokerLine } from '../../test/harness/kafka.js';
 import { ROUTES, type Bench } from './context.js';
 import type { DirectName } from './direct-clients.js';
-import { FANOUT_TOPICS, runFanout, WARMUP_TOPIC } from './fanout.js';
+import { FANOUT_TOPICS, runFanout, WARMUP_TOPIC, type FanoutModeResult } from './fanout.js';
 import { runFootprint } from './footprint.js';
 import { WorkerHandle } from './ipc.js';
 import { floodTopic, runIsolation } from './isolation.js';
@@ -133,9 +133,10 @@ function healthy(r: E2eResults): boolean {
   // Fan-out: a point that could not run, a path that delivered nothing or saw errors, a probe
   // where not every subscriber got its record, idle sockets that did not all subscribe.
   const fan = r.fanout;
-  const fanBad = (fan?.points ?? []).filter((p) => p.error !== undefined || [p.subscribe, p.poll].some((m) => m === undefined || m.deliveries === 0 || m.errors > 0 || m.gaps > 0 || m.duplicates > 0));
+  const measured = (p: NonNullable<typeof fan>['points'][number]): Array<FanoutModeResult | undefined> => r.options.fanout.modes.map((m) => p[m]);
+  const fanBad = (fan?.points ?? []).filter((p) => p.error !== undefined || measured(p).some((m) => m === undefined || m.deliveries === 0 || m.errors > 0 || m.gaps > 0 || m.duplicates > 0));
   for (const p of fanBad) {
-    log(`BROKEN: fanout ${p.topic} x${p.clients}: ${p.error ?? [p.subscribe, p.poll].map((m) => `${m?.mode ?? '?'} ${m?.deliveries ?? 0} deliveries, ${m?.errors ?? '?'} errors, ${m?.gaps ?? '?'} gaps, ${m?.duplicates ?? '?'} repeats ${m?.firstError ?? ''}`).join('; ')}`);
+    log(`BROKEN: fanout ${p.topic} x${p.clients}: ${p.error ?? measured(p).map((m) => `${m?.mode ?? '?'} ${m?.deliveries ?? 0} deliveries, ${m?.errors ?? '?'} errors, ${m?.gaps ?? '?'} gaps, ${m?.duplicates ?? '?'} repeats ${m?.firstError ?? ''}`).join('; ')}`);
   }
   const silenceBad = fan?.silence?.error !== undefined;
   if (silenceBad) log(`BROKEN: fanout silence probe: ${fan?.silence?.error ?? ''}`);
