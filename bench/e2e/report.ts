@@ -328,7 +328,7 @@ function fanoutTables(f: FanoutResult): string[] {
   }
   lines.push('');
   const ratios = f.points.filter((p) => p.subscribe !== undefined && p.poll !== undefined).map((p) =>
-    `${p.topic.replace(/^bench-fanout-/, '')} × ${fmt(p.clients)}${p.burst > 1 ? ' (bursts)' : ''}: ${fmt(p.poll!.proxyCpuSecPerMillion / p.subscribe!.proxyCpuSecPerMillion, 1)}×`);
+    `${p.topic.replace(/^bench-fanout-/, '')} × ${fmt(p.clients)}${p.role === 'matrix' ? '' : ` (${p.role})`}: ${fmt(p.poll!.proxyCpuSecPerMillion / p.subscribe!.proxyCpuSecPerMillion, 1)}×`);
   if (ratios.length > 0) lines.push(`Proxy CPU per delivery, polling ÷ subscribed: ${ratios.join('; ')}.`, '');
   const s = f.silence;
   if (s !== undefined) {
