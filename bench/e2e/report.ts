@@ -417,7 +417,7 @@ export function writeReport(root: string, r: E2eResults): string[] {
     charts.latency = relative(root, `${stem}-latency.svg`);
     written.push(`${stem}-latency.svg`);
   }
-  if (r.fanout !== undefined && r.fanout.points.some((p) => p.subscribe !== undefined)) {
+  if (r.fanout?.points.some((p) => p.subscribe !== undefined)) {
     writeFileSync(`${stem}-fanout.svg`, fanoutChart(r.fanout, 'Fan-out: subscribed against polling, the same clients', subtitle));
     charts.fanout = relative(root, `${stem}-fanout.svg`);
     written.push(`${stem}-fanout.svg`);
