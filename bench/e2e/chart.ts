@@ -1,8 +1,9 @@
 /**
  * Self-contained SVG charts, written by hand (no charting dependency, nothing fetched when the file
  * is viewed): throughput against client count, one panel per topic and one line per
- * implementation; latency percentiles as grouped bars.
+ * implementation; latency percentiles as grouped bars; fan-out's two paths against subscriber count.
  */
+import type { FanoutMode, FanoutResult } from './fanout.js';
 import type { LatencyResult } from './latency.js';
 import type { Impl } from './options.js';
 import type { ThroughputPoint } from './throughput.js';
@@ -132,6 +133,63 @@ export function latencyChart(l: LatencyResult, title: string, subtitle: string):
   parts.push(`<rect x="${inner.x}" y="${H - 30}" width="12" height="12" fill="${COLORS.proxy}"/><text x="${inner.x + 17}" y="${H - 20}" font-size="11">through the proxy</text>`);
   parts.push(`<rect x="${inner.x + 160}" y="${H - 30}" width="12" height="12" fill="${COLORS.ours}"/><text x="${inner.x + 177}" y="${H - 20}" font-size="11">direct (our Kafka client)</text>`);
   return svg(W, H, parts);
+}
+
+const FANOUT_COLORS: Record<FanoutMode, string> = { subscribe: '#d62728', poll: '#7f7f7f' };
+const FANOUT_NAMES: Record<FanoutMode, string> = { subscribe: 'subscribed (pushes)', poll: 'polling (cmd_kafka_fetch long polls)' };
+
+/** One panel of the fan-out chart: a value of both paths against subscriber count, log scale. */
+function logPanel(series: Record<FanoutMode, Array<[number, number]>>, heading: string, yLabel: string, box: Box): string {
+  const clients = [...new Set([...series.subscribe, ...series.poll].map(([c]) => c))].sort((a, b) => a - b);
+  const values = [...series.subscribe, ...series.poll].map(([, v]) => v).filter((v) => Number.isFinite(v) && v > 0);
+  const lo = Math.floor(Math.log10(Math.min(...values, 1)));
+  const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(...values, 1))));
+  const L = 52;
+  const B = 34;
+  const inner = { x: box.x + L, y: box.y + 24, w: box.w - L - 12, h: box.h - 24 - B };
+  const lx = (c: number): number => inner.x + (clients.length <= 1 ? inner.w / 2 : (clients.indexOf(c) / (clients.length - 1)) * inner.w);
+  const ly = (v: number): number => inner.y + inner.h - ((Math.log10(v) - lo) / (hi - lo)) * inner.h;
+  const parts: string[] = [`<text x="${box.x + box.w / 2}" y="${box.y + 14}" text-anchor="middle" font-size="13" font-weight="600">${esc(heading)}</text>`];
+  for (let e = lo; e <= hi; e++) {
+    parts.push(`<line x1="${inner.x}" x2="${inner.x + inner.w}" y1="${ly(10 ** e)}" y2="${ly(10 ** e)}" stroke="#e5e5e5"/>`);
+    parts.push(`<text x="${inner.x - 6}" y="${ly(10 ** e) + 4}" text-anchor="end" font-size="10">${short(10 ** e)}</text>`);
+  }
+  for (const c of clients) parts.push(`<text x="${lx(c)}" y="${inner.y + inner.h + 14}" text-anchor="middle" font-size="10">${c}</text>`);
+  parts.push(`<text x="${inner.x + inner.w / 2}" y="${inner.y + inner.h + 28}" text-anchor="middle" font-size="10">clients (sockets)</text>`);
+  parts.push(`<text transform="translate(${box.x + 10} ${inner.y + inner.h / 2}) rotate(-90)" text-anchor="middle" font-size="10">${esc(yLabel)}</text>`);
+  for (const mode of ['poll', 'subscribe'] as const) {
+    const line = series[mode].filter(([, v]) => Number.isFinite(v) && v > 0).map(([c, v]) => [lx(c), ly(v)] as const);
+    if (line.length === 0) continue;
+    parts.push(`<polyline fill="none" stroke="${FANOUT_COLORS[mode]}" stroke-width="2" points="${line.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' ')}"/>`);
+    for (const [x, y] of line) parts.push(`<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="3" fill="${FANOUT_COLORS[mode]}"/>`);
+  }
+  return parts.join('\n');
+}
+
+/**
+ * Fan-out: per topic, the proxy's CPU seconds per million deliveries and the deliveries/s, both
+ * paths, against subscriber count (the matrix points), on log scales: they differ by orders of magnitude.
+ */
+export function fanoutChart(f: FanoutResult, title: string, subtitle: string): string {
+  const topics = [...new Set(f.points.map((p) => p.topic))];
+  const pw = 380;
+  const ph = 240;
+  const W = 2 * pw + 20;
+  const H = topics.length * ph + 86;
+  const body: string[] = [];
+  topics.forEach((topic, row) => {
+    const ps = f.points.filter((p) => p.topic === topic && p.role === 'matrix');
+    const series = (pick: (m: NonNullable<typeof ps[number]['subscribe']>) => number): Record<FanoutMode, Array<[number, number]>> => ({
+      subscribe: ps.flatMap((p) => (p.subscribe === undefined ? [] : [[p.clients, pick(p.subscribe)] as [number, number]])),
+      poll: ps.flatMap((p) => (p.poll === undefined ? [] : [[p.clients, pick(p.poll)] as [number, number]])),
+    });
+    const y = 56 + row * ph;
+    body.push(logPanel(series((m) => m.proxyCpuSecPerMillion), `${topic}: proxy CPU s / M deliveries`, 'CPU seconds (log scale)', { x: 10, y, w: pw - 10, h: ph - 10 }));
+    body.push(logPanel(series((m) => m.deliveriesPerSec), `${topic}: deliveries/s`, 'deliveries/s (log scale)', { x: 10 + pw, y, w: pw - 10, h: ph - 10 }));
+  });
+  const legend = (['subscribe', 'poll'] as const).map((m, i) => `<rect x="${14 + i * 230}" y="${H - 23}" width="12" height="12" fill="${FANOUT_COLORS[m]}"/>` +
+    `<text x="${14 + i * 230 + 17}" y="${H - 13}" font-size="11">${esc(FANOUT_NAMES[m])}</text>`).join('\n');
+  return svg(W, H, [...titles(W, title, subtitle), ...body, legend]);
 }
 
 function titles(w: number, title: string, subtitle: string): string[] {

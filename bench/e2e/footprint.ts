@@ -30,7 +30,7 @@ export interface FootprintResult {
 const WARM_UP_CONNECTIONS = 100;
 
 /** Median of three samples a little apart: one scrape can land in the middle of a GC. */
-async function memory(p: ProxyServer): Promise<{ rss: number; heap: number }> {
+export async function memory(p: ProxyServer): Promise<{ rss: number; heap: number }> {
   const rss: number[] = [];
   const heap: number[] = [];
   for (let i = 0; i < 3; i++) {

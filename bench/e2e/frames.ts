@@ -13,6 +13,15 @@
  *   KafkaFetchResp { repeated KafkaMessage messages = 1; int64 high_watermark = 2; int64 log_start_offset = 3 }
  *   KafkaMessage { int64 offset = 1; int64 timestamp = 2; bytes key = 3; bytes value = 4; repeated KafkaHeader headers = 5 }
  *
+ * and of live subscriptions (docs/protocol.md, "Live subscriptions"):
+ *
+ *   PubSubReq  { ...; CmdSubscribe cmd_subscribe = 35; CmdUnsubscribe cmd_unsubscribe = 36; CmdCredit cmd_credit = 37 }
+ *   CmdSubscribe { uint32 subscription = 1; string topic = 2; repeated int32 partitions = 3; SubscribeStart start = 4; ...; int64 credit = 7 }
+ *   CmdUnsubscribe { uint32 subscription = 1 }   CmdCredit { uint32 subscription = 1; int64 bytes = 2 }
+ *   PubSubResp { ...; SubscribeResp subscribe_resp = 35; KafkaRecordsPush kafka_records_push = 36; SubscriptionEnd subscription_end = 37 }
+ *   KafkaRecordsPush { uint32 subscription = 1; int32 partition = 2; repeated KafkaMessage messages = 3; int64 high_watermark = 4; int64 next_offset = 5 }
+ *   SubscriptionEnd { uint32 subscription = 1; SubscriptionEndReason reason = 2; string message = 3; ... }
+ *
  * Offsets in the benchmark stay far below 2^53, so they are plain numbers here.
  */
 import { sizeOfSafe, writeSafe } from '../../src/pubsub/protocol/varint.js';
@@ -21,6 +30,11 @@ const SEQUENCE = 0x08;
 const CMD_FETCH = [0x8a, 0x02] as const; // field 33, LEN
 const CMD_LIST_OFFSET = [0x92, 0x02] as const; // field 34, LEN
 const CMD_PING = [0x82, 0x02] as const; // field 32, LEN
+const CMD_SUBSCRIBE = [0x9a, 0x02] as const; // field 35, LEN
+const CMD_UNSUBSCRIBE = [0xa2, 0x02] as const; // field 36, LEN
+const CMD_CREDIT = [0xaa, 0x02] as const; // field 37, LEN
+/** KafkaRecordsPush.messages: field 3, LEN (a fetch reply's are field 1). */
+const PUSH_MESSAGES = 0x1a;
 
 /** A topic name encoded once per client, not once per request. */
 export function topicBytes(topic: string): Buffer {
@@ -80,20 +94,91 @@ export function encodePing(sequence: number, state: Buffer): Buffer {
   return out;
 }
 
+/**
+ * PubSubReq with cmd_subscribe: every partition of `topic` from its end (start LATEST, the
+ * default, so not written), with `credit` bytes.
+ */
+export function encodeSubscribe(sequence: number, subscription: number, topic: Buffer, credit: number): Buffer {
+  const body = 1 + sizeOfSafe(subscription) + 1 + sizeOfSafe(topic.length) + topic.length + 1 + sizeOfSafe(credit);
+  const out = Buffer.allocUnsafe(1 + sizeOfSafe(sequence) + 2 + sizeOfSafe(body) + body);
+  let p = 0;
+  out[p++] = SEQUENCE;
+  p = writeSafe(out, p, sequence);
+  out[p++] = CMD_SUBSCRIBE[0];
+  out[p++] = CMD_SUBSCRIBE[1];
+  p = writeSafe(out, p, body);
+  out[p++] = 0x08;
+  p = writeSafe(out, p, subscription);
+  out[p++] = 0x12;
+  p = writeSafe(out, p, topic.length);
+  p += topic.copy(out, p);
+  out[p++] = 0x38;
+  writeSafe(out, p, credit);
+  return out;
+}
+
+/** PubSubReq with cmd_unsubscribe (answered with subscription_end, the same sequence). */
+export function encodeUnsubscribe(sequence: number, subscription: number): Buffer {
+  return encodeIds(sequence, CMD_UNSUBSCRIBE, subscription, 0);
+}
+
+/** PubSubReq with cmd_credit (not answered). */
+export function encodeCredit(sequence: number, subscription: number, bytes: number): Buffer {
+  return encodeIds(sequence, CMD_CREDIT, subscription, bytes);
+}
+
+function encodeIds(sequence: number, member: readonly [number, number], subscription: number, second: number): Buffer {
+  const body = 1 + sizeOfSafe(subscription) + (second === 0 ? 0 : 1 + sizeOfSafe(second));
+  const out = Buffer.allocUnsafe(1 + sizeOfSafe(sequence) + 2 + sizeOfSafe(body) + body);
+  let p = 0;
+  out[p++] = SEQUENCE;
+  p = writeSafe(out, p, sequence);
+  out[p++] = member[0];
+  out[p++] = member[1];
+  p = writeSafe(out, p, body);
+  out[p++] = 0x08;
+  p = writeSafe(out, p, subscription);
+  if (second !== 0) {
+    out[p++] = 0x10;
+    writeSafe(out, p, second);
+  }
+  return out;
+}
+
+/**
+ * The decimal number at the start of b[start, end), up to its first non-digit: the producer's
+ * epoch microseconds in a value (scripts/kafka/seeder/ProduceLatency.java, ProduceRate.java).
+ * Read byte by byte: a string per record costs more than the rest of the scan at a million records/s.
+ */
+export function leadingNumber(b: Buffer, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const d = b[i]! - 0x30;
+    if (d < 0 || d > 9) break;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
 /** What one reply held. One object, overwritten by every scan: the hot loop allocates nothing. */
 export interface Scan {
   sequence: number;
-  kind: 'fetch' | 'error' | 'pong' | 'list_offset' | 'none';
+  kind: 'fetch' | 'error' | 'pong' | 'list_offset' | 'subscribed' | 'push' | 'end' | 'none';
   messages: number;
   /** Key plus value bytes of every message. */
   payloadBytes: number;
   /** Offset of the last message, -1 without messages; for list_offset the offset. */
   lastOffset: number;
+  /** Offset of the first message, -1 without messages. */
+  firstOffset: number;
+  /** A push's partition (0 otherwise). */
+  partition: number;
   highWatermark: number;
+  /** An error reply's message, or a SubscriptionEnd's reason number and message ("5 slow consumer"). */
   error: string;
 }
 
-export const scan: Scan = { sequence: 0, kind: 'none', messages: 0, payloadBytes: 0, lastOffset: -1, highWatermark: 0, error: '' };
+export const scan: Scan = { sequence: 0, kind: 'none', messages: 0, payloadBytes: 0, lastOffset: -1, firstOffset: -1, partition: 0, highWatermark: 0, error: '' };
 
 let pos = 0;
 
@@ -137,7 +222,7 @@ function skip(b: Buffer, wire: number): void {
  */
 export function scanReply(b: Buffer, onValue?: (frame: Buffer, start: number, end: number) => void): Scan {
   const s = scan;
-  s.sequence = 0; s.kind = 'none'; s.messages = 0; s.payloadBytes = 0; s.lastOffset = -1; s.highWatermark = 0; s.error = '';
+  s.sequence = 0; s.kind = 'none'; s.messages = 0; s.payloadBytes = 0; s.lastOffset = -1; s.firstOffset = -1; s.partition = 0; s.highWatermark = 0; s.error = '';
   pos = 0;
   while (pos < b.length) {
     const key = varint(b);
@@ -146,7 +231,29 @@ export function scanReply(b: Buffer, onValue?: (frame: Buffer, start: number, en
     else if (field === 33) {
       s.kind = 'fetch';
       const end = varint(b) + pos;
-      fetchResp(b, end, s, onValue);
+      messages(b, end, s, onValue, 0x0a, 0x10);
+    } else if (field === 36) {
+      s.kind = 'push';
+      const end = varint(b) + pos;
+      messages(b, end, s, onValue, PUSH_MESSAGES, 0x20);
+    } else if (field === 35) {
+      s.kind = 'subscribed';
+      skip(b, key & 7);
+    } else if (field === 37) {
+      s.kind = 'end';
+      const end = varint(b) + pos;
+      let reason = 0;
+      let message = '';
+      while (pos < end) {
+        const k = varint(b);
+        if (k === 0x10) reason = varint(b);
+        else if (k === 0x1a) {
+          const len = varint(b);
+          message = b.toString('utf8', pos, pos + len);
+          pos += len;
+        } else skip(b, k & 7);
+      }
+      s.error = `${reason} ${message}`.trim();
     } else if (field === 31) {
       s.kind = 'error';
       const end = varint(b) + pos;
@@ -175,10 +282,11 @@ export function scanReply(b: Buffer, onValue?: (frame: Buffer, start: number, en
   return s;
 }
 
-function fetchResp(b: Buffer, end: number, s: Scan, onValue: ((frame: Buffer, start: number, end: number) => void) | undefined): void {
+/** The messages of a KafkaFetchResp or a KafkaRecordsPush: their keys differ, the messages do not. */
+function messages(b: Buffer, end: number, s: Scan, onValue: ((frame: Buffer, start: number, end: number) => void) | undefined, messageKey: number, highWatermarkKey: number): void {
   while (pos < end) {
     const key = varint(b);
-    if (key === 0x0a) {
+    if (key === messageKey) {
       const mEnd = varint(b) + pos;
       let offset = 0;
       while (pos < mEnd) {
@@ -191,9 +299,10 @@ function fetchResp(b: Buffer, end: number, s: Scan, onValue: ((frame: Buffer, st
           pos += len;
         } else skip(b, k & 7);
       }
-      s.messages++;
+      if (s.messages++ === 0) s.firstOffset = offset;
       s.lastOffset = offset;
-    } else if (key === 0x10) s.highWatermark = varint(b);
+    } else if (key === highWatermarkKey) s.highWatermark = varint(b);
+    else if (key === 0x10 && messageKey === PUSH_MESSAGES) s.partition = varint(b);
     else skip(b, key & 7);
   }
 }

@@ -117,13 +117,109 @@ export interface FloodResult {
   cpuMs: number;
 }
 
+/** Opens a fan-out worker's sockets (fanout.ts, fanout-clients.ts); they stay open across modes. */
+export interface FanoutOpenSpec {
+  url: string;
+  clients: number;
+  /** Source address of every socket of this worker (one per worker: 28,000 ephemeral ports each). */
+  localAddress?: string;
+  parallel: number;
+}
+
+export interface FanoutOpenResult {
+  opened: number;
+  failed: number;
+  firstError?: string;
+  elapsedMs: number;
+}
+
+/** Puts every open socket of the worker to work: a live subscription, or a long-poll loop per partition. */
+export interface FanoutStartSpec {
+  mode: 'subscribe' | 'poll';
+  topic: string;
+  partitions: number;
+  /** poll: where each partition's loop starts (the end of the log just before). */
+  from: number[];
+  /** subscribe: the credit window, granted back as pushes are read (the SDK's creditBytes). */
+  creditBytes: number;
+  /** How long the subscribes may take to be answered. */
+  timeoutMs: number;
+  /**
+   * subscribe: the first client subscribes alone and receives before the others subscribe, so
+   * the partitions' shared reads exist and the rest join them at once (without it, a herd of
+   * subscribes that all find no reader each catch up on their own).
+   */
+  prime: boolean;
+}
+
+export interface FanoutStartResult {
+  started: number;
+  failed: number;
+  firstError?: string;
+  elapsedMs: number;
+}
+
+export interface FanoutLiveResult {
+  /** Clients that have received messages since the mode started. */
+  live: number;
+  clients: number;
+  elapsedMs: number;
+}
+
+/** What the worker's clients received in one measurement window. */
+export interface FanoutWindowResult {
+  clients: number;
+  /** Messages received (one delivery = one message to one client). */
+  deliveries: number;
+  /** Pushes, or fetch replies carrying messages. */
+  frames: number;
+  /** Fetch replies without messages (long polls that timed out). */
+  emptyReplies: number;
+  /** Bytes of the frames received. */
+  bytes: number;
+  /** cmd_kafka_fetch sent (poll), cmd_credit sent (subscribe). */
+  requests: number;
+  credits: number;
+  errors: number;
+  firstError?: string;
+  /** Errors by message, the first few distinct messages. */
+  errorKinds: Record<string, number>;
+  /** cmd_credit is answered only when refused: the refusals, and the first one's text. */
+  creditRefusals: number;
+  creditRefusal?: string;
+  /** Sockets the proxy closed. */
+  closes: number;
+  /** Frames that did not start where the client's cursor for the partition stood: past it, or before it. */
+  gaps: number;
+  duplicates: number;
+  elapsedMs: number;
+  /** Arrival minus the producer's stamp, every delivery of the window. */
+  latency: HistogramJson;
+  /** The same, the first delivery of each client in the window only. */
+  first: HistogramJson;
+  /** CPU time of the worker over the window (user + system). */
+  cpuMs: number;
+}
+
+export interface FanoutStopResult {
+  /** Clients whose unsubscribe or last poll was not answered within the drain time. */
+  undrained: number;
+  elapsedMs: number;
+}
+
 export type Command =
   | { cmd: 'loop'; id: number; spec: LoopSpec }
   | { cmd: 'idle'; id: number; spec: IdleSpec }
   | { cmd: 'close'; id: number }
   | { cmd: 'tail'; id: number; spec: TailSpec }
   | { cmd: 'flood'; id: number; spec: FloodSpec }
-  | { cmd: 'flood-stop'; id: number };
+  | { cmd: 'flood-stop'; id: number }
+  | { cmd: 'fanout-open'; id: number; spec: FanoutOpenSpec }
+  | { cmd: 'fanout-start'; id: number; spec: FanoutStartSpec }
+  | { cmd: 'fanout-live'; id: number; timeoutMs: number }
+  | { cmd: 'fanout-measure'; id: number; durationMs: number }
+  | { cmd: 'fanout-stop'; id: number; drainTimeoutMs: number }
+  | { cmd: 'fanout-close'; id: number };
 
 /** A command before the handle numbers it (Omit distributed over the union). */
 export type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;

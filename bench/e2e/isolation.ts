@@ -99,7 +99,7 @@ function errorCounts(m: Map<string, number>): Record<string, number> {
 }
 
 /** Samples the proxy's RSS until stopped; returns the highest. */
-function rssSampler(b: Bench): { stop(): number } {
+export function rssSampler(b: Bench): { stop(): number } {
   let max = b.proxy.rssBytes();
   const t = setInterval(() => {
     const r = b.proxy.rssBytes();

@@ -4,8 +4,8 @@
  */
 import { parseArgs } from 'node:util';
 
-export type Phase = 'throughput' | 'latency' | 'footprint' | 'isolation';
-export const PHASES: readonly Phase[] = ['throughput', 'latency', 'footprint', 'isolation'];
+export type Phase = 'throughput' | 'latency' | 'footprint' | 'isolation' | 'fanout';
+export const PHASES: readonly Phase[] = ['throughput', 'latency', 'footprint', 'isolation', 'fanout'];
 export type Impl = 'proxy' | 'ours' | 'kafkajs' | 'platformatic';
 export const IMPLS: readonly Impl[] = ['proxy', 'ours', 'kafkajs', 'platformatic'];
 
@@ -25,6 +25,7 @@ export interface RunOptions {
   latency: { clients: number[]; heavyPeriodMs: number; rounds: number; durationMs: number; maxBytes: number; tailCount: number; tailIntervalMs: number };
   footprint: { connections: number; workers: number; settleMs: number };
   isolation: IsolationOptions;
+  fanout: FanoutOptions;
   /** Pause between two measurement points. */
   pauseMs: number;
   out: string;
@@ -57,10 +58,41 @@ export interface IsolationOptions {
   seed: number;
 }
 
-const USAGE = `usage: node dist/bench/e2e/run.js [--smoke] [--only throughput,latency,footprint,isolation]
+/** The fan-out phase (fanout.ts): live subscribers against the polling path, on the same sockets. */
+export interface FanoutOptions {
+  /** Subscriber counts of the matrix, on each fan-out topic. */
+  clients: number[];
+  /** Records/s of the steady points below `bigClients` subscribers... */
+  rate: number;
+  /** ...and from there on (issue 17: 10 records/s to 10,000 sockets is 100,000 deliveries/s, one record per frame). */
+  bigClients: number;
+  bigRate: number;
+  /** Subscribers of the herd point (all at once, no shared read yet; at `rate`); 0 leaves it out. */
+  herdClients: number;
+  /** The coalesced point: subscribers, records/s, and records per producer burst (one batch, so many per frame). */
+  burst: { clients: number; rate: number; records: number };
+  /** The paths measured (both unless profiling one). */
+  modes: Array<'subscribe' | 'poll'>;
+  /** Each point measures both paths `rounds` times, alternating which goes first. */
+  rounds: number;
+  warmupMs: number;
+  durationMs: number;
+  /** The subscribers' credit window, granted back half at a time (the SDK's default). */
+  creditBytes: number;
+  /** Silence before the first-record probe (issue 17: 60 s); 0 skips it. */
+  silenceMs: number;
+  silenceClients: number;
+  /** Idle subscribed sockets for the footprint (issue 17: 50,000), capped by the open-file limit. */
+  idleSockets: number;
+  /** Sockets per client process; each process has a source address of its own when there are several. */
+  socketsPerWorker: number;
+}
+
+const USAGE = `usage: node dist/bench/e2e/run.js [--smoke] [--only throughput,latency,footprint,isolation,fanout]
   [--clients 1,10,100,1000] [--impls proxy,ours,kafkajs,platformatic] [--topics 100b-none,1k-lz4]
   [--duration-ms N] [--warmup-ms N] [--connections N] [--kafka-connections N] [--latency-rounds N]
-  [--isolation-rounds N] [--isolation-ms N] [--out FILE] [--markdown|--no-markdown]
+  [--isolation-rounds N] [--isolation-ms N] [--fanout-clients 1,100,1000,10000] [--fanout-rounds N] [--fanout-ms N]
+  [--fanout-modes subscribe,poll] [--herd-clients N] [--silence-ms N] [--idle-sockets N] [--out FILE] [--markdown|--no-markdown]
   [--proxy-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"] [--client-node-args="..."] [--proxy-root DIR]
   or: --rerender bench/results/e2e-latest.json (charts and BENCHMARKS.md from a result file)`;
 
@@ -87,7 +119,8 @@ function oneOf<T extends string>(values: string[] | undefined, allowed: readonly
  */
 function defaultOut(smoke: boolean, phases: readonly Phase[]): string {
   if (smoke) return 'bench/results/e2e-smoke.json';
-  return phases.length === 1 && phases[0] === 'isolation' ? 'bench/results/e2e-isolation-latest.json' : 'bench/results/e2e-latest.json';
+  if (phases.length === 1 && phases[0] === 'isolation') return 'bench/results/e2e-isolation-latest.json';
+  return phases.length === 1 && phases[0] === 'fanout' ? 'bench/results/e2e-fanout-latest.json' : 'bench/results/e2e-latest.json';
 }
 
 export function parseOptions(argv: string[]): RunOptions {
@@ -97,7 +130,8 @@ export function parseOptions(argv: string[]): RunOptions {
       smoke: { type: 'boolean' }, only: { type: 'string' }, clients: { type: 'string' }, impls: { type: 'string' },
       topics: { type: 'string' }, 'duration-ms': { type: 'string' }, 'warmup-ms': { type: 'string' },
       connections: { type: 'string' }, 'kafka-connections': { type: 'string' }, 'latency-rounds': { type: 'string' },
-      'isolation-rounds': { type: 'string' }, 'isolation-ms': { type: 'string' }, 'proxy-root': { type: 'string' }, out: { type: 'string' }, markdown: { type: 'boolean' }, 'no-markdown': { type: 'boolean' },
+      'isolation-rounds': { type: 'string' }, 'isolation-ms': { type: 'string' }, 'fanout-clients': { type: 'string' }, 'fanout-rounds': { type: 'string' }, 'fanout-modes': { type: 'string' }, 'herd-clients': { type: 'string' },
+      'fanout-ms': { type: 'string' }, 'silence-ms': { type: 'string' }, 'idle-sockets': { type: 'string' }, 'proxy-root': { type: 'string' }, out: { type: 'string' }, markdown: { type: 'boolean' }, 'no-markdown': { type: 'boolean' },
       'proxy-node-args': { type: 'string' }, 'client-node-args': { type: 'string' }, rerender: { type: 'string' }, help: { type: 'boolean' },
     },
     strict: true,
@@ -144,6 +178,24 @@ export function parseOptions(argv: string[]): RunOptions {
       pipelinedBurst: smoke ? 2000 : 20_000,
       fuzzBurst: smoke ? 20_000 : 200_000,
       seed: 16,
+    },
+    fanout: {
+      clients: list(v['fanout-clients'])?.map((c) => int(c, '--fanout-clients')!) ?? (smoke ? [10] : [1, 100, 1000, 10_000]),
+      rate: smoke ? 50 : 200,
+      bigClients: 10_000,
+      bigRate: 10,
+      burst: smoke ? { clients: 10, rate: 500, records: 25 } : { clients: 1000, rate: 1000, records: 50 },
+      herdClients: int(v['herd-clients'], '--herd-clients') ?? (smoke ? 0 : 1000),
+      modes: oneOf(list(v['fanout-modes']), ['subscribe', 'poll'] as const, '--fanout-modes') ?? ['subscribe', 'poll'],
+      rounds: int(v['fanout-rounds'], '--fanout-rounds') ?? (smoke ? 1 : 2),
+      warmupMs: smoke ? 800 : 2000,
+      durationMs: int(v['fanout-ms'], '--fanout-ms') ?? (smoke ? 600 : 5000),
+      creditBytes: 1024 * 1024,
+      // The smoke run only needs the probe's code path: a second of silence.
+      silenceMs: int(v['silence-ms'], '--silence-ms') ?? (smoke ? 1000 : 60_000),
+      silenceClients: smoke ? 10 : 1000,
+      idleSockets: int(v['idle-sockets'], '--idle-sockets') ?? (smoke ? 200 : 50_000),
+      socketsPerWorker: 2500,
     },
     pauseMs: smoke ? 50 : 500,
     out: v.out ?? defaultOut(smoke, phases),

@@ -48,7 +48,10 @@ export class ProxyServer {
     const adminKey = randomBytes(16).toString('hex');
     // As docs/operations.md runs it: the bin's shebang and `npm start` pass --single-threaded-gc.
     const args = ['--single-threaded-gc', ...(o.nodeArgs ?? []), join(o.root, 'dist/src/server/cli.js'), 'start', '--port', '0', '--host', '127.0.0.1',
-      '--data-dir', dataDir, '--max-connections', String(o.maxConnections), '--kafka-connections', String(o.kafkaConnections), '--log-level', 'info'];
+      '--data-dir', dataDir, '--max-connections', String(o.maxConnections), '--kafka-connections', String(o.kafkaConnections), '--log-level', 'info',
+      // Every benchmark client is on this machine: the per-address cap (1,024 by default) would
+      // refuse the footprint's and the fan-out's thousands of sockets from a few loopback addresses.
+      '--max-sockets-per-address', '0'];
     const child = spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)"; exec "$@"', 'bash', process.execPath, ...args], {
       // The key goes through the environment: flags show in ps (docs/configuration.md).
       env: { ...process.env, KAFKA_WS_PROXY_ADMIN_KEY: adminKey },
@@ -114,7 +117,7 @@ export class ProxyServer {
 
   /** /metrics as "name{labels}" → value. */
   async metrics(): Promise<Map<string, number>> {
-    const text = await (await fetch(`${this.url}/metrics`)).text();
+    const text = await (await retried(() => fetch(`${this.url}/metrics`))).text();
     const out = new Map<string, number>();
     for (const line of text.split('\n')) {
       if (line === '' || line.startsWith('#')) continue;
@@ -126,7 +129,7 @@ export class ProxyServer {
 
   /** Open WebSockets, from /readyz. */
   async connections(): Promise<number> {
-    const j = await (await fetch(`${this.url}/readyz`)).json() as { connections?: number };
+    const j = await (await retried(() => fetch(`${this.url}/readyz`))).json() as { connections?: number };
     return j.connections ?? -1;
   }
 
@@ -160,6 +163,25 @@ export class ProxyServer {
       clearTimeout(kill);
     }
     rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+const SCRAPE_ATTEMPTS = 5;
+const SCRAPE_BACKOFF_MS = 1000;
+
+/**
+ * A scrape retried a few times: under ten thousand sockets the proxy's event loop can be seconds
+ * late, and a scrape then fails (reset by the socket cap while thousands of closes are pending,
+ * or a full accept queue) without anything being wrong with the proxy.
+ */
+async function retried(f: () => Promise<Response>): Promise<Response> {
+  for (let i = 1; ; i++) {
+    try {
+      return await f();
+    } catch (e) {
+      if (i >= SCRAPE_ATTEMPTS) throw e;
+      await new Promise((resolve) => setTimeout(resolve, SCRAPE_BACKOFF_MS * i));
+    }
   }
 }
 

@@ -2,7 +2,7 @@
  * End-to-end benchmark of kafka-ws-proxy against direct Kafka clients (issue 7). See
  * bench/README.md "End-to-end" for what is measured and how; BENCHMARKS.md for results.
  *
- *   npm run bench -- [--smoke] [--only throughput,latency,footprint,isolation] [--clients 1,10,100,1000] [--out FILE]
+ *   npm run bench -- [--smoke] [--only throughput,latency,footprint,isolation,fanout] [--clients 1,10,100,1000] [--out FILE]
  *
  * Starts (or reuses) the harness's Kafka 4.4.0, seeds the benchmark topics, starts the proxy CLI in
  * its own process and the client processes, runs the phases, and writes the JSON result, two SVG
@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureBroker, ensureTopic, type BrokerLine } from '../../test/harness/kafka.js';
 import { ROUTES, type Bench } from './context.js';
 import type { DirectName } from './direct-clients.js';
+import { FANOUT_TOPICS, runFanout, WARMUP_TOPIC, type FanoutModeResult } from './fanout.js';
 import { runFootprint } from './footprint.js';
 import { WorkerHandle } from './ipc.js';
 import { floodTopic, runIsolation } from './isolation.js';
@@ -62,6 +63,7 @@ async function main(): Promise<number> {
     log(s.skipped ? `topic ${t.name}: already seeded` : `topic ${t.name}: produced ${s.produced.toLocaleString('en-US')} records`);
   }
   if (opts.phases.includes('latency')) await ensureTopic(LINE, TAIL_TOPIC, 1);
+  if (opts.phases.includes('fanout')) for (const t of [...FANOUT_TOPICS, WARMUP_TOPIC]) await ensureTopic(LINE, t.name, t.partitions);
 
   const proxyBuild = build(opts.proxyRoot === undefined ? root : resolve(opts.proxyRoot));
   if (opts.proxyRoot !== undefined) log(`proxy under test: ${proxyBuild.root} at ${proxyBuild.commit}`);
@@ -96,6 +98,7 @@ async function main(): Promise<number> {
     if (opts.phases.includes('throughput')) results.throughput = await runThroughput(b, topics);
     if (opts.phases.includes('latency')) results.latency = await runLatency(b, allTopics[0]!);
     if (flooder !== undefined) results.isolation = await runIsolation(b, flooder, allTopics[0]!, floodTopic(allTopics));
+    if (opts.phases.includes('fanout')) results.fanout = await runFanout(b, wsScript);
   } finally {
     await Promise.all([ws.stop(), ...(flooder !== undefined ? [flooder.stop()] : []), ...[...direct.values()].map((d) => d.stop())]);
     await proxy.stop();
@@ -127,7 +130,19 @@ function healthy(r: E2eResults): boolean {
     log(`BROKEN: isolation ${c.condition}: ${c.victim.count} victim samples, ${c.victimErrors} errors ${c.victimFirstError ?? ''}; ` +
       `flood sent ${c.flood?.sent ?? '-'}, got ${c.flood?.replies ?? '-'} replies, ${c.flood?.unreadable ?? '-'} unreadable ${c.flood?.firstError ?? ''}`);
   }
-  return bad.length === 0 && !latBad && !fpBad && isoBad.length === 0;
+  // Fan-out: a point that could not run, a path that delivered nothing or saw errors, a probe
+  // where not every subscriber got its record, idle sockets that did not all subscribe.
+  const fan = r.fanout;
+  const measured = (p: NonNullable<typeof fan>['points'][number]): Array<FanoutModeResult | undefined> => r.options.fanout.modes.map((m) => p[m]);
+  const fanBad = (fan?.points ?? []).filter((p) => p.error !== undefined || measured(p).some((m) => m === undefined || m.deliveries === 0 || m.errors > 0 || m.gaps > 0 || m.duplicates > 0));
+  for (const p of fanBad) {
+    log(`BROKEN: fanout ${p.topic} x${p.clients}: ${p.error ?? measured(p).map((m) => `${m?.mode ?? '?'} ${m?.deliveries ?? 0} deliveries, ${m?.errors ?? '?'} errors, ${m?.gaps ?? '?'} gaps, ${m?.duplicates ?? '?'} repeats ${m?.firstError ?? ''}`).join('; ')}`);
+  }
+  const silenceBad = fan?.silence?.error !== undefined;
+  if (silenceBad) log(`BROKEN: fanout silence probe: ${fan?.silence?.error ?? ''}`);
+  const idleBad = fan?.idle !== undefined && (fan.idle.failed > 0 || fan.idle.subscribed !== fan.idle.sockets);
+  if (idleBad) log(`BROKEN: fanout idle sockets: ${fan?.idle?.subscribed} of ${fan?.idle?.sockets} subscribed ${fan?.idle?.firstError ?? ''}`);
+  return bad.length === 0 && !latBad && !fpBad && isoBad.length === 0 && fanBad.length === 0 && !silenceBad && !idleBad;
 }
 
 /**

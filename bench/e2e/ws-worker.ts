@@ -8,41 +8,23 @@
  *   idle  open N connections and hold them (footprint); close drops them.
  *   tail  one client long-polling a partition, measuring produce-to-client latency.
  *   flood one hostile client (pipelined fetches or fuzzed frames, flood.ts) until flood-stop.
+ *   fanout-open, -start, -live, -measure, -stop, -close
+ *         many subscribers or long-polling consumers on the same sockets (fanout-clients.ts).
  *
  * Replies are walked with frames.ts (count and bytes, no objects), so this process costs as little
  * CPU as a client can, leaving the machine's two cores to the proxy and the broker.
  */
 import { WebSocket } from 'ws';
+import { fanoutClose, fanoutLive, fanoutMeasure, fanoutOpen, fanoutStart, fanoutStop } from './fanout-clients.js';
 import { runFlood, stopFlood } from './flood.js';
 import { encodeFetch, scanReply, topicBytes } from './frames.js';
 import { Histogram } from './histogram.js';
 import { epochMicros, Pacer, serveCommands, startOffset, type Assignment, type IdleResult, type IdleSpec, type LoopResult, type LoopSpec, type TailResult, type TailSpec } from './ipc.js';
 import { sleep, Window } from './window.js';
-import { close, open } from './ws-open.js';
+import { close, open, openMany } from './ws-open.js';
 
 const OPEN_PARALLEL = 100;
 const ERROR_BACKOFF_MS = 10;
-
-/** Opens `n` sockets, `parallel` handshakes at a time. Failures are counted, not thrown. */
-async function openMany(url: string, n: number, parallel: number): Promise<{ sockets: WebSocket[]; failed: number; firstError?: string }> {
-  const sockets: WebSocket[] = [];
-  let failed = 0;
-  let firstError: string | undefined;
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < n) {
-      next++;
-      try {
-        sockets.push(await open(url));
-      } catch (e) {
-        failed++;
-        firstError ??= (e as Error).message;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, n) }, lane));
-  return { sockets, failed, ...(firstError !== undefined ? { firstError } : {}) };
-}
 
 function fetchLoop(ws: WebSocket, a: Assignment, i: number, clients: number, periodMs: number, w: Window): Promise<void> {
   return new Promise((resolve) => {
@@ -164,5 +146,17 @@ serveCommands(async (c) => {
     case 'flood-stop':
       stopFlood();
       return { stopped: true };
+    case 'fanout-open':
+      return fanoutOpen(c.spec);
+    case 'fanout-start':
+      return fanoutStart(c.spec);
+    case 'fanout-live':
+      return fanoutLive(c.timeoutMs);
+    case 'fanout-measure':
+      return fanoutMeasure(c.durationMs);
+    case 'fanout-stop':
+      return fanoutStop(c.drainTimeoutMs);
+    case 'fanout-close':
+      return fanoutClose();
   }
 });

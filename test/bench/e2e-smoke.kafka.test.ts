@@ -11,8 +11,9 @@ import type { E2eResults } from '../../bench/e2e/report.js';
  * so the harness never rots: real Kafka, the proxy CLI in its own process, every client process.
  * Speed is not judged here (CI machines vary); the shape of the result is, and every
  * implementation must have delivered messages. The isolation floods are small in this mode
- * (options.ts): the code path is exercised, the 2× target is not judged. scripts/bench.mjs installs the benchmark package's
- * peers first on a fresh machine.
+ * (options.ts): the code path is exercised, the 2× target is not judged. So is the fan-out phase: ten
+ * sockets, a second of silence, 200 idle subscribed sockets; issue 17's targets are not judged.
+ * scripts/bench.mjs installs the benchmark package's peers first on a fresh machine.
  */
 const ROOT = process.cwd();
 
@@ -87,7 +88,30 @@ test('npm run bench:smoke measures every implementation and writes a well-formed
   assert.ok((iso.conditions[2]!.proxy.errors['PUBSUB_ERR_DECODE'] ?? 0) > 0, 'the proxy counted the undecodable frames');
   assert.ok(Number.isFinite(iso.p99Ratio.pipelined) && Number.isFinite(iso.p99Ratio.fuzz));
   assert.ok(r.targets.some((t) => t.target.includes('no more than 2×') && t.met !== null), 'the isolation target is judged');
-  for (const chart of ['throughput', 'latency']) {
+  // Fan-out: on every point both paths delivered, with no error and every partition's offsets in
+  // order (no gap, no repeat); a burst came coalesced; the first record after the (short) silence
+  // reached every subscriber; every idle socket was subscribed and the proxy counted them.
+  const fan = r.fanout!;
+  assert.ok(fan.points.some((p) => p.partitions === 1) && fan.points.some((p) => p.partitions > 1), 'one and several partitions');
+  for (const p of fan.points) {
+    assert.equal(p.error, undefined, `fanout ${p.topic} x${p.clients}: ${p.error ?? ''}`);
+    for (const m of [p.subscribe!, p.poll!]) {
+      const at = `fanout ${p.topic} x${p.clients} ${m.mode}`;
+      assert.ok(m.deliveries > 0 && m.latency.count === m.deliveries && m.latency.p99Ms >= m.latency.p50Ms, `${at}: nothing delivered`);
+      assert.equal(m.errors, 0, `${at}: ${JSON.stringify(m.errorKinds)}`);
+      assert.equal(m.gaps + m.duplicates, 0, `${at}: ${m.gaps} gaps, ${m.duplicates} repeats`);
+      assert.equal(m.closes, 0, `${at}: sockets closed by the proxy`);
+      assert.ok(m.proxyCores > 0 && m.fetchesPerSecPerPartition > 0, `${at}: proxy not sampled`);
+    }
+  }
+  assert.ok(fan.points.some((p) => p.role === 'coalesced' && p.subscribe!.deliveriesPerFrame > 1), 'a burst is pushed in frames of several records');
+  assert.equal(fan.silence!.error, undefined);
+  assert.equal(fan.silence!.received, fan.silence!.clients);
+  const idle = fan.idle!;
+  assert.equal(idle.subscribed, idle.sockets);
+  assert.equal(idle.proxySubscriptions, idle.sockets);
+  assert.ok(Number.isFinite(idle.rssPerSocketBytes));
+  for (const chart of ['throughput', 'latency', 'fanout']) {
     const svg = readFileSync(out.replace(/\.json$/, `-${chart}.svg`), 'utf8');
     assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     assert.ok(!svg.includes('NaN'), `${chart} chart has NaN coordinates`);

@@ -15,6 +15,7 @@
 //   java -cp <classes>:<kafka lib>/* Seed member <bootstrap> <group> <topic> classic|consumer <seconds>
 //   java -cp <classes>:<kafka lib>/* Seed acl-allow-read <bootstrap> <topic> <principal>
 //   java -cp <classes>:<kafka lib>/* Seed acl-clear <bootstrap> <topic>
+//   java -cp <classes>:<kafka lib>/* Seed produce-rate <bootstrap> <topic> <partitions> <count> <ratePerSec> <burst> <valueSize> [warmupTopic]
 //
 // This class only dispatches; each mode lives in the file named for what it does:
 //   Readiness       ready, registered: wait for the broker / for node 2 to join
@@ -27,6 +28,7 @@
 //   Groups          committed, member: a group's committed offsets (Admin); a live group member
 //   Acls            acl-allow-read, acl-clear: topic ACLs for the authorization tests
 //   ReadBack        partitions: the partition Kafka's Java producer picks for a key
+//   ProduceRate     produce-rate: bench/e2e's fan-out source, a steady or bursty rate until stdin closes
 // and the shared pieces: Clients (node ids, Admin and producer configs), Rec (one record and its
 // ground truth), Json (the JSONL record lines), TopicSummary (topics.json).
 //
@@ -91,6 +93,9 @@ public final class Seed {
         code = Acls.allowRead(args[1], args[2], args[3]);
       } else if (args.length == 3 && args[0].equals("acl-clear")) {
         code = Acls.clear(args[1], args[2]);
+      } else if ((args.length == 8 || args.length == 9) && args[0].equals("produce-rate")) {
+        code = ProduceRate.run(args[1], args[2], Integer.parseInt(args[3]), Long.parseLong(args[4]), Double.parseDouble(args[5]),
+            Integer.parseInt(args[6]), Integer.parseInt(args[7]), args.length == 9 ? args[8] : null);
       } else {
         System.err.println("usage: Seed ready <bootstrap> <timeoutMs> | Seed seed|verify <bootstrap> <expectedDir>"
             + " | Seed truncated|moved|elect|leader|delete <bootstrap> <topic>"
@@ -101,7 +106,8 @@ public final class Seed {
             + " | Seed produce-latency <bootstrap> <topic> <count> <intervalMs>"
             + " | Seed committed <bootstrap> <group>"
             + " | Seed member <bootstrap> <group> <topic> classic|consumer <seconds>"
-            + " | Seed acl-allow-read <bootstrap> <topic> <principal> | Seed acl-clear <bootstrap> <topic>");
+            + " | Seed acl-allow-read <bootstrap> <topic> <principal> | Seed acl-clear <bootstrap> <topic>"
+            + " | Seed produce-rate <bootstrap> <topic> <partitions> <count> <ratePerSec> <burst> <valueSize> [warmupTopic]");
         code = 2;
       }
     } catch (Exception e) {
