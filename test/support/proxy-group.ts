@@ -86,14 +86,3 @@ export async function perWorker(url: string, workers: number): Promise<number[]>
   const m = await scrape(url);
   return Array.from({ length: workers }, (_, i) => m.get(`kwp_worker_connections{worker="${i + 1}"}`) ?? -1);
 }
-
-/** Waits until `check` holds (polling), or fails with `what` and the last value seen. */
-export async function until<T>(what: string, read: () => Promise<T>, check: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (check(v)) return v;
-    if (Date.now() > deadline) assert.fail(`${what}: still ${JSON.stringify(v)} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
