@@ -1,9 +1,8 @@
-import { DEFAULTS, isHelpRequest, loadConfig, START_HELP, type ServerConfig } from '../config/index.js';
-import { createLogger, type Logger } from '../log.js';
-import { createProxy, type KafkaWsProxy, type ProxyOptions } from '../proxy.js';
-import type { SocketLimits } from '../socket-limits.js';
-import type { WorkerConfig } from '../workers/messages.js';
+import { isHelpRequest, loadConfig, START_HELP } from '../config/index.js';
+import { createLogger } from '../log.js';
+import { createProxy, type KafkaWsProxy } from '../proxy.js';
 import { runPrimary } from '../workers/primary.js';
+import { listenOptions, proxyOptions, readyFields, socketsField } from './proxy-config.js';
 import { exitOnSignals } from './shutdown.js';
 
 /**
@@ -27,46 +26,12 @@ export async function startCommand(argv: readonly string[]): Promise<number | un
   const proxy = await createProxy(proxyOptions(config, logger));
   let addresses: Awaited<ReturnType<KafkaWsProxy['listen']>>;
   try {
-    addresses = await proxy.listen({
-      port: config.port, host: config.host,
-      ...(config.adminPort !== undefined ? { adminPort: config.adminPort, adminHost: config.adminHost ?? DEFAULTS.adminHost } : {}),
-    });
+    addresses = await proxy.listen(listenOptions(config));
   } catch (e) {
     await proxy.close(0);
     throw e;
   }
   exitOnSignals({ logger, stop: () => proxy.close(), stopping: () => ({ connections: proxy.connections }) });
-  logger.info('ready', {
-    url: addresses.url,
-    admin: addresses.adminUrl ?? `${addresses.url}/apisix/admin`,
-    routes: proxy.routes.list().length,
-    dataDir: config.dataDir,
-    adminKeySource: config.adminKeySource,
-    ...(config.demo ? { demo: `${addresses.url}/` } : {}),
-    sockets: socketsField(proxy.socketLimits),
-    gc: gcField(),
-  });
+  logger.info('ready', readyFields(config, { ...addresses, sockets: socketsField(proxy.socketLimits) }, proxy.routes.list().length));
   return undefined;
-}
-
-/** The settings the proxy takes, as loaded; the listener's are given to `listen`. */
-export function proxyOptions(config: WorkerConfig & Partial<ServerConfig>, logger: Logger): ProxyOptions {
-  const { host: _h, port: _p, adminHost: _ah, adminPort: _ap, adminKeySource: _s, logLevel: _l, configFile: _f, workers: _w, ...options } = config;
-  return { ...options, logger };
-}
-
-/** The ready line's `gc`: whether node runs with --single-threaded-gc (the bin's shebang). */
-export function gcField(): string {
-  return process.execArgv.includes('--single-threaded-gc') ? 'single-threaded' : 'default';
-}
-
-/** The caps in force, as the ready line shows them: `max` may be derived from the open-file limit. */
-export function socketsField(l: SocketLimits): Record<string, number> {
-  return {
-    max: l.maxSockets,
-    perAddress: l.maxSocketsPerAddress,
-    adminReserve: l.adminReserve,
-    headerTimeoutMs: l.headerTimeoutMs,
-    ...(l.fileLimit !== undefined ? { fileLimit: l.fileLimit } : {}),
-  };
 }

@@ -4,6 +4,7 @@
  * commit), `metrics` and `status` (the group's, for /metrics and /readyz). Primary → worker:
  * `route` (a committed change to apply), `snapshot` (its metrics), `connections`, `shutdown`.
  */
+import type { Listening } from '../commands/proxy-config.js';
 import type { ServerConfig } from '../config/index.js';
 import type { MetricSnapshot } from '../metrics/index.js';
 import type { RouteRecord } from '../routes/replica.js';
@@ -19,12 +20,9 @@ export interface WorkerInit {
   records: RouteRecord[];
 }
 
-export interface WorkerListening {
+/** A worker listens: its addresses and socket caps, for the group's ready line. */
+export interface WorkerListening extends Listening {
   pid: number;
-  url: string;
-  adminUrl?: string;
-  /** The socket caps in force in that worker, as the ready line shows them. */
-  sockets: Record<string, number>;
 }
 
 export type WriteCall =

@@ -23,6 +23,7 @@ import { type Counter, type Gauge, mergeSnapshots, registerProcessMetrics, Regis
 import { recordOf, type RouteRecord } from '../routes/replica.js';
 import type { KafkaRoute } from '../routes/route.js';
 import { RouteStore } from '../routes/store.js';
+import { readyFields } from '../commands/proxy-config.js';
 import { exitOnSignals } from '../commands/shutdown.js';
 import type { GroupStatus, RouteCall, WorkerConfig, WorkerInit, WorkerListening, WorkerSnapshot, WriteCall } from './messages.js';
 import { Peer, PeerGoneError } from './peer.js';
@@ -82,17 +83,7 @@ export async function runPrimary(config: ServerConfig, logger: Logger): Promise<
     process.stderr.write(`error ${new WorkerError(reason).code}: ${reason}\n`);
     stop(reason);
   };
-  logger.info('ready', {
-    url: first.url,
-    admin: first.adminUrl ?? `${first.url}/apisix/admin`,
-    routes: store.list().length,
-    dataDir: config.dataDir,
-    adminKeySource: config.adminKeySource,
-    ...(config.demo ? { demo: `${first.url}/` } : {}),
-    sockets: first.sockets,
-    gc: process.execArgv.includes('--single-threaded-gc') ? 'single-threaded' : 'default',
-    workers: config.workers,
-  });
+  logger.info('ready', { ...readyFields(config, first, store.list().length), workers: config.workers });
   return undefined;
 }
 

@@ -7,8 +7,7 @@
  * worker at once (its 'disconnect' handler), as it does for every cluster.
  */
 import { exitOnSignals } from '../commands/shutdown.js';
-import { proxyOptions, socketsField } from '../commands/start.js';
-import { DEFAULTS } from '../config/index.js';
+import { listenOptions, proxyOptions, socketsField } from '../commands/proxy-config.js';
 import { RouteStoreError } from '../errors.js';
 import { createLogger, withFields } from '../log.js';
 import { KafkaWsProxy } from '../proxy.js';
@@ -93,10 +92,7 @@ async function main(): Promise<void> {
     },
   });
   const p = proxy;
-  const addresses = await p.listen({
-    port: config.port, host: config.host,
-    ...(config.adminPort !== undefined ? { adminPort: config.adminPort, adminHost: config.adminHost ?? DEFAULTS.adminHost } : {}),
-  });
+  const addresses = await p.listen(listenOptions(config));
   stop = exitOnSignals({ logger, stop: () => p.close(), stopping: () => ({ connections: p.connections }) });
   const listening: WorkerListening = { pid: process.pid, url: addresses.url, sockets: socketsField(p.socketLimits), ...(addresses.adminUrl !== undefined ? { adminUrl: addresses.adminUrl } : {}) };
   logger.info('worker listening', { pid: process.pid, url: addresses.url });
