@@ -38,6 +38,8 @@ export interface RunOptions {
   rerender: string | undefined;
   /** Checkout whose dist/src/server/cli.js is the proxy under test (default: this one), e.g. an older build to compare. */
   proxyRoot: string | undefined;
+  /** The proxy's --workers (default 1: one process, as the results before the flag were measured). */
+  proxyWorkers: number;
 }
 
 /** The isolation phase (isolation.ts): one paced client while another floods. */
@@ -61,7 +63,7 @@ const USAGE = `usage: node dist/bench/e2e/run.js [--smoke] [--only throughput,la
   [--clients 1,10,100,1000] [--impls proxy,ours,kafkajs,platformatic] [--topics 100b-none,1k-lz4]
   [--duration-ms N] [--warmup-ms N] [--connections N] [--kafka-connections N] [--latency-rounds N]
   [--isolation-rounds N] [--isolation-ms N] [--out FILE] [--markdown|--no-markdown]
-  [--proxy-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"] [--client-node-args="..."] [--proxy-root DIR]
+  [--proxy-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"] [--client-node-args="..."] [--proxy-root DIR] [--proxy-workers N]
   or: --rerender bench/results/e2e-latest.json (charts and BENCHMARKS.md from a result file)`;
 
 function list(s: string | undefined): string[] | undefined {
@@ -97,7 +99,7 @@ export function parseOptions(argv: string[]): RunOptions {
       smoke: { type: 'boolean' }, only: { type: 'string' }, clients: { type: 'string' }, impls: { type: 'string' },
       topics: { type: 'string' }, 'duration-ms': { type: 'string' }, 'warmup-ms': { type: 'string' },
       connections: { type: 'string' }, 'kafka-connections': { type: 'string' }, 'latency-rounds': { type: 'string' },
-      'isolation-rounds': { type: 'string' }, 'isolation-ms': { type: 'string' }, 'proxy-root': { type: 'string' }, out: { type: 'string' }, markdown: { type: 'boolean' }, 'no-markdown': { type: 'boolean' },
+      'isolation-rounds': { type: 'string' }, 'isolation-ms': { type: 'string' }, 'proxy-root': { type: 'string' }, 'proxy-workers': { type: 'string' }, out: { type: 'string' }, markdown: { type: 'boolean' }, 'no-markdown': { type: 'boolean' },
       'proxy-node-args': { type: 'string' }, 'client-node-args': { type: 'string' }, rerender: { type: 'string' }, help: { type: 'boolean' },
     },
     strict: true,
@@ -152,5 +154,6 @@ export function parseOptions(argv: string[]): RunOptions {
     clientNodeArgs: v['client-node-args']?.split(' ').filter((x) => x !== '') ?? [],
     rerender: v.rerender,
     proxyRoot: v['proxy-root'],
+    proxyWorkers: Math.max(1, int(v['proxy-workers'], '--proxy-workers') ?? 1),
   };
 }
