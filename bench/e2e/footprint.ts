@@ -45,7 +45,7 @@ export async function memory(p: ProxyServer): Promise<{ rss: number; heap: numbe
 
 export async function runFootprint(b: Bench, wsWorkerScript: string): Promise<FootprintResult> {
   const { connections, workers: n } = b.opts.footprint;
-  const proxy = await ProxyServer.start({ root: b.proxyRoot, maxConnections: connections + 1000, kafkaConnections: b.opts.kafkaConnections });
+  const proxy = await ProxyServer.start({ root: b.proxyRoot, maxConnections: connections + 1000, kafkaConnections: b.opts.kafkaConnections, workers: b.opts.proxyWorkers });
   const workers = Array.from({ length: n }, (_, i) => WorkerHandle.start(`idle-worker-${i}`, wsWorkerScript));
   try {
     await proxy.route('idle', ROUTES.idle, b.bootstrap);

@@ -39,6 +39,8 @@ export interface RunOptions {
   rerender: string | undefined;
   /** Checkout whose dist/src/server/cli.js is the proxy under test (default: this one), e.g. an older build to compare. */
   proxyRoot: string | undefined;
+  /** The proxy's --workers (default 1: one process, as the results before the flag were measured). */
+  proxyWorkers: number;
 }
 
 /** The isolation phase (isolation.ts): one paced client while another floods. */
@@ -93,7 +95,7 @@ const USAGE = `usage: node dist/bench/e2e/run.js [--smoke] [--only throughput,la
   [--duration-ms N] [--warmup-ms N] [--connections N] [--kafka-connections N] [--latency-rounds N]
   [--isolation-rounds N] [--isolation-ms N] [--fanout-clients 1,100,1000,10000] [--fanout-rounds N] [--fanout-ms N]
   [--fanout-modes subscribe,poll] [--herd-clients N] [--silence-ms N] [--idle-sockets N] [--out FILE] [--markdown|--no-markdown]
-  [--proxy-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"] [--client-node-args="..."] [--proxy-root DIR]
+  [--proxy-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"] [--client-node-args="..."] [--proxy-root DIR] [--proxy-workers N]
   or: --rerender bench/results/e2e-latest.json (charts and BENCHMARKS.md from a result file)`;
 
 function list(s: string | undefined): string[] | undefined {
@@ -131,7 +133,7 @@ export function parseOptions(argv: string[]): RunOptions {
       topics: { type: 'string' }, 'duration-ms': { type: 'string' }, 'warmup-ms': { type: 'string' },
       connections: { type: 'string' }, 'kafka-connections': { type: 'string' }, 'latency-rounds': { type: 'string' },
       'isolation-rounds': { type: 'string' }, 'isolation-ms': { type: 'string' }, 'fanout-clients': { type: 'string' }, 'fanout-rounds': { type: 'string' }, 'fanout-modes': { type: 'string' }, 'herd-clients': { type: 'string' },
-      'fanout-ms': { type: 'string' }, 'silence-ms': { type: 'string' }, 'idle-sockets': { type: 'string' }, 'proxy-root': { type: 'string' }, out: { type: 'string' }, markdown: { type: 'boolean' }, 'no-markdown': { type: 'boolean' },
+      'fanout-ms': { type: 'string' }, 'silence-ms': { type: 'string' }, 'idle-sockets': { type: 'string' }, 'proxy-root': { type: 'string' }, 'proxy-workers': { type: 'string' }, out: { type: 'string' }, markdown: { type: 'boolean' }, 'no-markdown': { type: 'boolean' },
       'proxy-node-args': { type: 'string' }, 'client-node-args': { type: 'string' }, rerender: { type: 'string' }, help: { type: 'boolean' },
     },
     strict: true,
@@ -204,5 +206,6 @@ export function parseOptions(argv: string[]): RunOptions {
     clientNodeArgs: v['client-node-args']?.split(' ').filter((x) => x !== '') ?? [],
     rerender: v.rerender,
     proxyRoot: v['proxy-root'],
+    proxyWorkers: Math.max(1, int(v['proxy-workers'], '--proxy-workers') ?? 1),
   };
 }

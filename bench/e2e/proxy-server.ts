@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -17,6 +17,11 @@ export interface ProxyStartOptions {
   kafkaConnections: number;
   /** Extra node flags, e.g. --cpu-prof for profiling runs. */
   nodeArgs?: readonly string[];
+  /**
+   * Worker processes (--workers; default 1, one process as before the flag existed). A checkout
+   * from before --workers (--proxy-root) runs one process and refuses more.
+   */
+  workers?: number;
 }
 
 /** A route's plugin settings (docs/admin-api.md, "A route"): fetch limits and the reply frame cap. */
@@ -44,6 +49,10 @@ export class ProxyServer {
 
   /** Starts the CLI with the file-descriptor limit raised to the hard limit; resolves on its "ready" line. */
   static async start(o: ProxyStartOptions): Promise<ProxyServer> {
+    const workers = o.workers ?? 1;
+    // The CLI's default is one worker per core: a run says how many it measures.
+    const knowsWorkers = existsSync(join(o.root, 'dist/src/server/workers/primary.js'));
+    if (!knowsWorkers && workers > 1) throw new Error(`the proxy of ${o.root} has no --workers: it runs one process`);
     const dataDir = mkdtempSync(join(tmpdir(), 'kwp-bench-proxy-'));
     const adminKey = randomBytes(16).toString('hex');
     // As docs/operations.md runs it: the bin's shebang and `npm start` pass --single-threaded-gc.
@@ -51,7 +60,8 @@ export class ProxyServer {
       '--data-dir', dataDir, '--max-connections', String(o.maxConnections), '--kafka-connections', String(o.kafkaConnections), '--log-level', 'info',
       // Every benchmark client is on this machine: the per-address cap (1,024 by default) would
       // refuse the footprint's and the fan-out's thousands of sockets from a few loopback addresses.
-      '--max-sockets-per-address', '0'];
+      '--max-sockets-per-address', '0',
+      ...(knowsWorkers ? ['--workers', String(workers)] : [])];
     const child = spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)"; exec "$@"', 'bash', process.execPath, ...args], {
       // The key goes through the environment: flags show in ps (docs/configuration.md).
       env: { ...process.env, KAFKA_WS_PROXY_ADMIN_KEY: adminKey },
@@ -133,23 +143,35 @@ export class ProxyServer {
     return j.connections ?? -1;
   }
 
-  /** User plus system CPU seconds the proxy process has used (Linux /proc; NaN elsewhere). */
+  /**
+   * User plus system CPU seconds the proxy has used, its worker processes included (Linux /proc;
+   * NaN elsewhere). A worker that died and was replaced takes its seconds with it.
+   */
   cpuSeconds(): number {
     try {
-      const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
-      // Fields after "pid (comm) ": state is field 3, utime 14, stime 15.
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+      let sum = 0;
+      for (const pid of processTree(this.pid)) {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        // Fields after "pid (comm) ": state is field 3, utime 14, stime 15.
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        sum += (Number(f[11]) + Number(f[12])) / CLK_TCK;
+      }
+      return sum;
     } catch {
       return NaN;
     }
   }
 
-  /** The proxy process's resident memory now, in bytes (Linux /proc; NaN elsewhere). Costs no scrape. */
+  /** The resident memory of the proxy's processes now, in bytes (Linux /proc; NaN elsewhere). Costs no scrape. */
   rssBytes(): number {
     try {
-      const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
-      return m === null ? NaN : Number(m[1]) * 1024;
+      let sum = 0;
+      for (const pid of processTree(this.pid)) {
+        const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+        if (m === null) return NaN;
+        sum += Number(m[1]) * 1024;
+      }
+      return sum;
     } catch {
       return NaN;
     }
@@ -183,6 +205,12 @@ async function retried(f: () => Promise<Response>): Promise<Response> {
       await new Promise((resolve) => setTimeout(resolve, SCRAPE_BACKOFF_MS * i));
     }
   }
+}
+
+/** `pid` and its children: a primary's workers (they fork nothing themselves). */
+function processTree(pid: number): number[] {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter((s) => s !== '').map(Number);
+  return [pid, ...children];
 }
 
 function clockTicks(): number {

@@ -352,10 +352,12 @@ function fanoutTables(f: FanoutResult): string[] {
 function runLine(r: E2eResults): string[] {
   const m = r.machine;
   const build = r.proxyBuild !== undefined && r.options.proxyRoot !== undefined ? ` Proxy under test: commit ${r.proxyBuild.commit}.` : '';
+  // Results from before --proxy-workers have no such option: one process.
+  const workers = (r.options.proxyWorkers ?? 1) > 1 ? ` The proxy ran ${r.options.proxyWorkers} worker processes (--workers).` : '';
   return [
     `Run ${r.finishedAt.slice(0, 16).replace('T', ' ')} UTC on ${m.cpus} × ${m.cpuModel}, ${fmt(m.memoryGiB, 1)} GiB, ${m.os}, Node ${m.node}, Apache Kafka ${m.kafka}` +
       ` (load average at start ${m.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')}` +
-      `${m.loadAverageAtEnd !== undefined ? `, at the end ${m.loadAverageAtEnd.map((x) => x.toFixed(2)).join(' ')}` : ''}).${build}`,
+      `${m.loadAverageAtEnd !== undefined ? `, at the end ${m.loadAverageAtEnd.map((x) => x.toFixed(2)).join(' ')}` : ''}).${build}${workers}`,
     '', '```sh', r.command, '```', '',
   ];
 }

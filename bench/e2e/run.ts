@@ -67,7 +67,8 @@ async function main(): Promise<number> {
 
   const proxyBuild = build(opts.proxyRoot === undefined ? root : resolve(opts.proxyRoot));
   if (opts.proxyRoot !== undefined) log(`proxy under test: ${proxyBuild.root} at ${proxyBuild.commit}`);
-  const proxy = await ProxyServer.start({ root: proxyBuild.root, maxConnections: 20_000, kafkaConnections: opts.kafkaConnections, nodeArgs: opts.proxyNodeArgs });
+  const proxy = await ProxyServer.start({ root: proxyBuild.root, maxConnections: 20_000, kafkaConnections: opts.kafkaConnections, nodeArgs: opts.proxyNodeArgs, workers: opts.proxyWorkers });
+  if (opts.proxyWorkers > 1) log(`proxy with ${opts.proxyWorkers} worker processes`);
   await proxy.route('bulk', ROUTES.bulk, bootstrap);
   await proxy.route('small', ROUTES.small, bootstrap, { fetch: { max_bytes: opts.latency.maxBytes } });
   await proxy.route('tail', ROUTES.tail, bootstrap, { fetch: { max_wait_ms: 500, min_bytes: 1 } });

@@ -125,3 +125,14 @@ export class DataDirError extends ProxyError {
     this.dir = dir;
   }
 }
+
+/**
+ * The worker processes of `start --workers N` cannot run: one exited before it was listening
+ * (its own error is on stderr), one kept exiting (a crash loop), or they did not stop in time.
+ */
+export class WorkerError extends ProxyError {
+  constructor(message: string) {
+    super('SERVER_ERR_WORKER', message);
+    this.name = 'WorkerError';
+  }
+}

@@ -64,6 +64,19 @@ export function createLogger(options: LoggerOptions): Logger {
   };
 }
 
+/** A logger that adds `fields` to every line (before the line's own), e.g. a worker process's number. */
+export function withFields(logger: Logger, fields: LogFields): Logger {
+  const wrap = (m: LogMethod): LogMethod => (msg, own) => m(msg, own === undefined ? fields : { ...fields, ...own });
+  return {
+    level: logger.level,
+    isEnabled: (level) => logger.isEnabled(level),
+    debug: wrap(logger.debug),
+    info: wrap(logger.info),
+    warn: wrap(logger.warn),
+    error: wrap(logger.error),
+  };
+}
+
 /** One log line, without the newline. Never throws. */
 export function formatLine(level: LogLevel, msg: string, fields: LogFields | undefined, stacks: boolean): string {
   const line: Record<string, unknown> = { time: new Date().toISOString(), level, msg: String(msg) };

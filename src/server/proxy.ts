@@ -10,7 +10,7 @@ import { createDemoHandler } from './demo/serve.js';
 import { replyJson, replyText, rejectUpgrade, requestPath } from './http-reply.js';
 import { GOING_AWAY, LiveRoutes } from './live-routes.js';
 import { createLogger, type Logger } from './log.js';
-import { Registry } from './metrics/index.js';
+import { PROMETHEUS_CONTENT_TYPE, Registry } from './metrics/index.js';
 import { routeEvents } from './route-events.js';
 import { RouteStore } from './routes/store.js';
 import { ReplyBudget } from '../pubsub/index.js';
@@ -34,6 +34,27 @@ export interface ProxyOptions extends Partial<Pick<SettingValues, 'dataDir' | 'a
   heartbeatMs?: number;
   logger?: Logger;
   metrics?: Registry;
+}
+
+/**
+ * What the CLI's worker processes give a proxy beside its options (workers/worker-process.ts);
+ * not part of the library API.
+ */
+export interface ProxyInternals {
+  /** Routes kept by the primary process (a RouteReplica) instead of a store opened here. */
+  store?: RouteStore;
+  /** The process group, for /metrics and /readyz. */
+  group?: GroupView;
+  /** Route changes log at debug: the primary logs each once for the group. */
+  quietRouteLog?: boolean;
+}
+
+/** What a worker's /metrics and /readyz report: the whole group, asked of the primary. */
+export interface GroupView {
+  /** The group's metrics in the text format. */
+  metrics(): Promise<string>;
+  /** Open WebSockets of every worker, and the workers serving. */
+  status(): Promise<{ connections: number; workers: number }>;
 }
 
 /** Where `listen()` binds: the settings table's listener settings (defaults: `DEFAULTS`). */
@@ -69,9 +90,11 @@ export class KafkaWsProxy {
   private readonly unsubscribe: () => void;
   private readonly events: ReturnType<typeof routeEvents>;
   private readonly budget: ReplyBudget;
+  private readonly group: GroupView | undefined;
 
-  private constructor(options: ProxyOptions, routes: RouteStore) {
+  private constructor(options: ProxyOptions, routes: RouteStore, internals: ProxyInternals) {
     this.routes = routes;
+    this.group = internals.group;
     this.logger = options.logger ?? createLogger({ level: 'info' });
     this.metrics = options.metrics ?? new Registry();
     this.maxConnections = options.maxConnections ?? DEFAULTS.maxConnections;
@@ -129,7 +152,7 @@ export class KafkaWsProxy {
     this.unsubscribe = routes.subscribe(({ id, after }) => {
       this.live.apply(id, after);
       this.events.routes(routes.list().length);
-      this.logger.info(after === undefined ? 'route removed' : 'route set', { route: id, ...(after ? { uri: after.value.uri, enabled: after.enabled } : {}) });
+      this.logger[internals.quietRouteLog === true ? 'debug' : 'info'](after === undefined ? 'route removed' : 'route set', { route: id, ...(after ? { uri: after.value.uri, enabled: after.enabled } : {}) });
     });
     const every = options.heartbeatMs ?? 30_000;
     if (every > 0) {
@@ -138,13 +161,16 @@ export class KafkaWsProxy {
     }
   }
 
-  /** @throws ProxyError when the data directory or a static route is invalid. */
-  static async create(options: ProxyOptions = {}): Promise<KafkaWsProxy> {
-    const store = await RouteStore.open({
+  /**
+   * `internals` only for the CLI's workers (then `dataDir` and `routes` are the primary's).
+   * @throws ProxyError when the data directory or a static route is invalid.
+   */
+  static async create(options: ProxyOptions = {}, internals: ProxyInternals = {}): Promise<KafkaWsProxy> {
+    const store = internals.store ?? await RouteStore.open({
       ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
       ...(options.routes !== undefined ? { staticRoutes: [...options.routes] } : {}),
     });
-    return new KafkaWsProxy(options, store);
+    return new KafkaWsProxy(options, store, internals);
   }
 
   /** Open WebSockets over all routes. */
@@ -269,11 +295,23 @@ export class KafkaWsProxy {
         return true;
       case '/readyz':
         if (this.closing) replyJson(res, 503, { status: 'shutting down' });
-        else replyJson(res, 200, { status: 'ready', routes: this.routes.list().length, connections: this.live.connections });
+        else if (this.group === undefined) replyJson(res, 200, { status: 'ready', routes: this.routes.list().length, connections: this.live.connections });
+        else {
+          this.group.status().then((g) => {
+            if (this.closing) replyJson(res, 503, { status: 'shutting down' });
+            else replyJson(res, 200, { status: 'ready', routes: this.routes.list().length, connections: g.connections, workers: g.workers });
+          }, () => replyJson(res, 503, { status: 'the primary process does not answer' }));
+        }
         return true;
       case '/metrics':
         if (!this.allowAdmin(req.socket.remoteAddress)) replyJson(res, 403, { error_msg: 'metrics are not served to this address' });
-        else replyText(res, 200, this.metrics.render(), 'text/plain; version=0.0.4; charset=utf-8');
+        else if (this.group === undefined) replyText(res, 200, this.metrics.render(), PROMETHEUS_CONTENT_TYPE);
+        else {
+          this.group.metrics().then((text) => replyText(res, 200, text, PROMETHEUS_CONTENT_TYPE), (e: unknown) => {
+            this.logger.warn('group metrics failed', { error: e });
+            replyJson(res, 503, { error_msg: 'the metrics of the worker processes are not available' });
+          });
+        }
         return true;
     }
     return false;

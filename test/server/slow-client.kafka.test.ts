@@ -119,7 +119,8 @@ describe('a client that never reads (Kafka 4.x, proxy process)', () => {
     info = await ensureBroker('4');
     await seed(info);
     dataDir = mkdtempSync(join(tmpdir(), 'kwp-slow-'));
-    proxy = await ProxyProcess.start(['start', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], { KAFKA_WS_PROXY_ADMIN_KEY: KEY });
+    // One process: the bounds below are one process's memory and replies (docs/operations.md, "Workers").
+    proxy = await ProxyProcess.start(['start', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--workers', '1'], { KAFKA_WS_PROXY_ADMIN_KEY: KEY });
     url = String(proxy.ready['url']);
     const res = await fetch(`${url}/apisix/admin/routes/slow`, {
       method: 'PUT', headers: { 'x-api-key': KEY, 'content-type': 'application/json' },

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { loadOrCreateAdminKey } from './admin-key.js';
 import { readEnv } from './env.js';
@@ -97,6 +98,8 @@ export async function loadConfig(input: LoadConfigInput): Promise<ServerConfig |
     maxUnsentBytes: pick('maxUnsentBytes')?.value ?? DEFAULTS.maxUnsentBytes,
     maxTotalUnsentBytes: pick('maxTotalUnsentBytes')?.value ?? DEFAULTS.maxTotalUnsentBytes,
     kafkaConnections: pick('kafkaConnections')?.value ?? DEFAULTS.kafkaConnections,
+    // One per core this process may run on (its CPU affinity counts, unlike os.cpus()).
+    workers: pick('workers')?.value ?? availableParallelism(),
     logLevel: pick('logLevel')?.value ?? DEFAULTS.logLevel,
     demo: pick('demo')?.value ?? DEFAULTS.demo,
     routes: file.routes,

@@ -48,6 +48,11 @@ export interface SettingValues {
    * (BENCHMARKS.md, changes 3 and 10, measured what more of them buy).
    */
   kafkaConnections: number;
+  /**
+   * Processes serving the port (node:cluster). 1 runs the proxy in this process alone; more start
+   * a primary that forks them and owns the route store (docs/operations.md, "Workers").
+   */
+  workers: number;
   logLevel: LogLevel;
   /**
    * Serve the demo page at `/`, its assets under `/demo/`, and `/demo/routes` (ids and uris of
@@ -132,6 +137,11 @@ export const SETTINGS: { readonly [K in SettingName]: Setting<K> } = {
     flag: 'kafka-connections', env: 'KAFKA_WS_PROXY_KAFKA_CONNECTIONS', file: 'kafka_connections',
     kind: intKind('N', 1, 64, 'a connection count'), shownDefault: String(DEFAULTS.kafkaConnections),
     help: 'Connections to each broker per set of Kafka credentials, shared by all clients.',
+  },
+  workers: {
+    flag: 'workers', env: 'KAFKA_WS_PROXY_WORKERS', file: 'workers',
+    kind: intKind('N', 1, 1024, 'a worker count'), shownDefault: 'one per core (os.availableParallelism())',
+    help: 'Processes serving the port, sharing routes; 1 runs a single process with no primary.',
   },
   maxConnections: {
     flag: 'max-connections', env: 'KAFKA_WS_PROXY_MAX_CONNECTIONS', file: 'max_connections',

@@ -1,5 +1,6 @@
 import { Family, type LabelSet, type MetricOptions, series } from './family.js';
 import { formatValue } from './format.js';
+import type { MetricSnapshot } from './snapshot.js';
 
 export class CounterChild {
   value = 0;
@@ -37,6 +38,13 @@ export class Counter<const L extends readonly string[] = readonly []> extends Fa
 
   inc(set: LabelSet<L>, n = 1): void {
     this.with(set).inc(n);
+  }
+
+  /** The values as data (after `collect`, as a render would). */
+  snapshot(): MetricSnapshot {
+    this.#collect?.(this);
+    const series = [...this.children()].map(({ values, child }) => ({ values, value: child.value }));
+    return { type: 'counter', name: this.name, help: this.help, labelNames: [...this.labelNames], aggregate: this.aggregate, series };
   }
 
   protected create(): CounterChild {

@@ -1,4 +1,5 @@
 import { checkNames, escapeHelp, renderLabels } from './format.js';
+import type { Aggregate } from './snapshot.js';
 
 /** Label values in the order the label names were declared. */
 export type LabelValues<L extends readonly string[]> = { [K in keyof L]: string };
@@ -10,6 +11,8 @@ export interface MetricOptions<L extends readonly string[]> {
   help: string;
   /** Fixed at creation; every sample carries all of them. */
   labelNames?: L;
+  /** How the series of several worker processes combine (default `sum`; snapshot.ts). */
+  aggregate?: Aggregate;
 }
 
 interface Entry<C> {
@@ -29,6 +32,7 @@ export abstract class Family<L extends readonly string[], C> {
   readonly name: string;
   readonly help: string;
   readonly labelNames: L;
+  readonly aggregate: Aggregate;
   readonly #children = new Map<string, Entry<C>>();
 
   constructor(options: MetricOptions<L>, reservedLabels: readonly string[] = []) {
@@ -37,6 +41,7 @@ export abstract class Family<L extends readonly string[], C> {
     this.name = options.name;
     this.help = options.help;
     this.labelNames = labelNames;
+    this.aggregate = options.aggregate ?? 'sum';
   }
 
   protected abstract create(): C;
@@ -95,6 +100,11 @@ export abstract class Family<L extends readonly string[], C> {
   render(out: string[]): void {
     out.push(`# HELP ${this.name} ${escapeHelp(this.help)}`, `# TYPE ${this.name} ${this.type}`);
     for (const entry of this.#children.values()) this.renderChild(out, entry.labels, entry.child);
+  }
+
+  /** Every child with its label values, in creation order (for snapshots). */
+  protected *children(): IterableIterator<{ values: string[]; child: C }> {
+    for (const e of this.#children.values()) yield { values: [...e.values], child: e.child };
   }
 
   /** One label: the value itself, no string built. More: an encoding no two value lists share. */

@@ -1,5 +1,6 @@
 import { Family, type LabelSet, type MetricOptions, series } from './family.js';
 import { formatValue } from './format.js';
+import type { MetricSnapshot } from './snapshot.js';
 
 export class GaugeChild {
   value = 0;
@@ -43,6 +44,13 @@ export class Gauge<const L extends readonly string[] = readonly []> extends Fami
   override render(out: string[]): void {
     this.#collect?.(this);
     super.render(out);
+  }
+
+  /** The values as data (after `collect`, as a render would). */
+  snapshot(): MetricSnapshot {
+    this.#collect?.(this);
+    const series = [...this.children()].map(({ values, child }) => ({ values, value: child.value }));
+    return { type: 'gauge', name: this.name, help: this.help, labelNames: [...this.labelNames], aggregate: this.aggregate, series };
   }
 
   protected create(): GaugeChild {

@@ -1,5 +1,6 @@
 import { Family, type LabelSet, type MetricOptions, series } from './family.js';
 import { formatValue } from './format.js';
+import type { MetricSnapshot } from './snapshot.js';
 
 export class HistogramChild {
   /** Observations per bucket, not cumulative; the last slot is (largest bound, +Inf). */
@@ -51,6 +52,12 @@ export class Histogram<const L extends readonly string[] = readonly []> extends 
 
   observe(set: LabelSet<L>, v: number): void {
     this.with(set).observe(v);
+  }
+
+  /** The values as data. */
+  snapshot(): MetricSnapshot {
+    const series = [...this.children()].map(({ values, child }) => ({ values, counts: [...child.counts], sum: child.sum, count: child.count }));
+    return { type: 'histogram', name: this.name, help: this.help, labelNames: [...this.labelNames], aggregate: this.aggregate, buckets: [...this.buckets], series };
   }
 
   protected create(): HistogramChild {

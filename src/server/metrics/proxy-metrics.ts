@@ -50,6 +50,20 @@ export interface ProxyMetrics {
   stop(): void;
 }
 
+/** The process's memory, sampled at each render; a worker group sums them over its processes. */
+export function registerProcessMetrics(registry: Registry): void {
+  registry.gauge({
+    name: 'process_resident_memory_bytes',
+    help: 'Resident memory size in bytes.',
+    collect: (g) => g.labels().set(process.memoryUsage.rss()),
+  });
+  registry.gauge({
+    name: 'nodejs_heap_used_bytes',
+    help: 'V8 heap in use, in bytes.',
+    collect: (g) => g.labels().set(process.memoryUsage().heapUsed),
+  });
+}
+
 /**
  * Declares the proxy's metrics in `registry`: the kwp_* ones the server updates, and process
  * and Node.js gauges sampled when the registry renders.
@@ -71,7 +85,8 @@ export function createProxyMetrics(registry: Registry): ProxyMetrics {
   });
   const bytesOut = registry.counter({ name: 'kwp_bytes_out_total', help: 'WebSocket payload bytes sent to clients.', labelNames: ['route'] });
   const errors = registry.counter({ name: 'kwp_errors_total', help: 'Errors, by their stable code.', labelNames: ['code'] });
-  const routes = registry.gauge({ name: 'kwp_routes', help: 'Routes configured.' });
+  // Every worker process holds all routes: the group has as many as one of them.
+  const routes = registry.gauge({ name: 'kwp_routes', help: 'Routes configured.', aggregate: 'max' });
   const subscriptions = registry.gauge({ name: 'kwp_subscriptions', help: 'Live subscriptions open now.', labelNames: ['route'] });
   const subscriptionEnds = registry.counter({
     name: 'kwp_subscription_ends_total',
@@ -109,22 +124,15 @@ export function createProxyMetrics(registry: Registry): ProxyMetrics {
     collect: (g) => g.labels().set(readReplyBytes()),
   });
 
-  registry.gauge({
-    name: 'process_resident_memory_bytes',
-    help: 'Resident memory size in bytes.',
-    collect: (g) => g.labels().set(process.memoryUsage.rss()),
-  });
-  registry.gauge({
-    name: 'nodejs_heap_used_bytes',
-    help: 'V8 heap in use, in bytes.',
-    collect: (g) => g.labels().set(process.memoryUsage().heapUsed),
-  });
+  registerProcessMetrics(registry);
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   loop.enable();
   registry.gauge({
     name: 'nodejs_eventloop_delay_seconds',
     help: 'Event-loop delay quantiles since the previous scrape, in seconds.',
     labelNames: ['quantile'],
+    // Over worker processes, the worst: what a client of that worker waits.
+    aggregate: 'max',
     collect: (g) => {
       // percentile() is in nanoseconds, and on Node 20 it is the whole interval between two ticks of
       // the sampling timer, resolution included: an idle loop read 10 ms. The delay is what exceeds

@@ -1,11 +1,14 @@
 import { Counter, type CounterOptions } from './counter.js';
 import { Gauge, type GaugeOptions } from './gauge.js';
 import { Histogram, type HistogramOptions } from './histogram.js';
+import type { MetricSnapshot } from './snapshot.js';
 
 /** What a registry renders. */
 export interface Metric {
   readonly name: string;
   render(out: string[]): void;
+  /** Its values as data, for a process that renders several registries' sum; without it the metric is left out of that. */
+  snapshot?(): MetricSnapshot;
 }
 
 /** A set of metrics rendered together, in the order they were registered. */
@@ -33,6 +36,13 @@ export class Registry {
 
   histogram<const L extends readonly string[] = readonly []>(options: HistogramOptions<L>): Histogram<L> {
     return this.register(new Histogram<L>(options));
+  }
+
+  /** Every metric's values as data (metrics without `snapshot` left out); `renderSnapshots` renders them. */
+  snapshot(): MetricSnapshot[] {
+    const out: MetricSnapshot[] = [];
+    for (const m of this.#metrics.values()) if (m.snapshot !== undefined) out.push(m.snapshot());
+    return out;
   }
 
   /** The text exposition format 0.0.4; serve it with PROMETHEUS_CONTENT_TYPE. */

@@ -46,7 +46,7 @@ export class RouteStore {
    * untouched), and a data directory that is open to others but not ours to make private.
    */
   readonly warnings: ReadonlyArray<RouteFileError | DataDirError>;
-  private readonly routes = new Map<string, StoredRoute>();
+  protected readonly routes = new Map<string, StoredRoute>();
   private readonly listeners = new Set<Listener>();
   private readonly dir: string | undefined;
   private readonly now: () => number;
@@ -55,7 +55,7 @@ export class RouteStore {
   private exact = new Map<string, KafkaRoute>();
   private prefixes: KafkaRoute[] = [];
 
-  private constructor(dir: string | undefined, now: () => number, warnings: Array<RouteFileError | DataDirError>) {
+  protected constructor(dir: string | undefined, now: () => number, warnings: Array<RouteFileError | DataDirError>) {
     this.dir = dir;
     this.now = now;
     this.warnings = warnings;
@@ -210,7 +210,7 @@ export class RouteStore {
     });
   }
 
-  private enqueue<T>(task: () => Promise<T>): Promise<T> {
+  protected enqueue<T>(task: () => Promise<T>): Promise<T> {
     const run = this.tail.then(task);
     this.tail = run.catch(() => undefined);
     return run;
@@ -245,7 +245,7 @@ export class RouteStore {
     return route;
   }
 
-  private changed(change: RouteChange): void {
+  protected changed(change: RouteChange): void {
     this.reindex();
     for (const fn of this.listeners) {
       try {

@@ -35,6 +35,7 @@ const BAD_ENV: Record<string, string> = {
   KAFKA_WS_PROXY_MAX_UNSENT_BYTES: '1024',
   KAFKA_WS_PROXY_MAX_TOTAL_UNSENT_BYTES: '1024',
   KAFKA_WS_PROXY_KAFKA_CONNECTIONS: '65',
+  KAFKA_WS_PROXY_WORKERS: '0',
   KAFKA_WS_PROXY_LOG_LEVEL: 'loud',
   KAFKA_WS_PROXY_DEMO: 'maybe',
 };
@@ -50,7 +51,7 @@ test('every environment variable the help text names is read, and no other', asy
 
 test('every config-file key the help text names is read', async () => {
   const keys = [...START_HELP.matchAll(/file "([a-z_]+)"/g)].map((m) => m[1]!);
-  assert.equal(keys.length, 19);
+  assert.equal(keys.length, 20);
   for (const key of keys) {
     // null is the wrong type for every setting: an error naming the key, not "unknown key".
     const f = writeJson(tempDir(), 'c.json', JSON.stringify({ [key]: null }));

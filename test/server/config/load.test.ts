@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isHelpRequest, loadConfig } from '../../../src/server/config/index.js';
@@ -24,6 +25,7 @@ test('defaults, with a configured admin key that leaves the data directory alone
     maxUnsentBytes: 4194304,
     maxTotalUnsentBytes: 536870912,
     kafkaConnections: 4,
+    workers: availableParallelism(),
     logLevel: 'info',
     demo: false,
     routes: [],
@@ -38,7 +40,7 @@ function layers(cwd: string, fileDir: string) {
       '--host', '10.0.0.1', '--port', '1001', '--data-dir', 'flagdir', '--admin-key', `${KEY}-flag`,
       '--admin-allow', '10.0.0.0/8, fd00::/8', '--admin-host', '127.0.0.2', '--admin-port', '9101',
       '--max-connections', '11', '--max-sockets', '21', '--max-sockets-per-address', '0', '--header-timeout-ms', '100',
-      '--max-message-bytes', '1000', '--max-in-flight', '1', '--kafka-connections', '4', '--log-level', 'debug',
+      '--max-message-bytes', '1000', '--max-in-flight', '1', '--kafka-connections', '4', '--log-level', 'debug', '--workers', '1',
     ],
     env: {
       KAFKA_WS_PROXY_HOST: '10.0.0.2', KAFKA_WS_PROXY_PORT: '1002', KAFKA_WS_PROXY_DATA_DIR: 'envdir',
@@ -46,24 +48,25 @@ function layers(cwd: string, fileDir: string) {
       KAFKA_WS_PROXY_ADMIN_HOST: '127.0.0.3', KAFKA_WS_PROXY_ADMIN_PORT: '9102', KAFKA_WS_PROXY_MAX_CONNECTIONS: '12',
       KAFKA_WS_PROXY_MAX_SOCKETS: '22', KAFKA_WS_PROXY_MAX_SOCKETS_PER_ADDRESS: '2', KAFKA_WS_PROXY_HEADER_TIMEOUT_MS: '300000',
       KAFKA_WS_PROXY_MAX_MESSAGE_BYTES: '2000', KAFKA_WS_PROXY_MAX_IN_FLIGHT: '2', KAFKA_WS_PROXY_KAFKA_CONNECTIONS: '5', KAFKA_WS_PROXY_LOG_LEVEL: 'warn',
+      KAFKA_WS_PROXY_WORKERS: '2',
     },
     file: {
       host: '10.0.0.3', port: 1003, data_dir: 'filedir', admin_key: `${KEY}-file`, admin_allow: ['172.16.0.0/12'],
-      admin_host: '127.0.0.4', admin_port: 9103, max_connections: 13, max_sockets: 23, max_sockets_per_address: 3, header_timeout_ms: 1003, max_message_bytes: 3000, max_in_flight: 3, kafka_connections: 6, log_level: 'error',
+      admin_host: '127.0.0.4', admin_port: 9103, max_connections: 13, max_sockets: 23, max_sockets_per_address: 3, header_timeout_ms: 1003, max_message_bytes: 3000, max_in_flight: 3, kafka_connections: 6, log_level: 'error', workers: 3,
     },
     expect: {
       flag: {
         host: '10.0.0.1', port: 1001, dataDir: join(cwd, 'flagdir'), adminKey: `${KEY}-flag`, adminKeySource: 'flag',
-        adminAllow: ['10.0.0.0/8', 'fd00::/8'], adminHost: '127.0.0.2', adminPort: 9101, maxConnections: 11, maxSockets: 21, maxSocketsPerAddress: 0, headerTimeoutMs: 100, maxMessageBytes: 1000, maxInFlight: 1, kafkaConnections: 4, logLevel: 'debug',
+        adminAllow: ['10.0.0.0/8', 'fd00::/8'], adminHost: '127.0.0.2', adminPort: 9101, maxConnections: 11, maxSockets: 21, maxSocketsPerAddress: 0, headerTimeoutMs: 100, maxMessageBytes: 1000, maxInFlight: 1, kafkaConnections: 4, logLevel: 'debug', workers: 1,
       },
       env: {
         host: '10.0.0.2', port: 1002, dataDir: join(cwd, 'envdir'), adminKey: `${KEY}-env`, adminKeySource: 'env',
-        adminAllow: ['192.168.0.0/16'], adminHost: '127.0.0.3', adminPort: 9102, maxConnections: 12, maxSockets: 22, maxSocketsPerAddress: 2, headerTimeoutMs: 300000, maxMessageBytes: 2000, maxInFlight: 2, kafkaConnections: 5, logLevel: 'warn',
+        adminAllow: ['192.168.0.0/16'], adminHost: '127.0.0.3', adminPort: 9102, maxConnections: 12, maxSockets: 22, maxSocketsPerAddress: 2, headerTimeoutMs: 300000, maxMessageBytes: 2000, maxInFlight: 2, kafkaConnections: 5, logLevel: 'warn', workers: 2,
       },
       file: {
         // Relative paths in the file are relative to the file, not the working directory.
         host: '10.0.0.3', port: 1003, dataDir: join(fileDir, 'filedir'), adminKey: `${KEY}-file`, adminKeySource: 'file',
-        adminAllow: ['172.16.0.0/12'], adminHost: '127.0.0.4', adminPort: 9103, maxConnections: 13, maxSockets: 23, maxSocketsPerAddress: 3, headerTimeoutMs: 1003, maxMessageBytes: 3000, maxInFlight: 3, kafkaConnections: 6, logLevel: 'error',
+        adminAllow: ['172.16.0.0/12'], adminHost: '127.0.0.4', adminPort: 9103, maxConnections: 13, maxSockets: 23, maxSocketsPerAddress: 3, headerTimeoutMs: 1003, maxMessageBytes: 3000, maxInFlight: 3, kafkaConnections: 6, logLevel: 'error', workers: 3,
       },
     },
   };
@@ -170,6 +173,8 @@ test('other ranges and enumerations', async () => {
   await rejectsConfig(load(['--max-in-flight', '4097']), '--max-in-flight', /from 1 to 4096/);
   await rejectsConfig(load(['--kafka-connections', '65']), '--kafka-connections', /from 1 to 64/);
   await rejectsConfig(load([], { KAFKA_WS_PROXY_KAFKA_CONNECTIONS: '0' }), 'KAFKA_WS_PROXY_KAFKA_CONNECTIONS', /from 1 to 64/);
+  await rejectsConfig(load(['--workers', '0']), '--workers', /is not a worker count \(an integer from 1 to 1024\)/);
+  await rejectsConfig(load([], { KAFKA_WS_PROXY_WORKERS: '1025' }), 'KAFKA_WS_PROXY_WORKERS', /from 1 to 1024/);
   await rejectsConfig(load(['--max-message-bytes', '63']), '--max-message-bytes', /from 64 to 104857600/);
   await rejectsConfig(load(['--log-level', 'verbose']), '--log-level', /^--log-level: the value is not a log level \(debug, info, warn, error\)$/);
   await rejectsConfig(load(['--host', 'a b']), '--host', /not a host name/);
