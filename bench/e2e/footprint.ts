@@ -45,7 +45,8 @@ async function memory(p: ProxyServer): Promise<{ rss: number; heap: number }> {
 
 export async function runFootprint(b: Bench, wsWorkerScript: string): Promise<FootprintResult> {
   const { connections, workers: n } = b.opts.footprint;
-  const proxy = await ProxyServer.start({ root: b.proxyRoot, maxConnections: connections + 1000, kafkaConnections: b.opts.kafkaConnections });
+  // Every idle connection comes from 127.0.0.1: past the default cap of 1,024 per address.
+  const proxy = await ProxyServer.start({ root: b.proxyRoot, maxConnections: connections + 1000, kafkaConnections: b.opts.kafkaConnections, maxSocketsPerAddress: 0 });
   const workers = Array.from({ length: n }, (_, i) => WorkerHandle.start(`idle-worker-${i}`, wsWorkerScript));
   try {
     await proxy.route('idle', ROUTES.idle, b.bootstrap);

@@ -4,8 +4,12 @@
  */
 import { parseArgs } from 'node:util';
 
-export type Phase = 'throughput' | 'latency' | 'footprint' | 'isolation';
-export const PHASES: readonly Phase[] = ['throughput', 'latency', 'footprint', 'isolation'];
+export type Phase = 'throughput' | 'latency' | 'footprint' | 'isolation' | 'upgrades' | 'authz';
+export const PHASES: readonly Phase[] = ['throughput', 'latency', 'footprint', 'isolation', 'upgrades', 'authz'];
+/** A run without --only: issue 7's phases and isolation. The identity phases (issue 18) run when named. */
+export const DEFAULT_PHASES: readonly Phase[] = ['throughput', 'latency', 'footprint', 'isolation'];
+/** The phases whose results go to BENCHMARKS.md's "Client identity" section. */
+export const IDENTITY_PHASES: readonly Phase[] = ['upgrades', 'authz'];
 export type Impl = 'proxy' | 'ours' | 'kafkajs' | 'platformatic';
 export const IMPLS: readonly Impl[] = ['proxy', 'ours', 'kafkajs', 'platformatic'];
 
@@ -25,6 +29,7 @@ export interface RunOptions {
   latency: { clients: number[]; heavyPeriodMs: number; rounds: number; durationMs: number; maxBytes: number; tailCount: number; tailIntervalMs: number };
   footprint: { connections: number; workers: number; settleMs: number };
   isolation: IsolationOptions;
+  identity: IdentityOptions;
   /** Pause between two measurement points. */
   pauseMs: number;
   out: string;
@@ -57,10 +62,26 @@ export interface IsolationOptions {
   seed: number;
 }
 
+/** The identity phases (upgrades.ts, authz.ts). */
+export interface IdentityOptions {
+  /** Rounds per phase; each measures both conditions (with and without auth), in a rotating order. */
+  rounds: number;
+  /** Client processes opening WebSockets in the upgrade phase, and loops in each. */
+  upgradeWorkers: number;
+  upgradeLanes: number;
+  upgradeWarmupMs: number;
+  upgradeMs: number;
+  /** Source addresses 127.0.0.1 .. 127.0.0.N the upgrade clients connect from, in turn. */
+  sourceAddresses: number;
+  /** WebSocket clients of the authorization phase (each its own token). */
+  authzClients: number;
+}
+
 const USAGE = `usage: node dist/bench/e2e/run.js [--smoke] [--only throughput,latency,footprint,isolation]
   [--clients 1,10,100,1000] [--impls proxy,ours,kafkajs,platformatic] [--topics 100b-none,1k-lz4]
   [--duration-ms N] [--warmup-ms N] [--connections N] [--kafka-connections N] [--latency-rounds N]
-  [--isolation-rounds N] [--isolation-ms N] [--out FILE] [--markdown|--no-markdown]
+  [--isolation-rounds N] [--isolation-ms N] [--identity-rounds N] [--upgrade-ms N] [--upgrade-workers N]
+  [--upgrade-lanes N] [--source-addresses N] [--authz-clients N] [--out FILE] [--markdown|--no-markdown]
   [--proxy-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"] [--client-node-args="..."] [--proxy-root DIR]
   or: --rerender bench/results/e2e-latest.json (charts and BENCHMARKS.md from a result file)`;
 
@@ -87,6 +108,7 @@ function oneOf<T extends string>(values: string[] | undefined, allowed: readonly
  */
 function defaultOut(smoke: boolean, phases: readonly Phase[]): string {
   if (smoke) return 'bench/results/e2e-smoke.json';
+  if (phases.every((p) => IDENTITY_PHASES.includes(p))) return 'bench/results/e2e-identity-latest.json';
   return phases.length === 1 && phases[0] === 'isolation' ? 'bench/results/e2e-isolation-latest.json' : 'bench/results/e2e-latest.json';
 }
 
@@ -97,7 +119,8 @@ export function parseOptions(argv: string[]): RunOptions {
       smoke: { type: 'boolean' }, only: { type: 'string' }, clients: { type: 'string' }, impls: { type: 'string' },
       topics: { type: 'string' }, 'duration-ms': { type: 'string' }, 'warmup-ms': { type: 'string' },
       connections: { type: 'string' }, 'kafka-connections': { type: 'string' }, 'latency-rounds': { type: 'string' },
-      'isolation-rounds': { type: 'string' }, 'isolation-ms': { type: 'string' }, 'proxy-root': { type: 'string' }, out: { type: 'string' }, markdown: { type: 'boolean' }, 'no-markdown': { type: 'boolean' },
+      'isolation-rounds': { type: 'string' }, 'isolation-ms': { type: 'string' }, 'identity-rounds': { type: 'string' }, 'upgrade-ms': { type: 'string' },
+      'upgrade-workers': { type: 'string' }, 'upgrade-lanes': { type: 'string' }, 'source-addresses': { type: 'string' }, 'authz-clients': { type: 'string' }, 'proxy-root': { type: 'string' }, out: { type: 'string' }, markdown: { type: 'boolean' }, 'no-markdown': { type: 'boolean' },
       'proxy-node-args': { type: 'string' }, 'client-node-args': { type: 'string' }, rerender: { type: 'string' }, help: { type: 'boolean' },
     },
     strict: true,
@@ -109,7 +132,7 @@ export function parseOptions(argv: string[]): RunOptions {
   const smoke = v.smoke === true;
   const clients = list(v.clients)?.map((c) => int(c, '--clients')!) ?? (smoke ? [1, 10] : [1, 10, 100, 1000]);
   const connections = int(v.connections, '--connections') ?? (smoke ? 200 : 10_000);
-  const phases = oneOf(list(v.only), PHASES, '--only') ?? [...PHASES];
+  const phases = oneOf(list(v.only), PHASES, '--only') ?? [...DEFAULT_PHASES];
   return {
     smoke,
     phases,
@@ -144,6 +167,15 @@ export function parseOptions(argv: string[]): RunOptions {
       pipelinedBurst: smoke ? 2000 : 20_000,
       fuzzBurst: smoke ? 20_000 : 200_000,
       seed: 16,
+    },
+    identity: {
+      rounds: int(v['identity-rounds'], '--identity-rounds') ?? (smoke ? 1 : 3),
+      upgradeWorkers: int(v['upgrade-workers'], '--upgrade-workers') ?? 2,
+      upgradeLanes: int(v['upgrade-lanes'], '--upgrade-lanes') ?? 16,
+      upgradeWarmupMs: smoke ? 200 : 1000,
+      upgradeMs: int(v['upgrade-ms'], '--upgrade-ms') ?? (smoke ? 500 : 4000),
+      sourceAddresses: Math.max(1, int(v['source-addresses'], '--source-addresses') ?? 4),
+      authzClients: int(v['authz-clients'], '--authz-clients') ?? (smoke ? 10 : 100),
     },
     pauseMs: smoke ? 50 : 500,
     out: v.out ?? defaultOut(smoke, phases),

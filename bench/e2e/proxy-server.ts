@@ -17,12 +17,21 @@ export interface ProxyStartOptions {
   kafkaConnections: number;
   /** Extra node flags, e.g. --cpu-prof for profiling runs. */
   nodeArgs?: readonly string[];
+  /**
+   * --max-sockets-per-address (the proxy's default when absent, 1024): every client process of
+   * the benchmark connects from 127.0.0.1 unless told otherwise, so holding more sockets than
+   * that at once needs it raised (0: no cap).
+   */
+  maxSocketsPerAddress?: number;
 }
 
 /** A route's plugin settings (docs/admin-api.md, "A route"): fetch limits and the reply frame cap. */
 export interface RoutePlugin {
   fetch?: { max_wait_ms?: number; min_bytes?: number; max_bytes?: number };
   max_frame_bytes?: number;
+  /** Client identity (docs/security.md): token verification and topic rules. */
+  auth?: Record<string, unknown>;
+  authorize?: { consume?: readonly string[]; produce?: readonly string[] };
 }
 
 const CLK_TCK = clockTicks();
@@ -48,7 +57,8 @@ export class ProxyServer {
     const adminKey = randomBytes(16).toString('hex');
     // As docs/operations.md runs it: the bin's shebang and `npm start` pass --single-threaded-gc.
     const args = ['--single-threaded-gc', ...(o.nodeArgs ?? []), join(o.root, 'dist/src/server/cli.js'), 'start', '--port', '0', '--host', '127.0.0.1',
-      '--data-dir', dataDir, '--max-connections', String(o.maxConnections), '--kafka-connections', String(o.kafkaConnections), '--log-level', 'info'];
+      '--data-dir', dataDir, '--max-connections', String(o.maxConnections), '--kafka-connections', String(o.kafkaConnections), '--log-level', 'info',
+      ...(o.maxSocketsPerAddress !== undefined ? ['--max-sockets-per-address', String(o.maxSocketsPerAddress)] : [])];
     const child = spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)"; exec "$@"', 'bash', process.execPath, ...args], {
       // The key goes through the environment: flags show in ps (docs/configuration.md).
       env: { ...process.env, KAFKA_WS_PROXY_ADMIN_KEY: adminKey },

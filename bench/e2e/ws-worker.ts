@@ -24,16 +24,16 @@ const OPEN_PARALLEL = 100;
 const ERROR_BACKOFF_MS = 10;
 
 /** Opens `n` sockets, `parallel` handshakes at a time. Failures are counted, not thrown. */
-async function openMany(url: string, n: number, parallel: number): Promise<{ sockets: WebSocket[]; failed: number; firstError?: string }> {
+async function openMany(url: string, n: number, parallel: number, tokens: readonly string[] = []): Promise<{ sockets: WebSocket[]; failed: number; firstError?: string }> {
   const sockets: WebSocket[] = [];
   let failed = 0;
   let firstError: string | undefined;
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < n) {
-      next++;
+      const i = next++;
       try {
-        sockets.push(await open(url));
+        sockets.push(await open(url, { token: tokens.length === 0 ? undefined : tokens[i % tokens.length] }));
       } catch (e) {
         failed++;
         firstError ??= (e as Error).message;
@@ -81,7 +81,7 @@ function fetchLoop(ws: WebSocket, a: Assignment, i: number, clients: number, per
 }
 
 async function loop(spec: LoopSpec): Promise<LoopResult> {
-  const { sockets, failed, firstError } = await openMany(spec.target, spec.clients, OPEN_PARALLEL);
+  const { sockets, failed, firstError } = await openMany(spec.target, spec.clients, OPEN_PARALLEL, spec.tokens);
   if (failed > 0) {
     for (const ws of sockets) ws.terminate();
     throw new Error(`${failed} of ${spec.clients} WebSockets failed to open: ${firstError ?? ''}`);
@@ -164,5 +164,7 @@ serveCommands(async (c) => {
     case 'flood-stop':
       stopFlood();
       return { stopped: true };
+    default:
+      throw new Error(`ws-worker: no ${c.cmd} command`);
   }
 });
