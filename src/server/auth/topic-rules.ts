@@ -96,8 +96,15 @@ interface Pattern {
 /** A bound rule: exact names in a set, patterns as characters with a kind each. */
 interface Bound {
   exact: Set<string>;
+  /**
+   * The exact names as a list when there are few: a topic decoded from a frame is a new string,
+   * and a set lookup hashes it first, which costs more than comparing it with a few names.
+   */
+  few: string[] | undefined;
   patterns: Pattern[];
 }
+
+const FEW_EXACT = 8;
 
 /** Binds the rules to one identity's claims (`sub` is `claims.sub`). */
 export function bindTopicRules(rules: CompiledRules, claims: Readonly<Record<string, unknown>>): TopicAuthorizer {
@@ -110,7 +117,7 @@ export function bindTopicRules(rules: CompiledRules, claims: Readonly<Record<str
 }
 
 function bind(templates: readonly RuleTemplate[], claims: Readonly<Record<string, unknown>>): Bound {
-  const out: Bound = { exact: new Set(), patterns: [] };
+  const out: Bound = { exact: new Set(), few: undefined, patterns: [] };
   next: for (const t of templates) {
     let chars = '';
     const kinds: number[] = [];
@@ -141,6 +148,7 @@ function bind(templates: readonly RuleTemplate[], claims: Readonly<Record<string
       literalLength: kinds.filter((k) => k === LITERAL).length,
     });
   }
+  if (out.exact.size <= FEW_EXACT) out.few = [...out.exact];
   return out;
 }
 
@@ -184,7 +192,7 @@ function legalAt(s: string, i: number): boolean {
 
 function allows(b: Bound, topic: string): boolean {
   // Exact names are legal topic names by construction (see bind).
-  if (b.exact.has(topic)) return true;
+  if (b.few !== undefined ? b.few.includes(topic) : b.exact.has(topic)) return true;
   const patterns = b.patterns;
   const n = topic.length;
   if (patterns.length === 0 || n === 0 || n > MAX_NAME) return false;
