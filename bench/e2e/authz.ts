@@ -21,8 +21,9 @@ export interface AuthzSide {
   /** Median over the rounds, and each round's. */
   messagesPerSec: number;
   roundMessagesPerSec: number[];
-  /** Proxy CPU seconds per million messages, median over the rounds. */
+  /** Proxy CPU seconds per million messages, median over the rounds, and each round's. */
   cpuSecPerMillion: number;
+  roundCpuSecPerMillion: number[];
   fetchP99Ms: number;
   errors: number;
   firstError?: string;
@@ -58,6 +59,7 @@ function side(route: string, s: Sample[]): AuthzSide {
     messagesPerSec: median(s.map((x) => x.messagesPerSec)),
     roundMessagesPerSec: s.map((x) => x.messagesPerSec),
     cpuSecPerMillion: median(s.map((x) => x.cpuSecPerMillion)),
+    roundCpuSecPerMillion: s.map((x) => x.cpuSecPerMillion),
     fetchP99Ms: median(s.map((x) => x.p99Ms)),
     errors: s.reduce((t, x) => t + x.errors, 0),
     ...(firstError !== undefined ? { firstError } : {}),

@@ -69,6 +69,8 @@ export function cycle(t: Target, req: Buffer, localAddress: string | undefined):
         state = 'pong';
         socket.write(PING);
       }
+      // The proxy's heartbeat may ping any socket (opcode 9): nothing to answer on one this short.
+      while (state === 'pong' && buf.length >= 2 && buf.length >= 2 + (buf[1]! & 0x7f) && (buf[0] === 0x89 || buf[0] === 0x8a)) buf = buf.subarray(2 + (buf[1]! & 0x7f));
       if (state === 'pong') {
         if (buf.length < 2 || buf.length < 2 + (buf[1]! & 0x7f)) return;
         const len = buf[1]! & 0x7f;
