@@ -29,6 +29,10 @@ browser: the page shows every partition live, with the lag and the produce-to-pa
 Options:
   --port PORT     Port of the proxy (default: $PORT, else 9080, or a free port when 9080 is
                   taken). It listens on ${HOST} only.
+  --auth          The route checks tokens (HS256, a key made at start) and allows topic
+                  "${TOPIC}" and "${TOPIC}.<name>" to each name; the page gets a 5-minute token
+                  for the name typed from POST /demo/token, a demo-only endpoint that gives
+                  anyone on this machine a token for any name. Shows connect(url, { token }).
   --keep-kafka    Leave Kafka running on exit (as does KWP_KEEP_KAFKA=1).
   -h, --help      Print this text.
 
@@ -49,7 +53,7 @@ function fail(message) {
 function parse() {
   let parsed;
   try {
-    parsed = parseArgs({ options: { port: { type: 'string' }, 'keep-kafka': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+    parsed = parseArgs({ options: { port: { type: 'string' }, 'keep-kafka': { type: 'boolean' }, auth: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true });
   } catch (e) {
     fail(`${e instanceof Error ? e.message : String(e)} (npm run demo -- --help)`);
   }
@@ -60,7 +64,7 @@ function parse() {
   const chosen = parsed.values.port ?? process.env.PORT;
   const portText = chosen ?? '9080';
   if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) fail(`port ${JSON.stringify(portText)} is not a port number (0-65535)`);
-  return { port: Number(portText), portChosen: chosen !== undefined, keepKafka: parsed.values['keep-kafka'] === true || process.env.KWP_KEEP_KAFKA === '1' };
+  return { port: Number(portText), portChosen: chosen !== undefined, keepKafka: parsed.values['keep-kafka'] === true || process.env.KWP_KEEP_KAFKA === '1', auth: parsed.values.auth === true };
 }
 
 /** Newest modification time of the files under `dir` (0 when it does not exist). */
@@ -117,9 +121,9 @@ function kafkaRunning() {
 }
 
 async function main() {
-  const { port, portChosen, keepKafka } = parse();
+  const { port, portChosen, keepKafka, auth } = parse();
   build();
-  const { createProxy, createLogger } = await import(pathToFileURL(join(root, 'dist/src/index.js')).href);
+  const { createProxy, createLogger, createDemoTokens } = await import(pathToFileURL(join(root, 'dist/src/index.js')).href);
   const { startProducer } = await import(pathToFileURL(join(root, 'scripts/demo/producer.mjs')).href);
 
   const wasRunning = kafkaRunning();
@@ -160,10 +164,14 @@ async function main() {
   try {
     await kafkaScript('topic.sh', [LINE, TOPIC, String(PARTITIONS)]);
     const adminKey = randomBytes(32).toString('hex');
+    // --auth: tokens from the demo's own endpoint (src/server/demo/token.ts), never a real identity provider.
+    const demoTokens = auth ? createDemoTokens() : undefined;
+    const identity = demoTokens === undefined ? {} : { plugins: { 'kafka-proxy': { auth: demoTokens.auth, authorize: { consume: [TOPIC, `${TOPIC}.{sub}`] } } } };
     proxy = await createProxy({
       demo: true,
       adminKey,
-      routes: [{ id: 'demo', uri: '/demo', upstream: { nodes: { [bootstrap]: 1 }, type: 'none', scheme: 'kafka' } }],
+      ...(demoTokens !== undefined ? { demoTokens } : {}),
+      routes: [{ id: 'demo', uri: '/demo', upstream: { nodes: { [bootstrap]: 1 }, type: 'none', scheme: 'kafka' }, ...identity }],
       // Warnings and errors only: the terminal stays readable while the page does the talking.
       logger: createLogger({ level: 'warn' }),
     });
@@ -185,7 +193,12 @@ async function main() {
       `  Proxy ${url}, route /demo; admin API ${url}/apisix/admin/routes`,
       `  Admin key (X-API-KEY, shown once, valid until Ctrl-C): ${adminKey}`,
       '',
-      `  Open ${url}/?route=/demo&topic=${TOPIC}&from=earliest&autostart=1`,
+      `  Open ${url}/?route=/demo&topic=${TOPIC}&from=earliest${auth ? '&name=alice' : ''}&autostart=1`,
+      ...(auth ? [
+        '',
+        '  The route checks tokens: the page gets one for the name typed from POST /demo/token. That endpoint is',
+        '  for this demo only: it gives anyone on this machine a token for any name. Clear the name to see a refusal.',
+      ] : []),
       '',
       `  Ctrl-C stops the producer, the proxy${stopKafka ? ' and Kafka' : ' (Kafka stays running)'}.`,
       '',

@@ -30,4 +30,10 @@ export const ROUTES = {
   tail: '/bench-tail',
   /** For idle connections (footprint). */
   idle: '/bench-idle',
+  /** RS256 tokens verified at the upgrade (the upgrade phase). */
+  auth: '/bench-auth',
+  /** The same route without auth: the upgrade phase's baseline. */
+  open: '/bench-open',
+  /** Route defaults plus auth and ten topic rules (the authorization phase; its baseline is `bulk`). */
+  authz: '/bench-authz',
 } as const;

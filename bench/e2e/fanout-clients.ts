@@ -296,7 +296,7 @@ class Poller implements Mode {
 
 export async function fanoutOpen(spec: FanoutOpenSpec): Promise<FanoutOpenResult> {
   const t0 = performance.now();
-  const r = await openMany(spec.url, spec.clients, spec.parallel, spec.localAddress);
+  const r = await openMany(spec.url, spec.clients, spec.parallel, { localAddress: spec.localAddress });
   clients = r.sockets.map((ws, i) => new FanClient(ws, i));
   win = new FanWindow(clients.length);
   return { opened: clients.length, failed: r.failed, ...(r.firstError !== undefined ? { firstError: r.firstError } : {}), elapsedMs: performance.now() - t0 };

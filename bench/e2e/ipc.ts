@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { HistogramJson } from './histogram.js';
+import type { TokenSpec, UpgradeSpec } from './upgrade-spec.js';
 
 /** One client's share: a partition and the offsets it cycles through (end is the high watermark). */
 export interface Assignment {
@@ -29,6 +30,8 @@ export interface LoopSpec {
    * sends one fetch every periodMs (an offered load both paths can carry, for latency).
    */
   periodMs: number;
+  /** WebSocket clients: client i offers tokens[i % length] in the subprotocol (none when absent). */
+  tokens?: string[];
 }
 
 export interface LoopResult {
@@ -219,7 +222,9 @@ export type Command =
   | { cmd: 'fanout-live'; id: number; timeoutMs: number }
   | { cmd: 'fanout-measure'; id: number; durationMs: number }
   | { cmd: 'fanout-stop'; id: number; drainTimeoutMs: number }
-  | { cmd: 'fanout-close'; id: number };
+  | { cmd: 'fanout-close'; id: number }
+  | { cmd: 'tokens'; id: number; spec: TokenSpec }
+  | { cmd: 'upgrades'; id: number; spec: UpgradeSpec };
 
 /** A command before the handle numbers it (Omit distributed over the union). */
 export type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;

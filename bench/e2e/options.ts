@@ -4,8 +4,12 @@
  */
 import { parseArgs } from 'node:util';
 
-export type Phase = 'throughput' | 'latency' | 'footprint' | 'isolation' | 'fanout';
-export const PHASES: readonly Phase[] = ['throughput', 'latency', 'footprint', 'isolation', 'fanout'];
+export type Phase = 'throughput' | 'latency' | 'footprint' | 'isolation' | 'fanout' | 'upgrades' | 'authz';
+export const PHASES: readonly Phase[] = ['throughput', 'latency', 'footprint', 'isolation', 'fanout', 'upgrades', 'authz'];
+/** A run without --only: issue 7's phases, isolation and fan-out. The identity phases (issue 18) run when named. */
+export const DEFAULT_PHASES: readonly Phase[] = ['throughput', 'latency', 'footprint', 'isolation', 'fanout'];
+/** The phases whose results go to BENCHMARKS.md's "Client identity" section. */
+export const IDENTITY_PHASES: readonly Phase[] = ['upgrades', 'authz'];
 export type Impl = 'proxy' | 'ours' | 'kafkajs' | 'platformatic';
 export const IMPLS: readonly Impl[] = ['proxy', 'ours', 'kafkajs', 'platformatic'];
 
@@ -26,6 +30,7 @@ export interface RunOptions {
   footprint: { connections: number; workers: number; settleMs: number };
   isolation: IsolationOptions;
   fanout: FanoutOptions;
+  identity: IdentityOptions;
   /** Pause between two measurement points. */
   pauseMs: number;
   out: string;
@@ -90,11 +95,27 @@ export interface FanoutOptions {
   socketsPerWorker: number;
 }
 
-const USAGE = `usage: node dist/bench/e2e/run.js [--smoke] [--only throughput,latency,footprint,isolation,fanout]
+/** The identity phases (upgrades.ts, authz.ts). */
+export interface IdentityOptions {
+  /** Rounds per phase; each measures both conditions (with and without auth), in a rotating order. */
+  rounds: number;
+  /** Client processes opening WebSockets in the upgrade phase, and loops in each. */
+  upgradeWorkers: number;
+  upgradeLanes: number;
+  upgradeWarmupMs: number;
+  upgradeMs: number;
+  /** Source addresses 127.0.0.1 .. 127.0.0.N the upgrade clients connect from, in turn. */
+  sourceAddresses: number;
+  /** WebSocket clients of the authorization phase (each its own token). */
+  authzClients: number;
+}
+
+const USAGE = `usage: node dist/bench/e2e/run.js [--smoke] [--only throughput,latency,footprint,isolation,fanout,upgrades,authz]
   [--clients 1,10,100,1000] [--impls proxy,ours,kafkajs,platformatic] [--topics 100b-none,1k-lz4]
   [--duration-ms N] [--warmup-ms N] [--connections N] [--kafka-connections N] [--latency-rounds N]
   [--isolation-rounds N] [--isolation-ms N] [--fanout-clients 1,100,1000,10000] [--fanout-rounds N] [--fanout-ms N]
-  [--fanout-modes subscribe,poll] [--herd-clients N] [--silence-ms N] [--idle-sockets N] [--out FILE] [--markdown|--no-markdown]
+  [--fanout-modes subscribe,poll] [--herd-clients N] [--silence-ms N] [--idle-sockets N] [--identity-rounds N] [--upgrade-ms N]
+  [--upgrade-workers N] [--upgrade-lanes N] [--source-addresses N] [--authz-clients N] [--out FILE] [--markdown|--no-markdown]
   [--proxy-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"] [--client-node-args="..."] [--proxy-root DIR] [--proxy-workers N]
   or: --rerender bench/results/e2e-latest.json (charts and BENCHMARKS.md from a result file)`;
 
@@ -121,6 +142,7 @@ function oneOf<T extends string>(values: string[] | undefined, allowed: readonly
  */
 function defaultOut(smoke: boolean, phases: readonly Phase[]): string {
   if (smoke) return 'bench/results/e2e-smoke.json';
+  if (phases.every((p) => IDENTITY_PHASES.includes(p))) return 'bench/results/e2e-identity-latest.json';
   if (phases.length === 1 && phases[0] === 'isolation') return 'bench/results/e2e-isolation-latest.json';
   return phases.length === 1 && phases[0] === 'fanout' ? 'bench/results/e2e-fanout-latest.json' : 'bench/results/e2e-latest.json';
 }
@@ -133,7 +155,8 @@ export function parseOptions(argv: string[]): RunOptions {
       topics: { type: 'string' }, 'duration-ms': { type: 'string' }, 'warmup-ms': { type: 'string' },
       connections: { type: 'string' }, 'kafka-connections': { type: 'string' }, 'latency-rounds': { type: 'string' },
       'isolation-rounds': { type: 'string' }, 'isolation-ms': { type: 'string' }, 'fanout-clients': { type: 'string' }, 'fanout-rounds': { type: 'string' }, 'fanout-modes': { type: 'string' }, 'herd-clients': { type: 'string' },
-      'fanout-ms': { type: 'string' }, 'silence-ms': { type: 'string' }, 'idle-sockets': { type: 'string' }, 'proxy-root': { type: 'string' }, 'proxy-workers': { type: 'string' }, out: { type: 'string' }, markdown: { type: 'boolean' }, 'no-markdown': { type: 'boolean' },
+      'fanout-ms': { type: 'string' }, 'silence-ms': { type: 'string' }, 'idle-sockets': { type: 'string' }, 'proxy-root': { type: 'string' }, 'proxy-workers': { type: 'string' },
+      'identity-rounds': { type: 'string' }, 'upgrade-ms': { type: 'string' }, 'upgrade-workers': { type: 'string' }, 'upgrade-lanes': { type: 'string' }, 'source-addresses': { type: 'string' }, 'authz-clients': { type: 'string' }, out: { type: 'string' }, markdown: { type: 'boolean' }, 'no-markdown': { type: 'boolean' },
       'proxy-node-args': { type: 'string' }, 'client-node-args': { type: 'string' }, rerender: { type: 'string' }, help: { type: 'boolean' },
     },
     strict: true,
@@ -145,7 +168,7 @@ export function parseOptions(argv: string[]): RunOptions {
   const smoke = v.smoke === true;
   const clients = list(v.clients)?.map((c) => int(c, '--clients')!) ?? (smoke ? [1, 10] : [1, 10, 100, 1000]);
   const connections = int(v.connections, '--connections') ?? (smoke ? 200 : 10_000);
-  const phases = oneOf(list(v.only), PHASES, '--only') ?? [...PHASES];
+  const phases = oneOf(list(v.only), PHASES, '--only') ?? [...DEFAULT_PHASES];
   return {
     smoke,
     phases,
@@ -198,6 +221,15 @@ export function parseOptions(argv: string[]): RunOptions {
       silenceClients: smoke ? 10 : 1000,
       idleSockets: int(v['idle-sockets'], '--idle-sockets') ?? (smoke ? 200 : 50_000),
       socketsPerWorker: 2500,
+    },
+    identity: {
+      rounds: int(v['identity-rounds'], '--identity-rounds') ?? (smoke ? 1 : 3),
+      upgradeWorkers: int(v['upgrade-workers'], '--upgrade-workers') ?? 2,
+      upgradeLanes: int(v['upgrade-lanes'], '--upgrade-lanes') ?? 16,
+      upgradeWarmupMs: smoke ? 200 : 1000,
+      upgradeMs: int(v['upgrade-ms'], '--upgrade-ms') ?? (smoke ? 500 : 4000),
+      sourceAddresses: Math.max(1, int(v['source-addresses'], '--source-addresses') ?? 4),
+      authzClients: int(v['authz-clients'], '--authz-clients') ?? (smoke ? 10 : 100),
     },
     pauseMs: smoke ? 50 : 500,
     out: v.out ?? defaultOut(smoke, phases),

@@ -28,6 +28,9 @@ export interface ProxyStartOptions {
 export interface RoutePlugin {
   fetch?: { max_wait_ms?: number; min_bytes?: number; max_bytes?: number };
   max_frame_bytes?: number;
+  /** Client identity (docs/security.md): token verification and topic rules. */
+  auth?: Record<string, unknown>;
+  authorize?: { consume?: readonly string[]; produce?: readonly string[] };
 }
 
 const CLK_TCK = clockTicks();

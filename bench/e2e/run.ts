@@ -2,7 +2,7 @@
  * End-to-end benchmark of kafka-ws-proxy against direct Kafka clients (issue 7). See
  * bench/README.md "End-to-end" for what is measured and how; BENCHMARKS.md for results.
  *
- *   npm run bench -- [--smoke] [--only throughput,latency,footprint,isolation,fanout] [--clients 1,10,100,1000] [--out FILE]
+ *   npm run bench -- [--smoke] [--only throughput,latency,footprint,isolation,fanout,upgrades,authz] [--clients 1,10,100,1000] [--out FILE]
  *
  * Starts (or reuses) the harness's Kafka 4.4.0, seeds the benchmark topics, starts the proxy CLI in
  * its own process and the client processes, runs the phases, and writes the JSON result, two SVG
@@ -15,6 +15,7 @@ import { availableParallelism, cpus, loadavg, platform, release, totalmem } from
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureBroker, ensureTopic, type BrokerLine } from '../../test/harness/kafka.js';
+import { runAuthz } from './authz.js';
 import { ROUTES, type Bench } from './context.js';
 import type { DirectName } from './direct-clients.js';
 import { FANOUT_TOPICS, runFanout, WARMUP_TOPIC, type FanoutModeResult } from './fanout.js';
@@ -27,6 +28,7 @@ import { ProxyServer } from './proxy-server.js';
 import { judge, writeReport, type E2eResults } from './report.js';
 import { seedTopic, TAIL_TOPIC, throughputTopics, type TopicSpec } from './seed.js';
 import { runThroughput } from './throughput.js';
+import { runUpgrades } from './upgrades.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../../..');
@@ -54,7 +56,7 @@ async function main(): Promise<number> {
 
   const allTopics = throughputTopics(opts.smoke);
   const topics = opts.topics.length === 0 ? allTopics : allTopics.filter((t) => opts.topics.some((s) => t.name.includes(s)));
-  const needed = new Set<TopicSpec>(opts.phases.includes('throughput') ? topics : []);
+  const needed = new Set<TopicSpec>(opts.phases.includes('throughput') || opts.phases.includes('authz') ? topics : []);
   if (opts.phases.includes('latency') || opts.phases.includes('isolation')) needed.add(allTopics[0]!);
   if (opts.phases.includes('isolation')) needed.add(floodTopic(allTopics));
   for (const t of needed) {
@@ -100,6 +102,8 @@ async function main(): Promise<number> {
     if (opts.phases.includes('latency')) results.latency = await runLatency(b, allTopics[0]!);
     if (flooder !== undefined) results.isolation = await runIsolation(b, flooder, allTopics[0]!, floodTopic(allTopics));
     if (opts.phases.includes('fanout')) results.fanout = await runFanout(b, wsScript);
+    if (opts.phases.includes('authz')) results.authz = await runAuthz(b, topics);
+    if (opts.phases.includes('upgrades')) results.upgrades = await runUpgrades(b, opts.clientNodeArgs);
   } finally {
     await Promise.all([ws.stop(), ...(flooder !== undefined ? [flooder.stop()] : []), ...[...direct.values()].map((d) => d.stop())]);
     await proxy.stop();
@@ -143,7 +147,11 @@ function healthy(r: E2eResults): boolean {
   if (silenceBad) log(`BROKEN: fanout silence probe: ${fan?.silence?.error ?? ''}`);
   const idleBad = fan?.idle !== undefined && (fan.idle.failed > 0 || fan.idle.subscribed !== fan.idle.sockets);
   if (idleBad) log(`BROKEN: fanout idle sockets: ${fan?.idle?.subscribed} of ${fan?.idle?.sockets} subscribed ${fan?.idle?.firstError ?? ''}`);
-  return bad.length === 0 && !latBad && !fpBad && isoBad.length === 0 && fanBad.length === 0 && !silenceBad && !idleBad;
+  const up = (r.upgrades?.conditions ?? []).filter((c) => c.errors > 0 || c.upgrades === 0 || c.rejectedSockets > 0 || c.authFailures > 0);
+  for (const c of up) log(`BROKEN: upgrades ${c.route}: ${c.upgrades} upgrades, ${c.errors} errors ${c.firstError ?? ''}, ${c.rejectedSockets} sockets and ${c.authFailures} tokens refused`);
+  const authz = (r.authz?.topics ?? []).filter((t) => t.open.errors + t.authz.errors > 0 || t.open.messagesPerSec === 0 || t.authz.messagesPerSec === 0);
+  for (const t of authz) log(`BROKEN: authz ${t.topic}: ${t.open.errors + t.authz.errors} errors ${t.authz.firstError ?? t.open.firstError ?? ''}`);
+  return bad.length === 0 && !latBad && !fpBad && isoBad.length === 0 && fanBad.length === 0 && !silenceBad && !idleBad && up.length === 0 && authz.length === 0;
 }
 
 /**

@@ -63,7 +63,7 @@ function fetchLoop(ws: WebSocket, a: Assignment, i: number, clients: number, per
 }
 
 async function loop(spec: LoopSpec): Promise<LoopResult> {
-  const { sockets, failed, firstError } = await openMany(spec.target, spec.clients, OPEN_PARALLEL);
+  const { sockets, failed, firstError } = await openMany(spec.target, spec.clients, OPEN_PARALLEL, { tokens: spec.tokens });
   if (failed > 0) {
     for (const ws of sockets) ws.terminate();
     throw new Error(`${failed} of ${spec.clients} WebSockets failed to open: ${firstError ?? ''}`);
@@ -158,5 +158,7 @@ serveCommands(async (c) => {
       return fanoutStop(c.drainTimeoutMs);
     case 'fanout-close':
       return fanoutClose();
+    default:
+      throw new Error(`ws-worker: no ${c.cmd} command`);
   }
 });

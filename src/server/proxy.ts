@@ -7,6 +7,7 @@ import { DataDirError } from './errors.js';
 import { makeAddressFilter } from './config/cidr.js';
 import { DEFAULTS, type SettingValues } from './config/settings.js';
 import { createDemoHandler } from './demo/serve.js';
+import type { DemoTokens } from './demo/token.js';
 import { replyJson, replyText, rejectUpgrade, requestPath } from './http-reply.js';
 import { GOING_AWAY, LiveRoutes } from './live-routes.js';
 import { createLogger, type Logger } from './log.js';
@@ -34,6 +35,11 @@ export interface ProxyOptions extends Partial<Pick<SettingValues, 'dataDir' | 'a
   heartbeatMs?: number;
   logger?: Logger;
   metrics?: Registry;
+  /**
+   * With `demo`: mint demo-only tokens at POST /demo/token for the demo page (`npm run demo --
+   * --auth`; demo/token.ts). No setting turns this on: anyone reaching it gets a token for any name.
+   */
+  demoTokens?: DemoTokens;
 }
 
 /**
@@ -142,7 +148,7 @@ export class KafkaWsProxy {
       handleProtocols: (offered) => (offered.has(PROTOCOL) ? PROTOCOL : false),
     });
     this.admin = options.adminKey === undefined ? undefined : createAdminHandler({ store: routes, adminKey: options.adminKey, allow: this.allowAdmin, log: (level, msg, fields) => this.logger[level](msg, fields) });
-    this.demo = options.demo === true ? createDemoHandler({ routes }) : undefined;
+    this.demo = options.demo === true ? createDemoHandler({ routes, tokens: options.demoTokens }) : undefined;
     for (const w of routes.warnings) {
       if (w instanceof DataDirError) this.logger.warn('data directory is not private', { dir: w.dir, error: w.message });
       else this.logger.warn('route file skipped', { file: w.file, error: w.message });

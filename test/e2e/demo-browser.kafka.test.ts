@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
+import { createDemoTokens, type DemoTokens } from '../../src/server/demo/token.js';
 import { bootstrap, ensureBroker, ensureTopic, stopBroker, type BrokerInfo } from '../harness/kafka.js';
 import { ARTIFACTS, launchChromium } from '../support/browser.js';
 import { kafkaRoute, startProxy, type RunningProxy } from '../support/proxy-fixture.js';
@@ -13,7 +14,8 @@ import { kafkaRoute, startProxy, type RunningProxy } from '../support/proxy-fixt
  * values, headers), each message's produce-to-page latency and their percentiles are shown, the
  * lag per partition comes down to 0, and it continues without gaps or duplicates after a
  * broker outage and after a route update that makes it resubscribe. A second page reads one
- * partition only.
+ * partition only. A route that checks tokens: the page gets one from the demo's token endpoint for
+ * the name it is given and streams on across a refresh; without a name it is refused and says so.
  */
 interface Input {
   partition: number;
@@ -35,12 +37,18 @@ let p: RunningProxy;
 let browser: Browser;
 let producer: Producer;
 const topic = `e2e-${Date.now().toString(36)}`;
+const authTopic = `e2e-auth-${Date.now().toString(36)}`;
+/** Short-lived, so the SDK refreshes the page's token while the test watches. */
+const TOKEN_TTL_MS = 6000;
+let tokens: DemoTokens;
 
 before(async () => {
   info = await ensureBroker('4');
   await ensureTopic('4', topic, PARTITIONS);
+  await ensureTopic('4', authTopic, PARTITIONS);
   producer = (await import(pathToFileURL(join(process.cwd(), 'scripts/demo/producer.mjs')).href)) as Producer;
-  p = await startProxy({ demo: true });
+  tokens = createDemoTokens({ ttlMs: TOKEN_TTL_MS });
+  p = await startProxy({ demo: true, demoTokens: tokens });
   // Through the admin API, not the options: the test updates it later, and configured routes are read-only.
   const put = await p.admin('PUT', '/apisix/admin/routes/e2e', kafkaRoute('/e2e', [bootstrap(info)]));
   assert.equal(put.status, 201, JSON.stringify(put.body));
@@ -62,8 +70,8 @@ function records(from: number, n: number): Input[] {
   }));
 }
 
-function produce(from: number, n: number): Promise<Produced[]> {
-  return producer.produceBatch({ bootstrap: bootstrap(info), topic, records: records(from, n) });
+function produce(from: number, n: number, to = topic): Promise<Produced[]> {
+  return producer.produceBatch({ bootstrap: bootstrap(info), topic: to, records: records(from, n) });
 }
 
 // The page code runs in the browser; the project compiles without the DOM library, so it is passed as text.
@@ -237,4 +245,49 @@ test('the demo page shows every partition live, with latency and lag, and contin
   assert.deepEqual(errors, []);
   assert.equal(await page.getByTestId('error').textContent(), '');
   await page.close();
+});
+
+test('a route that checks tokens: the page gets one for its name from the demo and streams across a token refresh; without a name it is refused and shows why', async () => {
+  const plugin = { auth: tokens.auth, authorize: { consume: ['e2e-auth-*'] } };
+  const put = await p.admin('PUT', '/apisix/admin/routes/e2e-auth', kafkaRoute('/e2e-auth', [bootstrap(info)], { plugin }));
+  assert.equal(put.status, 201, JSON.stringify(put.body));
+  const first = await produce(0, 9, authTopic);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const minted: number[] = [];
+  page.on('request', (r) => {
+    if (r.url().endsWith('/demo/token') && r.method() === 'POST') minted.push(Date.now());
+  });
+  await page.goto(`${p.url}/?route=/e2e-auth&topic=${authTopic}&from=earliest&name=alice&autostart=1`);
+  assert.equal(await page.getByTestId('name').inputValue(), 'alice');
+  assert.equal(await page.locator('#name-field').isVisible(), true, 'the name field shows for a route that checks tokens');
+  await waitForRows(page, 9, 20_000);
+  checkRows(await rows(page), first);
+  assert.equal(minted.length, 1, 'one token for the connection');
+  // Past the first token's exp: the SDK has called the page's token function again, in band.
+  await page.waitForTimeout(Math.max(0, minted[0]! + TOKEN_TTL_MS + 1000 - Date.now()));
+  const later = await produce(9, 9, authTopic);
+  await waitForRows(page, 18, 20_000);
+  checkRows(await rows(page), [...first, ...later]);
+  assert.ok(minted.length >= 2, `the token was refreshed (${minted.length} tokens minted)`);
+  assert.equal(await page.getByTestId('status').getAttribute('data-state'), 'connected');
+  assert.equal(await page.getByTestId('error').textContent(), '');
+  await page.screenshot({ path: join(ARTIFACTS, 'demo-auth.png'), fullPage: false });
+  await page.close();
+
+  // No name, no token: the proxy refuses the subscription, and the page says why.
+  const refused = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  refused.on('pageerror', (e) => errors.push(e.message));
+  await refused.goto(`${p.url}/?route=/e2e-auth&topic=${authTopic}&from=earliest&autostart=1`);
+  await until(refused, `document.querySelector('[data-testid="error"]').textContent !== ''`, 20_000);
+  assert.match(await refused.getByTestId('error').textContent() ?? '', /authentication required/);
+  assert.equal(await refused.getByTestId('status').getAttribute('data-state'), 'error');
+  assert.equal((await rows(refused)).length, 0, 'nothing streamed');
+  await refused.screenshot({ path: join(ARTIFACTS, 'demo-auth-refused.png'), fullPage: false });
+  // A route without auth hides the name field.
+  await refused.selectOption('[data-testid="route"]', '/e2e');
+  assert.equal(await refused.locator('#name-field').isVisible(), false);
+  await refused.close();
+  assert.deepEqual(errors, []);
 });

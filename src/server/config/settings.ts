@@ -56,8 +56,8 @@ export interface SettingValues {
   logLevel: LogLevel;
   /**
    * Serve the demo page at `/`, its assets under `/demo/`, and `/demo/routes` (ids and uris of
-   * enabled exact-uri routes). Off by default: it tells anyone who can reach the port which
-   * routes exist.
+   * enabled exact-uri routes, and which check tokens). Off by default: it tells anyone who can
+   * reach the port which routes exist.
    */
   demo: boolean;
 }

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { requestPath } from '../http-reply.js';
 import type { RouteStore } from '../routes/store.js';
+import { DEMO_TOKEN_PATH, serveDemoToken, type DemoTokens } from './token.js';
 
 export interface DemoOptions {
   routes: RouteStore;
@@ -12,6 +13,8 @@ export interface DemoOptions {
   publicDir?: string;
   /** The browser SDK bundle (default: dist/browser/kafka-ws-proxy-client.js of this package). */
   sdkFile?: string;
+  /** Demo-only tokens at POST /demo/token (token.ts); none without. */
+  tokens?: DemoTokens | undefined;
 }
 
 type Asset = { dir: 'public' | 'sdk'; name: string; type: string };
@@ -38,9 +41,10 @@ const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
   "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /**
- * The demo's HTTP handler: the page at `/`, its assets under `/demo/`, and `/demo/routes`, the
- * enabled exact-uri routes as `[{id, uri}]` (never upstreams or credentials). Files are read at
- * each request (a few KB; `cache-control: no-cache` anyway), so an edited page shows on reload.
+ * The demo's HTTP handler: the page at `/`, its assets under `/demo/`, `/demo/routes`, the
+ * enabled exact-uri routes as `[{id, uri}]` plus `auth: true` on those that verify tokens (never
+ * upstreams, keys or credentials), and with `tokens` POST `/demo/token`. Files are read at each
+ * request (a few KB; `cache-control: no-cache` anyway), so an edited page shows on reload.
  * Resolves false for any other path.
  */
 export function createDemoHandler(options: DemoOptions): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
@@ -49,6 +53,10 @@ export function createDemoHandler(options: DemoOptions): (req: IncomingMessage, 
   const sdkFile = options.sdkFile ?? join(root, 'dist', 'browser', 'kafka-ws-proxy-client.js');
   return async (req, res) => {
     const path = requestPath(req);
+    if (path === DEMO_TOKEN_PATH && options.tokens !== undefined) {
+      await serveDemoToken(req, res, options.tokens);
+      return true;
+    }
     const asset = ASSETS.get(path);
     if (asset === undefined && path !== ROUTES_PATH) return false;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -56,7 +64,8 @@ export function createDemoHandler(options: DemoOptions): (req: IncomingMessage, 
       return true;
     }
     if (asset === undefined) {
-      const list = options.routes.list().filter((r) => r.enabled && !r.prefix).map((r) => ({ id: r.id, uri: r.uri }));
+      const list = options.routes.list().filter((r) => r.enabled && !r.prefix)
+        .map((r) => ({ id: r.id, uri: r.uri, ...(r.identity.auth !== undefined ? { auth: true } : {}) }));
       send(req, res, 200, 'application/json', JSON.stringify(list));
       return true;
     }

@@ -1,8 +1,10 @@
 // The demo page: pick a route, topic, partition (empty: all of them) and start position, then
 // show the messages as the SDK's live subscription delivers them, with the lag of each partition
 // and the produce-to-page latency. Plain browser JS, no build step. URL parameters
-// (?route=/demo&topic=demo&partition=all|0&from=earliest|latest|time&time=...&autostart=1) fill
-// the form, so a link can start consuming at once.
+// (?route=/demo&topic=demo&partition=all|0&from=earliest|latest|time&time=...&name=alice&autostart=1)
+// fill the form, so a link can start consuming at once. On a route that checks tokens the page
+// asks the demo for one for the name typed (POST /demo/token, only with npm run demo -- --auth)
+// and passes connect() a token function, which the SDK calls again before each token expires.
 
 /** Rows kept in the table; older ones are dropped so a busy topic cannot exhaust the page. */
 const MAX_ROWS = 500;
@@ -16,6 +18,8 @@ const ui = {
   form: /** @type {HTMLFormElement} */ ($('controls')),
   route: /** @type {HTMLSelectElement} */ ($('route')),
   topic: /** @type {HTMLInputElement} */ ($('topic')),
+  nameField: $('name-field'),
+  name: /** @type {HTMLInputElement} */ ($('name')),
   partition: /** @type {HTMLInputElement} */ ($('partition')),
   from: /** @type {HTMLSelectElement} */ ($('from')),
   timeField: $('time-field'),
@@ -276,7 +280,7 @@ function wsUrl(uri) {
 }
 
 function setRunning(running) {
-  for (const el of [ui.route, ui.topic, ui.partition, ui.from, ui.time]) el.disabled = running;
+  for (const el of [ui.route, ui.topic, ui.name, ui.partition, ui.from, ui.time]) el.disabled = running;
   ui.start.disabled = running || ui.route.options.length === 0;
   ui.stop.disabled = !running;
 }
@@ -297,7 +301,24 @@ function readForm() {
     if (ui.time.value === '' || Number.isNaN(t.getTime())) throw new Error('enter a time to start from');
     from = t;
   }
-  return { uri, topic, partition, from };
+  const auth = ui.route.selectedOptions[0]?.dataset.auth === '1';
+  return { uri, topic, partition, from, auth, name: ui.name.value.trim() };
+}
+
+/**
+ * A token for `name` from the demo's own endpoint. A real page gets its tokens from its identity
+ * provider (an OAuth/OIDC login); this one exists only with npm run demo -- --auth.
+ */
+async function demoToken(name) {
+  const res = await fetch('/demo/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }), cache: 'no-store' });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok || typeof body.token !== 'string') throw new Error(`POST /demo/token answered ${res.status}${body.error_msg ? `: ${body.error_msg}` : ''}`);
+  return body.token;
+}
+
+/** The name field is for routes that check tokens. */
+function syncNameField() {
+  ui.nameField.hidden = ui.route.selectedOptions[0]?.dataset.auth !== '1';
 }
 
 async function start(sdk) {
@@ -321,7 +342,9 @@ async function start(sdk) {
   setStatus('connecting');
 
   try {
-    s.client = await sdk.connect(wsUrl(form.uri));
+    // Without a name the page connects without a token: the proxy then refuses its commands.
+    const options = form.auth && form.name !== '' ? { token: () => demoToken(form.name) } : {};
+    s.client = await sdk.connect(wsUrl(form.uri), options);
     if (abort.signal.aborted) return;
     const messages = s.client.subscribe(form.topic, {
       ...(form.partition === null ? {} : { partitions: [form.partition] }),
@@ -399,6 +422,7 @@ async function loadRoutes() {
     const o = document.createElement('option');
     o.value = r.uri;
     o.dataset.id = r.id;
+    if (r.auth === true) o.dataset.auth = '1';
     o.textContent = r.id === r.uri ? r.uri : `${r.uri} (${r.id})`;
     return o;
   }));
@@ -419,6 +443,8 @@ function applyParams() {
     else ui.route.value = match.value;
   }
   ui.topic.value = q.get('topic') ?? 'demo';
+  const name = q.get('name');
+  if (name !== null) ui.name.value = name;
   const partition = q.get('partition');
   if (partition !== null) {
     if (partition === 'all' || partition === '') ui.partition.value = '';
@@ -447,6 +473,7 @@ function syncTimeField() {
 
 async function main() {
   ui.from.addEventListener('change', syncTimeField);
+  ui.route.addEventListener('change', syncNameField);
   ui.stop.addEventListener('click', stop);
   let sdk;
   try {
@@ -475,6 +502,7 @@ async function main() {
     problems.push(e instanceof Error ? e.message : String(e));
   }
   syncTimeField();
+  syncNameField();
   setRunning(false);
   if (problems.length > 0) showError(new Error(problems.join('; ')));
   else if (autostart) void start(sdk);
