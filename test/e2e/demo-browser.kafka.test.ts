@@ -260,6 +260,8 @@ test('a route that checks tokens: the page gets one for its name from the demo a
     if (r.url().endsWith('/demo/token') && r.method() === 'POST') minted.push(Date.now());
   });
   await page.goto(`${p.url}/?route=/e2e-auth&topic=${authTopic}&from=earliest&name=alice&autostart=1`);
+  // The page applies its parameters once it has listed the routes (a request after the load event).
+  await until(page, `document.querySelector('[data-testid="name"]').value !== ''`, 20_000);
   assert.equal(await page.getByTestId('name').inputValue(), 'alice');
   assert.equal(await page.locator('#name-field').isVisible(), true, 'the name field shows for a route that checks tokens');
   await waitForRows(page, 9, 20_000);
