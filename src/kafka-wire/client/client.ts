@@ -27,9 +27,12 @@ export interface ClientOptions extends Omit<ConnectionOptions, 'host' | 'port'> 
   /** Topic metadata older than this is fetched again before use (default 5 minutes). */
   metadataMaxAgeMs?: number;
   /**
-   * Connections opened to each broker, at most (default 1). A broker handles one request per
-   * connection at a time, so many concurrent fetches on one connection queue behind each other;
-   * extra connections are opened only while every open one has a request in flight.
+   * Connections opened to each broker for requests in general, at most (default 1). A broker
+   * handles one request per connection at a time, so many concurrent fetches on one connection
+   * queue behind each other; extra connections are opened only while every open one has a request
+   * in flight. Besides these, a broker gets up to two connections of their own when used: one for
+   * the producer (produceTo, InitProducerId) and one for shared tail reads (fetchFrom with
+   * `lane: 'tail'`), so neither waits behind a client's long poll on the general ones.
    */
   connectionsPerBroker?: number;
   /**
@@ -319,11 +322,12 @@ export class KafkaClient {
    * once every partition's batches are done with.
    * @throws KafkaConnectionError, KafkaClientClosedError
    */
-  async fetchFrom(broker: string, partitions: readonly PartitionFetchRequest[], opts: FetchOptions & { partitionMaxBytes?: number }): Promise<MultiFetchResult> {
+  async fetchFrom(broker: string, partitions: readonly PartitionFetchRequest[], opts: FetchOptions & { partitionMaxBytes?: number; lane?: 'tail' }): Promise<MultiFetchResult> {
     const maxWaitMs = opts.maxWaitMs ?? 0;
     const isolation = opts.isolation ?? 'read_uncommitted';
     const partitionMaxBytes = opts.partitionMaxBytes ?? 1024 * 1024;
-    const conn = await this.connect(parseAddress(broker));
+    const address = parseAddress(broker);
+    const conn = await (opts.lane === undefined ? this.connect(address) : this.laneConnection(address, opts.lane));
     let version = conn.version(FetchApi);
     const byTopic = new Map<string, { topic: string; topicId: string; partitions: Array<{ partition: number; fetchOffset: bigint; partitionMaxBytes: number }> }>();
     for (const r of partitions) {
@@ -391,14 +395,15 @@ export class KafkaClient {
    * One Produce request to `broker` with one batch for each partition given (which it should
    * lead), without retries: each partition comes back with its own error code, so a producer can
    * retry, resequence or fail each batch on its own. Produce v13 names topics by id (KIP-516);
-   * a topic whose id this client does not know goes out at v12. Requests go on the broker's first
-   * connection only, so that batches of one partition reach the broker in the order they were
-   * sent. With acks=0 Kafka sends no response, so the request is only written.
+   * a topic whose id this client does not know goes out at v12. Requests go on the broker's
+   * producer connection only, so that batches of one partition reach the broker in the order
+   * they were sent, and never wait behind a long poll. With acks=0 Kafka sends no response, so
+   * the request is only written.
    * @throws KafkaConnectionError (the outcome of every batch in the request is then unknown),
    *   UnsupportedApiError, KWIRE_ERR_ENCODE, KafkaClientClosedError
    */
   async produceTo(broker: string, partitions: readonly PartitionProduceRequest[], opts: ProduceToOptions): Promise<ProduceToResult> {
-    const conn = await this.firstConnection(parseAddress(broker));
+    const conn = await this.laneConnection(parseAddress(broker), 'produce');
     let version = conn.version(ProduceApi);
     const byTopic = new Map<string, { name: string; topicId: string; partitionData: Array<{ index: number; records: Buffer }> }>();
     for (const r of partitions) {
@@ -441,7 +446,7 @@ export class KafkaClient {
    */
   initProducerId(): Promise<{ producerId: bigint; producerEpoch: number }> {
     return this.withRetries('InitProducerId', async () => {
-      const conn = await this.anyConnection();
+      const conn = await this.anyConnection('produce');
       const version = conn.version(InitProducerIdApi);
       const res = await conn.request(InitProducerIdApi, {
         transactionalId: null,
@@ -599,8 +604,20 @@ export class KafkaClient {
   }
 
   /** Any open connection, else the bootstrap brokers and then the known brokers, in turn. */
-  private async anyConnection(): Promise<Connection> {
-    for (const c of await this.openConnections()) return c;
+  private async anyConnection(lane?: 'produce'): Promise<Connection> {
+    if (lane !== undefined) return this.anyLane(lane);
+    // A general connection, the least busy of a broker already connected (connect() opens another
+    // while all are busy), never a lane's: a metadata request must not wait out a long poll.
+    let idlest: Connection | undefined;
+    let broker = '';
+    for (const [key, c] of this.open) {
+      if (c.closed || key.endsWith('#produce') || key.endsWith('#tail')) continue;
+      if (idlest === undefined || c.inFlightCount < idlest.inFlightCount) {
+        idlest = c;
+        broker = key.slice(0, key.lastIndexOf('#'));
+      }
+    }
+    if (idlest !== undefined) return idlest.inFlightCount === 0 ? idlest : this.connect(parseAddress(broker));
     const candidates: BrokerAddress[] = [...this.options.brokers.map((b) => ({ nodeId: -1, ...parseAddress(b) })), ...this.metadata.brokers.values()];
     const errors: Error[] = [];
     for (const b of candidates) {
@@ -613,6 +630,21 @@ export class KafkaClient {
     }
     throw new NoBrokerError(errors);
   }
+  /** A lane's connection to a known broker, else to a bootstrap broker, in turn. */
+  private async anyLane(lane: 'produce'): Promise<Connection> {
+    const candidates: Array<{ host: string; port: number }> = [...this.metadata.brokers.values(), ...this.options.brokers.map(parseAddress)];
+    const errors: Error[] = [];
+    for (const b of candidates) {
+      try {
+        return await this.laneConnection(b, lane);
+      } catch (e) {
+        if (this.closed || !isRetriable(e)) throw e;
+        errors.push(e as Error);
+      }
+    }
+    throw new NoBrokerError(errors);
+  }
+
 
   /**
    * A connection to `b`: the open one with the fewest requests in flight. When every open one is
@@ -649,10 +681,15 @@ export class KafkaClient {
     return opening ?? this.openSlot(b, `${broker}#${freeSlot}`);
   }
 
-  /** The broker's first connection (slot 0), opened if need be: one ordered stream per broker. */
-  private firstConnection(b: { host: string; port: number }): Promise<Connection> {
+  /**
+   * The broker's connection for one kind of traffic, opened if need be and used by nothing else:
+   * Kafka answers a connection's requests in order and a long poll holds its connection until
+   * data or max_wait_ms, so produce (one ordered stream per broker) and the shared tail reads get
+   * lanes of their own instead of queueing behind clients' long polls (BENCHMARKS.md, "Fan-out").
+   */
+  private laneConnection(b: { host: string; port: number }, lane: 'produce' | 'tail'): Promise<Connection> {
     if (this.closed) return Promise.reject(new KafkaClientClosedError());
-    const key = `${b.host}:${b.port}#0`;
+    const key = `${b.host}:${b.port}#${lane}`;
     const open = this.open.get(key);
     if (open !== undefined) return Promise.resolve(open);
     return this.connections.get(key) ?? this.openSlot(b, key);

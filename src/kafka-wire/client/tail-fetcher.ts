@@ -203,7 +203,7 @@ export class TailFetcher {
         try {
           res = await this.client.fetchFrom(broker, batch.map((t) => ({ topic: t.topic, partition: t.partition, offset: t.position })), {
             maxWaitMs: this.options.maxWaitMs, minBytes: 1, maxBytes: this.options.maxBytes,
-            partitionMaxBytes: this.options.partitionMaxBytes, isolation: this.options.isolation,
+            partitionMaxBytes: this.options.partitionMaxBytes, isolation: this.options.isolation, lane: 'tail',
           });
         } catch (e) {
           if (this.closed || e instanceof KafkaClientClosedError) return;
