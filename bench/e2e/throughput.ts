@@ -4,6 +4,7 @@
  * for every client count, in one run. For proxy points the proxy's CPU time and event-loop delay
  * are sampled exactly at the client's window edges (the worker signals them).
  */
+import * as zlib from 'node:zlib';
 import { ROUTES, type Bench } from './context.js';
 import type { DirectName } from './direct-clients.js';
 import { Histogram, percentiles, type Percentiles } from './histogram.js';
@@ -46,6 +47,9 @@ export interface ThroughputPoint {
 /** Peers that cannot read a topic at all, and why (as bench/decode.ts reports them). */
 function notApplicable(impl: Impl, t: TopicSpec): string | undefined {
   if (impl === 'kafkajs' && t.codec === 'lz4') return 'no built-in LZ4 codec (needs the kafkajs-lz4 plugin)';
+  if (impl === 'kafkajs' && t.codec === 'zstd') return 'no built-in ZSTD codec (needs a plugin)';
+  // It decompresses with node:zlib's zstd, which Node 20 does not have.
+  if (impl === 'platformatic' && t.codec === 'zstd' && !('zstdDecompressSync' in zlib)) return 'zstd needs node:zlib\'s zstd (Node 22.15+)';
   return undefined;
 }
 
