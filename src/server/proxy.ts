@@ -12,7 +12,8 @@ import { GOING_AWAY, LiveRoutes } from './live-routes.js';
 import { createLogger, type Logger } from './log.js';
 import { PROMETHEUS_CONTENT_TYPE, Registry } from './metrics/index.js';
 import { routeEvents } from './route-events.js';
-import { RouteStore } from './routes/store.js';
+import { openRouteStore } from './open-route-store.js';
+import type { RouteStore } from './routes/store.js';
 import { ReplyBudget } from '../pubsub/index.js';
 import { SocketGate } from './socket-gate.js';
 import type { RouteAccess } from './auth/connection-access.js';
@@ -25,7 +26,7 @@ import { ADMIN_LISTENER_SOCKETS, deadlineCheckEvery, readFileLimit, resolveSocke
  * listener's own ones are `ListenOptions`), plus what only an embedding program can give.
  * `adminKey` enables the admin API; `dataDir` persists admin-created routes (in memory without).
  */
-export interface ProxyOptions extends Partial<Pick<SettingValues, 'dataDir' | 'adminKey' | 'maxConnections' | 'maxMessageBytes' | 'maxSockets' | 'maxSocketsPerAddress' | 'headerTimeoutMs' | 'maxInFlight' | 'maxRunning' | 'maxUnsentBytes' | 'maxTotalUnsentBytes' | 'kafkaConnections' | 'demo'>> {
+export interface ProxyOptions extends Partial<Pick<SettingValues, 'dataDir' | 'adminKey' | 'maxConnections' | 'maxMessageBytes' | 'maxSockets' | 'maxSocketsPerAddress' | 'headerTimeoutMs' | 'maxInFlight' | 'maxRunning' | 'maxUnsentBytes' | 'maxTotalUnsentBytes' | 'kafkaConnections' | 'demo' | 'routeStore' | 'routeStoreKeys'>> {
   /** CIDRs allowed to reach the admin API and /metrics (default loopback only). */
   adminAllow?: readonly string[];
   /** Read-only routes (APISIX route JSON plus `id`), e.g. from a config file. */
@@ -166,9 +167,12 @@ export class KafkaWsProxy {
    * @throws ProxyError when the data directory or a static route is invalid.
    */
   static async create(options: ProxyOptions = {}, internals: ProxyInternals = {}): Promise<KafkaWsProxy> {
-    const store = internals.store ?? await RouteStore.open({
-      ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
-      ...(options.routes !== undefined ? { staticRoutes: [...options.routes] } : {}),
+    const store = internals.store ?? await openRouteStore({
+      dataDir: options.dataDir,
+      staticRoutes: options.routes === undefined ? undefined : [...options.routes],
+      routeStore: options.routeStore,
+      routeStoreKeys: options.routeStoreKeys,
+      logger: options.logger ?? createLogger({ level: 'info' }),
     });
     return new KafkaWsProxy(options, store, internals);
   }
@@ -188,6 +192,15 @@ export class KafkaWsProxy {
    * alone, when no route matches, so an embedding server can handle its own upgrades.
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const problem = this.routes.unavailable;
+    if (problem !== undefined) {
+      // The routes are not current (a Kafka route store still reading, or out of reach): no
+      // upgrade is matched against them, so none is refused 404 or served by a stale route.
+      socket.on('error', () => socket.destroy());
+      this.events.rejected('routes_not_ready');
+      rejectUpgrade(socket, 503, 'routes not ready');
+      return true;
+    }
     const route = this.routes.match(requestPath(req));
     if (route === undefined) return false;
     socket.on('error', () => socket.destroy());
@@ -295,6 +308,7 @@ export class KafkaWsProxy {
         return true;
       case '/readyz':
         if (this.closing) replyJson(res, 503, { status: 'shutting down' });
+        else if (this.routes.unavailable !== undefined) replyJson(res, 503, { status: 'routes not ready', reason: this.routes.unavailable });
         else if (this.group === undefined) replyJson(res, 200, { status: 'ready', routes: this.routes.list().length, connections: this.live.connections });
         else {
           this.group.status().then((g) => {
@@ -365,7 +379,7 @@ export class KafkaWsProxy {
     }, graceMs);
     await closed;
     clearTimeout(cut);
-    await this.routes.idle();
+    await this.routes.close();
     this.budget.stop();
     this.events.stop();
   }
