@@ -141,15 +141,20 @@ export class WorkerError extends ProxyError {
  * The keys of a Kafka route store cannot read or write its records: a record is encrypted with a
  * key id this replica has no key for (`unknown_kid`), or its key does not decrypt it (`bad_key`:
  * another key under the same id, or an altered record), or the configured keys are unusable
- * (`config`). Fatal: the replica cannot know its routes, so it stops (exit code 3).
+ * (`config`). Fatal: the replica cannot know its routes, so it stops (exit code 3). A `bad_key`
+ * record under a key that decrypts other records is no sign of a wrong key but of an altered one:
+ * it is skipped as a RouteRecordError instead (route-state.ts).
  */
 export class RouteKeyError extends ProxyError {
   readonly reason: 'unknown_kid' | 'bad_key' | 'config';
+  /** The key id of the record that could not be read. */
+  readonly kid: string | undefined;
 
-  constructor(message: string, reason: 'unknown_kid' | 'bad_key' | 'config' = 'config') {
+  constructor(message: string, reason: 'unknown_kid' | 'bad_key' | 'config' = 'config', kid?: string) {
     super('SERVER_ERR_ROUTE_KEY', message);
     this.name = 'RouteKeyError';
     this.reason = reason;
+    this.kid = kid;
   }
 }
 

@@ -89,15 +89,15 @@ export class KeyRing {
    */
   open(sealed: Sealed, aad: Buffer): Buffer {
     const key = this.#keys.get(sealed.kid);
-    if (key === undefined) throw new RouteKeyError(`a route record is encrypted with key ${sealed.kid}, which this replica does not have (it has ${this.kids.join(', ')})`, 'unknown_kid');
-    if (sealed.iv.length !== IV_BYTES || sealed.data.length < TAG_BYTES) throw new RouteKeyError(`a route record under key ${sealed.kid} is cut short`, 'bad_key');
+    if (key === undefined) throw new RouteKeyError(`a route record is encrypted with key ${sealed.kid}, which this replica does not have (it has ${this.kids.join(', ')})`, 'unknown_kid', sealed.kid);
+    if (sealed.iv.length !== IV_BYTES || sealed.data.length < TAG_BYTES) throw new RouteKeyError(`a route record under key ${sealed.kid} is cut short`, 'bad_key', sealed.kid);
     const decipher = createDecipheriv(CIPHER, key, sealed.iv, { authTagLength: TAG_BYTES });
     decipher.setAAD(aad);
     decipher.setAuthTag(sealed.data.subarray(sealed.data.length - TAG_BYTES));
     try {
       return Buffer.concat([decipher.update(sealed.data.subarray(0, sealed.data.length - TAG_BYTES)), decipher.final()]);
     } catch {
-      throw new RouteKeyError(`a route record does not decrypt with this replica's key ${sealed.kid}: the key differs from the one that wrote it, or the record was altered`, 'bad_key');
+      throw new RouteKeyError(`a route record does not decrypt with this replica's key ${sealed.kid}: the key differs from the one that wrote it, or the record was altered`, 'bad_key', sealed.kid);
     }
   }
 }

@@ -9,6 +9,11 @@
  *   a key may leave the ring once no route's last record uses it.
  * - A record that holds no usable route (not ours, or one this version does not validate) counts
  *   as a delete of its id, on every replica of this version alike.
+ * - A record that does not authenticate under its key: with a key that has decrypted other
+ *   records, it was altered (or forged by a writer without the key) and counts as unusable; with a
+ *   key that has decrypted nothing, the key is the wrong one and the replica must stop
+ *   (RouteKeyError). A read from the start decides after decrypting every last record, so the
+ *   order records come in does not matter.
  */
 import { decodeRouteValue, NotARouteRecord, type RoutePayload } from './kafka-record.js';
 import type { KeyRing } from './key-ring.js';
@@ -17,6 +22,7 @@ import { resolveRoutes, type LogEntry } from './route-log.js';
 import type { StoreLog, TopicRecord } from './route-topic.js';
 import { ROUTE_ID, validateRoute } from './schema.js';
 import { RouteKeyError, RouteRecordError } from '../errors.js';
+import { isPrototypeKey } from '../json-input.js';
 
 /** What reading back one of this replica's own records found. */
 export interface Outcome {
@@ -50,6 +56,8 @@ export class RouteTopicState {
   #reading: Map<string, TopicRecord> | undefined = new Map();
   #readingOwn: TopicRecord[] = [];
   #next = -1n;
+  /** Key ids that have decrypted a record: they are the right keys. */
+  readonly #proven = new Set<string>();
 
   constructor(options: StateOptions) {
     this.#o = options;
@@ -135,9 +143,14 @@ export class RouteTopicState {
     const reading = this.#reading;
     if (reading === undefined) return [];
     const latest = new Map<string, LogEntry>();
+    const undecided: Array<{ id: string; r: TopicRecord; error: RouteKeyError }> = [];
     for (const [id, r] of reading) {
-      const entry = r.value === null ? undefined : this.#decode(id, r);
+      const entry = r.value === null ? undefined : this.#decode(id, r, undecided);
       if (entry !== undefined) latest.set(id, entry);
+    }
+    for (const u of undecided) {
+      if (!this.#proven.has(u.error.kid ?? '')) throw u.error;
+      this.#unusable(u.id, u.r, u.error);
     }
     this.#reading = undefined;
     this.#latest = latest;
@@ -158,30 +171,48 @@ export class RouteTopicState {
   /** The route id a record is for; undefined (logged) for a key that is not one. */
   #idOf(r: TopicRecord): string | undefined {
     const id = r.key?.toString('utf8');
-    if (id !== undefined && ROUTE_ID.test(id)) return id;
+    if (id !== undefined && ROUTE_ID.test(id) && !isPrototypeKey(id)) return id;
     const err = new RouteRecordError(r.offset, 'its key is not a route id');
     this.#o.log('warn', 'route topic record ignored', { code: err.code, error: err.message });
     return undefined;
   }
 
   /**
-   * The route of a record, or undefined (logged) when it holds none this version can use.
-   * @throws RouteKeyError when this replica cannot decrypt it
+   * The route of a record, or undefined (logged) when it holds none this version can use. A
+   * record that does not authenticate under a key not yet proven goes to `undecided` when given.
+   * @throws RouteKeyError when this replica cannot decrypt it (see the file's comment)
    */
-  #decode(id: string, r: TopicRecord): LogEntry | undefined {
+  #decode(id: string, r: TopicRecord, undecided?: Array<{ id: string; r: TopicRecord; error: RouteKeyError }>): LogEntry | undefined {
     let payload: RoutePayload & { kid: string };
     let route: KafkaRoute;
     try {
       payload = decodeRouteValue(id, r.value!, this.#o.ring);
+    } catch (e) {
+      if (!(e instanceof RouteKeyError)) return this.#unusable(id, r, e as Error);
+      if (e.reason === 'bad_key' && this.#proven.has(e.kid ?? '')) return this.#unusable(id, r, e);
+      if (e.reason === 'bad_key' && undecided !== undefined) {
+        undecided.push({ id, r, error: e });
+        return undefined;
+      }
+      throw e;
+    }
+    this.#proven.add(payload.kid);
+    try {
       route = validateRoute(payload.value, id);
     } catch (e) {
-      if (e instanceof RouteKeyError) throw e;
-      const err = new RouteRecordError(r.offset, e instanceof NotARouteRecord ? e.message : `its route does not validate here (${(e as Error).message})`);
-      this.#o.log('error', 'route topic record unusable: the route is absent on every replica of this version', { route: id, code: err.code, error: err.message });
-      return undefined;
+      return this.#unusable(id, r, e as Error);
     }
     const claim = payload.claim;
     return { offset: r.offset, rank: claim !== undefined && claim < r.offset ? claim : r.offset, createdIndex: payload.created ?? Number(r.offset) + 1, route, kid: payload.kid };
+  }
+
+  #unusable(id: string, r: TopicRecord, e: Error): undefined {
+    const why = e instanceof NotARouteRecord ? e.message
+      : e instanceof RouteKeyError ? `it does not authenticate under key ${e.kid}, which decrypts other records: it was altered, or written without the key`
+        : `its route does not validate here (${e.message})`;
+    const err = new RouteRecordError(r.offset, why);
+    this.#o.log('error', 'route topic record unusable: the route is absent on every replica of this version', { route: id, code: err.code, error: err.message });
+    return undefined;
   }
 
   /** Recomputes the routes in effect and reports what changed. */

@@ -72,7 +72,7 @@ describe('RouteTopicState: order', () => {
     assert.deepEqual(changes, [], 'nothing while reading');
     state.caughtUp();
     assert.equal(state.reading, false);
-    assert.deepEqual(changes.sort((x, y) => (x.id < y.id ? -1 : 1)), [
+    assert.deepEqual((changes as Change[]).sort((x, y) => (x.id < y.id ? -1 : 1)), [
       { id: 'a', before: 0n, after: 2n }, { id: 'b', before: 1n, after: undefined }, { id: 'c', before: undefined, after: 3n },
     ]);
   });
@@ -95,6 +95,33 @@ describe('RouteTopicState: order', () => {
     const live = following();
     assert.throws(() => live.state.records([rec(0, 'b', { value: value('b', '/b') }, undefined, gone)]), RouteKeyError);
     assert.deepEqual(live.changes, []);
+  });
+
+  test('a record that does not authenticate: skipped under a key that decrypts others, fatal under one that decrypts none', () => {
+    const impostor = new KeyRing([{ kid: 'k1', key: randomBytes(32) }]);
+    const forged = (offset: number, id: string) => rec(offset, id, { value: value(id, `/${id}`) }, undefined, impostor);
+    // At start, in either order: the good record proves the key, the forged one is skipped.
+    for (const order of [[forged(0, 'f'), rec(1, 'g', { value: value('g', '/g') })], [rec(0, 'g', { value: value('g', '/g') }), forged(1, 'f')]]) {
+      const { state, logs } = makeState();
+      state.restart(0n);
+      state.records(order);
+      state.caughtUp();
+      assert.equal(state.effective('g')?.route.uri, '/g');
+      assert.equal(state.effective('f'), undefined);
+      assert.ok(logs.some((l) => /unusable/.test(l.message) && /does not authenticate under key k1, which decrypts other records/.test(String(l.fields?.['error']))));
+    }
+    // Following, once the key is proven: skipped, and it deletes its id like any unusable record.
+    const live = following();
+    live.state.records([rec(0, 'g', { value: value('g', '/g') })]);
+    live.state.records([forged(1, 'g')]);
+    assert.equal(live.state.effective('g'), undefined);
+    // Nothing proves the key: it is the wrong one.
+    const wrong = makeState();
+    wrong.state.restart(0n);
+    wrong.state.records([forged(0, 'a'), forged(1, 'b')]);
+    assert.throws(() => wrong.state.caughtUp(), (e: unknown) => e instanceof RouteKeyError && e.reason === 'bad_key' && e.kid === 'k1');
+    const fresh = following();
+    assert.throws(() => fresh.state.records([forged(0, 'a')]), (e: unknown) => e instanceof RouteKeyError && e.reason === 'bad_key');
   });
 
   test('a record that holds no usable route deletes its id, and one whose key is not a route id is ignored, both logged', () => {
