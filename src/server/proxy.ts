@@ -116,6 +116,7 @@ export class KafkaWsProxy {
     this.events.replyBytes(() => this.budget.bytes);
     this.events.tails(() => this.live.tailStats());
     this.events.unsentBytes(() => this.live.unsentBytes());
+    this.events.routeStoreUnavailable(() => (routes.unavailable === undefined ? 0 : 1));
     this.live = new LiveRoutes({
       limits: {
         maxInFlight: options.maxInFlight ?? DEFAULTS.maxInFlight,

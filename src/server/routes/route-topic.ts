@@ -116,7 +116,7 @@ export class RouteTopicReader {
         if (this.#contact(failures, stale)) {
           full = true;
           failures = 0;
-          o.log('warn', 'route topic read again from its start after an outage', { topic: o.topic, outageMs: stale });
+          o.log('warn', 'route topic read again from its start after an outage', { topic: o.topic, longerThanMs: stale });
           continue;
         }
         failures = 0;
@@ -151,10 +151,14 @@ export class RouteTopicReader {
     }
   }
 
-  /** A successful answer: reports recovery; true when the outage before it lasted past `stale`. */
+  /**
+   * A successful answer: reports recovery; true when no answer came for longer than `stale` before
+   * it (failures, or a fetch that hung, or this process stalled): the store then marked itself
+   * unavailable, and a read from the start makes it current again.
+   */
   #contact(failures: number, stale: number): boolean {
     const now = Date.now();
-    const long = failures > 0 && this.lastContact > 0 && now - this.lastContact > stale;
+    const long = this.lastContact > 0 && now - this.lastContact > stale;
     if (failures > 0) {
       this.#o.log('info', 'route store reachable again', { topic: this.#o.topic, attempts: failures });
       this.#o.events.trouble(undefined);

@@ -68,12 +68,15 @@ test('while the routes are not current: /readyz, every upgrade and the admin API
   assert.equal(admin.status, 503);
   assert.match(JSON.parse(admin.body).error_msg, /the route store is not ready: reading the route topic/);
   assert.equal((await get('/apisix/admin/routes')).status, 401, 'the key is still checked first');
-  assert.match(await proxy.metrics.render(), /kwp_connections_rejected_total\{reason="routes_not_ready"\} 2/);
+  const metrics = proxy.metrics.render();
+  assert.match(metrics, /kwp_connections_rejected_total\{reason="routes_not_ready"\} 2/);
+  assert.match(metrics, /^kwp_route_store_unavailable 1$/m);
 });
 
 test('once they are: ready, served, and the admin API answers', async () => {
   store.set(undefined);
   assert.equal((await get('/readyz')).status, 200);
+  assert.match(proxy.metrics.render(), /^kwp_route_store_unavailable 0$/m);
   assert.equal(await upgrade('/nowhere'), 404);
   const admin = await get('/apisix/admin/routes/r1', { 'x-api-key': KEY });
   assert.equal(admin.status, 200);
