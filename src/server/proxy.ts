@@ -150,11 +150,12 @@ export class KafkaWsProxy {
       else this.logger.warn('route file skipped', { file: w.file, error: w.message });
     }
     for (const r of routes.list()) this.live.apply(r.id, r);
-    this.events.routes(routes.list().length);
-    this.unsubscribe = routes.subscribe(({ id, after }) => {
+    this.events.routes(routes.size);
+    this.unsubscribe = routes.subscribe(({ id, after, initial }) => {
       this.live.apply(id, after);
-      this.events.routes(routes.list().length);
-      this.logger[internals.quietRouteLog === true ? 'debug' : 'info'](after === undefined ? 'route removed' : 'route set', { route: id, ...(after ? { uri: after.value.uri, enabled: after.enabled } : {}) });
+      this.events.routes(routes.size);
+      // The first load of a route store is summed up by its own line (`route store ready`).
+      this.logger[internals.quietRouteLog === true || initial === true ? 'debug' : 'info'](after === undefined ? 'route removed' : 'route set', { route: id, ...(after ? { uri: after.value.uri, enabled: after.enabled } : {}) });
     });
     const every = options.heartbeatMs ?? 30_000;
     if (every > 0) {
@@ -310,11 +311,11 @@ export class KafkaWsProxy {
       case '/readyz':
         if (this.closing) replyJson(res, 503, { status: 'shutting down' });
         else if (this.routes.unavailable !== undefined) replyJson(res, 503, { status: 'routes not ready', reason: this.routes.unavailable });
-        else if (this.group === undefined) replyJson(res, 200, { status: 'ready', routes: this.routes.list().length, connections: this.live.connections });
+        else if (this.group === undefined) replyJson(res, 200, { status: 'ready', routes: this.routes.size, connections: this.live.connections });
         else {
           this.group.status().then((g) => {
             if (this.closing) replyJson(res, 503, { status: 'shutting down' });
-            else replyJson(res, 200, { status: 'ready', routes: this.routes.list().length, connections: g.connections, workers: g.workers });
+            else replyJson(res, 200, { status: 'ready', routes: this.routes.size, connections: g.connections, workers: g.workers });
           }, () => replyJson(res, 503, { status: 'the primary process does not answer' }));
         }
         return true;

@@ -47,7 +47,7 @@ export async function startCommand(argv: readonly string[]): Promise<number | un
     stop('the route store failed');
     return undefined;
   }
-  const ready = () => readyFields(config, { ...addresses, sockets: socketsField(proxy.socketLimits) }, proxy.routes.list().length);
+  const ready = () => readyFields(config, { ...addresses, sockets: socketsField(proxy.socketLimits) }, proxy.routes.size);
   whenRoutesCurrent(proxy.routes, logger, addresses.url, () => logger.info('ready', ready()));
   return undefined;
 }

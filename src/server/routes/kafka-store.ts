@@ -103,10 +103,14 @@ export class KafkaRouteStore extends RouteStore {
       statics: this.#statics,
       writerId: this.writerId,
       log: this.#log,
-      changed: (id, before, after) => {
-        if (after === undefined) this.routes.delete(id);
-        else this.routes.set(id, stored(after));
-        this.changed({ id, ...(before !== undefined ? { before: before.route } : {}), ...(after !== undefined ? { after: after.route } : {}) });
+      changed: (changes, initial) => {
+        for (const { id, after } of changes) {
+          if (after === undefined) this.routes.delete(id);
+          else this.routes.set(id, stored(after));
+        }
+        this.changedAll(changes.map(({ id, before, after }) => ({
+          id, ...(before !== undefined ? { before: before.route } : {}), ...(after !== undefined ? { after: after.route } : {}), ...(initial ? { initial: true as const } : {}),
+        })));
       },
     });
     this.#reader = new RouteTopicReader({

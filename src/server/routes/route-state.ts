@@ -41,8 +41,11 @@ export interface StateOptions {
   statics: ReadonlyMap<string, KafkaRoute>;
   /** This replica's writer id: outcomes are reported for records carrying it. */
   writerId: string;
-  /** A route in effect changed: `before` and `after` are the entries (undefined: none). */
-  changed(id: string, before: LogEntry | undefined, after: LogEntry | undefined): void;
+  /**
+   * Routes in effect changed, each from `before` to `after` (undefined: none); `initial` for the
+   * first read of the topic.
+   */
+  changed(changes: ReadonlyArray<{ id: string; before: LogEntry | undefined; after: LogEntry | undefined }>, initial: boolean): void;
   log: StoreLog;
 }
 
@@ -56,6 +59,8 @@ export class RouteTopicState {
   #reading: Map<string, TopicRecord> | undefined = new Map();
   #readingOwn: TopicRecord[] = [];
   #next = -1n;
+  /** No read from the start has completed yet. */
+  #first = true;
   /** Key ids that have decrypted a record: they are the right keys. */
   readonly #proven = new Set<string>();
 
@@ -154,7 +159,8 @@ export class RouteTopicState {
     }
     this.#reading = undefined;
     this.#latest = latest;
-    this.#resolve();
+    this.#resolve(this.#first);
+    this.#first = false;
     const outcomes: Array<{ seq: number; outcome: Outcome }> = [];
     for (const r of this.#readingOwn) {
       if (r.seq === undefined) continue;
@@ -216,7 +222,7 @@ export class RouteTopicState {
   }
 
   /** Recomputes the routes in effect and reports what changed. */
-  #resolve(): void {
+  #resolve(initial = false): void {
     const { effective, shadowed } = resolveRoutes(this.#latest, this.#o.statics);
     const before = this.#effective;
     this.#effective = effective;
@@ -224,10 +230,12 @@ export class RouteTopicState {
       if (this.#shadowed.get(id) !== holder) this.#o.log('warn', 'route shadowed: another route holds its uri', { route: id, heldBy: holder, offset: String(this.#latest.get(id)?.offset) });
     }
     this.#shadowed = shadowed;
+    const changes: Array<{ id: string; before: LogEntry | undefined; after: LogEntry | undefined }> = [];
     for (const id of new Set([...before.keys(), ...effective.keys()])) {
       const a = before.get(id);
       const b = effective.get(id);
-      if (a !== b) this.#o.changed(id, a, b);
+      if (a !== b) changes.push({ id, before: a, after: b });
     }
+    if (changes.length > 0) this.#o.changed(changes, initial);
   }
 }

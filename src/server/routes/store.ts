@@ -18,6 +18,11 @@ export interface RouteChange {
   id: string;
   before?: KafkaRoute;
   after?: KafkaRoute;
+  /**
+   * Part of a store's first load of its routes (a Kafka route store reading its topic at start),
+   * not a change anyone made: listeners may log it more quietly.
+   */
+  initial?: true;
 }
 
 /** A route with the bookkeeping the admin API shows (etcd's revisions in APISIX). */
@@ -110,6 +115,11 @@ export class RouteStore {
   /** Every route, static ones included, in id order (etcd's key order, as APISIX lists them). */
   list(): KafkaRoute[] {
     return this.entries().map((e) => e.route);
+  }
+
+  /** How many routes there are, static ones included (without sorting them, as list() does). */
+  get size(): number {
+    return this.routes.size;
   }
 
   entries(): StoredRoute[] {
@@ -297,7 +307,16 @@ export class RouteStore {
   }
 
   protected changed(change: RouteChange): void {
+    this.changedAll([change]);
+  }
+
+  /** Several changes already made to `routes`: one reindex, then each change to every listener in order. */
+  protected changedAll(changes: readonly RouteChange[]): void {
     this.reindex();
+    for (const change of changes) this.tell(change);
+  }
+
+  private tell(change: RouteChange): void {
     for (const fn of this.listeners) {
       try {
         fn(change);

@@ -95,7 +95,7 @@ export async function runPrimary(config: ServerConfig, logger: Logger): Promise<
     process.stderr.write(`error ${new WorkerError(reason).code}: ${reason}\n`);
     stop(reason);
   };
-  whenRoutesCurrent(store, logger, first.url, () => logger.info('ready', { ...readyFields(config, first, store.list().length), workers: config.workers }));
+  whenRoutesCurrent(store, logger, first.url, () => logger.info('ready', { ...readyFields(config, first, store.size), workers: config.workers }));
   return undefined;
 }
 
@@ -129,7 +129,7 @@ class WorkerGroup {
     this.slots = Array.from({ length: config.workers }, (_, i) => ({
       n: i + 1, worker: undefined, peer: undefined, pid: undefined, member: false, ready: false, restarts: new RestartPolicy(), restartTimer: undefined,
     }));
-    store.subscribe(({ id, after }) => this.publish(id, after));
+    store.subscribe(({ id, after, initial }) => this.publish(id, after, initial === true));
     // Sent after the route changes that made the routes current: the channel keeps the order.
     store.onAvailability((problem) => {
       for (const s of this.slots) if (s.member) s.peer?.call('availability', problem, APPLY_TIMEOUT_MS).catch(() => undefined);
@@ -280,11 +280,11 @@ class WorkerGroup {
   }
 
   /** A committed change: logged once here, sent to every worker that has its routes. */
-  private publish(id: string, after: KafkaRoute | undefined): void {
+  private publish(id: string, after: KafkaRoute | undefined, initial: boolean): void {
     const entry = after === undefined ? undefined : this.store.entry(id);
     const record = entry === undefined ? undefined : recordOf(entry);
     if (after !== undefined && record !== undefined) this.records.set(after, record);
-    this.logger.info(after === undefined ? 'route removed' : 'route set', { route: id, ...(after ? { uri: after.value.uri, enabled: after.enabled } : {}) });
+    this.logger[initial ? 'debug' : 'info'](after === undefined ? 'route removed' : 'route set', { route: id, ...(after ? { uri: after.value.uri, enabled: after.enabled } : {}) });
     const call: RouteCall = record === undefined ? { id } : { id, record };
     const acks = this.slots.filter((s) => s.member && s.peer !== undefined).map((s) => s.peer!.call('route', call, APPLY_TIMEOUT_MS).catch((e: unknown) => {
       if (e instanceof PeerGoneError && s.worker === undefined) return; // it died; its successor gets the routes afresh

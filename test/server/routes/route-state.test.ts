@@ -34,12 +34,16 @@ interface Change {
 function makeState(statics: ReadonlyMap<string, KafkaRoute> = new Map()) {
   const changes: Change[] = [];
   const logs: Array<{ level: string; message: string; fields?: Record<string, unknown> }> = [];
+  const initials: boolean[] = [];
   const state = new RouteTopicState({
     ring, statics, writerId: ME,
-    changed: (id, before, after) => changes.push({ id, before: before?.offset, after: after?.offset }),
+    changed: (list, initial) => {
+      for (const { id, before, after } of list) changes.push({ id, before: before?.offset, after: after?.offset });
+      initials.push(initial);
+    },
     log: (level, message, fields) => logs.push({ level, message, ...(fields !== undefined ? { fields } : {}) }),
   });
-  return { state, changes, logs };
+  return { state, changes, logs, initials };
 }
 
 /** A state that has read an empty topic: records apply one by one from here. */
@@ -63,8 +67,9 @@ describe('RouteTopicState: order', () => {
   });
 
   test('a read from the start changes nothing until it is complete, then only the difference', () => {
-    const { state, changes } = following();
+    const { state, changes, initials } = following();
     state.records([rec(0, 'a', { value: value('a', '/a') }), rec(1, 'b', { value: value('b', '/b') })]);
+    assert.deepEqual(initials, [false, false], 'records read after the first read are changes, not the first load');
     changes.length = 0;
     state.restart(0n);
     assert.equal(state.reading, true);
@@ -72,9 +77,19 @@ describe('RouteTopicState: order', () => {
     assert.deepEqual(changes, [], 'nothing while reading');
     state.caughtUp();
     assert.equal(state.reading, false);
+    assert.deepEqual(initials.slice(2), [false], 'a second read from the start reports real changes, in one batch');
     assert.deepEqual((changes as Change[]).sort((x, y) => (x.id < y.id ? -1 : 1)), [
       { id: 'a', before: 0n, after: 2n }, { id: 'b', before: 1n, after: undefined }, { id: 'c', before: undefined, after: 3n },
     ]);
+  });
+
+  test('the first read from the start reports its routes in one batch, marked initial', () => {
+    const { state, changes, initials } = makeState();
+    state.restart(0n);
+    state.records([rec(0, 'a', { value: value('a', '/a') }), rec(1, 'b', { value: value('b', '/b') })]);
+    state.caughtUp();
+    assert.deepEqual(initials, [true]);
+    assert.equal(changes.length, 2);
   });
 
   test('a read from the start decrypts only last records: a replaced record under an unknown key is fine, a last one is fatal', () => {
