@@ -97,7 +97,9 @@ class Replica {
   async start(): Promise<void> {
     this.lines = [];
     this.spawnedAt = performance.now();
-    const child = spawn(process.execPath, ['--single-threaded-gc', CLI, 'start', '--host', HOST, '--port', String(this.port), '--workers', '1', '--data-dir', this.dataDir, '--config', this.config, '--max-sockets-per-address', '0'], {
+    // BENCH_PROXY_NODE_ARGS: e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the replicas.
+    const nodeArgs = (process.env['BENCH_PROXY_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+    const child = spawn(process.execPath, ['--single-threaded-gc', ...nodeArgs, CLI, 'start', '--host', HOST, '--port', String(this.port), '--workers', '1', '--data-dir', this.dataDir, '--config', this.config, '--max-sockets-per-address', '0'], {
       env: { PATH: process.env['PATH'] ?? '', ...this.env }, stdio: ['ignore', 'pipe', 'inherit'],
     });
     this.child = child;
