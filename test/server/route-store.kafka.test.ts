@@ -26,9 +26,9 @@ interface Started {
   port: number;
 }
 
-async function spawnProxy(brokers: string[], topic: string, keys: string, extraEnv: Record<string, string> = {}): Promise<Started> {
+async function spawnProxy(brokers: string[], topic: string, keys: string, extraEnv: Record<string, string> = {}, workers = 1): Promise<Started> {
   const port = await freePortBelowEphemeral(HOST);
-  const p = ProxyProcess.spawn(['start', '--host', HOST, '--port', String(port), '--workers', '1', '--data-dir', mkdtempSync(join(tmpdir(), 'kwp-rs-'))], {
+  const p = ProxyProcess.spawn(['start', '--host', HOST, '--port', String(port), '--workers', String(workers), '--data-dir', mkdtempSync(join(tmpdir(), 'kwp-rs-'))], {
     KAFKA_WS_PROXY_ADMIN_KEY: ADMIN,
     KAFKA_WS_PROXY_ROUTE_STORE: JSON.stringify({ kafka: { brokers, topic } }),
     KAFKA_WS_PROXY_ROUTE_STORE_KEYS: keys,
@@ -115,6 +115,12 @@ describe('a Kafka route store, one process', () => {
     const e1 = await lacking.p.exited;
     assert.equal(e1.code, 3);
     assert.match(lacking.p.stderr, /^error SERVER_ERR_ROUTE_KEY: a route record is encrypted with key k1, which this replica does not have \(it has k9\)$/m);
+
+    // With workers the primary owns the store: it stops them and exits the same way.
+    const group = await spawnProxy([bootstrap(info)], topic, key('k9'), {}, 2);
+    assert.equal((await group.p.exited).code, 3);
+    assert.match(group.p.stderr, /^error SERVER_ERR_ROUTE_KEY: a route record is encrypted with key k1/m);
+    assert.equal(group.p.lines.filter((l) => l['msg'] === 'worker stopped').length, 2, 'both workers stopped');
 
     const impostor = await spawnProxy([bootstrap(info)], topic, key('k1'));
     const e2 = await impostor.p.exited;

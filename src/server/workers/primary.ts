@@ -66,6 +66,15 @@ export async function runPrimary(config: ServerConfig, logger: Logger): Promise<
     if (w instanceof DataDirError) logger.warn('data directory is not private', { dir: w.dir, error: w.message });
     else logger.warn('route file skipped', { file: w.file, error: w.message });
   }
+  // Registered at once: the store may fail (a key this replica lacks) while the workers start.
+  let storeFailed: Error | undefined;
+  let stop: ((reason: string) => void) | undefined;
+  store.onFailure((e) => {
+    if (storeFailed !== undefined) return;
+    storeFailed = e;
+    reportStoreFailure(e);
+    stop?.('the route store failed');
+  });
   const group = new WorkerGroup(config, logger, store);
   let first: WorkerListening;
   try {
@@ -75,26 +84,23 @@ export async function runPrimary(config: ServerConfig, logger: Logger): Promise<
     throw e;
   }
   let gaveUp = false;
-  let storeFailed = false;
-  const stop = exitOnSignals({
+  const stopGroup = exitOnSignals({
     logger,
     stop: () => group.stop(),
     stopping: () => ({ workers: group.serving }),
     abort: () => group.kill(),
-    exitCode: () => (storeFailed ? STORE_FAILED_EXIT_CODE : gaveUp ? 1 : 0),
+    exitCode: () => (storeFailed !== undefined ? STORE_FAILED_EXIT_CODE : gaveUp ? 1 : 0),
   });
-  const onStoreFailure = (e: Error) => {
-    if (storeFailed) return;
-    storeFailed = true;
-    reportStoreFailure(e);
-    stop('the route store failed');
-  };
-  store.onFailure(onStoreFailure);
+  stop = stopGroup;
   group.onGiveUp = (reason) => {
     gaveUp = true;
     process.stderr.write(`error ${new WorkerError(reason).code}: ${reason}\n`);
-    stop(reason);
+    stopGroup(reason);
   };
+  if (storeFailed !== undefined) {
+    stopGroup('the route store failed');
+    return undefined;
+  }
   whenRoutesCurrent(store, logger, first.url, () => logger.info('ready', { ...readyFields(config, first, store.size), workers: config.workers }));
   return undefined;
 }
