@@ -136,3 +136,51 @@ export class WorkerError extends ProxyError {
     this.name = 'WorkerError';
   }
 }
+
+/**
+ * The keys of a Kafka route store cannot read or write its records: a record is encrypted with a
+ * key id this replica has no key for (`unknown_kid`), or its key does not decrypt it (`bad_key`:
+ * another key under the same id, or an altered record), or the configured keys are unusable
+ * (`config`). Fatal: the replica cannot know its routes, so it stops (exit code 3). A `bad_key`
+ * record under a key that decrypts other records is no sign of a wrong key but of an altered one:
+ * it is skipped as a RouteRecordError instead (route-state.ts).
+ */
+export class RouteKeyError extends ProxyError {
+  readonly reason: 'unknown_kid' | 'bad_key' | 'config';
+  /** The key id of the record that could not be read. */
+  readonly kid: string | undefined;
+
+  constructor(message: string, reason: 'unknown_kid' | 'bad_key' | 'config' = 'config', kid?: string) {
+    super('SERVER_ERR_ROUTE_KEY', message);
+    this.name = 'RouteKeyError';
+    this.reason = reason;
+    this.kid = kid;
+  }
+}
+
+/**
+ * A record in a Kafka route topic that is not a route record this version can use: not our
+ * format, an unknown format version, a key that is not a route id, or a route that does not
+ * validate here (a newer version wrote it). Not thrown to callers: the route it names is treated
+ * as absent on every replica alike, and the record is logged.
+ */
+export class RouteRecordError extends ProxyError {
+  readonly offset: bigint;
+
+  constructor(offset: bigint, message: string, options?: { cause?: unknown }) {
+    super('SERVER_ERR_ROUTE_RECORD', `route topic offset ${offset}: ${message}`, options);
+    this.name = 'RouteRecordError';
+    this.offset = offset;
+  }
+}
+
+/**
+ * The route topic cannot serve as one: it has more than one partition (records of one route id
+ * would lose their order). Fatal, like RouteKeyError (exit code 3).
+ */
+export class RouteTopicError extends ProxyError {
+  constructor(message: string) {
+    super('SERVER_ERR_ROUTE_TOPIC', message);
+    this.name = 'RouteTopicError';
+  }
+}

@@ -13,7 +13,8 @@ import { GOING_AWAY, LiveRoutes } from './live-routes.js';
 import { createLogger, type Logger } from './log.js';
 import { PROMETHEUS_CONTENT_TYPE, Registry } from './metrics/index.js';
 import { routeEvents } from './route-events.js';
-import { RouteStore } from './routes/store.js';
+import { openRouteStore } from './open-route-store.js';
+import type { RouteStore } from './routes/store.js';
 import { ReplyBudget } from '../pubsub/index.js';
 import { SocketGate } from './socket-gate.js';
 import type { RouteAccess } from './auth/connection-access.js';
@@ -26,7 +27,7 @@ import { ADMIN_LISTENER_SOCKETS, deadlineCheckEvery, readFileLimit, resolveSocke
  * listener's own ones are `ListenOptions`), plus what only an embedding program can give.
  * `adminKey` enables the admin API; `dataDir` persists admin-created routes (in memory without).
  */
-export interface ProxyOptions extends Partial<Pick<SettingValues, 'dataDir' | 'adminKey' | 'maxConnections' | 'maxMessageBytes' | 'maxSockets' | 'maxSocketsPerAddress' | 'headerTimeoutMs' | 'maxInFlight' | 'maxRunning' | 'maxUnsentBytes' | 'maxTotalUnsentBytes' | 'kafkaConnections' | 'demo'>> {
+export interface ProxyOptions extends Partial<Pick<SettingValues, 'dataDir' | 'adminKey' | 'maxConnections' | 'maxMessageBytes' | 'maxSockets' | 'maxSocketsPerAddress' | 'headerTimeoutMs' | 'maxInFlight' | 'maxRunning' | 'maxUnsentBytes' | 'maxTotalUnsentBytes' | 'kafkaConnections' | 'demo' | 'routeStore' | 'routeStoreKeys'>> {
   /** CIDRs allowed to reach the admin API and /metrics (default loopback only). */
   adminAllow?: readonly string[];
   /** Read-only routes (APISIX route JSON plus `id`), e.g. from a config file. */
@@ -121,6 +122,7 @@ export class KafkaWsProxy {
     this.events.replyBytes(() => this.budget.bytes);
     this.events.tails(() => this.live.tailStats());
     this.events.unsentBytes(() => this.live.unsentBytes());
+    this.events.routeStoreUnavailable(() => (routes.unavailable === undefined ? 0 : 1));
     this.live = new LiveRoutes({
       limits: {
         maxInFlight: options.maxInFlight ?? DEFAULTS.maxInFlight,
@@ -154,11 +156,12 @@ export class KafkaWsProxy {
       else this.logger.warn('route file skipped', { file: w.file, error: w.message });
     }
     for (const r of routes.list()) this.live.apply(r.id, r);
-    this.events.routes(routes.list().length);
-    this.unsubscribe = routes.subscribe(({ id, after }) => {
+    this.events.routes(routes.size);
+    this.unsubscribe = routes.subscribe(({ id, after, initial }) => {
       this.live.apply(id, after);
-      this.events.routes(routes.list().length);
-      this.logger[internals.quietRouteLog === true ? 'debug' : 'info'](after === undefined ? 'route removed' : 'route set', { route: id, ...(after ? { uri: after.value.uri, enabled: after.enabled } : {}) });
+      this.events.routes(routes.size);
+      // The first load of a route store is summed up by its own line (`route store ready`).
+      this.logger[internals.quietRouteLog === true || initial === true ? 'debug' : 'info'](after === undefined ? 'route removed' : 'route set', { route: id, ...(after ? { uri: after.value.uri, enabled: after.enabled } : {}) });
     });
     const every = options.heartbeatMs ?? 30_000;
     if (every > 0) {
@@ -172,9 +175,12 @@ export class KafkaWsProxy {
    * @throws ProxyError when the data directory or a static route is invalid.
    */
   static async create(options: ProxyOptions = {}, internals: ProxyInternals = {}): Promise<KafkaWsProxy> {
-    const store = internals.store ?? await RouteStore.open({
-      ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
-      ...(options.routes !== undefined ? { staticRoutes: [...options.routes] } : {}),
+    const store = internals.store ?? await openRouteStore({
+      dataDir: options.dataDir,
+      staticRoutes: options.routes === undefined ? undefined : [...options.routes],
+      routeStore: options.routeStore,
+      routeStoreKeys: options.routeStoreKeys,
+      logger: options.logger ?? createLogger({ level: 'info' }),
     });
     return new KafkaWsProxy(options, store, internals);
   }
@@ -194,6 +200,15 @@ export class KafkaWsProxy {
    * alone, when no route matches, so an embedding server can handle its own upgrades.
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const problem = this.routes.unavailable;
+    if (problem !== undefined) {
+      // The routes are not current (a Kafka route store still reading, or out of reach): no
+      // upgrade is matched against them, so none is refused 404 or served by a stale route.
+      socket.on('error', () => socket.destroy());
+      this.events.rejected('routes_not_ready');
+      rejectUpgrade(socket, 503, 'routes not ready');
+      return true;
+    }
     const route = this.routes.match(requestPath(req));
     if (route === undefined) return false;
     socket.on('error', () => socket.destroy());
@@ -301,11 +316,12 @@ export class KafkaWsProxy {
         return true;
       case '/readyz':
         if (this.closing) replyJson(res, 503, { status: 'shutting down' });
-        else if (this.group === undefined) replyJson(res, 200, { status: 'ready', routes: this.routes.list().length, connections: this.live.connections });
+        else if (this.routes.unavailable !== undefined) replyJson(res, 503, { status: 'routes not ready', reason: this.routes.unavailable });
+        else if (this.group === undefined) replyJson(res, 200, { status: 'ready', routes: this.routes.size, connections: this.live.connections });
         else {
           this.group.status().then((g) => {
             if (this.closing) replyJson(res, 503, { status: 'shutting down' });
-            else replyJson(res, 200, { status: 'ready', routes: this.routes.list().length, connections: g.connections, workers: g.workers });
+            else replyJson(res, 200, { status: 'ready', routes: this.routes.size, connections: g.connections, workers: g.workers });
           }, () => replyJson(res, 503, { status: 'the primary process does not answer' }));
         }
         return true;
@@ -371,7 +387,7 @@ export class KafkaWsProxy {
     }, graceMs);
     await closed;
     clearTimeout(cut);
-    await this.routes.idle();
+    await this.routes.close();
     this.budget.stop();
     this.events.stop();
   }

@@ -78,6 +78,10 @@ export function routeEvents(registry: Registry, logger: Logger) {
     unsentBytes(read: () => number): void {
       m.unsentBytes.collect(read);
     },
+    /** Reports at each scrape whether the routes are current (0) or not (1). */
+    routeStoreUnavailable(read: () => number): void {
+      m.routeStoreUnavailable.collect(read);
+    },
     /** Reports the shared tail reads at each scrape. */
     tails(read: () => TailStats): void {
       m.tails.collect(read);

@@ -31,10 +31,15 @@ export class ProxyProcess {
 
   /** Starts the CLI and waits for its "ready" line. */
   static async start(args: string[], env: Record<string, string> = {}, timeoutMs = 15_000): Promise<ProxyProcess> {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const p = new ProxyProcess(child);
+    const p = ProxyProcess.spawn(args, env);
     await p.waitFor((l) => l['msg'] === 'ready', timeoutMs);
     return p;
+  }
+
+  /** Starts the CLI without waiting for anything. */
+  static spawn(args: string[], env: Record<string, string> = {}): ProxyProcess {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    return new ProxyProcess(child);
   }
 
   get ready(): Record<string, unknown> {

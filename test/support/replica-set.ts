@@ -11,7 +11,8 @@ import { ProxyProcess } from './proxy-process.js';
 
 const HOST = '127.0.0.1';
 const BACKEND = 'replicas';
-const ADMIN_KEY = 'replica-set-admin-key-0123456789';
+/** Every replica's admin key (KAFKA_WS_PROXY_ADMIN_KEY). */
+export const ADMIN_KEY = 'replica-set-admin-key-0123456789';
 
 export interface ReplicaSetOptions {
   /** How many proxy processes (default 3). */
@@ -157,6 +158,13 @@ export class ReplicaSet {
         });
       }
     };
+  }
+
+  /** Replica `index`'s running process. @throws Error while it is killed */
+  process(index: number): ProxyProcess {
+    const p = this.replica(index).process;
+    if (p === undefined) throw new Error(`replica ${index} is not running`);
+    return p;
   }
 
   /** Replica `index`'s /metrics text, read from its own port. */

@@ -107,6 +107,13 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse, p
   if (banned !== undefined) return sendError(res, 400, `invalid sub-path: ${JSON.stringify(banned)} is not allowed as a path segment`);
   if (subPath.length > MAX_JSON_DEPTH) return sendError(res, 400, `invalid sub-path: deeper than ${MAX_JSON_DEPTH} levels`);
 
+  const problem = ctx.store.unavailable;
+  if (problem !== undefined) {
+    // A Kafka route store still reading its topic (or out of reach): what it holds may not be
+    // the current routes, so it neither shows nor changes them.
+    ctx.log('warn', 'admin request refused: the route store is not ready', { method, reason: problem });
+    return sendError(res, 503, `the route store is not ready: ${problem}`);
+  }
   try {
     await dispatch(ctx, req, res, method, id, subPath, query);
   } catch (err) {

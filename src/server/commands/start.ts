@@ -3,6 +3,7 @@ import { createLogger } from '../log.js';
 import { createProxy, type KafkaWsProxy } from '../proxy.js';
 import { runPrimary } from '../workers/primary.js';
 import { listenOptions, proxyOptions, readyFields, socketsField } from './proxy-config.js';
+import { reportStoreFailure, STORE_FAILED_EXIT_CODE, whenRoutesCurrent } from './route-store-status.js';
 import { exitOnSignals } from './shutdown.js';
 
 /**
@@ -24,6 +25,13 @@ export async function startCommand(argv: readonly string[]): Promise<number | un
   }
   if (config.workers > 1) return runPrimary(config, logger);
   const proxy = await createProxy(proxyOptions(config, logger));
+  let failure: Error | undefined;
+  let stop: ((reason: string) => void) | undefined;
+  proxy.routes.onFailure((e) => {
+    failure ??= e;
+    reportStoreFailure(e);
+    stop?.('the route store failed');
+  });
   let addresses: Awaited<ReturnType<KafkaWsProxy['listen']>>;
   try {
     addresses = await proxy.listen(listenOptions(config));
@@ -31,7 +39,15 @@ export async function startCommand(argv: readonly string[]): Promise<number | un
     await proxy.close(0);
     throw e;
   }
-  exitOnSignals({ logger, stop: () => proxy.close(), stopping: () => ({ connections: proxy.connections }) });
-  logger.info('ready', readyFields(config, { ...addresses, sockets: socketsField(proxy.socketLimits) }, proxy.routes.list().length));
+  stop = exitOnSignals({
+    logger, stop: () => proxy.close(), stopping: () => ({ connections: proxy.connections }),
+    exitCode: () => (failure === undefined ? 0 : STORE_FAILED_EXIT_CODE),
+  });
+  if (failure !== undefined) {
+    stop('the route store failed');
+    return undefined;
+  }
+  const ready = () => readyFields(config, { ...addresses, sockets: socketsField(proxy.socketLimits) }, proxy.routes.size);
+  whenRoutesCurrent(proxy.routes, logger, addresses.url, () => logger.info('ready', ready()));
   return undefined;
 }

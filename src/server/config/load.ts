@@ -11,12 +11,15 @@ import { CONFIG_ENV, CONFIG_FLAG, DEFAULT_DATA_DIR_NAME, DEFAULTS, SETTINGS, typ
  * The configuration `start` runs with: every setting of the settings table, resolved (the admin
  * listener's two only when a separate one is configured), plus what is derived from reading it.
  */
-export interface ServerConfig extends Omit<SettingValues, 'adminHost' | 'adminPort' | 'maxSockets'> {
+export interface ServerConfig extends Omit<SettingValues, 'adminHost' | 'adminPort' | 'maxSockets' | 'routeStore' | 'routeStoreKeys'> {
   /** Absent: derived from `maxConnections` and the open-file limit when the proxy starts. */
   maxSockets?: number;
   /** Both set, or both absent (admin API on the main listener). */
   adminHost?: string;
   adminPort?: number;
+  /** Absent: routes in the data directory. Set: the keys are set too. */
+  routeStore?: SettingValues['routeStore'];
+  routeStoreKeys?: SettingValues['routeStoreKeys'];
   /** Where the admin key came from; 'generated' means it was just created and must be shown once. */
   adminKeySource: 'flag' | 'env' | 'file' | 'generated' | 'stored';
   /** Static routes from the config file, not yet validated. */
@@ -78,6 +81,7 @@ export async function loadConfig(input: LoadConfigInput): Promise<ServerConfig |
   const admin = adminListener(pick('adminHost'), pick('adminPort'), host, port);
   const configuredKey = pick('adminKey');
   const maxSockets = pick('maxSockets')?.value;
+  const store = routeStore(pick('routeStore'), pick('routeStoreKeys'));
   const { key: adminKey, source: adminKeySource } = configuredKey !== undefined ? { key: configuredKey.value, source: configuredKey.source } : await loadOrCreateAdminKey(dataDir);
 
   return {
@@ -100,11 +104,30 @@ export async function loadConfig(input: LoadConfigInput): Promise<ServerConfig |
     kafkaConnections: pick('kafkaConnections')?.value ?? DEFAULTS.kafkaConnections,
     // One per core this process may run on (its CPU affinity counts, unlike os.cpus()).
     workers: pick('workers')?.value ?? availableParallelism(),
+    ...store,
     logLevel: pick('logLevel')?.value ?? DEFAULTS.logLevel,
     demo: pick('demo')?.value ?? DEFAULTS.demo,
     routes: file.routes,
     ...(configFile !== undefined ? { configFile } : {}),
   };
+}
+
+/**
+ * A route store in Kafka needs its keys (records are always encrypted), and keys without a store
+ * are a setting that does nothing: both refused, naming what is missing.
+ */
+function routeStore(
+  store: { value: SettingValues['routeStore']; field: string } | undefined,
+  keys: { value: SettingValues['routeStoreKeys']; field: string } | undefined,
+): Pick<ServerConfig, 'routeStore' | 'routeStoreKeys'> {
+  if (store === undefined) {
+    if (keys !== undefined) throw new ConfigError(keys.field, `${keys.field}: keys without a route store (--${SETTINGS.routeStore.flag}) do nothing`);
+    return {};
+  }
+  if (keys === undefined) {
+    throw new ConfigError(store.field, `${store.field}: a route store in Kafka needs the keys its records are encrypted with (--${SETTINGS.routeStoreKeys.flag}, ${SETTINGS.routeStoreKeys.env} or ${SETTINGS.routeStoreKeys.file}: kid:base64key, e.g. k1:$(openssl rand -base64 32))`);
+  }
+  return { routeStore: store.value, routeStoreKeys: keys.value };
 }
 
 /**

@@ -1,4 +1,6 @@
 import type { LogLevel } from '../log-levels.js';
+import type { RouteKey } from '../routes/key-ring.js';
+import { routeKeysKind, routeStoreKind, type RouteStoreSetting } from './route-store.js';
 import { adminKeyKind, booleanKind, cidrsKind, hostKind, intKind, type Kind, logLevelKind, pathKind, portKind } from './kinds.js';
 
 /**
@@ -53,6 +55,13 @@ export interface SettingValues {
    * a primary that forks them and owns the route store (docs/operations.md, "Workers").
    */
   workers: number;
+  /**
+   * Where admin-created routes live when not in the data directory: a compacted Kafka topic
+   * every replica reads and writes (docs/deployment.md, "Routes shared through Kafka").
+   */
+  routeStore: RouteStoreSetting;
+  /** The keys route records are encrypted with: the first encrypts, all decrypt. */
+  routeStoreKeys: RouteKey[];
   logLevel: LogLevel;
   /**
    * Serve the demo page at `/`, its assets under `/demo/`, and `/demo/routes` (ids and uris of
@@ -142,6 +151,16 @@ export const SETTINGS: { readonly [K in SettingName]: Setting<K> } = {
     flag: 'workers', env: 'KAFKA_WS_PROXY_WORKERS', file: 'workers',
     kind: intKind('N', 1, 1024, 'a worker count'), shownDefault: 'one per core (os.availableParallelism())',
     help: 'Processes serving the port, sharing routes; 1 runs a single process with no primary.',
+  },
+  routeStore: {
+    flag: 'route-store', env: 'KAFKA_WS_PROXY_ROUTE_STORE', file: 'route_store', kind: routeStoreKind,
+    shownDefault: 'none: the data directory',
+    help: 'Routes in a compacted Kafka topic shared by replicas: {"kafka": {"brokers": ["h:9092"]}}.',
+  },
+  routeStoreKeys: {
+    flag: 'route-store-keys', env: 'KAFKA_WS_PROXY_ROUTE_STORE_KEYS', file: 'route_store_keys', kind: routeKeysKind,
+    shownDefault: 'none',
+    help: 'Keys of the route records (AES-256-GCM), kid:base64 of 32 bytes; the first encrypts.',
   },
   maxConnections: {
     flag: 'max-connections', env: 'KAFKA_WS_PROXY_MAX_CONNECTIONS', file: 'max_connections',

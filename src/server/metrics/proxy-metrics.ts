@@ -44,6 +44,8 @@ export interface ProxyMetrics {
   tails: { collect(read: () => TailStats): void };
   /** Where kwp_unsent_bytes reads what the sockets have not taken, at each scrape. */
   unsentBytes: { collect(read: () => number): void };
+  /** Where kwp_route_store_unavailable reads whether the routes are current (0) or not (1). */
+  routeStoreUnavailable: { collect(read: () => number): void };
   /** Drops every series labelled with this route (after the route is deleted). */
   forgetRoute(routeId: string): void;
   /** Stops the event-loop delay sampler. */
@@ -123,6 +125,14 @@ export function createProxyMetrics(registry: Registry): ProxyMetrics {
     help: 'Reply bytes held for all connections: made and not yet taken by their sockets, plus room reserved for fetches running.',
     collect: (g) => g.labels().set(readReplyBytes()),
   });
+  let readStore: () => number = () => 0;
+  registry.gauge({
+    name: 'kwp_route_store_unavailable',
+    help: 'Whether the routes may not be current (1: a Kafka route store reading its topic or out of reach; then /readyz answers 503), else 0.',
+    // Over worker processes: 1 when any of them is not current.
+    aggregate: 'max',
+    collect: (g) => g.labels().set(readStore()),
+  });
 
   registerProcessMetrics(registry);
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
@@ -160,6 +170,7 @@ export function createProxyMetrics(registry: Registry): ProxyMetrics {
     authentications,
     tails: { collect: (read) => { readTails = read; } },
     unsentBytes: { collect: (read) => { readUnsent = read; } },
+    routeStoreUnavailable: { collect: (read) => { readStore = read; } },
     forgetRoute: (routeId) => {
       for (const m of byRoute) m.removeMatching({ route: routeId });
     },

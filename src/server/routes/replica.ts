@@ -69,6 +69,11 @@ export class RouteReplica extends RouteStore {
     this.changed(prev === undefined ? { id, after: route } : { id, before: prev.route, after: route });
   }
 
+  /** Whether the primary's routes are current (its Kafka route store may still be reading): `unavailable`. */
+  setAvailability(problem: string | undefined): void {
+    this.setUnavailable(problem);
+  }
+
   override put(id: string, body: unknown): Promise<{ created: boolean; route: KafkaRoute }> {
     return this.enqueue(async () => {
       const { created, record } = await this.#writer.put(id, body);

@@ -18,6 +18,11 @@ export interface RouteChange {
   id: string;
   before?: KafkaRoute;
   after?: KafkaRoute;
+  /**
+   * Part of a store's first load of its routes (a Kafka route store reading its topic at start),
+   * not a change anyone made: listeners may log it more quietly.
+   */
+  initial?: true;
 }
 
 /** A route with the bookkeeping the admin API shows (etcd's revisions in APISIX). */
@@ -39,6 +44,8 @@ export interface RouteStoreOptions {
 }
 
 type Listener = (change: RouteChange) => void;
+type AvailabilityListener = (problem: string | undefined) => void;
+type FailureListener = (error: Error) => void;
 
 export class RouteStore {
   /**
@@ -48,6 +55,9 @@ export class RouteStore {
   readonly warnings: ReadonlyArray<RouteFileError | DataDirError>;
   protected readonly routes = new Map<string, StoredRoute>();
   private readonly listeners = new Set<Listener>();
+  private readonly availabilityListeners = new Set<AvailabilityListener>();
+  private readonly failureListeners = new Set<FailureListener>();
+  private problem: string | undefined;
   private readonly dir: string | undefined;
   private readonly now: () => number;
   private revision = 0;
@@ -107,6 +117,11 @@ export class RouteStore {
     return this.entries().map((e) => e.route);
   }
 
+  /** How many routes there are, static ones included (without sorting them, as list() does). */
+  get size(): number {
+    return this.routes.size;
+  }
+
   entries(): StoredRoute[] {
     return [...this.routes.values()].sort((a, b) => (a.route.id < b.route.id ? -1 : a.route.id > b.route.id ? 1 : 0));
   }
@@ -124,6 +139,36 @@ export class RouteStore {
     const own: Listener = (c) => fn(c);
     this.listeners.add(own);
     return () => void this.listeners.delete(own);
+  }
+
+  /**
+   * Why the routes held here may not be the current ones (a Kafka route store still reading its
+   * topic, or out of reach of it), or undefined when they are. The file store's always are. While
+   * it is set the proxy answers /readyz, WebSocket upgrades and the admin API with 503.
+   */
+  get unavailable(): string | undefined {
+    return this.problem;
+  }
+
+  /** Calls `fn` whenever `unavailable` changes. Returns an unsubscribe function. */
+  onAvailability(fn: AvailabilityListener): () => void {
+    const own: AvailabilityListener = (p) => fn(p);
+    this.availabilityListeners.add(own);
+    return () => void this.availabilityListeners.delete(own);
+  }
+
+  /**
+   * Calls `fn` if the store fails for good (a Kafka route store whose records this replica cannot
+   * decrypt): it then holds no current routes and never will. The file store never does.
+   */
+  onFailure(fn: FailureListener): () => void {
+    this.failureListeners.add(fn);
+    return () => void this.failureListeners.delete(fn);
+  }
+
+  /** Stops what the store runs in the background (a Kafka route store's reader and producer). */
+  async close(): Promise<void> {
+    await this.idle();
   }
 
   /** Resolves when every write queued so far has finished. */
@@ -216,11 +261,27 @@ export class RouteStore {
     return run;
   }
 
-  private seconds(): number {
+  protected seconds(): number {
     return Math.floor(this.now() / 1000);
   }
 
-  private writable(id: string): void {
+  protected setUnavailable(problem: string | undefined): void {
+    if (problem === this.problem) return;
+    this.problem = problem;
+    for (const fn of this.availabilityListeners) {
+      try {
+        fn(problem);
+      } catch (err) {
+        process.emitWarning(err instanceof Error ? err : String(err), { code: 'SERVER_ROUTE_LISTENER' });
+      }
+    }
+  }
+
+  protected failed(error: Error): void {
+    for (const fn of this.failureListeners) fn(error);
+  }
+
+  protected writable(id: string): void {
     if (this.routes.get(id)?.readOnly === true) throw new RouteReadOnlyError(id);
   }
 
@@ -246,7 +307,16 @@ export class RouteStore {
   }
 
   protected changed(change: RouteChange): void {
+    this.changedAll([change]);
+  }
+
+  /** Several changes already made to `routes`: one reindex, then each change to every listener in order. */
+  protected changedAll(changes: readonly RouteChange[]): void {
     this.reindex();
+    for (const change of changes) this.tell(change);
+  }
+
+  private tell(change: RouteChange): void {
     for (const fn of this.listeners) {
       try {
         fn(change);
@@ -261,7 +331,7 @@ export class RouteStore {
    * APISIX accepts two routes with one uri and picks by priority; we refuse the second enabled
    * one so which route serves a path is never a guess.
    */
-  private conflictOf(route: KafkaRoute): string | undefined {
+  protected conflictOf(route: KafkaRoute): string | undefined {
     if (!route.enabled) return undefined;
     for (const e of this.routes.values()) {
       const r = e.route;
@@ -284,7 +354,7 @@ export class RouteStore {
   }
 
   /** `index`: the route's place in the list, naming it in messages while its id is not known to be valid. */
-  private addStatic(s: { id: string } & Record<string, unknown>, index: number): void {
+  protected addStatic(s: { id: string } & Record<string, unknown>, index: number): void {
     const id = String(s.id);
     let route: KafkaRoute;
     try {

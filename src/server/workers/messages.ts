@@ -2,15 +2,19 @@
  * What the primary and its workers call on each other (peer.ts carries them). Worker → primary:
  * `hello` (its number, the configuration and the routes), `listening`, `write` (an admin write to
  * commit), `metrics` and `status` (the group's, for /metrics and /readyz). Primary → worker:
- * `route` (a committed change to apply), `snapshot` (its metrics), `connections`, `shutdown`.
+ * `route` (a committed change to apply), `availability` (whether the routes are current),
+ * `snapshot` (its metrics), `connections`, `shutdown`.
  */
 import type { Listening } from '../commands/proxy-config.js';
 import type { ServerConfig } from '../config/index.js';
 import type { MetricSnapshot } from '../metrics/index.js';
 import type { RouteRecord } from '../routes/replica.js';
 
-/** The settings a worker runs with: the primary's, loaded once. Static routes come as records. */
-export type WorkerConfig = Omit<ServerConfig, 'routes' | 'workers' | 'configFile'>;
+/**
+ * The settings a worker runs with: the primary's, loaded once. Static routes come as records; the
+ * route store (and its keys) stays with the primary.
+ */
+export type WorkerConfig = Omit<ServerConfig, 'routes' | 'workers' | 'configFile' | 'routeStore' | 'routeStoreKeys'>;
 
 export interface WorkerInit {
   /** 1..N; a restarted worker keeps the number of the one it replaces. */
@@ -18,6 +22,8 @@ export interface WorkerInit {
   config: WorkerConfig;
   /** The routes at the moment this worker joined; changes after it come as `route` calls, in order. */
   records: RouteRecord[];
+  /** Why the routes are not current yet (a Kafka route store reading its topic); later changes come as `availability` calls. */
+  unavailable?: string;
 }
 
 /** A worker listens: its addresses and socket caps, for the group's ready line. */

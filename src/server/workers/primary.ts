@@ -22,8 +22,10 @@ import type { Logger } from '../log.js';
 import { type Counter, type Gauge, mergeSnapshots, registerProcessMetrics, Registry, renderSnapshots } from '../metrics/index.js';
 import { recordOf, type RouteRecord } from '../routes/replica.js';
 import type { KafkaRoute } from '../routes/route.js';
-import { RouteStore } from '../routes/store.js';
+import type { RouteStore } from '../routes/store.js';
+import { openRouteStore } from '../open-route-store.js';
 import { readyFields } from '../commands/proxy-config.js';
+import { reportStoreFailure, STORE_FAILED_EXIT_CODE, whenRoutesCurrent } from '../commands/route-store-status.js';
 import { exitOnSignals } from '../commands/shutdown.js';
 import type { GroupStatus, RouteCall, WorkerConfig, WorkerInit, WorkerListening, WorkerSnapshot, WriteCall } from './messages.js';
 import { Peer, PeerGoneError } from './peer.js';
@@ -57,11 +59,22 @@ interface Slot {
  * @throws WorkerError when a worker exits before it listens (its own error is on stderr).
  */
 export async function runPrimary(config: ServerConfig, logger: Logger): Promise<undefined> {
-  const store = await RouteStore.open({ dataDir: config.dataDir, staticRoutes: [...config.routes] });
+  const store = await openRouteStore({
+    dataDir: config.dataDir, staticRoutes: [...config.routes], routeStore: config.routeStore, routeStoreKeys: config.routeStoreKeys, logger,
+  });
   for (const w of store.warnings) {
     if (w instanceof DataDirError) logger.warn('data directory is not private', { dir: w.dir, error: w.message });
     else logger.warn('route file skipped', { file: w.file, error: w.message });
   }
+  // Registered at once: the store may fail (a key this replica lacks) while the workers start.
+  let storeFailed: Error | undefined;
+  let stop: ((reason: string) => void) | undefined;
+  store.onFailure((e) => {
+    if (storeFailed !== undefined) return;
+    storeFailed = e;
+    reportStoreFailure(e);
+    stop?.('the route store failed');
+  });
   const group = new WorkerGroup(config, logger, store);
   let first: WorkerListening;
   try {
@@ -71,19 +84,24 @@ export async function runPrimary(config: ServerConfig, logger: Logger): Promise<
     throw e;
   }
   let gaveUp = false;
-  const stop = exitOnSignals({
+  const stopGroup = exitOnSignals({
     logger,
     stop: () => group.stop(),
     stopping: () => ({ workers: group.serving }),
     abort: () => group.kill(),
-    exitCode: () => (gaveUp ? 1 : 0),
+    exitCode: () => (storeFailed !== undefined ? STORE_FAILED_EXIT_CODE : gaveUp ? 1 : 0),
   });
+  stop = stopGroup;
   group.onGiveUp = (reason) => {
     gaveUp = true;
     process.stderr.write(`error ${new WorkerError(reason).code}: ${reason}\n`);
-    stop(reason);
+    stopGroup(reason);
   };
-  logger.info('ready', { ...readyFields(config, first, store.list().length), workers: config.workers });
+  if (storeFailed !== undefined) {
+    stopGroup('the route store failed');
+    return undefined;
+  }
+  whenRoutesCurrent(store, logger, first.url, () => logger.info('ready', { ...readyFields(config, first, store.size), workers: config.workers }));
   return undefined;
 }
 
@@ -112,12 +130,16 @@ class WorkerGroup {
   constructor(config: ServerConfig, logger: Logger, store: RouteStore) {
     this.logger = logger;
     this.store = store;
-    const { routes: _r, workers: _w, configFile: _f, ...workerConfig } = config;
+    const { routes: _r, workers: _w, configFile: _f, routeStore: _s, routeStoreKeys: _k, ...workerConfig } = config;
     this.workerConfig = workerConfig;
     this.slots = Array.from({ length: config.workers }, (_, i) => ({
       n: i + 1, worker: undefined, peer: undefined, pid: undefined, member: false, ready: false, restarts: new RestartPolicy(), restartTimer: undefined,
     }));
-    store.subscribe(({ id, after }) => this.publish(id, after));
+    store.subscribe(({ id, after, initial }) => this.publish(id, after, initial === true));
+    // Sent after the route changes that made the routes current: the channel keeps the order.
+    store.onAvailability((problem) => {
+      for (const s of this.slots) if (s.member) s.peer?.call('availability', problem, APPLY_TIMEOUT_MS).catch(() => undefined);
+    });
     this.registry.gauge({ name: 'kwp_workers', help: 'Worker processes serving the port now.', collect: (g) => g.labels().set(this.serving) });
     this.restartsTotal = this.registry.counter({ name: 'kwp_worker_restarts_total', help: 'Worker processes restarted after exiting unasked.' });
     this.reporting = this.registry.gauge({ name: 'kwp_workers_reporting', help: 'Worker processes whose metrics this scrape includes.' });
@@ -152,7 +174,7 @@ class WorkerGroup {
     this.stopping = true;
     for (const s of this.slots) clearTimeout(s.restartTimer);
     const live = this.slots.filter((s) => s.worker !== undefined);
-    if (live.length === 0) return this.store.idle();
+    if (live.length === 0) return this.store.close();
     const exited = new Promise<void>((resolve) => {
       this.allExited = resolve;
     });
@@ -169,7 +191,7 @@ class WorkerGroup {
     });
     return Promise.race([exited, late]).then(async () => {
       clearTimeout(deadline);
-      await this.store.idle();
+      await this.store.close();
       if (this.failedStops > 0) throw new WorkerError(`${this.failedStops} worker(s) exited with an error while stopping`);
     }, (e: unknown) => {
       clearTimeout(deadline);
@@ -210,7 +232,8 @@ class WorkerGroup {
       case 'hello': {
         // From here on, in this same turn, the worker gets every change: none falls between.
         slot.member = true;
-        const init: WorkerInit = { slot: slot.n, config: this.workerConfig, records: this.store.entries().map(recordOf) };
+        const unavailable = this.store.unavailable;
+        const init: WorkerInit = { slot: slot.n, config: this.workerConfig, records: this.store.entries().map(recordOf), ...(unavailable !== undefined ? { unavailable } : {}) };
         return init;
       }
       case 'listening': {
@@ -263,11 +286,11 @@ class WorkerGroup {
   }
 
   /** A committed change: logged once here, sent to every worker that has its routes. */
-  private publish(id: string, after: KafkaRoute | undefined): void {
+  private publish(id: string, after: KafkaRoute | undefined, initial: boolean): void {
     const entry = after === undefined ? undefined : this.store.entry(id);
     const record = entry === undefined ? undefined : recordOf(entry);
     if (after !== undefined && record !== undefined) this.records.set(after, record);
-    this.logger.info(after === undefined ? 'route removed' : 'route set', { route: id, ...(after ? { uri: after.value.uri, enabled: after.enabled } : {}) });
+    this.logger[initial ? 'debug' : 'info'](after === undefined ? 'route removed' : 'route set', { route: id, ...(after ? { uri: after.value.uri, enabled: after.enabled } : {}) });
     const call: RouteCall = record === undefined ? { id } : { id, record };
     const acks = this.slots.filter((s) => s.member && s.peer !== undefined).map((s) => s.peer!.call('route', call, APPLY_TIMEOUT_MS).catch((e: unknown) => {
       if (e instanceof PeerGoneError && s.worker === undefined) return; // it died; its successor gets the routes afresh

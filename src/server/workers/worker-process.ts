@@ -41,6 +41,8 @@ function answer(kind: string, payload: unknown): unknown {
       const { id, record } = payload as RouteCall;
       return replica.then((r) => r.applyRecord(id, record));
     }
+    case 'availability':
+      return replica.then((r) => r.setAvailability(payload as string | undefined));
     case 'snapshot': {
       const s: WorkerSnapshot = proxy === undefined ? { metrics: [], connections: 0 } : { metrics: proxy.metrics.snapshot(), connections: proxy.connections };
       return s;
@@ -82,6 +84,7 @@ async function main(): Promise<void> {
   const { config } = init;
   const logger = withFields(createLogger({ level: config.logLevel }), { worker: init.slot });
   const routes = RouteReplica.of(init.records, writer());
+  routes.setAvailability(init.unavailable);
   replicaReady(routes);
   proxy = await KafkaWsProxy.create(proxyOptions(config, logger), {
     store: routes,

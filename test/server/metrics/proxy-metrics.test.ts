@@ -28,6 +28,7 @@ test('declares exactly the proxy metrics, with their types and labels', (t) => {
     kwp_tail_readers: 'gauge',
     kwp_tail_fetch_requests_total: 'counter',
     kwp_unsent_bytes: 'gauge',
+    kwp_route_store_unavailable: 'gauge',
     process_resident_memory_bytes: 'gauge',
     nodejs_heap_used_bytes: 'gauge',
     nodejs_eventloop_delay_seconds: 'gauge',
