@@ -39,7 +39,7 @@ for (const line of BROKER_LINES) {
         });
         // Let the tail read and the general connection open before the poll takes it over.
         await client.topic(topic);
-        const poll = client.fetchBatches(topic, 0, end.offset, { maxWaitMs: 4000, minBytes: 64 * 1024 * 1024 }).then((r) => {
+        const poll = client.fetchBatches(topic, 0, end.offset, { maxWaitMs: 8000, minBytes: 64 * 1024 * 1024 }).then((r) => {
           events.push('long poll answered');
           r.release();
         });
