@@ -12,11 +12,22 @@ export class PubSubError extends Error {
   }
 }
 
-/** A binary WebSocket frame that is not a valid protobuf PubSubReq. `offset` is where decoding stopped. */
+/**
+ * A binary WebSocket frame that is not a valid protobuf PubSubReq. `offset` is where decoding
+ * stopped. It carries no stack trace: it describes a client's bytes, not our code, and a flood of
+ * malformed frames made capturing one per frame a visible share of the proxy's CPU
+ * (BENCHMARKS.md, "Isolation").
+ */
 export class FrameDecodeError extends PubSubError {
   readonly offset: number;
   constructor(message: string, offset: number) {
-    super('PUBSUB_ERR_DECODE', `${message} at byte ${offset}`);
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super('PUBSUB_ERR_DECODE', `${message} at byte ${offset}`);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
     this.name = 'FrameDecodeError';
     this.offset = offset;
   }
