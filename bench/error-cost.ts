@@ -26,7 +26,11 @@ const rows: Array<[string, () => Error]> = [
   ['PubSubError (stack trace, 10 frames)', () => new PubSubError('PUBSUB_ERR_X', 'bad varint at byte 3')],
 ];
 const samples = rows.map((): number[] => []);
-for (let r = 0; r < ROUNDS; r++) rows.forEach(([, make], i) => samples[i]!.push(nsPerError(make)));
+for (let r = 0; r < ROUNDS; r++) {
+  rows.forEach(([, make], i) => {
+    samples[i]!.push(nsPerError(make));
+  });
+}
 rows.forEach(([name], i) => {
   const s = samples[i]!.sort((a, b) => a - b);
   console.log(`${name.padEnd(40)} ${s[s.length >> 1]!.toFixed(0).padStart(6)} ns per error (median of ${ROUNDS} rounds of ${PER_ROUND})`);
