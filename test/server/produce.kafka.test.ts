@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { BROKER_LINES, bootstrap, ensureBroker, ensureTopic, javaPartitionsForKeys, readTopic, type BrokerInfo, type BrokerLine, type ReadRecord } from '../harness/kafka.js';
+import {
+  BROKER_LINES, bootstrap, ensureBroker, ensureTopic, javaPartitionsForKeys, readTopic, readTopicWithKcat, type BrokerInfo, type BrokerLine, type ReadRecord,
+} from '../harness/kafka.js';
 import { at, outcomesOf, produceBody, type Outcome, type OutRecord } from '../support/produce-client.js';
 import { kafkaRoute, startProxy, type RunningProxy } from '../support/proxy-fixture.js';
 import { TestPubSubClient } from '../support/pubsub-client.js';
@@ -11,7 +13,7 @@ import { TestPubSubClient } from '../support/pubsub-client.js';
  * Java consumer (readTopic), never with our decoder: each codec of a route, headers (null values
  * included), null and empty keys and values, explicit partitions, given timestamps and
  * LogAppendTime, Kafka's default partitioner (the partition of a key is the Java client's own
- * computation), and acks 0, 1 and all. Errors, limits and exactly-once: produce-limits.kafka.test.ts
+ * computation), and acks 0, 1 and all. The codec test's topic is also read with kcat (librdkafka). Errors, limits and exactly-once: produce-limits.kafka.test.ts
  * and produce-exactly-once.kafka.test.ts.
  */
 const RUN = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -97,6 +99,8 @@ for (const line of BROKER_LINES) {
         else assert.ok(got.timestamp > 1_700_000_000_000n, 'the proxy stamped it');
       }
       assert.equal(read.filter((r) => r.partition !== 1).length, sent.length, 'nothing else in partitions 0 and 2');
+      // A second independent reader: librdkafka (kcat) sees the same records.
+      assert.deepEqual(await readTopicWithKcat(line, topic), read);
     });
 
     test('the default partitioner: each key where Kafka\'s Java producer puts it; keyless records stick to one partition per batch', async () => {
