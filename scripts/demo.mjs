@@ -163,7 +163,11 @@ async function main() {
     proxy = await createProxy({
       demo: true,
       adminKey,
-      routes: [{ id: 'demo', uri: '/demo', upstream: { nodes: { [bootstrap]: 1 }, type: 'none', scheme: 'kafka' } }],
+      // Produce on the demo topic only, so the page's "Send a message" box can write to it.
+      routes: [{
+        id: 'demo', uri: '/demo', upstream: { nodes: { [bootstrap]: 1 }, type: 'none', scheme: 'kafka' },
+        plugins: { 'kafka-proxy': { produce: { topics: [TOPIC] } } },
+      }],
       // Warnings and errors only: the terminal stays readable while the page does the talking.
       logger: createLogger({ level: 'warn' }),
     });
