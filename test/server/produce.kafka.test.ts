@@ -144,7 +144,7 @@ for (const line of BROKER_LINES) {
           for (let i = 0; i < 5; i++) {
             const values = [0, 1, 2].map((j) => `${route}-${i}-${j}-${tag}`);
             const outcomes = outcomesOf(await c.request(produceBody(acksTopic, values.map((v) => ({ key: b(v), value: b(v) })))));
-            values.forEach((v, j) => want.set(v, outcomes[j]!));
+            for (const [j, v] of values.entries()) want.set(v, outcomes[j]!);
           }
         } finally {
           await c.close();
