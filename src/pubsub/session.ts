@@ -267,7 +267,7 @@ export class Session implements BudgetMember {
     if (this.closed || this.draining !== undefined || !isBinary) return;
     let request: PubSubRequest;
     try {
-      request = decodeRequest(data);
+      request = decodeRequest(data, this.maxProduceBytes);
     } catch (e) {
       // Anything but FrameDecodeError would be our bug; it still must not take the process down.
       this.observer.command?.(INVALID, false);

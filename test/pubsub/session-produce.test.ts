@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Session, type FetchBatch, type ProduceOutcome, type PubSubBackend } from '../../src/pubsub/index.js';
-import type { ProduceRecordInput } from '../../src/pubsub/protocol/request.js';
+import { RECORD_HELD_BYTES, type ProduceRecordInput } from '../../src/pubsub/protocol/request.js';
 import { RecordingChannel } from '../support/session-fakes.js';
 import { decodeResp, encodeReq } from '../support/pubsub-proto.js';
 
@@ -39,17 +39,19 @@ class ProduceBackend implements PubSubBackend {
 const produceReq = (seq: number, valueBytes: number, key = '') => encodeReq({
   sequence: String(seq), cmdProduce: { topic: 't', records: [{ value: Buffer.alloc(valueBytes, 7) }], idempotencyKey: key },
 });
+/** What one command of one record without headers counts against max_produce_bytes. */
+const held = (frame: Buffer) => frame.length + RECORD_HELD_BYTES;
 const ack = (c: Call) => c.resolve(c.records.map((_, i) => ({ partition: 0, offset: BigInt(i), timestamp: 5n })));
 
 test('produce bytes held: reading pauses past max_produce_bytes, resumes once half is answered; nothing is refused', async () => {
   const backend = new ProduceBackend();
   const ch = new RecordingChannel();
   const s = new Session(ch, { backend, maxProduceBytes: 10_000, maxRunning: 100 });
-  const frame = produceReq(1, 3000);
+  const one = held(produceReq(1, 3000));
   for (let i = 1; i <= 3; i++) s.onMessage(produceReq(i, 3000), true);
-  assert.equal(ch.paused, false, `${3 * frame.length} bytes held, under the bound`);
+  assert.equal(ch.paused, false, `${3 * one} bytes held, under the bound`);
   s.onMessage(produceReq(4, 3000), true);
-  assert.equal(s.produceBytes, 4 * frame.length);
+  assert.equal(s.produceBytes, 4 * one);
   assert.equal(ch.paused, true, 'over the bound: the peer is not read');
   // Frames the socket had read already still arrive, and are served (pacing, not refusal).
   s.onMessage(produceReq(5, 3000), true);
@@ -57,11 +59,11 @@ test('produce bytes held: reading pauses past max_produce_bytes, resumes once ha
   assert.equal(backend.calls.length, 5);
   for (let i = 0; i < 3; i++) ack(backend.calls[i]!);
   await tick();
-  assert.equal(s.produceBytes, 2 * frame.length);
+  assert.equal(s.produceBytes, 2 * one);
   assert.equal(ch.paused, true, 'under the bound but above half: still paused');
   ack(backend.calls[3]!);
   await tick();
-  assert.equal(s.produceBytes, frame.length);
+  assert.equal(s.produceBytes, one);
   assert.equal(ch.paused, false, 'at half the bound reading resumes');
   ack(backend.calls[4]!);
   await tick();
@@ -81,7 +83,7 @@ test('a command larger than max_produce_bytes is refused on its own; the connect
   ack(backend.calls[0]!);
   await tick();
   const replies = ch.frames.map((f) => decodeResp(f));
-  assert.equal(replies[0]!.errorResp?.message, `failed to produce message, topic: t, partition: -1, err: command too large: ${big.length} bytes, more than max_produce_bytes 2048`);
+  assert.equal(replies[0]!.errorResp?.message, `failed to produce message, topic: t, partition: -1, err: command too large: ${held(big)} bytes, more than max_produce_bytes 2048`);
   assert.equal(replies[1]!.produceResp?.records?.length, 1);
   assert.equal(s.produceBytes, 0);
 });
@@ -100,7 +102,7 @@ test('the backend gets the key and the grant\'s subject; closing forgets what wa
   assert.deepEqual(backend.calls.map((c) => [c.idempotencyKey, c.subject]), [['k-1', 'alice']]);
   assert.ok(s.produceBytes > 0);
   s.close(1000, 'bye');
-  assert.equal(s.produceBytes, produceReq(1, 10, 'k-1').length, 'the waiting command was dropped at close; the running one still holds its frame');
+  assert.equal(s.produceBytes, held(produceReq(1, 10, 'k-1')), 'the waiting command was dropped at close; the running one still holds its frame');
   ack(backend.calls[0]!);
   await tick();
   assert.equal(s.produceBytes, 0, 'the running command gave its bytes back when it finished, the waiting one at close');
