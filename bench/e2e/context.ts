@@ -30,4 +30,6 @@ export const ROUTES = {
   tail: '/bench-tail',
   /** For idle connections (footprint). */
   idle: '/bench-idle',
+  /** Produce on the produce phase's topic, the route's produce defaults (acks all, linger 1 ms). */
+  produce: '/bench-produce',
 } as const;

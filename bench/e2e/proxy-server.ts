@@ -28,6 +28,7 @@ export interface ProxyStartOptions {
 export interface RoutePlugin {
   fetch?: { max_wait_ms?: number; min_bytes?: number; max_bytes?: number };
   max_frame_bytes?: number;
+  produce?: { topics: string[]; acks?: number | 'all'; linger_ms?: number };
 }
 
 const CLK_TCK = clockTicks();
