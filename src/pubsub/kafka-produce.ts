@@ -106,6 +106,13 @@ export class KafkaProduce {
       sizes[i] = s;
       if (s > o.maxRecordBytes) tooLarge++;
     }
+    // Stamped here, once per command, rather than by the producer, which copies each record it
+    // has to stamp: these objects are the command's own, decoded from its frame.
+    const now = BigInt(Date.now());
+    for (let i = 0; i < n; i++) {
+      const r = records[i]!;
+      if (r.timestamp === undefined) r.timestamp = now;
+    }
     const send = tooLarge === 0 ? records : records.filter((_, i) => sizes[i]! <= o.maxRecordBytes);
     const results = send.length === 0 ? [] : await o.producer.send(topic, partition, send, o.send);
     const packed: PackedOutcomes = {
