@@ -166,12 +166,16 @@ async function main() {
     const adminKey = randomBytes(32).toString('hex');
     // --auth: tokens from the demo's own endpoint (src/server/demo/token.ts), never a real identity provider.
     const demoTokens = auth ? createDemoTokens() : undefined;
-    const identity = demoTokens === undefined ? {} : { plugins: { 'kafka-proxy': { auth: demoTokens.auth, authorize: { consume: [TOPIC, `${TOPIC}.{sub}`] } } } };
+    const identity = demoTokens === undefined ? {} : { auth: demoTokens.auth, authorize: { consume: [TOPIC, `${TOPIC}.{sub}`], produce: [TOPIC] } };
     proxy = await createProxy({
       demo: true,
       adminKey,
       ...(demoTokens !== undefined ? { demoTokens } : {}),
-      routes: [{ id: 'demo', uri: '/demo', upstream: { nodes: { [bootstrap]: 1 }, type: 'none', scheme: 'kafka' }, ...identity }],
+      // Produce on the demo topic only, so the page's "Send a message" box can write to it.
+      routes: [{
+        id: 'demo', uri: '/demo', upstream: { nodes: { [bootstrap]: 1 }, type: 'none', scheme: 'kafka' },
+        plugins: { 'kafka-proxy': { produce: { topics: [TOPIC] }, ...identity } },
+      }],
       // Warnings and errors only: the terminal stays readable while the page does the talking.
       logger: createLogger({ level: 'warn' }),
     });

@@ -36,4 +36,6 @@ export const ROUTES = {
   open: '/bench-open',
   /** Route defaults plus auth and ten topic rules (the authorization phase; its baseline is `bulk`). */
   authz: '/bench-authz',
+  /** Produce on the produce phase's topic, the route's produce defaults (acks all, linger 1 ms). */
+  produce: '/bench-produce',
 } as const;

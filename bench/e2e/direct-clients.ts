@@ -15,12 +15,19 @@
  * value getters, which make views; the peers build their record objects anyway), and counts
  * only records at or after the fetch offset (Kafka returns whole batches). Ours then releases the
  * response (FetchResult.release), its documented fast path and what the proxy does too.
+ *
+ * Producing (the produce phase), each with acks=all, no compression, Kafka's default partitioner:
+ * - ours: the idempotent Producer the proxy shares between its clients, on a KafkaClient of its
+ *   own (as KafkaClientRegistry.acquireProducer gives the proxy), linger 1 ms (the route default);
+ * - KafkaJS: its Producer, not idempotent (idempotence caps it at one request in flight);
+ * - @platformatic/kafka: its Producer, not idempotent for the same reason (it sets maxInflights 1).
+ * Neither peer batches across send calls: each call is its own request per broker.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { KafkaClient } from '../../src/kafka-wire/index.js';
+import { KafkaClient, Producer } from '../../src/kafka-wire/index.js';
 import { benchDir } from '../inputs.js';
 
 export type DirectName = 'ours' | 'kafkajs' | 'platformatic';
@@ -38,6 +45,10 @@ export interface DirectClient {
   /** Metadata and connections for these topics, before any timing. */
   prepare(topics: readonly string[]): Promise<void>;
   fetch(topic: string, partition: number, offset: number, maxBytes: number, out: FetchCount): Promise<void>;
+  /** The producer and its connection to the topic's leaders, before any timing. */
+  prepareProducer(topic: string): Promise<void>;
+  /** Sends records and resolves once each has an answer: how many were acknowledged, the first failure's name. */
+  produce(topic: string, records: ReadonlyArray<{ key: Buffer; value: Buffer }>): Promise<{ acked: number; error?: string }>;
   /** Long poll: wait up to maxWaitMs for at least one byte (produce-to-client latency). */
   poll?(topic: string, partition: number, offset: number, maxWaitMs: number, onValue: (value: Buffer) => void): Promise<number>;
   close(): Promise<void>;
@@ -70,10 +81,30 @@ function prop<T>(mod: unknown, name: string): T {
 
 function ours(bootstrap: string, connectionsPerBroker: number): DirectClient {
   const client = new KafkaClient({ brokers: [bootstrap], clientId: 'kwp-bench', connectionsPerBroker });
+  let producerClient: KafkaClient | undefined;
+  let producer: Producer | undefined;
   return {
     label: 'direct: ours',
     async prepare(topics) {
       for (const t of topics) await client.topic(t);
+    },
+    async prepareProducer(topic) {
+      if (producer === undefined) {
+        producerClient = new KafkaClient({ brokers: [bootstrap], clientId: 'kwp-bench' });
+        producer = new Producer(producerClient);
+      }
+      const [r] = await producer.send(topic, 0, [{ value: Buffer.from('warm-up') }]);
+      if (r?.error !== undefined) throw r.error;
+    },
+    async produce(topic, records) {
+      const results = await producer!.send(topic, undefined, records);
+      let acked = 0;
+      let error: string | undefined;
+      for (const r of results) {
+        if (r.error === undefined) acked++;
+        else error ??= r.error.errorName;
+      }
+      return error === undefined ? { acked } : { acked, error };
     },
     async fetch(topic, partition, offset, maxBytes, out) {
       const r = await client.fetch(topic, partition, BigInt(offset), { maxBytes, maxWaitMs: 100, minBytes: 0 });
@@ -97,6 +128,8 @@ function ours(bootstrap: string, connectionsPerBroker: number): DirectClient {
       return r.records.length === 0 ? offset : Number(r.records[r.records.length - 1]!.offset) + 1;
     },
     async close() {
+      await producer?.close();
+      producerClient?.close();
       client.close();
     },
   };
@@ -111,6 +144,11 @@ interface KjsBroker {
     replicaId: number; isolationLevel: number; maxWaitTime: number; minBytes: number; maxBytes: number;
     topics: Array<{ topic: string; partitions: Array<{ partition: number; fetchOffset: string; maxBytes: number }> }>;
   }): Promise<KjsFetchResponse>;
+}
+interface KjsProducer {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  send(r: { topic: string; acks: number; messages: ReadonlyArray<{ key: Buffer; value: Buffer }> }): Promise<unknown[]>;
 }
 interface KjsCluster {
   connect(): Promise<void>;
@@ -132,8 +170,21 @@ async function kafkajs(bootstrap: string): Promise<DirectClient> {
   const cluster = create({ metadataMaxAge: 300_000, allowAutoTopicCreation: false, maxInFlightRequests: null, isolationLevel: 0 });
   await cluster.connect();
   const brokers = new Map<string, KjsBroker>();
+  let producer: KjsProducer | undefined;
   return {
     label: `direct: kafkajs ${version('kafkajs')}`,
+    async prepareProducer(topic) {
+      if (producer === undefined) {
+        producer = (kafka as { producer(o: Record<string, unknown>): KjsProducer }).producer({ allowAutoTopicCreation: false, idempotent: false });
+        await producer.connect();
+      }
+      await producer.send({ topic, acks: -1, messages: [{ key: Buffer.from('warm-up'), value: Buffer.from('warm-up') }] });
+    },
+    async produce(topic, records) {
+      // Resolves once every record is acknowledged, or rejects for the whole call.
+      await producer!.send({ topic, acks: -1, messages: records });
+      return { acked: records.length };
+    },
     async prepare(topics) {
       for (const t of topics) {
         await cluster.addTargetTopic(t);
@@ -165,6 +216,7 @@ async function kafkajs(bootstrap: string): Promise<DirectClient> {
       out.lastOffset = last;
     },
     async close() {
+      await producer?.disconnect();
       await cluster.disconnect();
     },
   };
@@ -188,6 +240,10 @@ interface PltMetadata {
   topics: Map<string, { id: string; partitions: Array<{ leader: number }> }>;
 }
 interface PltAdmin { metadata(o: { topics: string[] }, cb: Callback<PltMetadata>): void; close(cb: Callback<void>): void }
+interface PltProducer {
+  send(o: { messages: Array<{ topic: string; key: Buffer; value: Buffer }>; acks: number }, cb: Callback<unknown>): void;
+  close(cb: Callback<void>): void;
+}
 
 /**
  * @platformatic/kafka's promise forms use Promise.withResolvers (Node >= 22; its engines field says
@@ -204,8 +260,21 @@ async function platformatic(bootstrap: string): Promise<DirectClient> {
   const fetchApi = prop<{ api: PltFetch }>(mod, 'fetchV17').api;
   const connections = new Map<number, PltConnection>();
   const where = new Map<string, { conn: PltConnection; topicId: string }>();
+  const ProducerClass = prop<new (o: Record<string, unknown>) => PltProducer>(mod, 'Producer');
+  let producer: PltProducer | undefined;
   return {
     label: `direct: @platformatic/kafka ${version('@platformatic/kafka')}`,
+    async prepareProducer(topic) {
+      producer ??= new ProducerClass({ clientId: 'kwp-bench', bootstrapBrokers: [bootstrap], idempotent: false, acks: -1 });
+      const p = producer;
+      await call<unknown>((cb) => p.send({ messages: [{ topic, key: Buffer.from('warm-up'), value: Buffer.from('warm-up') }], acks: -1 }, cb));
+    },
+    async produce(topic, records) {
+      const p = producer!;
+      // Its messages carry their topic; built per call, as an application hands them over.
+      await call<unknown>((cb) => p.send({ messages: records.map((r) => ({ topic, key: r.key, value: r.value })), acks: -1 }, cb));
+      return { acked: records.length };
+    },
     async prepare(topics) {
       const admin = new Admin({ clientId: 'kwp-bench', bootstrapBrokers: [bootstrap] });
       try {
@@ -260,6 +329,8 @@ async function platformatic(bootstrap: string): Promise<DirectClient> {
       out.lastOffset = last;
     },
     async close() {
+      const p = producer;
+      if (p !== undefined) await call<void>((cb) => p.close(cb));
       for (const c of connections.values()) await call<void>((cb) => c.close(cb));
     },
   };

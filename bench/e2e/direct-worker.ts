@@ -5,10 +5,14 @@
  *
  *   loop  K fetch loops sharing the one client, exactly the loops ws-worker.ts runs through the proxy.
  *   tail  long-poll a partition, measuring produce-to-client latency (ours only).
+ *   produce K send loops sharing the one client's producer, each keeping N sends of the same
+ *         records in flight (or one every period) as ws-worker.ts's produce loops do through the proxy.
  */
 import { createDirectClient, type DirectClient, type DirectName, type FetchCount } from './direct-clients.js';
 import { Histogram } from './histogram.js';
-import { epochMicros, Pacer, serveCommands, startOffset, type Assignment, type LoopResult, type LoopSpec, type TailResult, type TailSpec } from './ipc.js';
+import {
+  epochMicros, Pacer, produceRecords, serveCommands, startOffset, type Assignment, type LoopResult, type LoopSpec, type ProduceSpec, type TailResult, type TailSpec,
+} from './ipc.js';
 import { sleep, Window } from './window.js';
 
 const name = process.argv[2] as DirectName;
@@ -60,6 +64,38 @@ async function loop(spec: LoopSpec): Promise<LoopResult> {
   return w.run(spec.warmupMs, spec.durationMs, spec.clients, loops);
 }
 
+async function produceLoop(c: DirectClient, spec: ProduceSpec, i: number, w: Window): Promise<void> {
+  const records = produceRecords(i, spec.batch, spec.valueBytes);
+  const recordBytes = records[0]!.key.length + records[0]!.value.length;
+  const lanes = spec.periodMs > 0 ? 1 : spec.inFlight;
+  const pacer = new Pacer(spec.periodMs, performance.now() + (i / spec.clients) * spec.periodMs);
+  if (spec.periodMs > 0) await sleep((i / spec.clients) * spec.periodMs);
+  await Promise.all(Array.from({ length: lanes }, async () => {
+    while (!w.stopped) {
+      const sentAt = performance.now();
+      try {
+        const r = await c.produce(spec.topic, records);
+        w.reply(sentAt, r.acked, r.acked * recordBytes);
+        if (r.error !== undefined) w.error(r.error);
+      } catch (e) {
+        w.error((e as Error).message);
+        await sleep(ERROR_BACKOFF_MS);
+        continue;
+      }
+      const wait = pacer.wait();
+      if (wait > 0) await sleep(wait);
+    }
+  }));
+}
+
+async function produce(spec: ProduceSpec): Promise<LoopResult> {
+  const c = await clientFor([spec.topic]);
+  await c.prepareProducer(spec.topic);
+  const w = new Window();
+  const loops = Array.from({ length: spec.clients }, (_, i) => produceLoop(c, spec, i, w));
+  return w.run(spec.warmupMs, spec.durationMs, spec.clients, loops);
+}
+
 async function tail(spec: TailSpec): Promise<TailResult> {
   const c = await clientFor([spec.topic]);
   if (c.poll === undefined) throw new Error(`${name} has no long-poll client here`);
@@ -84,6 +120,8 @@ serveCommands(async (c) => {
       return loop(c.spec);
     case 'tail':
       return tail(c.spec);
+    case 'produce':
+      return produce(c.spec);
     default:
       throw new Error(`direct-worker: no ${c.cmd} command`);
   }

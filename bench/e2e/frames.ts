@@ -22,6 +22,14 @@
  *   KafkaRecordsPush { uint32 subscription = 1; int32 partition = 2; repeated KafkaMessage messages = 3; int64 high_watermark = 4; int64 next_offset = 5 }
  *   SubscriptionEnd { uint32 subscription = 1; SubscriptionEndReason reason = 2; string message = 3; ... }
  *
+ * and of produce (docs/protocol.md, "Produce"):
+ *
+ *   PubSubReq  { ...; CmdProduce cmd_produce = 38 }
+ *   CmdProduce { string topic = 1; optional int32 partition = 2; repeated ProduceRecord records = 3; string idempotency_key = 4 }
+ *   ProduceRecord { optional bytes key = 1; optional bytes value = 2; repeated KafkaHeader headers = 3; optional int64 timestamp = 4 }
+ *   PubSubResp { ...; ProduceResp produce_resp = 38 }   ProduceResp { repeated ProducedRecord records = 1 }
+ *   ProducedRecord { int32 partition = 1; int64 offset = 2; int64 timestamp = 3; string error = 4 }
+ *
  * Offsets in the benchmark stay far below 2^53, so they are plain numbers here.
  */
 import { sizeOfSafe, writeSafe } from '../../src/pubsub/protocol/varint.js';
@@ -33,6 +41,7 @@ const CMD_PING = [0x82, 0x02] as const; // field 32, LEN
 const CMD_SUBSCRIBE = [0x9a, 0x02] as const; // field 35, LEN
 const CMD_UNSUBSCRIBE = [0xa2, 0x02] as const; // field 36, LEN
 const CMD_CREDIT = [0xaa, 0x02] as const; // field 37, LEN
+const CMD_PRODUCE = [0xb2, 0x02] as const; // field 38, LEN
 /** KafkaRecordsPush.messages: field 3, LEN (a fetch reply's are field 1). */
 const PUSH_MESSAGES = 0x1a;
 
@@ -145,6 +154,50 @@ function encodeIds(sequence: number, member: readonly [number, number], subscrip
   return out;
 }
 
+/** The `records` fields of a CmdProduce, encoded once per client and sent with every command. */
+export function encodeProduceRecords(records: ReadonlyArray<{ key: Buffer; value: Buffer }>): Buffer {
+  let size = 0;
+  for (const r of records) {
+    const body = 1 + sizeOfSafe(r.key.length) + r.key.length + 1 + sizeOfSafe(r.value.length) + r.value.length;
+    size += 1 + sizeOfSafe(body) + body;
+  }
+  const out = Buffer.allocUnsafe(size);
+  let p = 0;
+  for (const r of records) {
+    const body = 1 + sizeOfSafe(r.key.length) + r.key.length + 1 + sizeOfSafe(r.value.length) + r.value.length;
+    out[p++] = 0x1a;
+    p = writeSafe(out, p, body);
+    out[p++] = 0x0a;
+    p = writeSafe(out, p, r.key.length);
+    p += r.key.copy(out, p);
+    out[p++] = 0x12;
+    p = writeSafe(out, p, r.value.length);
+    p += r.value.copy(out, p);
+  }
+  return out;
+}
+
+/** PubSubReq with cmd_produce: `records` from encodeProduceRecords, and an idempotency key (latin1) as the SDK always sends one. */
+export function encodeProduce(sequence: number, topic: Buffer, records: Buffer, idempotencyKey: string): Buffer {
+  const keyLength = idempotencyKey.length;
+  const body = 1 + sizeOfSafe(topic.length) + topic.length + records.length + 1 + sizeOfSafe(keyLength) + keyLength;
+  const out = Buffer.allocUnsafe(1 + sizeOfSafe(sequence) + 2 + sizeOfSafe(body) + body);
+  let p = 0;
+  out[p++] = SEQUENCE;
+  p = writeSafe(out, p, sequence);
+  out[p++] = CMD_PRODUCE[0];
+  out[p++] = CMD_PRODUCE[1];
+  p = writeSafe(out, p, body);
+  out[p++] = 0x0a;
+  p = writeSafe(out, p, topic.length);
+  p += topic.copy(out, p);
+  p += records.copy(out, p);
+  out[p++] = 0x22;
+  p = writeSafe(out, p, keyLength);
+  out.write(idempotencyKey, p, 'latin1');
+  return out;
+}
+
 /**
  * The decimal number at the start of b[start, end), up to its first non-digit: the producer's
  * epoch microseconds in a value (scripts/kafka/seeder/ProduceLatency.java, ProduceRate.java).
@@ -163,8 +216,11 @@ export function leadingNumber(b: Buffer, start: number, end: number): number {
 /** What one reply held. One object, overwritten by every scan: the hot loop allocates nothing. */
 export interface Scan {
   sequence: number;
-  kind: 'fetch' | 'error' | 'pong' | 'list_offset' | 'subscribed' | 'push' | 'end' | 'none';
+  kind: 'fetch' | 'error' | 'pong' | 'list_offset' | 'subscribed' | 'push' | 'end' | 'produce' | 'none';
+  /** Messages of a fetch or push; records acknowledged by a produce reply. */
   messages: number;
+  /** Records of a produce reply that carry an error (the first one's name in `error`). */
+  failed: number;
   /** Key plus value bytes of every message. */
   payloadBytes: number;
   /** Offset of the last message, -1 without messages; for list_offset the offset. */
@@ -178,7 +234,7 @@ export interface Scan {
   error: string;
 }
 
-export const scan: Scan = { sequence: 0, kind: 'none', messages: 0, payloadBytes: 0, lastOffset: -1, firstOffset: -1, partition: 0, highWatermark: 0, error: '' };
+export const scan: Scan = { sequence: 0, kind: 'none', messages: 0, failed: 0, payloadBytes: 0, lastOffset: -1, firstOffset: -1, partition: 0, highWatermark: 0, error: '' };
 
 let pos = 0;
 
@@ -222,7 +278,7 @@ function skip(b: Buffer, wire: number): void {
  */
 export function scanReply(b: Buffer, onValue?: (frame: Buffer, start: number, end: number) => void): Scan {
   const s = scan;
-  s.sequence = 0; s.kind = 'none'; s.messages = 0; s.payloadBytes = 0; s.lastOffset = -1; s.firstOffset = -1; s.partition = 0; s.highWatermark = 0; s.error = '';
+  s.sequence = 0; s.kind = 'none'; s.messages = 0; s.failed = 0; s.payloadBytes = 0; s.lastOffset = -1; s.firstOffset = -1; s.partition = 0; s.highWatermark = 0; s.error = '';
   pos = 0;
   while (pos < b.length) {
     const key = varint(b);
@@ -236,6 +292,10 @@ export function scanReply(b: Buffer, onValue?: (frame: Buffer, start: number, en
       s.kind = 'push';
       const end = varint(b) + pos;
       messages(b, end, s, onValue, PUSH_MESSAGES, 0x20);
+    } else if (field === 38) {
+      s.kind = 'produce';
+      const end = varint(b) + pos;
+      produced(b, end, s);
     } else if (field === 35) {
       s.kind = 'subscribed';
       skip(b, key & 7);
@@ -280,6 +340,32 @@ export function scanReply(b: Buffer, onValue?: (frame: Buffer, start: number, en
     } else skip(b, key & 7);
   }
   return s;
+}
+
+/** The ProducedRecords of a ProduceResp: acknowledged ones in `messages`, those with an error in `failed`. */
+function produced(b: Buffer, end: number, s: Scan): void {
+  while (pos < end) {
+    const key = varint(b);
+    if (key !== 0x0a) {
+      skip(b, key & 7);
+      continue;
+    }
+    const rEnd = varint(b) + pos;
+    let failed = false;
+    while (pos < rEnd) {
+      const k = varint(b);
+      if (k === 0x22) {
+        const len = varint(b);
+        if (len > 0) {
+          failed = true;
+          if (s.error === '') s.error = b.toString('utf8', pos, pos + len);
+        }
+        pos += len;
+      } else skip(b, k & 7);
+    }
+    if (failed) s.failed++;
+    else s.messages++;
+  }
 }
 
 /** The messages of a KafkaFetchResp or a KafkaRecordsPush: their keys differ, the messages do not. */

@@ -210,8 +210,26 @@ export interface FanoutStopResult {
   elapsedMs: number;
 }
 
+/** Produce loops (produce.ts): each client sends commands of `batch` records and counts what is acknowledged. */
+export interface ProduceSpec {
+  /** ws:// URL of the produce route (ws-worker), or host:port of a broker (direct-worker). */
+  target: string;
+  topic: string;
+  clients: number;
+  /** Records per command; each has a 10-byte key (Kafka's partitioner spreads them) and a `valueBytes` value. */
+  batch: number;
+  valueBytes: number;
+  /** Commands each client keeps in flight (closed loop: the next as soon as one is answered). */
+  inFlight: number;
+  /** 0: closed loop. Otherwise each client sends one command every periodMs (one in flight), an offered load. */
+  periodMs: number;
+  warmupMs: number;
+  durationMs: number;
+}
+
 export type Command =
   | { cmd: 'loop'; id: number; spec: LoopSpec }
+  | { cmd: 'produce'; id: number; spec: ProduceSpec }
   | { cmd: 'idle'; id: number; spec: IdleSpec }
   | { cmd: 'close'; id: number }
   | { cmd: 'tail'; id: number; spec: TailSpec }
@@ -337,6 +355,20 @@ export class Pacer {
     if (this.nextAt < now - this.periodMs) this.nextAt = now;
     return Math.max(0, this.nextAt - now);
   }
+}
+
+/**
+ * The records client `i` sends with every command: 10-byte keys (`key-000042`, distinct across the
+ * command and the clients, so the partitioner spreads them) and values of `valueBytes` printable
+ * bytes. The same records every time: what is measured is carrying them, not making them.
+ */
+export function produceRecords(i: number, batch: number, valueBytes: number): Array<{ key: Buffer; value: Buffer }> {
+  return Array.from({ length: batch }, (_, j) => {
+    const n = (i * batch + j) % 1_000_000;
+    const value = Buffer.alloc(valueBytes, 0x61 + (n % 26));
+    value.write(`c${i}r${j}`, 'latin1');
+    return { key: Buffer.from(`key-${String(n).padStart(6, '0')}`, 'latin1'), value };
+  });
 }
 
 /** Where client i starts inside its assignment: spread out so clients do not read in lockstep. */

@@ -4,10 +4,10 @@
  */
 import { parseArgs } from 'node:util';
 
-export type Phase = 'throughput' | 'latency' | 'footprint' | 'isolation' | 'fanout' | 'upgrades' | 'authz';
-export const PHASES: readonly Phase[] = ['throughput', 'latency', 'footprint', 'isolation', 'fanout', 'upgrades', 'authz'];
-/** A run without --only: issue 7's phases, isolation and fan-out. The identity phases (issue 18) run when named. */
-export const DEFAULT_PHASES: readonly Phase[] = ['throughput', 'latency', 'footprint', 'isolation', 'fanout'];
+export type Phase = 'throughput' | 'latency' | 'footprint' | 'isolation' | 'fanout' | 'upgrades' | 'authz' | 'produce';
+export const PHASES: readonly Phase[] = ['throughput', 'latency', 'footprint', 'isolation', 'fanout', 'upgrades', 'authz', 'produce'];
+/** A run without --only: issue 7's phases, isolation, fan-out and produce. The identity phases (issue 18) run when named. */
+export const DEFAULT_PHASES: readonly Phase[] = ['throughput', 'latency', 'footprint', 'isolation', 'fanout', 'produce'];
 /** The phases whose results go to BENCHMARKS.md's "Client identity" section. */
 export const IDENTITY_PHASES: readonly Phase[] = ['upgrades', 'authz'];
 export type Impl = 'proxy' | 'ours' | 'kafkajs' | 'platformatic';
@@ -31,6 +31,7 @@ export interface RunOptions {
   isolation: IsolationOptions;
   fanout: FanoutOptions;
   identity: IdentityOptions;
+  produce: ProduceOptions;
   /** Pause between two measurement points. */
   pauseMs: number;
   out: string;
@@ -63,6 +64,24 @@ export interface IsolationOptions {
   /** Frames per fuzz burst (issue 16: 200,000). */
   fuzzBurst: number;
   seed: number;
+}
+
+/** The produce phase (produce.ts): acknowledged records through the proxy against producing directly. */
+export interface ProduceOptions {
+  /** Client counts: WebSockets through the proxy, send loops sharing one producer directly. */
+  clients: number[];
+  /** Implementations measured (the throughput phase's names: proxy, ours, kafkajs, platformatic). */
+  impls: Impl[];
+  /** Records per command (one cmd_produce, or one send call of a direct producer). */
+  batch: number;
+  /** Commands each client keeps in flight in the closed loops. */
+  inFlight: number;
+  valueBytes: number;
+  /** The paced point: records/s offered in all (issue 19: half of 250,000), by `paceClients` clients. */
+  paceRecordsPerSec: number;
+  paceClients: number;
+  warmupMs: number;
+  durationMs: number;
 }
 
 /** The fan-out phase (fanout.ts): live subscribers against the polling path, on the same sockets. */
@@ -115,7 +134,8 @@ const USAGE = `usage: node dist/bench/e2e/run.js [--smoke] [--only throughput,la
   [--duration-ms N] [--warmup-ms N] [--connections N] [--kafka-connections N] [--latency-rounds N]
   [--isolation-rounds N] [--isolation-ms N] [--fanout-clients 1,100,1000,10000] [--fanout-rounds N] [--fanout-ms N]
   [--fanout-modes subscribe,poll] [--herd-clients N] [--silence-ms N] [--idle-sockets N] [--identity-rounds N] [--upgrade-ms N]
-  [--upgrade-workers N] [--upgrade-lanes N] [--source-addresses N] [--authz-clients N] [--out FILE] [--markdown|--no-markdown]
+  [--upgrade-workers N] [--upgrade-lanes N] [--source-addresses N] [--authz-clients N]
+  [--produce-clients 1,10,100] [--produce-batch N] [--produce-in-flight N] [--produce-pace N] [--out FILE] [--markdown|--no-markdown]
   [--proxy-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"] [--client-node-args="..."] [--proxy-root DIR] [--proxy-workers N]
   or: --rerender bench/results/e2e-latest.json (charts and BENCHMARKS.md from a result file)`;
 
@@ -144,6 +164,7 @@ function defaultOut(smoke: boolean, phases: readonly Phase[]): string {
   if (smoke) return 'bench/results/e2e-smoke.json';
   if (phases.every((p) => IDENTITY_PHASES.includes(p))) return 'bench/results/e2e-identity-latest.json';
   if (phases.length === 1 && phases[0] === 'isolation') return 'bench/results/e2e-isolation-latest.json';
+  if (phases.length === 1 && phases[0] === 'produce') return 'bench/results/e2e-produce-latest.json';
   return phases.length === 1 && phases[0] === 'fanout' ? 'bench/results/e2e-fanout-latest.json' : 'bench/results/e2e-latest.json';
 }
 
@@ -158,6 +179,7 @@ export function parseOptions(argv: string[]): RunOptions {
       'fanout-ms': { type: 'string' }, 'silence-ms': { type: 'string' }, 'idle-sockets': { type: 'string' }, 'proxy-root': { type: 'string' }, 'proxy-workers': { type: 'string' },
       'identity-rounds': { type: 'string' }, 'upgrade-ms': { type: 'string' }, 'upgrade-workers': { type: 'string' }, 'upgrade-lanes': { type: 'string' }, 'source-addresses': { type: 'string' }, 'authz-clients': { type: 'string' }, out: { type: 'string' }, markdown: { type: 'boolean' }, 'no-markdown': { type: 'boolean' },
       'proxy-node-args': { type: 'string' }, 'client-node-args': { type: 'string' }, rerender: { type: 'string' }, help: { type: 'boolean' },
+      'produce-clients': { type: 'string' }, 'produce-batch': { type: 'string' }, 'produce-in-flight': { type: 'string' }, 'produce-pace': { type: 'string' },
     },
     strict: true,
   });
@@ -169,11 +191,12 @@ export function parseOptions(argv: string[]): RunOptions {
   const clients = list(v.clients)?.map((c) => int(c, '--clients')!) ?? (smoke ? [1, 10] : [1, 10, 100, 1000]);
   const connections = int(v.connections, '--connections') ?? (smoke ? 200 : 10_000);
   const phases = oneOf(list(v.only), PHASES, '--only') ?? [...DEFAULT_PHASES];
+  const impls = oneOf(list(v.impls), IMPLS, '--impls') ?? [...IMPLS];
   return {
     smoke,
     phases,
     clients,
-    impls: oneOf(list(v.impls), IMPLS, '--impls') ?? [...IMPLS],
+    impls,
     topics: list(v.topics) ?? [],
     warmupMs: int(v['warmup-ms'], '--warmup-ms') ?? (smoke ? 200 : 2000),
     durationMs: int(v['duration-ms'], '--duration-ms') ?? (smoke ? 500 : 5000),
@@ -230,6 +253,19 @@ export function parseOptions(argv: string[]): RunOptions {
       upgradeMs: int(v['upgrade-ms'], '--upgrade-ms') ?? (smoke ? 500 : 4000),
       sourceAddresses: Math.max(1, int(v['source-addresses'], '--source-addresses') ?? 4),
       authzClients: int(v['authz-clients'], '--authz-clients') ?? (smoke ? 10 : 100),
+    },
+    produce: {
+      clients: list(v['produce-clients'])?.map((c) => int(c, '--produce-clients')!) ?? (smoke ? [1, 10] : [1, 10, 100]),
+      impls,
+      // 100 records of 100 B a command: a browser batching what it sends (issue 19's record size).
+      batch: Math.max(1, int(v['produce-batch'], '--produce-batch') ?? 100),
+      // Within the proxy's --max-running (4): every command a client keeps in flight runs at once.
+      inFlight: Math.max(1, int(v['produce-in-flight'], '--produce-in-flight') ?? 2),
+      valueBytes: 100,
+      paceRecordsPerSec: int(v['produce-pace'], '--produce-pace') ?? (smoke ? 5_000 : 125_000),
+      paceClients: smoke ? 10 : 100,
+      warmupMs: smoke ? 200 : 2000,
+      durationMs: smoke ? 500 : 5000,
     },
     pauseMs: smoke ? 50 : 500,
     out: v.out ?? defaultOut(smoke, phases),

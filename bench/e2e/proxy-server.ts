@@ -31,6 +31,7 @@ export interface RoutePlugin {
   /** Client identity (docs/security.md): token verification and topic rules. */
   auth?: Record<string, unknown>;
   authorize?: { consume?: readonly string[]; produce?: readonly string[] };
+  produce?: { topics: string[]; acks?: number | 'all'; linger_ms?: number };
 }
 
 const CLK_TCK = clockTicks();

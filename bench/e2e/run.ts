@@ -23,6 +23,7 @@ import { runFootprint } from './footprint.js';
 import { WorkerHandle } from './ipc.js';
 import { floodTopic, runIsolation } from './isolation.js';
 import { runLatency } from './latency.js';
+import { produceTopic, runProduce } from './produce.js';
 import { parseOptions } from './options.js';
 import { ProxyServer } from './proxy-server.js';
 import { judge, writeReport, type E2eResults } from './report.js';
@@ -66,6 +67,8 @@ async function main(): Promise<number> {
   }
   if (opts.phases.includes('latency')) await ensureTopic(LINE, TAIL_TOPIC, 1);
   if (opts.phases.includes('fanout')) for (const t of [...FANOUT_TOPICS, WARMUP_TOPIC]) await ensureTopic(LINE, t.name, t.partitions);
+  const pt = produceTopic(opts.smoke);
+  if (opts.phases.includes('produce')) await ensureTopic(LINE, pt.name, pt.partitions, pt.configs);
 
   const proxyBuild = build(opts.proxyRoot === undefined ? root : resolve(opts.proxyRoot));
   if (opts.proxyRoot !== undefined) log(`proxy under test: ${proxyBuild.root} at ${proxyBuild.commit}`);
@@ -74,12 +77,14 @@ async function main(): Promise<number> {
   await proxy.route('bulk', ROUTES.bulk, bootstrap);
   await proxy.route('small', ROUTES.small, bootstrap, { fetch: { max_bytes: opts.latency.maxBytes } });
   await proxy.route('tail', ROUTES.tail, bootstrap, { fetch: { max_wait_ms: 500, min_bytes: 1 } });
+  if (opts.phases.includes('produce')) await proxy.route('produce', ROUTES.produce, bootstrap, { produce: { topics: [pt.name] } });
   const wsScript = join(here, 'ws-worker.js');
   const directScript = join(here, 'direct-worker.js');
   const ws = WorkerHandle.start('ws-worker', wsScript, [], opts.clientNodeArgs);
   const direct = new Map<DirectName, WorkerHandle>();
   for (const d of ['ours', 'kafkajs', 'platformatic'] as const) {
-    if ((opts.phases.includes('throughput') && opts.impls.includes(d)) || (d === 'ours' && opts.phases.includes('latency'))) direct.set(d, WorkerHandle.start(`direct-${d}`, directScript, [d, bootstrap, String(opts.kafkaConnections)], opts.clientNodeArgs));
+    const producing = opts.phases.includes('produce') && opts.produce.impls.includes(d);
+    if ((opts.phases.includes('throughput') && opts.impls.includes(d)) || (d === 'ours' && opts.phases.includes('latency')) || producing) direct.set(d, WorkerHandle.start(`direct-${d}`, directScript, [d, bootstrap, String(opts.kafkaConnections)], opts.clientNodeArgs));
   }
   const flooder = opts.phases.includes('isolation') ? WorkerHandle.start('flooder', wsScript, [], opts.clientNodeArgs) : undefined;
   const b: Bench = { root, proxyRoot: proxyBuild.root, bootstrap, line: LINE, proxy, ws, direct, opts, log };
@@ -104,6 +109,7 @@ async function main(): Promise<number> {
     if (opts.phases.includes('fanout')) results.fanout = await runFanout(b, wsScript);
     if (opts.phases.includes('authz')) results.authz = await runAuthz(b, topics);
     if (opts.phases.includes('upgrades')) results.upgrades = await runUpgrades(b, opts.clientNodeArgs);
+    if (opts.phases.includes('produce')) results.produce = await runProduce(b);
   } finally {
     await Promise.all([ws.stop(), ...(flooder !== undefined ? [flooder.stop()] : []), ...[...direct.values()].map((d) => d.stop())]);
     await proxy.stop();
@@ -143,6 +149,8 @@ function healthy(r: E2eResults): boolean {
   for (const p of fanBad) {
     log(`BROKEN: fanout ${p.topic} x${p.clients}: ${p.error ?? measured(p).map((m) => `${m?.mode ?? '?'} ${m?.deliveries ?? 0} deliveries, ${m?.errors ?? '?'} errors, ${m?.gaps ?? '?'} gaps, ${m?.duplicates ?? '?'} repeats ${m?.firstError ?? ''}`).join('; ')}`);
   }
+  const produce = [...(r.produce?.points ?? []), ...(r.produce?.paced ?? [])].filter((p) => p.errors > 0 || p.records === 0);
+  for (const p of produce) log(`BROKEN: produce ${p.impl} x${p.clients}${p.periodMs > 0 ? ' paced' : ''}: ${p.records} records, ${p.errors} errors ${p.firstError ?? ''}`);
   const silenceBad = fan?.silence?.error !== undefined;
   if (silenceBad) log(`BROKEN: fanout silence probe: ${fan?.silence?.error ?? ''}`);
   const idleBad = fan?.idle !== undefined && (fan.idle.failed > 0 || fan.idle.subscribed !== fan.idle.sockets);
@@ -151,7 +159,7 @@ function healthy(r: E2eResults): boolean {
   for (const c of up) log(`BROKEN: upgrades ${c.route}: ${c.upgrades} upgrades, ${c.errors} errors ${c.firstError ?? ''}, ${c.rejectedSockets} sockets and ${c.authFailures} tokens refused`);
   const authz = (r.authz?.topics ?? []).filter((t) => t.open.errors + t.authz.errors > 0 || t.open.messagesPerSec === 0 || t.authz.messagesPerSec === 0);
   for (const t of authz) log(`BROKEN: authz ${t.topic}: ${t.open.errors + t.authz.errors} errors ${t.authz.firstError ?? t.open.firstError ?? ''}`);
-  return bad.length === 0 && !latBad && !fpBad && isoBad.length === 0 && fanBad.length === 0 && !silenceBad && !idleBad && up.length === 0 && authz.length === 0;
+  return bad.length === 0 && !latBad && !fpBad && isoBad.length === 0 && fanBad.length === 0 && !silenceBad && !idleBad && up.length === 0 && authz.length === 0 && produce.length === 0;
 }
 
 /**

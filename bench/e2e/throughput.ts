@@ -8,7 +8,7 @@ import * as zlib from 'node:zlib';
 import { ROUTES, type Bench } from './context.js';
 import type { DirectName } from './direct-clients.js';
 import { Histogram, percentiles, type Percentiles } from './histogram.js';
-import type { Assignment, LoopResult, LoopSpec, WorkerHandle } from './ipc.js';
+import type { Assignment, LoopResult, LoopSpec, ProduceSpec, WorkerHandle } from './ipc.js';
 import type { Impl } from './options.js';
 import type { TopicSpec } from './seed.js';
 import { sleep } from './window.js';
@@ -61,9 +61,13 @@ function perMillion(seconds: number, messages: number): number {
   return messages === 0 ? NaN : (seconds / messages) * 1e6;
 }
 
-/** Runs one loop on `worker`; for the proxy, samples its CPU and metrics at the window edges. */
-export async function measure(b: Bench, worker: WorkerHandle, spec: LoopSpec, sampleProxy: boolean): Promise<{ r: LoopResult; proxy?: ProxySample }> {
-  if (!sampleProxy) return { r: await worker.request<LoopResult>({ cmd: 'loop', spec }) };
+/**
+ * Runs one loop on `worker` (fetch loops, or produce loops with `cmd` 'produce'); for the proxy,
+ * samples its CPU and metrics at the window edges.
+ */
+export async function measure(b: Bench, worker: WorkerHandle, spec: LoopSpec | ProduceSpec, sampleProxy: boolean, cmd: 'loop' | 'produce' = 'loop'): Promise<{ r: LoopResult; proxy?: ProxySample }> {
+  const run = (): Promise<LoopResult> => (cmd === 'loop' ? worker.request<LoopResult>({ cmd, spec: spec as LoopSpec }) : worker.request<LoopResult>({ cmd, spec: spec as ProduceSpec }));
+  if (!sampleProxy) return { r: await run() };
   let cpu0 = NaN;
   let cpu1 = NaN;
   let end: Promise<Map<string, number>> | undefined;
@@ -78,7 +82,7 @@ export async function measure(b: Bench, worker: WorkerHandle, spec: LoopSpec, sa
     }
   };
   try {
-    const r = await worker.request<LoopResult>({ cmd: 'loop', spec });
+    const r = await run();
     const m = (await end) ?? new Map<string, number>();
     const cpuSec = cpu1 - cpu0;
     return {

@@ -5,6 +5,8 @@
  *
  *   loop  K clients, each a fetch loop over its partition: send cmd_kafka_fetch, wait for the reply,
  *         continue from the last message + 1, back to the start at the high watermark.
+ *   produce K clients, each keeping N cmd_produce in flight (or one every period), counting the
+ *         records acknowledged.
  *   idle  open N connections and hold them (footprint); close drops them.
  *   tail  one client long-polling a partition, measuring produce-to-client latency.
  *   flood one hostile client (pipelined fetches or fuzzed frames, flood.ts) until flood-stop.
@@ -17,9 +19,12 @@
 import { WebSocket } from 'ws';
 import { fanoutClose, fanoutLive, fanoutMeasure, fanoutOpen, fanoutStart, fanoutStop } from './fanout-clients.js';
 import { runFlood, stopFlood } from './flood.js';
-import { encodeFetch, scanReply, topicBytes } from './frames.js';
+import { encodeFetch, encodeProduce, encodeProduceRecords, scanReply, topicBytes } from './frames.js';
 import { Histogram } from './histogram.js';
-import { epochMicros, Pacer, serveCommands, startOffset, type Assignment, type IdleResult, type IdleSpec, type LoopResult, type LoopSpec, type TailResult, type TailSpec } from './ipc.js';
+import {
+  epochMicros, Pacer, produceRecords, serveCommands, startOffset, type Assignment, type IdleResult, type IdleSpec, type LoopResult, type LoopSpec, type ProduceSpec,
+  type TailResult, type TailSpec,
+} from './ipc.js';
 import { sleep, Window } from './window.js';
 import { close, open, openMany } from './ws-open.js';
 
@@ -70,6 +75,60 @@ async function loop(spec: LoopSpec): Promise<LoopResult> {
   }
   const w = new Window();
   const loops = sockets.map((ws, i) => fetchLoop(ws, spec.assignments[i % spec.assignments.length]!, i, spec.clients, spec.periodMs, w));
+  const result = await w.run(spec.warmupMs, spec.durationMs, spec.clients, loops);
+  await closeAll(sockets);
+  return result;
+}
+
+/**
+ * One WebSocket producing: `inFlight` commands at a time (replies come in order, so their send
+ * times wait in a queue), each carrying the client's records and a fresh idempotency key, as the
+ * SDK sends them. Resolves once stopped and every command sent has been answered.
+ */
+function produceLoop(ws: WebSocket, spec: ProduceSpec, i: number, w: Window): Promise<void> {
+  return new Promise((resolve) => {
+    const topic = topicBytes(spec.topic);
+    const plain = produceRecords(i, spec.batch, spec.valueBytes);
+    const recordBytes = plain[0]!.key.length + plain[0]!.value.length;
+    const records = encodeProduceRecords(plain);
+    const sentAt: number[] = [];
+    let sequence = 0;
+    const pacer = new Pacer(spec.periodMs, performance.now() + (i / spec.clients) * spec.periodMs);
+    const send = (): void => {
+      if (w.stopped || ws.readyState !== WebSocket.OPEN) {
+        if (sentAt.length === 0) resolve();
+        return;
+      }
+      sentAt.push(performance.now());
+      sequence++;
+      ws.send(encodeProduce(sequence, topic, records, `c${i}-${sequence}`));
+    };
+    ws.on('message', (data: Buffer) => {
+      const s = scanReply(data);
+      const at = sentAt.shift() ?? performance.now();
+      if (s.kind !== 'produce') w.error(s.error !== '' ? s.error : `unexpected ${s.kind} reply`);
+      else {
+        w.reply(at, s.messages, s.messages * recordBytes);
+        if (s.failed > 0) w.error(`${s.failed} records failed: ${s.error}`);
+      }
+      const wait = pacer.wait();
+      if (wait > 0) setTimeout(send, wait);
+      else send();
+    });
+    ws.once('close', () => resolve());
+    if (spec.periodMs > 0) setTimeout(send, (i / spec.clients) * spec.periodMs);
+    else for (let k = 0; k < spec.inFlight; k++) send();
+  });
+}
+
+async function produce(spec: ProduceSpec): Promise<LoopResult> {
+  const { sockets, failed, firstError } = await openMany(spec.target, spec.clients, OPEN_PARALLEL);
+  if (failed > 0) {
+    for (const ws of sockets) ws.terminate();
+    throw new Error(`${failed} of ${spec.clients} WebSockets failed to open: ${firstError ?? ''}`);
+  }
+  const w = new Window();
+  const loops = sockets.map((ws, i) => produceLoop(ws, spec, i, w));
   const result = await w.run(spec.warmupMs, spec.durationMs, spec.clients, loops);
   await closeAll(sockets);
   return result;
@@ -130,6 +189,8 @@ serveCommands(async (c) => {
   switch (c.cmd) {
     case 'loop':
       return loop(c.spec);
+    case 'produce':
+      return produce(c.spec);
     case 'idle':
       return openIdle(c.spec);
     case 'close': {

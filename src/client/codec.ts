@@ -70,7 +70,7 @@ export interface ProduceCommand {
 }
 
 /** One record's acknowledgement: where it was written, or Kafka's (or the proxy's) error name. */
-export type ProduceAck = { partition: number; offset: bigint; /** Append time on a LogAppendTime topic, else -1n. */ timestamp: bigint; error?: undefined } | { partition: number; error: string };
+export type ProduceAck = { partition: number; offset: bigint; /** As stored: the broker's append time on a LogAppendTime topic, else the record's own. */ timestamp: bigint; error?: undefined } | { partition: number; error: string };
 
 /** A subscription's end: why, and the next offset per partition (where to resume). */
 export interface SubscriptionEndInfo {

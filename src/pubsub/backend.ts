@@ -3,7 +3,15 @@ import type { ProduceRecordInput } from './protocol/request.js';
 
 /** What became of one record of a produce: where it was written, or why not. */
 export type ProduceOutcome =
-  | { partition: number; offset: bigint; /** Append time on a LogAppendTime topic, else -1. */ timestamp: bigint; error?: undefined }
+  | {
+    partition: number;
+    /** -1 with acks=0 (Kafka answers nothing). */
+    offset: bigint;
+    /** The record's timestamp as stored: the broker's append time on a LogAppendTime topic, else the record's own (the proxy's clock when it had none). */
+    timestamp: bigint;
+    error?: undefined;
+  }
+  /** `error`: Kafka's error name (e.g. MESSAGE_TOO_LARGE, UNKNOWN_TOPIC_OR_PARTITION). */
   | { partition: number; error: string };
 
 /** What a fetch hands to the session: record batches to encode plus the partition's bounds. */
@@ -32,10 +40,12 @@ export interface PubSubBackend {
   fetch(topic: string, partition: number, offset: bigint): Promise<FetchBatch>;
   /**
    * Writes records to `topic` (`partition` undefined: the backend's partitioner); resolves with
-   * one outcome per record, in order. Absent when the backend does not write.
+   * one outcome per record, in order. A command repeated with the same `idempotencyKey` ('' for
+   * none) by the same `subject` (the identity's; '' without one) may be answered with the first
+   * one's outcomes instead of being written again. Absent when the backend does not write.
    * @throws for a failure of the whole command (topic not allowed, produce not enabled).
    */
-  produce?(topic: string, partition: number | undefined, records: readonly ProduceRecordInput[], idempotencyKey: string): Promise<ProduceOutcome[]>;
+  produce?(topic: string, partition: number | undefined, records: readonly ProduceRecordInput[], idempotencyKey: string, subject: string): Promise<ProduceOutcome[]>;
   /**
    * Commits a consumer group's next offsets for partitions of `topic` without joining the group.
    * Absent when the backend keeps no group offsets.

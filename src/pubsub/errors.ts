@@ -84,3 +84,15 @@ export class ProduceDisabledError extends PubSubError {
     this.name = 'ProduceDisabledError';
   }
 }
+
+/** A produce command larger than the connection may hold at once (the server's max_produce_bytes). */
+export class ProduceTooLargeError extends PubSubError {
+  readonly bytes: number;
+  readonly maxProduceBytes: number;
+  constructor(bytes: number, maxProduceBytes: number) {
+    super('PUBSUB_ERR_PRODUCE_TOO_LARGE', `command too large: ${bytes} bytes, more than max_produce_bytes ${maxProduceBytes}`);
+    this.name = 'ProduceTooLargeError';
+    this.bytes = bytes;
+    this.maxProduceBytes = maxProduceBytes;
+  }
+}

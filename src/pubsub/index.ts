@@ -1,10 +1,14 @@
 // The PubSub protocol (APISIX's pubsub.proto) over WebSocket: frame codec, sessions, and the Kafka
 // backend. Knows kafka-wire and ws; never HTTP.
 export { AccessError, CLOSE_UNAUTHENTICATED, type ConnectionAccess, type Grant } from './access.js';
-export type { FetchBatch, PubSubBackend } from './backend.js';
+export type { FetchBatch, ProduceOutcome, PubSubBackend } from './backend.js';
 export { FramePool, MIN_POOLED, sharedFramePool } from './frame-pool.js';
-export { FrameDecodeError, GroupNotAllowedError, PubSubError, RecordTooLargeError, SubscribeError, TopicNotAllowedError } from './errors.js';
+export {
+  FrameDecodeError, GroupNotAllowedError, ProduceDisabledError, ProduceTooLargeError, PubSubError, RecordTooLargeError, SubscribeError, TopicNotAllowedError,
+} from './errors.js';
 export { describeKafkaError, KafkaBackend, type KafkaBackendOptions, type KafkaFetchSettings } from './kafka-backend.js';
+export { KafkaProduce, produceResults, type KafkaProduceOptions, type PackedOutcomes, type ProduceReport, type ProduceResults } from './kafka-produce.js';
+export { IdempotencyCache, type IdempotencyOptions } from './idempotency.js';
 export { KafkaStreamSource } from './kafka-stream-source.js';
 export {
   COMMAND_LABELS, COMMAND_NAMES, COMMANDS, ERROR_REPLY, INVALID, KAFKA_OPERATIONS, PUSHES,

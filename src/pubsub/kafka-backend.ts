@@ -2,9 +2,11 @@ import {
   ActiveGroupError, AuthenticationError, GroupOffsets, InvalidTopicError, KafkaConnectionError, hasRecordsFrom, KafkaProtocolError, KafkaWireError, NoBrokerError, RetriesExhaustedError,
   UnknownPartitionError, UnknownTopicError, type Isolation, type KafkaClient,
 } from '../kafka-wire/index.js';
-import type { FetchBatch, PubSubBackend } from './backend.js';
+import type { FetchBatch, ProduceOutcome, PubSubBackend } from './backend.js';
 import type { KafkaOperation } from './protocol/commands.js';
-import { GroupNotAllowedError, PubSubError, TopicNotAllowedError } from './errors.js';
+import type { ProduceRecordInput } from './protocol/request.js';
+import { GroupNotAllowedError, ProduceDisabledError, PubSubError, TopicNotAllowedError } from './errors.js';
+import type { KafkaProduce } from './kafka-produce.js';
 
 export interface KafkaFetchSettings {
   /** How long the broker may wait for `minBytes` (APISIX route default 100 ms). */
@@ -24,6 +26,8 @@ export interface KafkaBackendOptions {
   groupAllowed?: (group: string) => boolean;
   /** Called after each Kafka operation with its duration, for metrics. */
   observe?: (operation: KafkaOperation, seconds: number, ok: boolean) => void;
+  /** The route's produce side; absent: produce is off on the route. */
+  produce?: KafkaProduce;
 }
 
 /*
@@ -40,6 +44,13 @@ export class KafkaBackend implements PubSubBackend {
 
   constructor(options: KafkaBackendOptions) {
     this.options = options;
+  }
+
+  /** @throws ProduceDisabledError on a route without produce, TopicNotAllowedError (see KafkaProduce) */
+  async produce(topic: string, partition: number | undefined, records: readonly ProduceRecordInput[], idempotencyKey: string, subject: string): Promise<ProduceOutcome[]> {
+    const p = this.options.produce;
+    if (p === undefined) throw new ProduceDisabledError();
+    return this.timed('produce', () => p.produce(topic, partition, records, idempotencyKey, subject));
   }
 
   async commitOffsets(group: string, topic: string, offsets: ReadonlyArray<{ partition: number; offset: bigint }>): Promise<void> {
@@ -135,6 +146,7 @@ export class KafkaBackend implements PubSubBackend {
 export function describeKafkaError(err: unknown): string {
   if (err instanceof TopicNotAllowedError) return 'topic not allowed';
   if (err instanceof GroupNotAllowedError) return 'group not allowed';
+  if (err instanceof ProduceDisabledError) return err.message;
   if (err instanceof ActiveGroupError) return 'the group has active members';
   if (err instanceof UnknownTopicError) return 'not found topic';
   // Kafka's answer to such a name; we give it without asking (kafka-wire refuses the name first).

@@ -1,7 +1,7 @@
 import { AccessError, CLOSE_UNAUTHENTICATED, type ConnectionAccess, type Grant } from './access.js';
 import type { PubSubBackend } from './backend.js';
 import type { FramePool } from './frame-pool.js';
-import { FrameDecodeError, GroupNotAllowedError, ProduceDisabledError, RecordTooLargeError, SubscribeError } from './errors.js';
+import { FrameDecodeError, GroupNotAllowedError, ProduceDisabledError, ProduceTooLargeError, RecordTooLargeError, SubscribeError } from './errors.js';
 import { COMMANDS, INVALID, type CommandLabel, type KafkaOperation } from './protocol/commands.js';
 import { decodeRequest, type Command, type PubSubRequest } from './protocol/request.js';
 import { encodeFetchReply } from './protocol/fetch-reply.js';
@@ -29,6 +29,8 @@ export interface SessionObserver {
   subscriptionEnded?(reason: EndReason | 'disconnected'): void;
   /** A push of `bytes` (the WebSocket message's payload) was handed to the socket. */
   pushed?(bytes: number): void;
+  /** Produce command bytes held by the connection went up (positive) or down (negative). */
+  produceBytes?(delta: number): void;
   /** A cmd_authenticate was accepted (`refresh`: the connection already had a grant). */
   authenticated?(refresh: boolean): void;
   /** A command was refused for want of a grant, a permission or rate ('unauthenticated', 'forbidden', 'rate_limited'). */
@@ -74,6 +76,7 @@ export const SESSION_DEFAULTS = Object.freeze({
   maxInFlight: 64,
   maxRunning: 4,
   maxUnsentBytes: 4 * 1024 * 1024,
+  maxProduceBytes: 1024 * 1024,
 });
 
 export interface SessionOptions {
@@ -95,6 +98,14 @@ export interface SessionOptions {
    * starts only when its room fits, so a client that stops reading costs at most this much.
    */
   maxUnsentBytes?: number;
+  /**
+   * Bytes of produce commands this connection may hold, accepted and not yet answered (default
+   * 1 MiB): their records are views of the frames, held until Kafka acknowledges them. Past it
+   * the session stops reading from the peer until half of it is answered, so a producer faster
+   * than the brokers is paced by TCP instead of growing the proxy's memory; a single command
+   * larger than this is refused (PUBSUB_ERR_PRODUCE_TOO_LARGE).
+   */
+  maxProduceBytes?: number;
   /** The process-wide bound across connections (see ReplyBudget); none by default. */
   budget?: ReplyBudget;
   /** Live subscriptions on this connection's route; without it, subscribe is refused. */
@@ -150,6 +161,7 @@ export class Session implements BudgetMember {
   private readonly maxInFlight: number;
   private readonly maxRunning: number;
   private readonly maxUnsentBytes: number;
+  private readonly maxProduceBytes: number;
   private readonly budget: ReplyBudget | undefined;
   private readonly observer: SessionObserver;
   private readonly queue: Slot[] = [];
@@ -163,6 +175,8 @@ export class Session implements BudgetMember {
   private held = 0;
   /** The part of `held` handed to the channel. */
   private handed = 0;
+  /** Frame bytes of produce commands accepted and not answered (see maxProduceBytes). */
+  private producing = 0;
   /** When the socket last took bytes, or when bytes were handed to it after none waited. */
   private lastTaken = 0;
   private paused = false;
@@ -186,6 +200,7 @@ export class Session implements BudgetMember {
     this.maxInFlight = options.maxInFlight ?? SESSION_DEFAULTS.maxInFlight;
     this.maxRunning = options.maxRunning ?? SESSION_DEFAULTS.maxRunning;
     this.maxUnsentBytes = options.maxUnsentBytes ?? SESSION_DEFAULTS.maxUnsentBytes;
+    this.maxProduceBytes = options.maxProduceBytes ?? SESSION_DEFAULTS.maxProduceBytes;
     this.budget = options.budget;
     this.observer = options.observer ?? {};
     this.pool = options.framePool;
@@ -233,6 +248,11 @@ export class Session implements BudgetMember {
     this.close(CLOSE_OVERLOADED, 'server overloaded: replies are not being read', 'slow_consumer');
   }
 
+  /** Bytes of produce commands accepted and not yet answered. */
+  get produceBytes(): number {
+    return this.producing;
+  }
+
   /** Commands accepted and not yet answered. */
   get pending(): number {
     return this.queue.length;
@@ -247,7 +267,7 @@ export class Session implements BudgetMember {
     if (this.closed || this.draining !== undefined || !isBinary) return;
     let request: PubSubRequest;
     try {
-      request = decodeRequest(data);
+      request = decodeRequest(data, this.maxProduceBytes);
     } catch (e) {
       // Anything but FrameDecodeError would be our bug; it still must not take the process down.
       this.observer.command?.(INVALID, false);
@@ -288,9 +308,22 @@ export class Session implements BudgetMember {
           this.fill(slot, encodeErrorReply(sequence, `too many commands in flight (limit ${this.maxInFlight})`));
           break;
         }
+        if (command.type === 'produce') {
+          if (command.bytes > this.maxProduceBytes) {
+            const e = new ProduceTooLargeError(command.bytes, this.maxProduceBytes);
+            this.observer.command?.('produce', false);
+            this.observer.failed?.(e.code, e);
+            this.fill(slot, encodeErrorReply(sequence, errorText(command, e.message)));
+            break;
+          }
+          this.producing += command.bytes;
+          this.observer.produceBytes?.(command.bytes);
+        }
         this.inFlight++;
         this.waiting.push({ slot, sequence, command });
         this.pump();
+        // Past the produce bound: no more frames are read until commands are answered.
+        if (this.producing > this.maxProduceBytes) this.setPaused(true);
         return;
       case 'subscribe':
         this.subscribe(slot, sequence, command);
@@ -516,6 +549,7 @@ export class Session implements BudgetMember {
     this.access?.release();
     this.subs?.dispose();
     this.queue.length = 0;
+    for (const w of this.waiting) this.doneProducing(w.command);
     this.waiting.length = 0;
     // What running commands reserved goes back when they finish (run's finally); the replies held
     // go back now, and their late `sent` callbacks give back nothing.
@@ -542,6 +576,7 @@ export class Session implements BudgetMember {
         this.reserved -= room;
         this.running--;
         this.inFlight--;
+        this.doneProducing(next.command);
         this.budget?.release(this, room);
         if (this.closed) {
           if (this.reserved === 0) this.budget?.leave(this);
@@ -551,6 +586,13 @@ export class Session implements BudgetMember {
         this.pump();
       });
     }
+  }
+
+  /** A produce command was answered (or dropped): its frame is no longer held. */
+  private doneProducing(command: BackendCommand): void {
+    if (command.type !== 'produce') return;
+    this.producing -= command.bytes;
+    this.observer.produceBytes?.(-command.bytes);
   }
 
   private async run(slot: Slot, sequence: bigint, command: BackendCommand): Promise<void> {
@@ -580,7 +622,7 @@ export class Session implements BudgetMember {
           break;
         case 'produce': {
           if (backend.produce === undefined) throw new ProduceDisabledError();
-          frame = encodeProduceReply(sequence, await backend.produce(topic, partition, command.records, command.idempotencyKey));
+          frame = encodeProduceReply(sequence, await backend.produce(topic, partition, command.records, command.idempotencyKey, this.grant?.subject ?? ''));
           break;
         }
         case 'commit_offsets': {
@@ -664,8 +706,8 @@ export class Session implements BudgetMember {
 
   private updatePause(): void {
     if (this.closed) return;
-    const over = this.held > this.maxUnsentBytes || this.queue.length >= 2 * this.maxInFlight;
-    const under = this.held <= this.maxUnsentBytes / 2 && this.queue.length < this.maxInFlight;
+    const over = this.held > this.maxUnsentBytes || this.queue.length >= 2 * this.maxInFlight || this.producing > this.maxProduceBytes;
+    const under = this.held <= this.maxUnsentBytes / 2 && this.queue.length < this.maxInFlight && this.producing <= this.maxProduceBytes / 2;
     if (over) this.setPaused(true);
     else if (under) this.setPaused(false);
   }
@@ -684,16 +726,16 @@ function unhandled(command: never): never {
 }
 
 /**
- * Room a backend command reserves: a fetch its largest reply; a produce the frame its records are
- * views of (held until it is answered, so a producer's bytes in flight count against the bound
- * too) and a result per record; anything else a small reply.
+ * Room a backend command reserves: a fetch its largest reply; a produce a result per record (the
+ * frame its records are views of counts against maxProduceBytes instead); anything else a small
+ * reply.
  */
 function roomFor(command: BackendCommand, maxFrameBytes: number): number {
   switch (command.type) {
     case 'fetch':
       return maxFrameBytes;
     case 'produce':
-      return command.bytes + 32 * command.records.length + SMALL_REPLY_BYTES;
+      return 32 * command.records.length + SMALL_REPLY_BYTES;
     case 'fetch_committed':
       // Empty asks for every partition of the topic: room for a thousand.
       return SMALL_REPLY_BYTES + 24 * (command.partitions.length === 0 ? 1024 : command.partitions.length);

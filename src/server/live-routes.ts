@@ -1,9 +1,9 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { KafkaClientRegistry, type ClientOptions, type Isolation, type KafkaClient, type OAuthTokenProvider } from '../kafka-wire/index.js';
+import { KafkaClientRegistry, type ClientOptions, type Isolation, type KafkaClient, type OAuthTokenProvider, type Producer } from '../kafka-wire/index.js';
 import {
-  attachSession, KafkaBackend, KafkaStreamSource, Semaphore, TailHub, type KafkaOperation, type ReplyBudget, type Session, type SessionObserver,
-  type SubscriptionRoute,
+  attachSession, KafkaBackend, KafkaProduce, KafkaStreamSource, produceResults, Semaphore, TailHub, type KafkaOperation, type ProduceReport,
+  type ProduceResults, type ReplyBudget, type Session, type SessionObserver, type SubscriptionRoute,
 } from '../pubsub/index.js';
 import { RouteAccess, SubjectTable, type CheckedToken } from './auth/connection-access.js';
 import { PassthroughPool, type SubjectBackend } from './auth/passthrough.js';
@@ -17,6 +17,10 @@ export const GOING_AWAY = 1001;
 /** What a live route reports; the proxy turns these into metrics and logs. */
 export interface RouteEvents {
   kafkaOperation(operation: KafkaOperation, seconds: number, ok: boolean): void;
+  /** A produce command was written on the route (repeats answered from its cache are not). */
+  produced(routeId: string, report: ProduceReport): void;
+  /** A produce command was answered from the route's idempotency cache. */
+  produceRepeated(routeId: string): void;
   sessionObserver(routeId: string): SessionObserver;
   connectionOpened(routeId: string): void;
   connectionClosed(routeId: string): void;
@@ -32,6 +36,8 @@ export interface RouteEvents {
 interface Generation {
   route: KafkaRoute;
   client: KafkaClient;
+  /** The cluster's shared producer; undefined when produce is off on the route. */
+  producer: Producer | undefined;
   backend: KafkaBackend;
   /** The route's live subscriptions, on the tail hub of its cluster, identity and isolation. */
   subscriptions: SubscriptionRoute;
@@ -47,6 +53,7 @@ export interface ConnectionLimits {
   maxInFlight: number;
   maxRunning: number;
   maxUnsentBytes: number;
+  maxProduceBytes: number;
   budget: ReplyBudget;
 }
 
@@ -80,6 +87,11 @@ export class LiveRoutes {
   private readonly options: LiveRoutesOptions;
   /** Connections and command rates per subject, by route id (they outlive a route's versions). */
   private readonly subjects = new Map<string, SubjectTable>();
+  /**
+   * Produce results by idempotency key, by route id: they outlive a route's versions, so a client
+   * retrying across a route update is still recognised.
+   */
+  private readonly results = new Map<string, ProduceResults>();
 
   constructor(options: LiveRoutesOptions) {
     this.options = options;
@@ -205,12 +217,14 @@ export class LiveRoutes {
   private generation(route: KafkaRoute): Generation {
     const client = this.registry.acquire({ ...clientOptions(route), connectionsPerBroker: this.options.kafkaConnections });
     const events = this.options.events;
+    const producer = route.produce === undefined ? undefined : this.registry.acquireProducer(clientOptions(route));
     const backend = new KafkaBackend({
       client,
       fetch: route.fetch,
       topicAllowed: (t) => route.topicAllowed(t),
       groupAllowed: (g) => route.groupAllowed(g),
       observe: (op, seconds, ok) => events.kafkaOperation(op, seconds, ok),
+      ...(producer === undefined ? {} : { produce: this.produceFor(route, producer) }),
     });
     const s = route.subscribe;
     const subscriptions: SubscriptionRoute = {
@@ -222,7 +236,29 @@ export class LiveRoutes {
       maxUnsentBytes: s.maxUnsentBytes,
       maxFrameBytes: route.maxFrameBytes,
     };
-    return { route, client, backend, subscriptions, sessions: new Map(), access: this.accessFor(route), retired: false, clientReleased: false };
+    return { route, client, producer, backend, subscriptions, sessions: new Map(), access: this.accessFor(route), retired: false, clientReleased: false };
+  }
+
+  /** The route's produce rules on `producer` (the route's, or a passthrough identity's own). */
+  private produceFor(route: KafkaRoute, producer: Producer): KafkaProduce {
+    const s = route.produce!;
+    const events = this.options.events;
+    let results: ProduceResults | undefined;
+    if (s.idempotencyWindowMs > 0) {
+      results = this.results.get(route.id);
+      if (results === undefined || results.window !== s.idempotencyWindowMs) this.results.set(route.id, (results = produceResults(s.idempotencyWindowMs)));
+    } else {
+      this.results.delete(route.id);
+    }
+    return new KafkaProduce({
+      producer,
+      send: { acks: s.acks, compression: s.compression, lingerMs: s.lingerMs, batchBytes: s.batchBytes },
+      topicAllowed: (t) => s.topicAllowed(t),
+      maxRecordBytes: s.maxRecordBytes,
+      ...(results === undefined ? {} : { idempotency: results }),
+      observe: (report) => events.produced(route.id, report),
+      repeated: () => events.produceRepeated(route.id),
+    });
   }
 
   private accessFor(route: KafkaRoute): RouteAccess | undefined {
@@ -240,14 +276,18 @@ export class LiveRoutes {
    * shares it with another subject: each provider is a distinct function), backend and tail hub.
    */
   private subjectBackend(route: KafkaRoute, token: OAuthTokenProvider): SubjectBackend {
-    const client = this.registry.acquire({ ...clientOptions(route), sasl: { mechanism: 'OAUTHBEARER', token }, connectionsPerBroker: this.options.kafkaConnections });
+    const own: ClientOptions = { ...clientOptions(route), sasl: { mechanism: 'OAUTHBEARER', token } };
+    const client = this.registry.acquire({ ...own, connectionsPerBroker: this.options.kafkaConnections });
     const events = this.options.events;
+    // The identity writes as itself too: a producer of its own, never shared with another subject.
+    const producer = route.produce === undefined ? undefined : this.registry.acquireProducer(own);
     const backend = new KafkaBackend({
       client,
       fetch: route.fetch,
       topicAllowed: (t) => route.topicAllowed(t),
       groupAllowed: (g) => route.groupAllowed(g),
       observe: (op, seconds, ok) => events.kafkaOperation(op, seconds, ok),
+      ...(producer === undefined ? {} : { produce: this.produceFor(route, producer) }),
     });
     const s = route.subscribe;
     const subscriptions: SubscriptionRoute | undefined = s.maxSubscriptions === 0 ? undefined : {
@@ -265,6 +305,7 @@ export class LiveRoutes {
       close: () => {
         if (subscriptions !== undefined) this.releaseHub(client, route.fetch.isolation);
         this.registry.release(client);
+        if (producer !== undefined) void this.registry.releaseProducer(producer);
       },
     };
   }
@@ -316,6 +357,8 @@ export class LiveRoutes {
     g.clientReleased = true;
     this.releaseHub(g.client, g.route.fetch.isolation);
     this.registry.release(g.client);
+    // The last route on the cluster closes the producer, which first delivers what it holds.
+    if (g.producer !== undefined) void this.registry.releaseProducer(g.producer);
   }
 
   /** A retired generation whose last socket has closed. */
@@ -326,6 +369,7 @@ export class LiveRoutes {
     if (!this.live.has(id) && ![...this.retiring].some((r) => r.route.id === id)) {
       this.options.events.forget(id);
       this.subjects.delete(id);
+      this.results.delete(id);
     }
   }
 }

@@ -27,7 +27,7 @@ import { ADMIN_LISTENER_SOCKETS, deadlineCheckEvery, readFileLimit, resolveSocke
  * listener's own ones are `ListenOptions`), plus what only an embedding program can give.
  * `adminKey` enables the admin API; `dataDir` persists admin-created routes (in memory without).
  */
-export interface ProxyOptions extends Partial<Pick<SettingValues, 'dataDir' | 'adminKey' | 'maxConnections' | 'maxMessageBytes' | 'maxSockets' | 'maxSocketsPerAddress' | 'headerTimeoutMs' | 'maxInFlight' | 'maxRunning' | 'maxUnsentBytes' | 'maxTotalUnsentBytes' | 'kafkaConnections' | 'demo' | 'routeStore' | 'routeStoreKeys'>> {
+export interface ProxyOptions extends Partial<Pick<SettingValues, 'dataDir' | 'adminKey' | 'maxConnections' | 'maxMessageBytes' | 'maxSockets' | 'maxSocketsPerAddress' | 'headerTimeoutMs' | 'maxInFlight' | 'maxRunning' | 'maxUnsentBytes' | 'maxTotalUnsentBytes' | 'maxProduceBytes' | 'kafkaConnections' | 'demo' | 'routeStore' | 'routeStoreKeys'>> {
   /** CIDRs allowed to reach the admin API and /metrics (default loopback only). */
   adminAllow?: readonly string[];
   /** Read-only routes (APISIX route JSON plus `id`), e.g. from a config file. */
@@ -128,6 +128,7 @@ export class KafkaWsProxy {
         maxInFlight: options.maxInFlight ?? DEFAULTS.maxInFlight,
         maxRunning: options.maxRunning ?? DEFAULTS.maxRunning,
         maxUnsentBytes: options.maxUnsentBytes ?? DEFAULTS.maxUnsentBytes,
+        maxProduceBytes: options.maxProduceBytes ?? DEFAULTS.maxProduceBytes,
         budget: this.budget,
       },
       kafkaConnections: options.kafkaConnections ?? DEFAULTS.kafkaConnections,

@@ -1,4 +1,4 @@
-import { AccessError, type KafkaOperation, type SessionObserver } from '../pubsub/index.js';
+import { AccessError, type KafkaOperation, type ProduceReport, type SessionObserver } from '../pubsub/index.js';
 import type { Logger } from './log.js';
 import { createProxyMetrics, type ProxyMetrics, type Registry, type TailStats } from './metrics/index.js';
 
@@ -23,6 +23,7 @@ export function routeEvents(registry: Registry, logger: Logger) {
     const bytes = m.bytesOut.labels(routeId);
     const subs = m.subscriptions.labels(routeId);
     const pushes = m.pushes.labels(routeId);
+    const producing = m.produceBytes.labels(routeId);
     o = {
       command: (type, ok) => m.commands.labels(routeId, type, ok ? 'ok' : 'error').inc(),
       sent: (n) => bytes.inc(n),
@@ -35,6 +36,7 @@ export function routeEvents(registry: Registry, logger: Logger) {
         pushes.inc();
         bytes.inc(n);
       },
+      produceBytes: (delta) => producing.inc(delta),
       authenticated: (refresh) => m.authentications.labels(routeId, refresh ? 'refresh' : 'frame').inc(),
       refused: (reason) => m.authFailures.labels(routeId, reason).inc(),
       overloaded: () => {
@@ -62,6 +64,16 @@ export function routeEvents(registry: Registry, logger: Logger) {
     sessionObserver: observer,
     kafkaOperation(operation: KafkaOperation, seconds: number, _ok: boolean): void {
       m.kafkaRequestDuration.labels(operation).observe(seconds);
+    },
+    produced(routeId: string, report: ProduceReport): void {
+      if (report.records > 0) {
+        m.producedRecords.labels(routeId).inc(report.records);
+        m.producedBytes.labels(routeId).inc(report.bytes);
+      }
+      for (const e of report.errors) m.produceErrors.labels(routeId, e).inc();
+    },
+    produceRepeated(routeId: string): void {
+      m.produceRepeats.labels(routeId).inc();
     },
     connectionOpened(routeId: string): void {
       m.connectionsOpen.labels(routeId).inc();

@@ -12,7 +12,8 @@ import type { E2eResults } from '../../bench/e2e/report.js';
  * Speed is not judged here (CI machines vary); the shape of the result is, and every
  * implementation must have delivered messages. The isolation floods are small in this mode
  * (options.ts): the code path is exercised, the 2× target is not judged. So is the fan-out phase: ten
- * sockets, a second of silence, 200 idle subscribed sockets; issue 17's targets are not judged.
+ * sockets, a second of silence, 200 idle subscribed sockets; issue 17's targets are not judged. The
+ * produce phase runs at 1 and 10 clients and a light offered load; issue 19's targets are not judged.
  * scripts/bench.mjs installs the benchmark package's peers first on a fresh machine.
  */
 const ROOT = process.cwd();
@@ -111,6 +112,21 @@ test('npm run bench:smoke measures every implementation and writes a well-formed
   assert.equal(idle.subscribed, idle.sockets);
   assert.equal(idle.proxySubscriptions, idle.sockets);
   assert.ok(Number.isFinite(idle.rssPerSocketBytes));
+  // Produce: every implementation acknowledged records at every client count without an error,
+  // the proxy's CPU was sampled, and the offered load ran through the proxy and directly.
+  const pr = r.produce!;
+  for (const clients of r.options.produce.clients) {
+    for (const impl of ['proxy', 'ours', 'kafkajs', 'platformatic'] as const) {
+      const p = pr.points.find((x) => x.impl === impl && x.clients === clients);
+      assert.ok(p !== undefined, `no produce point for ${impl} x${clients}`);
+      assert.ok(p.records > 0 && p.recordsPerSec > 0 && p.mbPerSec > 0, `produce ${impl} x${clients}: nothing acknowledged`);
+      assert.equal(p.errors, 0, `produce ${impl} x${clients}: ${p.firstError ?? ''}`);
+      assert.ok(p.latency.count === p.commands && p.latency.p99Ms >= p.latency.p50Ms);
+      if (impl === 'proxy') assert.ok(p.proxy !== undefined && p.proxy.cpuSecPerMillion > 0, 'proxy CPU sampled');
+    }
+  }
+  assert.deepEqual(pr.paced.map((p) => p.impl), ['proxy', 'ours']);
+  for (const p of pr.paced) assert.ok(p.records > 0 && p.errors === 0 && p.offeredPerSec === r.options.produce.paceRecordsPerSec, `paced ${p.impl}: ${p.firstError ?? ''}`);
   for (const chart of ['throughput', 'latency', 'fanout']) {
     const svg = readFileSync(out.replace(/\.json$/, `-${chart}.svg`), 'utf8');
     assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);

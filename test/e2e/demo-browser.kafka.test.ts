@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { createDemoTokens, type DemoTokens } from '../../src/server/demo/token.js';
-import { bootstrap, ensureBroker, ensureTopic, stopBroker, type BrokerInfo } from '../harness/kafka.js';
+import { bootstrap, ensureBroker, ensureTopic, readTopic, stopBroker, type BrokerInfo } from '../harness/kafka.js';
 import { ARTIFACTS, launchChromium } from '../support/browser.js';
 import { kafkaRoute, startProxy, type RunningProxy } from '../support/proxy-fixture.js';
 
@@ -14,8 +14,10 @@ import { kafkaRoute, startProxy, type RunningProxy } from '../support/proxy-fixt
  * values, headers), each message's produce-to-page latency and their percentiles are shown, the
  * lag per partition comes down to 0, and it continues without gaps or duplicates after a
  * broker outage and after a route update that makes it resubscribe. A second page reads one
- * partition only. A route that checks tokens: the page gets one from the demo's token endpoint for
- * the name it is given and streams on across a refresh; without a name it is refused and says so.
+ * partition only. Then a message sent from the page's own box (client.produce) appears in the
+ * live view where the reply said, and Kafka's Java consumer finds it there. A route that checks
+ * tokens: the page gets one from the demo's token endpoint for the name it is given and streams
+ * on across a refresh; without a name it is refused and says so.
  */
 interface Input {
   partition: number;
@@ -50,7 +52,7 @@ before(async () => {
   tokens = createDemoTokens({ ttlMs: TOKEN_TTL_MS });
   p = await startProxy({ demo: true, demoTokens: tokens });
   // Through the admin API, not the options: the test updates it later, and configured routes are read-only.
-  const put = await p.admin('PUT', '/apisix/admin/routes/e2e', kafkaRoute('/e2e', [bootstrap(info)]));
+  const put = await p.admin('PUT', '/apisix/admin/routes/e2e', kafkaRoute('/e2e', [bootstrap(info)], { plugin: { produce: { topics: [topic] } } }));
   assert.equal(put.status, 201, JSON.stringify(put.body));
   browser = await launchChromium();
 });
@@ -231,7 +233,7 @@ test('the demo page shows every partition live, with latency and lag, and contin
 
   // A route update ends the subscription (route_changed) and closes the socket: the page shows it
   // reconnecting and resubscribes from its cursor, again without a gap or a duplicate.
-  const put = await p.admin('PUT', '/apisix/admin/routes/e2e', { ...kafkaRoute('/e2e', [bootstrap(info)]), desc: 'updated by the browser test' });
+  const put = await p.admin('PUT', '/apisix/admin/routes/e2e', { ...kafkaRoute('/e2e', [bootstrap(info)], { plugin: { produce: { topics: [topic] } } }), desc: 'updated by the browser test' });
   assert.equal(put.status, 200, JSON.stringify(put.body));
   await until(page, `window.__states.includes('reconnecting') && document.querySelector('[data-testid="status"]').dataset.state === 'connected'`, 30_000);
   const last = await produce(55, 6);
@@ -242,6 +244,25 @@ test('the demo page shows every partition live, with latency and lag, and contin
   await until(page, `document.querySelector('[data-testid="lag"]').textContent === '0'`, 10_000);
   await checkPartitions(page, all);
   assert.equal(await page.getByTestId('status').getAttribute('data-state'), 'connected');
+
+  // The page's own box: the message goes out with client.produce on the page's connection and
+  // comes back in the live view, where the reply says it was written.
+  await page.getByTestId('send-key').fill('from-the-page');
+  await page.getByTestId('send-value').fill('hello from Chromium é漢');
+  await page.getByTestId('send').click();
+  await page.locator('[data-testid="send-result"][data-state="ok"]').waitFor({ timeout: 20_000 });
+  const result = page.getByTestId('send-result');
+  const [sentPartition, sentOffset] = [await result.getAttribute('data-partition'), await result.getAttribute('data-offset')];
+  assert.equal(await result.textContent(), `written to partition ${sentPartition} at offset ${sentOffset}`);
+  assert.equal(await page.getByTestId('send-value').inputValue(), '', 'the box is cleared once written');
+  await waitForRows(page, all.length + 1, 20_000);
+  const mine = (await rows(page)).filter((r) => r['key'] === 'from-the-page');
+  assert.equal(mine.length, 1, 'shown once');
+  assert.deepEqual([mine[0]!['partition'], mine[0]!['offset'], mine[0]!['value']], [sentPartition, sentOffset, 'hello from Chromium é漢']);
+  assert.match(mine[0]!['headers']!, /source=demo page/);
+  assert.match(mine[0]!['ms'] ?? '', /^-?\d+$/, 'it carries sent-at: its latency shows');
+  const java = (await readTopic('4', topic)).filter((r) => r.key?.toString() === 'from-the-page');
+  assert.deepEqual(java.map((r) => [String(r.partition), String(r.offset), r.value?.toString()]), [[sentPartition, sentOffset, 'hello from Chromium é漢']]);
   assert.deepEqual(errors, []);
   assert.equal(await page.getByTestId('error').textContent(), '');
   await page.close();

@@ -626,6 +626,32 @@ export async function readTopic(line: BrokerLine, topic: string, isolation: 'rea
   return out;
 }
 
+/**
+ * Every record of `topic` as kcat (librdkafka) reads it (`scripts/kafka/kcat-dump.sh`, which
+ * installs kcat on a Debian machine as root when it is missing), in partition then offset order: a
+ * second reader independent of Java's and ours. `kcat -J` prints keys, values and headers as
+ * text, so give it records whose bytes are UTF-8.
+ */
+export async function readTopicWithKcat(line: BrokerLine, topic: string): Promise<ReadRecord[]> {
+  const { stdout } = await runScript('kcat-dump.sh', [line, topic], 180_000);
+  const text = (v: unknown, what: string): Buffer | null => {
+    if (v === null) return null;
+    if (typeof v !== 'string') throw new Error(`kafka harness: kcat ${what} is not a string or null`);
+    return Buffer.from(v, 'utf8');
+  };
+  const out: ReadRecord[] = [];
+  for (const l of stdout.split('\n')) {
+    if (l === '') continue;
+    const x = obj(JSON.parse(l) as unknown, 'kcat output');
+    const h = x['headers'] ?? [];
+    if (!Array.isArray(h) || h.length % 2 !== 0) throw new Error('kafka harness: kcat headers are not pairs');
+    const headers: ExpectedHeader[] = [];
+    for (let i = 0; i < h.length; i += 2) headers.push({ key: String(h[i]), value: text(h[i + 1], 'header value') });
+    out.push({ partition: num(x, 'partition'), offset: BigInt(num(x, 'offset')), timestamp: BigInt(num(x, 'ts')), key: text(x['key'], 'key'), value: text(x['payload'], 'payload'), headers });
+  }
+  return out.sort((a, b) => a.partition - b.partition || (a.offset < b.offset ? -1 : 1));
+}
+
 /** A group's committed offset as Kafka's Java Admin client reads it (`group.sh LINE committed GROUP`). */
 export interface JavaCommittedOffset {
   topic: string;

@@ -38,3 +38,16 @@ test('at most maxKeys are kept, the oldest forgotten first', async () => {
   assert.equal(ran, false);
   assert.equal(await cache.run('k0', async () => 100, 21), 100, 'an old key was forgotten');
 });
+
+test('maxBytes bounds the kept results by their size, the oldest forgotten first; keep drops results it refuses', async () => {
+  const cache = new IdempotencyCache<number>({ windowMs: 60_000, maxBytes: 3000, sizeOf: (n) => n, keep: (n) => n >= 0 });
+  for (let i = 0; i < 5; i++) await cache.run(`k${i}`, async () => 1000, i);
+  await new Promise((r) => setImmediate(r));
+  assert.ok(cache.bytes <= 3000, `${cache.bytes} bytes kept`);
+  assert.ok(cache.size >= 1 && cache.size < 5, `${cache.size} keys kept`);
+  assert.equal(await cache.run('k4', async () => -5, 10), 1000, 'the newest is kept');
+  assert.equal(await cache.run('k0', async () => 7, 11), 7, 'the oldest went');
+  assert.equal(await cache.run('neg', async () => -1, 12), -1);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(await cache.run('neg', async () => 2, 13), 2, 'a refused result is not kept: the retry runs');
+});

@@ -91,6 +91,15 @@ export class FaultProxy {
     };
   }
 
+  /** Cuts every connection open now (both sides); new ones are relayed as before. */
+  cutAll(): void {
+    for (const p of this.pairs) {
+      p.client.destroy();
+      p.broker.destroy();
+    }
+    this.pairs.clear();
+  }
+
   /** Writes raw bytes to every connected client, as if the broker had sent them. */
   inject(bytes: Buffer): void {
     for (const p of this.pairs) p.client.write(bytes);

@@ -9,7 +9,7 @@ export interface RecordInput {
   value?: Uint8Array | string | null;
   headers?: ReadonlyArray<{ key: string; value?: Uint8Array | string | null }>;
   /** Milliseconds since the epoch; defaults to the batch's base timestamp. */
-  timestamp?: bigint;
+  timestamp?: bigint | undefined;
 }
 
 export interface BatchInput {

@@ -101,6 +101,7 @@ export async function loadConfig(input: LoadConfigInput): Promise<ServerConfig |
     maxRunning: pick('maxRunning')?.value ?? DEFAULTS.maxRunning,
     maxUnsentBytes: pick('maxUnsentBytes')?.value ?? DEFAULTS.maxUnsentBytes,
     maxTotalUnsentBytes: pick('maxTotalUnsentBytes')?.value ?? DEFAULTS.maxTotalUnsentBytes,
+    maxProduceBytes: pick('maxProduceBytes')?.value ?? DEFAULTS.maxProduceBytes,
     kafkaConnections: pick('kafkaConnections')?.value ?? DEFAULTS.kafkaConnections,
     // One per core this process may run on (its CPU affinity counts, unlike os.cpus()).
     workers: pick('workers')?.value ?? availableParallelism(),

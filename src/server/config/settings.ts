@@ -45,6 +45,12 @@ export interface SettingValues {
   /** Reply bytes all connections together may hold; past it the heaviest that stopped reading are closed. */
   maxTotalUnsentBytes: number;
   /**
+   * Bytes of produce commands one connection may have in flight (accepted, not yet acknowledged);
+   * past it the proxy stops reading from that client until half is answered, and a single
+   * command larger than it is refused.
+   */
+  maxProduceBytes: number;
+  /**
    * Connections to each Kafka broker per set of credentials, shared by every client. A broker
    * serves one request per connection at a time, so requests queue per connection
    * (BENCHMARKS.md, changes 3 and 10, measured what more of them buy).
@@ -104,6 +110,7 @@ export const DEFAULTS = {
   maxRunning: 4,
   maxUnsentBytes: 4 * 1024 * 1024,
   maxTotalUnsentBytes: 512 * 1024 * 1024,
+  maxProduceBytes: 1024 * 1024,
   kafkaConnections: 4,
   logLevel: 'info',
   demo: false,
@@ -208,6 +215,11 @@ export const SETTINGS: { readonly [K in SettingName]: Setting<K> } = {
     flag: 'max-total-unsent-bytes', env: 'KAFKA_WS_PROXY_MAX_TOTAL_UNSENT_BYTES', file: 'max_total_unsent_bytes',
     kind: intKind('BYTES', 1024 * 1024, 64 * 1024 * 1024 * 1024, 'a byte count'), shownDefault: String(DEFAULTS.maxTotalUnsentBytes),
     help: 'Reply bytes all connections may hold; past it the heaviest that stopped reading are closed.',
+  },
+  maxProduceBytes: {
+    flag: 'max-produce-bytes', env: 'KAFKA_WS_PROXY_MAX_PRODUCE_BYTES', file: 'max_produce_bytes',
+    kind: intKind('BYTES', 1024, 1024 * 1024 * 1024, 'a byte count'), shownDefault: String(DEFAULTS.maxProduceBytes),
+    help: 'Produce bytes one connection may have awaiting Kafka; past it its reading pauses.',
   },
   logLevel: {
     flag: 'log-level', env: 'KAFKA_WS_PROXY_LOG_LEVEL', file: 'log_level', kind: logLevelKind, shownDefault: DEFAULTS.logLevel,

@@ -42,6 +42,16 @@ export interface ProxyMetrics {
   authentications: Counter<readonly ['route', 'how']>;
   /** Where the tail metrics read the shared tail reads at each scrape. */
   tails: { collect(read: () => TailStats): void };
+  /** Records written by produce commands (acknowledged, or sent with acks=0). */
+  producedRecords: Counter<readonly ['route']>;
+  /** Their key, value and header bytes. */
+  producedBytes: Counter<readonly ['route']>;
+  /** Records of produce commands that failed, by error name (Kafka's, e.g. MESSAGE_TOO_LARGE). */
+  produceErrors: Counter<readonly ['route', 'error']>;
+  /** Produce commands answered from the idempotency cache instead of being written again. */
+  produceRepeats: Counter<readonly ['route']>;
+  /** Bytes of produce commands connections hold, awaiting Kafka. */
+  produceBytes: Gauge<readonly ['route']>;
   /** Where kwp_unsent_bytes reads what the sockets have not taken, at each scrape. */
   unsentBytes: { collect(read: () => number): void };
   /** Where kwp_route_store_unavailable reads whether the routes are current (0) or not (1). */
@@ -102,6 +112,15 @@ export function createProxyMetrics(registry: Registry): ProxyMetrics {
     labelNames: ['route', 'reason'],
   });
   const authentications = registry.counter({ name: 'kwp_authentications_total', help: 'Tokens accepted, by how: upgrade, frame (first cmd_authenticate) or refresh.', labelNames: ['route', 'how'] });
+  const producedRecords = registry.counter({ name: 'kwp_produced_records_total', help: 'Records written by produce commands (acknowledged by Kafka, or sent with acks=0).', labelNames: ['route'] });
+  const producedBytes = registry.counter({ name: 'kwp_produced_bytes_total', help: 'Key, value and header bytes of the records in kwp_produced_records_total.', labelNames: ['route'] });
+  const produceErrors = registry.counter({
+    name: 'kwp_produce_errors_total',
+    help: 'Records of produce commands that were not written, by error name (Kafka\'s, e.g. MESSAGE_TOO_LARGE, UNKNOWN_TOPIC_OR_PARTITION).',
+    labelNames: ['route', 'error'],
+  });
+  const produceRepeats = registry.counter({ name: 'kwp_produce_repeats_total', help: 'Produce commands answered from the idempotency cache (a retry of a command already written).', labelNames: ['route'] });
+  const produceBytes = registry.gauge({ name: 'kwp_produce_bytes', help: 'Bytes of produce commands the connections hold, accepted and not yet answered.', labelNames: ['route'] });
   let readTails: () => TailStats = () => ({ readers: 0, fetches: [] });
   registry.gauge({ name: 'kwp_tail_readers', help: 'Partitions read at their tail for live subscriptions, one shared read each.', collect: (g) => g.labels().set(readTails().readers) });
   registry.counter({
@@ -152,7 +171,10 @@ export function createProxyMetrics(registry: Registry): ProxyMetrics {
     },
   });
 
-  const byRoute = [connectionsOpen, connectionsTotal, commands, bytesOut, subscriptions, subscriptionEnds, pushes, authFailures, authentications];
+  const byRoute = [
+    connectionsOpen, connectionsTotal, commands, bytesOut, subscriptions, subscriptionEnds, pushes, authFailures, authentications,
+    producedRecords, producedBytes, produceErrors, produceRepeats, produceBytes,
+  ];
   return {
     connectionsOpen,
     connectionsTotal,
@@ -169,6 +191,11 @@ export function createProxyMetrics(registry: Registry): ProxyMetrics {
     authFailures,
     authentications,
     tails: { collect: (read) => { readTails = read; } },
+    producedRecords,
+    producedBytes,
+    produceErrors,
+    produceRepeats,
+    produceBytes,
     unsentBytes: { collect: (read) => { readUnsent = read; } },
     routeStoreUnavailable: { collect: (read) => { readStore = read; } },
     forgetRoute: (routeId) => {

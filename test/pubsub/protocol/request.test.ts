@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeRequest, FrameDecodeError } from '../../../src/pubsub/index.js';
+import { HEADER_HELD_BYTES, RECORD_HELD_BYTES } from '../../../src/pubsub/protocol/request.js';
 import { encodeReq } from '../../support/pubsub-proto.js';
 import { Rng } from '../../support/random.js';
 
@@ -66,6 +67,9 @@ test('random and mutated frames only ever give FrameDecodeError', () => {
     encodeReq({ sequence: '300', cmdKafkaFetch: { topic: 'orders', partition: 1, offset: '99' } }),
     encodeReq({ sequence: '-1', cmdKafkaListOffset: { topic: 'a', partition: 0, timestamp: '-2' } }),
     encodeReq({ sequence: '5', cmdPing: { state: Buffer.from('hello') } }),
+    encodeReq({ sequence: '6', cmdProduce: { topic: 't', partition: 2, idempotencyKey: 'k', records: [
+      { key: Buffer.from('k'), value: Buffer.from('v'), timestamp: '7', headers: [{ key: 'h', value: Buffer.from('x') }, { key: 'n' }] }, {},
+    ] } }),
   ];
   let errors = 0;
   for (let i = 0; i < 20000; i++) {
@@ -76,11 +80,29 @@ test('random and mutated frames only ever give FrameDecodeError', () => {
       for (let m = rng.int(1, 3); m > 0; m--) frame[rng.int(0, frame.length - 1)] = rng.int(0, 255);
     }
     try {
-      decodeRequest(frame);
+      // Half with a produce bound that cuts records short: counting without decoding must hold too.
+      decodeRequest(frame, i % 4 < 2 ? Infinity : 40);
     } catch (e) {
       assert.ok(e instanceof FrameDecodeError, `frame ${frame.toString('hex')} threw ${String(e)}`);
       errors++;
     }
   }
   assert.ok(errors > 1000, `only ${errors} of 20000 random frames were rejected`);
+});
+
+test('produce: bytes count the frame plus what its decoded records and headers hold; past maxProduceBytes the rest is counted, not decoded', () => {
+  const frame = encodeReq({ sequence: '1', cmdProduce: { topic: 't', records: [
+    { value: Buffer.from('a'), headers: [{ key: 'h', value: Buffer.from('v') }, { key: 'n' }] },
+    { key: Buffer.from('k') },
+  ] } });
+  const all = decodeRequest(frame).command;
+  assert.ok(all?.type === 'produce');
+  assert.equal(all.bytes, frame.length + 2 * RECORD_HELD_BYTES + 2 * HEADER_HELD_BYTES);
+  assert.deepEqual(all.records.map((r) => [r.key?.toString() ?? null, r.value?.toString() ?? null, r.headers.length]), [[null, 'a', 2], ['k', null, 0]]);
+  // 10,000 empty records: 20 KB of frame, far more in objects.
+  const tiny = encodeReq({ sequence: '2', cmdProduce: { topic: 't', records: Array.from({ length: 10_000 }, () => ({})) } });
+  const cut = decodeRequest(tiny, 64 * 1024).command;
+  assert.ok(cut?.type === 'produce');
+  assert.equal(cut.bytes, tiny.length + 10_000 * RECORD_HELD_BYTES, 'every record counted');
+  assert.ok(cut.records.length < 300, `${cut.records.length} records decoded`);
 });

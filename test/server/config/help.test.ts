@@ -34,6 +34,7 @@ const BAD_ENV: Record<string, string> = {
   KAFKA_WS_PROXY_MAX_RUNNING: '0',
   KAFKA_WS_PROXY_MAX_UNSENT_BYTES: '1024',
   KAFKA_WS_PROXY_MAX_TOTAL_UNSENT_BYTES: '1024',
+  KAFKA_WS_PROXY_MAX_PRODUCE_BYTES: '1023',
   KAFKA_WS_PROXY_KAFKA_CONNECTIONS: '65',
   KAFKA_WS_PROXY_WORKERS: '0',
   KAFKA_WS_PROXY_ROUTE_STORE: '{"kafka": {}}',
@@ -53,7 +54,7 @@ test('every environment variable the help text names is read, and no other', asy
 
 test('every config-file key the help text names is read', async () => {
   const keys = [...START_HELP.matchAll(/file "([a-z_]+)"/g)].map((m) => m[1]!);
-  assert.equal(keys.length, 22);
+  assert.equal(keys.length, 23);
   for (const key of keys) {
     // null is the wrong type for every setting: an error naming the key, not "unknown key".
     const f = writeJson(tempDir(), 'c.json', JSON.stringify({ [key]: null }));

@@ -24,6 +24,7 @@ test('defaults, with a configured admin key that leaves the data directory alone
     maxRunning: 4,
     maxUnsentBytes: 4194304,
     maxTotalUnsentBytes: 536870912,
+    maxProduceBytes: 1048576,
     kafkaConnections: 4,
     workers: availableParallelism(),
     logLevel: 'info',

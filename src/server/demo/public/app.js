@@ -1,6 +1,8 @@
 // The demo page: pick a route, topic, partition (empty: all of them) and start position, then
 // show the messages as the SDK's live subscription delivers them, with the lag of each partition
-// and the produce-to-page latency. Plain browser JS, no build step. URL parameters
+// and the produce-to-page latency; a box below sends a message to the same route and topic
+// (client.produce), which then shows up in the live view like any other. Plain browser JS, no
+// build step. URL parameters
 // (?route=/demo&topic=demo&partition=all|0&from=earliest|latest|time&time=...&name=alice&autostart=1)
 // fill the form, so a link can start consuming at once. On a route that checks tokens the page
 // asks the demo for one for the name typed (POST /demo/token, only with npm run demo -- --auth)
@@ -38,10 +40,17 @@ const ui = {
   rows: $('messages'),
   wrap: $('table-wrap'),
   empty: $('empty'),
+  sendForm: /** @type {HTMLFormElement} */ ($('send-form')),
+  sendKey: /** @type {HTMLInputElement} */ ($('send-key')),
+  sendValue: /** @type {HTMLInputElement} */ ($('send-value')),
+  send: /** @type {HTMLButtonElement} */ ($('send')),
+  sendResult: $('send-result'),
 };
 
 /** The running subscription, if any. */
 let session = null;
+/** The connection messages are sent on when no subscription runs on their route: { uri, client }. */
+let sender = null;
 
 function setStatus(state, text = state) {
   ui.status.dataset.state = state;
@@ -283,10 +292,71 @@ function setRunning(running) {
   for (const el of [ui.route, ui.topic, ui.name, ui.partition, ui.from, ui.time]) el.disabled = running;
   ui.start.disabled = running || ui.route.options.length === 0;
   ui.stop.disabled = !running;
+  ui.send.disabled = ui.route.options.length === 0;
 }
 
-/** Reads the form; throws an Error naming the first field that is not usable. */
-function readForm() {
+function showSendResult(state, text) {
+  ui.sendResult.dataset.state = state;
+  ui.sendResult.textContent = text;
+}
+
+/** The running subscription's connection when it is on `uri`, else one of the sender's own. */
+async function clientFor(sdk, uri) {
+  if (session !== null && session.uri === uri && session.client !== null) return session.client;
+  if (sender !== null && sender.uri === uri) return sender.client;
+  const old = sender;
+  sender = { uri, client: await sdk.connect(wsUrl(uri)) };
+  closeQuietly(old?.client);
+  return sender.client;
+}
+
+/**
+ * Sends the box's message to the form's route and topic (and partition, when one is chosen),
+ * stamped with sent-at so its produce-to-page latency shows. One record per click; the SDK sends
+ * it with an idempotency key and retries it after a dropped connection without writing it twice.
+ */
+async function send(sdk) {
+  let form;
+  try {
+    form = readTarget();
+  } catch (e) {
+    showSendResult('error', e instanceof Error ? e.message : String(e));
+    return;
+  }
+  const value = ui.sendValue.value;
+  if (value === '') {
+    showSendResult('error', 'type a message to send');
+    return;
+  }
+  const enc = new TextEncoder();
+  const key = ui.sendKey.value;
+  ui.send.disabled = true;
+  showSendResult('sending', 'sending…');
+  try {
+    const client = await clientFor(sdk, form.uri);
+    const [ack] = await client.produce(form.topic, [{
+      key: key === '' ? null : enc.encode(key),
+      value: enc.encode(value),
+      headers: [{ key: 'source', value: enc.encode('demo page') }, { key: SENT_AT, value: enc.encode(String(Date.now())) }],
+    }], form.partition === null ? {} : { partition: form.partition });
+    if (ack.error !== undefined) {
+      showSendResult('error', `not written: ${ack.error}`);
+      return;
+    }
+    ui.sendResult.dataset.partition = String(ack.partition);
+    ui.sendResult.dataset.offset = String(ack.offset);
+    showSendResult('ok', `written to partition ${ack.partition} at offset ${ack.offset}`);
+    ui.sendValue.value = '';
+  } catch (e) {
+    const code = typeof e === 'object' && e !== null && 'code' in e && e.code ? `${e.code}: ` : '';
+    showSendResult('error', code + (e instanceof Error ? e.message : String(e)));
+  } finally {
+    ui.send.disabled = ui.route.options.length === 0;
+  }
+}
+
+/** Route, topic and partition of the form; throws an Error naming the first field that is not usable. */
+function readTarget() {
   const uri = ui.route.value;
   if (uri === '') throw new Error('choose a route');
   const topic = ui.topic.value.trim();
@@ -295,6 +365,12 @@ function readForm() {
   const partitionText = ui.partition.value.trim();
   const partition = partitionText === '' ? null : Number(partitionText);
   if (partition !== null && (!Number.isInteger(partition) || partition < 0)) throw new Error('the partition is a whole number from 0, or empty for all');
+  return { uri, topic, partition };
+}
+
+/** The whole form: readTarget's fields and where to start from. */
+function readForm() {
+  const { uri, topic, partition } = readTarget();
   let from = ui.from.value;
   if (from === 'time') {
     const t = new Date(ui.time.value);
@@ -332,7 +408,7 @@ async function start(sdk) {
     return;
   }
   const abort = new AbortController();
-  const s = { abort, client: null, count: 0 };
+  const s = { abort, client: null, count: 0, uri: form.uri };
   session = s;
   renderer.clear();
   latencyStats.reset(Date.now());
@@ -488,6 +564,10 @@ async function main() {
   ui.form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     void start(sdk);
+  });
+  ui.sendForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    void send(sdk);
   });
   const problems = [];
   let autostart = false;
