@@ -83,11 +83,13 @@ class Leaders {
    * Produces the records, each to its partition, one request per leader, and returns them with
    * the offsets Kafka gave them, in the order given.
    * @param {RecordInput[]} records
+   * @param {Set<number>} [retryLeaderless] when given, a partition answered NOT_LEADER_OR_FOLLOWER
+   *   or LEADER_NOT_AVAILABLE is added to it (its records keep offset -1) instead of thrown
    * @returns {Promise<ProducedRecord[]>}
    * @throws KafkaProtocolError (code KWIRE_ERR_KAFKA) for an error code in the response, the
    *   connection's ConnectionError when it fails, Error for a partition the topic does not have.
    */
-  async produce(records) {
+  async produce(records, retryLeaderless) {
     /** @type {Map<number, number[]>} partition -> indexes into records, in order */
     const byPartition = new Map();
     records.forEach((r, i) => {
@@ -127,6 +129,11 @@ class Leaders {
         const pr = answered.find((x) => x.index === p);
         if (pr === undefined) throw new Error(`Produce v${res.version} did not answer for ${this.topic}-${p}`);
         const detail = pr.errorMessage ?? pr.recordErrors[0]?.batchIndexErrorMessage ?? null;
+        if (LEADERLESS.has(pr.errorCode) && retryLeaderless !== undefined) {
+          // Nothing of this partition was written: the caller sends its records again.
+          retryLeaderless.add(p);
+          continue;
+        }
         throwIfError('Produce', res.version, pr.errorCode, `${this.topic}-${p}`, detail);
         (byPartition.get(p) ?? []).forEach((i, n) => {
           /** @type {ProducedRecord} */ (out[i]).offset = pr.baseOffset + BigInt(n);
@@ -148,13 +155,42 @@ class Leaders {
  * @returns {Promise<ProducedRecord[]>} the records with their offsets and timestamps, in the order given
  */
 export async function produceBatch({ bootstrap, topic, records }) {
-  const leaders = await Leaders.open(bootstrap, topic);
-  try {
-    return await leaders.produce(records);
-  } finally {
-    leaders.close();
+  /** @type {(ProducedRecord | undefined)[]} */
+  const out = records.map(() => undefined);
+  let todo = records.map((_, i) => i);
+  // A broker that has just restarted answers NOT_LEADER_OR_FOLLOWER or LEADER_NOT_AVAILABLE until
+  // its partitions have leaders again; only those partitions' records are sent again, so none is
+  // written twice.
+  for (const deadline = Date.now() + LEADERLESS_WAIT_MS; ; ) {
+    /** @type {Set<number>} */
+    const leaderless = new Set();
+    let leaders;
+    try {
+      leaders = await Leaders.open(bootstrap, topic);
+    } catch (e) {
+      const name = /** @type {{ errorName?: string }} */ (e).errorName;
+      if (Date.now() > deadline || (name !== 'LEADER_NOT_AVAILABLE' && name !== 'NOT_LEADER_OR_FOLLOWER')) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+      continue;
+    }
+    try {
+      const sent = await leaders.produce(todo.map((i) => records[i]), leaderless);
+      todo.forEach((i, n) => {
+        if (!leaderless.has(records[i].partition)) out[i] = sent[n];
+      });
+    } finally {
+      leaders.close();
+    }
+    todo = todo.filter((i) => out[i] === undefined);
+    if (todo.length === 0) return /** @type {ProducedRecord[]} */ (out);
+    if (Date.now() > deadline) throw new Error(`${topic}: partitions ${[...leaderless].join(', ')} had no leader for ${LEADERLESS_WAIT_MS} ms`);
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/** Kafka's NOT_LEADER_OR_FOLLOWER and LEADER_NOT_AVAILABLE: nothing written, retriable. */
+const LEADERLESS = new Set([6, 5]);
+const LEADERLESS_WAIT_MS = 20_000;
 
 const CUSTOMERS = ['ada', 'grace', 'linus', 'margaret', 'ken', 'barbara', 'dennis', 'frances'];
 const ITEMS = [
