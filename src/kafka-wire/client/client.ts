@@ -30,9 +30,10 @@ export interface ClientOptions extends Omit<ConnectionOptions, 'host' | 'port'> 
    * Connections opened to each broker for requests in general, at most (default 1). A broker
    * handles one request per connection at a time, so many concurrent fetches on one connection
    * queue behind each other; extra connections are opened only while every open one has a request
-   * in flight. Besides these, a broker gets up to two connections of their own when used: one for
-   * the producer (produceTo, InitProducerId) and one for shared tail reads (fetchFrom with
-   * `lane: 'tail'`), so neither waits behind a client's long poll on the general ones.
+   * in flight. Besides these, a broker gets connections of their own ("lanes") when used: one for
+   * the producer (produceTo, InitProducerId) and one per lane name given to fetchFrom (TailFetcher
+   * uses one per isolation level), so neither waits behind a client's long poll on the general
+   * ones.
    */
   connectionsPerBroker?: number;
   /**
@@ -322,7 +323,7 @@ export class KafkaClient {
    * once every partition's batches are done with.
    * @throws KafkaConnectionError, KafkaClientClosedError
    */
-  async fetchFrom(broker: string, partitions: readonly PartitionFetchRequest[], opts: FetchOptions & { partitionMaxBytes?: number; lane?: 'tail' }): Promise<MultiFetchResult> {
+  async fetchFrom(broker: string, partitions: readonly PartitionFetchRequest[], opts: FetchOptions & { partitionMaxBytes?: number; lane?: string }): Promise<MultiFetchResult> {
     const maxWaitMs = opts.maxWaitMs ?? 0;
     const isolation = opts.isolation ?? 'read_uncommitted';
     const partitionMaxBytes = opts.partitionMaxBytes ?? 1024 * 1024;
@@ -611,7 +612,7 @@ export class KafkaClient {
     let idlest: Connection | undefined;
     let broker = '';
     for (const [key, c] of this.open) {
-      if (c.closed || key.endsWith('#produce') || key.endsWith('#tail')) continue;
+      if (c.closed || key.includes(LANE)) continue;
       if (idlest === undefined || c.inFlightCount < idlest.inFlightCount) {
         idlest = c;
         broker = key.slice(0, key.lastIndexOf('#'));
@@ -687,9 +688,9 @@ export class KafkaClient {
    * data or max_wait_ms, so produce (one ordered stream per broker) and the shared tail reads get
    * lanes of their own instead of queueing behind clients' long polls (BENCHMARKS.md, "Fan-out").
    */
-  private laneConnection(b: { host: string; port: number }, lane: 'produce' | 'tail'): Promise<Connection> {
+  private laneConnection(b: { host: string; port: number }, lane: string): Promise<Connection> {
     if (this.closed) return Promise.reject(new KafkaClientClosedError());
-    const key = `${b.host}:${b.port}#${lane}`;
+    const key = `${b.host}:${b.port}${LANE}${lane}`;
     const open = this.open.get(key);
     if (open !== undefined) return Promise.resolve(open);
     return this.connections.get(key) ?? this.openSlot(b, key);
@@ -732,6 +733,9 @@ export class KafkaClient {
     return p;
   }
 }
+
+/** Marks a lane's key in the connection maps (the general pool's keys end in #<slot>). */
+const LANE = '#lane:';
 
 function parseAddress(s: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(s);

@@ -203,7 +203,9 @@ export class TailFetcher {
         try {
           res = await this.client.fetchFrom(broker, batch.map((t) => ({ topic: t.topic, partition: t.partition, offset: t.position })), {
             maxWaitMs: this.options.maxWaitMs, minBytes: 1, maxBytes: this.options.maxBytes,
-            partitionMaxBytes: this.options.partitionMaxBytes, isolation: this.options.isolation, lane: 'tail',
+            partitionMaxBytes: this.options.partitionMaxBytes, isolation: this.options.isolation,
+            // A lane per isolation level: two fetchers of one client never wait on each other's long poll.
+            lane: `tail-${this.options.isolation ?? 'read_uncommitted'}`,
           });
         } catch (e) {
           if (this.closed || e instanceof KafkaClientClosedError) return;
