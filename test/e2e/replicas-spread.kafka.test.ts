@@ -55,6 +55,12 @@ describe('replicas behind HAProxy: connections spread', () => {
     const victims = clients.filter((c) => c.replica === 1);
     await set.kill(1);
     await set.waitSeen(1, 'DOWN');
+    // HAProxy's health check can mark it down before every client's socket has seen its close; a
+    // command sent before that would go out on the dying socket. Wait for the closes first.
+    for (const deadline = Date.now() + 10_000; victims.some((c) => c.client.connected); ) {
+      assert.ok(Date.now() < deadline, 'the clients of the killed replica saw their sockets close');
+      await new Promise((r) => setTimeout(r, 20));
+    }
     // These clients hold no subscription: their next command opens a new connection.
     for (const c of victims) assert.equal(await c.client.listOffset('plain', 0, 'latest'), plainEnd());
     assert.deepEqual(countBy(victims), [5, 0, 5], 'each reconnect went to the replica with fewer connections');
