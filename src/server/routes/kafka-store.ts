@@ -20,16 +20,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { KafkaClient, ProduceError, Producer, type ClientOptions } from '../../kafka-wire/index.js';
-import { fail, isObject, type JsonObject } from './check.js';
+import { fail, isObject } from './check.js';
 import { encodeRouteValue, SEQ_HEADER, WRITER_HEADER, type RoutePayload } from './kafka-record.js';
 import type { KeyRing } from './key-ring.js';
-import { mergePatch, patchAtPath } from './merge-patch.js';
 import type { KafkaRoute } from './route.js';
 import { keepsClaim, type LogEntry } from './route-log.js';
 import { RouteTopicState, type Outcome } from './route-state.js';
 import { RouteTopicReader, type StoreLog, type TopicRecord } from './route-topic.js';
 import { checkRouteId, validateRoute } from './schema.js';
-import { RouteStore, type StoredRoute } from './store.js';
+import { patchedRoute, RouteStore, type StoredRoute } from './store.js';
 import { RouteConflictError, RouteNotFoundError, RouteStoreError } from '../errors.js';
 
 export const DEFAULT_ROUTE_TOPIC = '_kwp_routes';
@@ -224,17 +223,7 @@ export class KafkaRouteStore extends RouteStore {
       this.#usable();
       const prev = this.routes.get(id);
       if (prev === undefined) throw new RouteNotFoundError(id);
-      let next: JsonObject;
-      if (subPath.length === 0) {
-        if (!isObject(body)) fail('', 'a PATCH body must be a JSON object (or PATCH /routes/{id}/{path} to set one field)');
-        next = mergePatch(prev.route.value, body) as JsonObject;
-        if (body['update_time'] === undefined) next['update_time'] = this.seconds();
-      } else {
-        const patched = patchAtPath(prev.route.value, subPath, body);
-        if (typeof patched === 'string') fail('', patched);
-        next = patched;
-        if (subPath.length !== 1 || subPath[0] !== 'update_time') next['update_time'] = this.seconds();
-      }
+      const next = patchedRoute(prev.route.value, body, subPath, this.seconds());
       return (await this.#write(id, validateRoute(next, id, this.seconds()))).entry!.route;
     });
   }

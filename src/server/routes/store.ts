@@ -217,17 +217,7 @@ export class RouteStore {
       this.writable(id);
       const prev = this.routes.get(id);
       if (prev === undefined) throw new RouteNotFoundError(id);
-      let next: JsonObject;
-      if (subPath.length === 0) {
-        if (!isObject(body)) fail('', 'a PATCH body must be a JSON object (or PATCH /routes/{id}/{path} to set one field)');
-        next = mergePatch(prev.route.value, body) as JsonObject;
-        if (body['update_time'] === undefined) next['update_time'] = this.seconds();
-      } else {
-        const patched = patchAtPath(prev.route.value, subPath, body);
-        if (typeof patched === 'string') fail('', patched);
-        next = patched;
-        if (subPath.length !== 1 || subPath[0] !== 'update_time') next['update_time'] = this.seconds();
-      }
+      const next = patchedRoute(prev.route.value, body, subPath, this.seconds());
       return this.commit(id, next, prev);
     });
   }
@@ -421,6 +411,24 @@ async function privateDataDir(dataDir: string, warnings: Array<RouteFileError | 
     throw new RouteStoreError(`cannot create or read the data directory ${dataDir}: ${(err as Error).message}`, { cause: err });
   }
   if (problem !== undefined) warnings.push(new DataDirError(dataDir, problem));
+}
+
+/**
+ * What a PATCH makes of a route's stored value: a JSON merge patch of the whole route, or with
+ * `subPath` the value at that path replaced; update_time set unless the patch sets it. Shared by
+ * every store, so the admin API behaves the same whichever is configured.
+ */
+export function patchedRoute(prev: JsonObject, body: unknown, subPath: readonly string[], nowSeconds: number): JsonObject {
+  if (subPath.length === 0) {
+    if (!isObject(body)) fail('', 'a PATCH body must be a JSON object (or PATCH /routes/{id}/{path} to set one field)');
+    const next = mergePatch(prev, body) as JsonObject;
+    if (body['update_time'] === undefined) next['update_time'] = nowSeconds;
+    return next;
+  }
+  const patched = patchAtPath(prev, subPath, body);
+  if (typeof patched === 'string') fail('', patched);
+  if (subPath.length !== 1 || subPath[0] !== 'update_time') patched['update_time'] = nowSeconds;
+  return patched;
 }
 
 function isIndex(v: unknown): v is number {
